@@ -1,0 +1,16 @@
+"""functorch_lite: JAX-style functional arrays on Numba kernels.
+
+Example:
+    >>> import functorch_lite as fl
+    >>> import functorch_lite.numpy as jnp
+    >>> fl.__version__ != ""
+    True
+"""
+
+from functorch_lite import dtypes, ops
+from functorch_lite import numpy as numpy
+from functorch_lite.array import Array, Storage
+
+__version__ = "0.1.0"
+
+__all__ = ["Array", "Storage", "dtypes", "numpy", "ops", "__version__"]

@@ -1,0 +1,630 @@
+"""The immutable strided ``Array`` and the ``Storage`` it views.
+
+An ``Array`` is a 1-D :class:`Storage` buffer plus shape, strides (in
+elements), an offset and a dtype.  Element ``[i, j]`` lives at
+``storage[offset + strides[0]*i + strides[1]*j]``.  Views (transpose,
+slicing, reshape when possible, broadcasting...) are new metadata over the
+same Storage object; nothing here ever writes into a storage after creation.
+
+Operators and methods (``+``, ``@``, ``.sum()``, ``.at[...]``) are looked up
+in a table that :mod:`functorch_lite.numpy` fills when it is imported, so
+this module stays below the API layer and tracers share the same methods.
+
+Example:
+    >>> import functorch_lite.numpy as jnp
+    >>> x = jnp.arange(6).reshape(2, 3)
+    >>> x.T.stride(), x.T.storage() is x.storage()
+    ((1, 3), True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, SupportsIndex, Union
+
+import numpy as np
+
+from functorch_lite import dtypes
+
+# name -> implementation; filled by functorch_lite.numpy at import time.
+_METHODS: dict[str, Callable[..., Any]] = {}
+
+
+def register_method(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the implementation behind an Array operator/method.
+
+    Example:
+        >>> register_method("__doc_example__")(lambda x: x) is not None
+        True
+    """
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        _METHODS[name] = fn
+        return fn
+
+    return deco
+
+
+def _m(name: str) -> Callable[..., Any]:
+    try:
+        return _METHODS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"Array method {name!r} is unavailable: import functorch_lite (not only "
+            "functorch_lite.array) so that the operator table is filled"
+        ) from None
+
+
+class ArrayMethods:
+    """Operators and methods shared by concrete Arrays and tracers."""
+
+    __slots__ = ()
+    # NumPy must defer to our reflected operators instead of converting us.
+    __array_ufunc__ = None
+    __array_priority__ = 100
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        raise NotImplementedError
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Any]:
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        for i in range(self.shape[0]):
+            yield self[i]
+
+    # arithmetic -------------------------------------------------------------
+    def __add__(self, o: Any) -> Any: return _m("add")(self, o)
+    def __radd__(self, o: Any) -> Any: return _m("add")(o, self)
+    def __sub__(self, o: Any) -> Any: return _m("subtract")(self, o)
+    def __rsub__(self, o: Any) -> Any: return _m("subtract")(o, self)
+    def __mul__(self, o: Any) -> Any: return _m("multiply")(self, o)
+    def __rmul__(self, o: Any) -> Any: return _m("multiply")(o, self)
+    def __truediv__(self, o: Any) -> Any: return _m("true_divide")(self, o)
+    def __rtruediv__(self, o: Any) -> Any: return _m("true_divide")(o, self)
+    def __floordiv__(self, o: Any) -> Any: return _m("floor_divide")(self, o)
+    def __rfloordiv__(self, o: Any) -> Any: return _m("floor_divide")(o, self)
+    def __mod__(self, o: Any) -> Any: return _m("remainder")(self, o)
+    def __rmod__(self, o: Any) -> Any: return _m("remainder")(o, self)
+    def __divmod__(self, o: Any) -> Any: return (_m("floor_divide")(self, o), _m("remainder")(self, o))
+    def __pow__(self, o: Any) -> Any: return _m("power")(self, o)
+    def __rpow__(self, o: Any) -> Any: return _m("power")(o, self)
+    def __matmul__(self, o: Any) -> Any: return _m("matmul")(self, o)
+    def __rmatmul__(self, o: Any) -> Any: return _m("matmul")(o, self)
+    def __neg__(self) -> Any: return _m("negative")(self)
+    def __pos__(self) -> Any: return _m("positive")(self)
+    def __abs__(self) -> Any: return _m("abs")(self)
+    def __invert__(self) -> Any: return _m("invert")(self)
+    def __and__(self, o: Any) -> Any: return _m("bitwise_and")(self, o)
+    def __rand__(self, o: Any) -> Any: return _m("bitwise_and")(o, self)
+    def __or__(self, o: Any) -> Any: return _m("bitwise_or")(self, o)
+    def __ror__(self, o: Any) -> Any: return _m("bitwise_or")(o, self)
+    def __xor__(self, o: Any) -> Any: return _m("bitwise_xor")(self, o)
+    def __rxor__(self, o: Any) -> Any: return _m("bitwise_xor")(o, self)
+    def __lshift__(self, o: Any) -> Any: return _m("left_shift")(self, o)
+    def __rlshift__(self, o: Any) -> Any: return _m("left_shift")(o, self)
+    def __rshift__(self, o: Any) -> Any: return _m("right_shift")(self, o)
+    def __rrshift__(self, o: Any) -> Any: return _m("right_shift")(o, self)
+
+    # comparisons ------------------------------------------------------------
+    def __eq__(self, o: Any) -> Any: return _m("equal")(self, o)
+    def __ne__(self, o: Any) -> Any: return _m("not_equal")(self, o)
+    def __lt__(self, o: Any) -> Any: return _m("less")(self, o)
+    def __le__(self, o: Any) -> Any: return _m("less_equal")(self, o)
+    def __gt__(self, o: Any) -> Any: return _m("greater")(self, o)
+    def __ge__(self, o: Any) -> Any: return _m("greater_equal")(self, o)
+
+    # indexing ---------------------------------------------------------------
+    def __getitem__(self, idx: Any) -> Any:
+        return _m("getitem")(self, idx)
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        raise TypeError(
+            f"{type(self).__name__} is immutable and does not support item assignment; "
+            "use x = x.at[idx].set(value) (or .add/.multiply/.min/.max) for a new array"
+        )
+
+    @property
+    def at(self) -> _IndexUpdateHelper:
+        """Functional updates: ``x.at[idx].set(v)`` returns a new array.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> jnp.zeros(3).at[1].set(5.0).tolist()
+            [0.0, 5.0, 0.0]
+        """
+        return _IndexUpdateHelper(self)
+
+    # methods ----------------------------------------------------------------
+    @property
+    def T(self) -> Any:
+        return _m("transpose")(self)
+
+    @property
+    def mT(self) -> Any:
+        if self.ndim < 2:
+            raise ValueError(f"mT needs an array with at least 2 dimensions, got shape {self.shape}")
+        return _m("swapaxes")(self, -1, -2)
+
+    def astype(self, dtype: Any) -> Any: return _m("astype")(self, dtype)
+    def reshape(self, *shape: Any, order: str = "C") -> Any:
+        if len(shape) == 1 and not isinstance(shape[0], SupportsIndex):
+            shape = tuple(shape[0])
+        return _m("reshape")(self, shape, order=order)
+    def transpose(self, *axes: Any) -> Any:
+        if len(axes) == 1 and not isinstance(axes[0], SupportsIndex):
+            axes = tuple(axes[0]) if axes[0] is not None else ()
+        return _m("transpose")(self, axes or None)
+    def permute(self, *dims: Any) -> Any: return self.transpose(*dims)
+    def swapaxes(self, a: int, b: int) -> Any: return _m("swapaxes")(self, a, b)
+    def squeeze(self, axis: Any = None) -> Any: return _m("squeeze")(self, axis)
+    def ravel(self) -> Any: return _m("ravel")(self)
+    def flatten(self) -> Any: return _m("ravel")(self)
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+        return _m("diagonal")(self, offset, axis1, axis2)
+    def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+        return _m("sum")(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def prod(self, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+        return _m("prod")(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def mean(self, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+        return _m("mean")(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+        return _m("var")(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+        return _m("std")(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def max(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return _m("max")(self, axis=axis, keepdims=keepdims)
+    def min(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return _m("min")(self, axis=axis, keepdims=keepdims)
+    def argmax(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return _m("argmax")(self, axis=axis, keepdims=keepdims)
+    def argmin(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return _m("argmin")(self, axis=axis, keepdims=keepdims)
+    def all(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return _m("all")(self, axis=axis, keepdims=keepdims)
+    def any(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return _m("any")(self, axis=axis, keepdims=keepdims)
+    def cumsum(self, axis: Any = None, dtype: Any = None) -> Any:
+        return _m("cumsum")(self, axis=axis, dtype=dtype)
+    def cumprod(self, axis: Any = None, dtype: Any = None) -> Any:
+        return _m("cumprod")(self, axis=axis, dtype=dtype)
+    def clip(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
+        return _m("clip")(self, min, max)
+    def round(self, decimals: int = 0) -> Any: return _m("round")(self, decimals)
+    def dot(self, other: Any) -> Any: return _m("dot")(self, other)
+    def sort(self, axis: int = -1) -> Any: return _m("sort")(self, axis=axis)
+    def argsort(self, axis: int = -1) -> Any: return _m("argsort")(self, axis=axis)
+    def take(self, indices: Any, axis: Any = None) -> Any: return _m("take")(self, indices, axis=axis)
+    def conj(self) -> Any: return self
+    @property
+    def real(self) -> Any: return self
+
+
+class _IndexUpdateHelper:
+    __slots__ = ("_array",)
+
+    def __init__(self, array: ArrayMethods) -> None:
+        self._array = array
+
+    def __getitem__(self, idx: Any) -> _IndexUpdateRef:
+        return _IndexUpdateRef(self._array, idx)
+
+
+class _IndexUpdateRef:
+    """``x.at[idx]``: each method returns a new array; ``x`` is unchanged."""
+
+    __slots__ = ("_array", "_idx")
+
+    def __init__(self, array: ArrayMethods, idx: Any) -> None:
+        self._array = array
+        self._idx = idx
+
+    def get(self) -> Any: return _m("getitem")(self._array, self._idx)
+    def set(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "set")
+    def add(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "add")
+    def multiply(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "mul")
+    mul = multiply
+    def divide(self, v: Any) -> Any:
+        return _m("at_update")(self._array, self._idx, _m("reciprocal")(v), "mul")
+    def power(self, v: Any) -> Any:
+        return self.set(_m("power")(self.get(), v))
+    def min(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "min")
+    def max(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "max")
+
+
+class Storage:
+    """A 1-D buffer of one dtype, shared by every view made from it.
+
+    Arrays never write into a Storage after creating it; the stateful
+    ``Tensor`` layer swaps a handle to a fresh Storage instead (copy-on-write).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> s = jnp.arange(4).storage()
+        >>> len(s), s.tolist()
+        (4, [0, 1, 2, 3])
+    """
+
+    __slots__ = ("_data", "__weakref__")
+
+    def __init__(self, data: np.ndarray[Any, Any]) -> None:
+        if data.ndim != 1 or not data.flags.c_contiguous:
+            raise ValueError("a Storage wraps a contiguous 1-D buffer")
+        self._data = data
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        dt: np.dtype[Any] = self._data.dtype
+        return dt
+
+    def __len__(self) -> int:
+        return int(self._data.shape[0])
+
+    def __getitem__(self, i: int) -> Any:
+        return self._data[i].item()
+
+    def tolist(self) -> list[Any]:
+        return list(self._data.tolist())
+
+    def numpy(self) -> np.ndarray[Any, Any]:
+        """A read-only NumPy view of the whole buffer (no copy)."""
+        v = self._data.view()
+        v.flags.writeable = False
+        return v
+
+    def data_ptr(self) -> int:
+        return int(self._data.ctypes.data)
+
+    def __repr__(self) -> str:
+        return f"Storage(size={len(self)}, dtype={self.dtype})"
+
+
+def _contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    strides = []
+    acc = 1
+    for d in reversed(shape):
+        strides.append(acc)
+        acc *= max(d, 1)
+    return tuple(reversed(strides))
+
+
+ArrayLike = Union["Array", np.ndarray[Any, Any], bool, int, float, np.generic]
+
+
+class Array(ArrayMethods):
+    """An immutable strided n-d array over a shared 1-D :class:`Storage`.
+
+    Build arrays with :mod:`functorch_lite.numpy` (``jnp.array``,
+    ``jnp.zeros``...); the constructor is internal.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.array([[1.0, 2.0], [3.0, 4.0]])
+        >>> x[:, 1].tolist(), x.dtype
+        ([2.0, 4.0], dtype('float32'))
+    """
+
+    __slots__ = ("_storage", "_shape", "_strides", "_offset", "_dtype", "weak_type", "_np")
+    _storage: Storage
+    _shape: tuple[int, ...]
+    _strides: tuple[int, ...]
+    _offset: int
+    _dtype: np.dtype[Any]
+    weak_type: bool
+    _np: np.ndarray[Any, Any] | None
+
+    def __init__(
+        self,
+        storage: Storage,
+        shape: tuple[int, ...],
+        strides: tuple[int, ...],
+        offset: int = 0,
+        weak_type: bool = False,
+        np_view: np.ndarray[Any, Any] | None = None,
+    ) -> None:
+        self._storage = storage
+        self._shape = shape
+        self._strides = strides
+        self._offset = offset
+        self._dtype = storage._data.dtype
+        self.weak_type = weak_type
+        self._np = np_view
+
+    # construction -----------------------------------------------------------
+    @staticmethod
+    def _wrap(arr: np.ndarray[Any, Any], weak_type: bool = False) -> Array:
+        """Wrap a NumPy array that nobody else holds (a fresh kernel output)."""
+        flat = _dense_buffer(arr)
+        if flat is None:
+            arr = np.ascontiguousarray(arr)
+            flat = arr.reshape(-1)
+        isz = arr.itemsize
+        strides = tuple(s // isz for s in arr.strides) if arr.ndim else ()
+        arr.flags.writeable = False
+        return Array(Storage(flat), arr.shape, strides, 0, weak_type, arr)
+
+    @staticmethod
+    def _from_numpy_copy(arr: np.ndarray[Any, Any], weak_type: bool = False) -> Array:
+        """Copy a caller-owned NumPy array (the caller may mutate it later)."""
+        return Array._wrap(np.array(arr, order="C", copy=True), weak_type)
+
+    def _view(self, shape: tuple[int, ...], strides: tuple[int, ...], offset: int) -> Array:
+        """A new Array over the same storage (no copy)."""
+        return Array(self._storage, shape, strides, offset, self.weak_type)
+
+    # metadata ---------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self._dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self._shape:
+            n *= d
+        return n
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Strides in elements (PyTorch's ``stride()``); one dim's if given.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> jnp.zeros((2, 3)).stride()
+            (3, 1)
+        """
+        if dim is None:
+            return self._strides
+        return self._strides[_check_dim(dim, self.ndim)]
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """Strides in bytes, as NumPy reports them."""
+        isz = self._dtype.itemsize
+        return tuple(s * isz for s in self._strides)
+
+    def storage_offset(self) -> int:
+        """Index of this array's first element in its storage.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> jnp.arange(5)[2:].storage_offset()
+            2
+        """
+        return self._offset
+
+    def storage(self) -> Storage:
+        """The Storage object, shared by every view of the same buffer."""
+        return self._storage
+
+    def is_contiguous(self) -> bool:
+        """Whether elements are laid out row-major with no gaps.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> x = jnp.zeros((2, 3))
+            >>> x.is_contiguous(), x.T.is_contiguous()
+            (True, False)
+        """
+        expected = 1
+        for d, s in zip(reversed(self._shape), reversed(self._strides)):
+            if d == 1:
+                continue
+            if d == 0:
+                return True
+            if s != expected:
+                return False
+            expected *= d
+        return True
+
+    def contiguous(self) -> Array:
+        """``self`` if contiguous, else a row-major copy.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> x = jnp.zeros((2, 3)).T
+            >>> x.contiguous().stride()
+            (2, 1)
+        """
+        if self.is_contiguous():
+            return self
+        return self.clone()
+
+    def clone(self) -> Array:
+        """A row-major copy over a new storage (always copies).
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> x = jnp.ones(3)
+            >>> x.clone().storage() is x.storage()
+            False
+        """
+        # NumPy's strided copy already runs at memory speed
+        return Array._wrap(np.array(self._numpy(), order="C", copy=True), self.weak_type)
+
+    # conversion -------------------------------------------------------------
+    def _numpy(self) -> np.ndarray[Any, Any]:
+        """A read-only NumPy view of this array (cached; no copy)."""
+        v = self._np
+        if v is None:
+            isz = self._dtype.itemsize
+            v = np.ndarray(
+                self._shape, self._dtype, buffer=self._storage._data,
+                offset=self._offset * isz, strides=tuple(s * isz for s in self._strides),
+            )
+            v.flags.writeable = False
+            self._np = v
+        return v
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
+        v = self._numpy()
+        if copy:
+            v = v.copy()
+        if dtype is not None and np.dtype(dtype) != v.dtype:
+            if copy is False:
+                raise ValueError("converting the dtype needs a copy; pass copy=None or True")
+            v = v.astype(dtype)
+        return v
+
+    def __dlpack__(self, **kwargs: Any) -> Any:
+        try:
+            return self._numpy().__dlpack__(**kwargs)
+        except BufferError:
+            # consumers that cannot receive a read-only flag get a copy
+            return self._numpy().copy().__dlpack__(**kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (1, 0)  # kDLCPU
+
+    def __array_namespace__(self, api_version: str | None = None) -> Any:
+        import functorch_lite.numpy as jnp_ns
+
+        return jnp_ns
+
+    def tolist(self) -> Any:
+        """Nested Python lists (a Python scalar for 0-d arrays).
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> jnp.eye(2, dtype="int32").tolist()
+            [[1, 0], [0, 1]]
+        """
+        return self._numpy().tolist()
+
+    def item(self) -> Any:
+        """The single element as a Python scalar.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> jnp.array([3.5]).item()
+            3.5
+        """
+        if self.size != 1:
+            raise ValueError(f"item() needs an array with exactly one element, got shape {self._shape}")
+        return self._numpy().reshape(-1)[0].item()
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(
+                f"the truth value of an array of shape {self._shape} is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._dtype.kind not in "iub" or self.size != 1:
+            raise TypeError(
+                f"only integer arrays of one element can be used as an index, got "
+                f"shape {self._shape} dtype {self._dtype}"
+            )
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._numpy(), separator=", ", prefix="Array(")
+        extra = ""
+        if self._dtype not in (dtypes.float32, dtypes.int32, dtypes.bool_) or self.size == 0:
+            extra = f", dtype={self._dtype}"
+        if self.weak_type:
+            extra += ", weak_type=True"
+        return f"Array({body}{extra})"
+
+    def __str__(self) -> str:
+        return str(self._numpy())
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return str(self)
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "functorch_lite arrays are not pickled; save them with "
+            "numpy.save(path, numpy.asarray(x)) or the library's safe save/load"
+        )
+
+    def numpy(self) -> np.ndarray[Any, Any]:
+        """A read-only NumPy view (no copy).
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> jnp.arange(3).numpy().flags.writeable
+            False
+        """
+        return self._numpy()
+
+    def block_until_ready(self) -> Array:
+        """Eager arrays are always ready; present for JAX compatibility."""
+        return self
+
+
+def _dense_buffer(arr: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
+    """The flat buffer of a gap-free array in any axis order (NumPy's K-order
+    outputs follow their inputs' layout), or None if it has gaps or negative
+    strides."""
+    if arr.flags.c_contiguous:
+        return arr.reshape(-1)
+    if min(arr.strides, default=0) <= 0:
+        return None
+    perm = sorted(range(arr.ndim), key=lambda i: -arr.strides[i])
+    t = arr.transpose(perm)
+    if t.flags.c_contiguous:
+        return t.reshape(-1)
+    return None
+
+
+def _check_dim(dim: int, ndim: int) -> int:
+    if not -ndim <= dim < max(ndim, 1) or (ndim == 0 and dim not in (0, -1)):
+        raise IndexError(f"dimension {dim} is out of range for an array with {ndim} dimensions")
+    return dim % ndim if ndim else 0
+
+
+def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Row-major strides in elements for ``shape``.
+
+    Example:
+        >>> contiguous_strides((2, 3, 4))
+        (12, 4, 1)
+    """
+    return _contiguous_strides(shape)

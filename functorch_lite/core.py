@@ -1,0 +1,401 @@
+"""The tracing core: abstract values, primitives, ``bind`` and interpreters.
+
+JAX's model, kept small (see Autodidax).  Every operation is a
+:class:`Primitive`; ``prim.bind(*args, **params)`` hands it to the innermost
+active interpreter (a :class:`Trace`) that owns one of the arguments.  With
+no transform active the primitive's ``impl`` runs directly on concrete
+Arrays.  Transforms (jvp, vjp, vmap, jit staging) push a :class:`MainTrace`
+on the stack and wrap values in their :class:`Tracer` subclass.
+
+Each primitive carries every rule beside it: ``impl``, ``abstract_eval``
+(the shape/dtype rule), ``jvp``, ``vjp``, ``batch`` and ``fusion``.  A
+missing rule raises :class:`MissingRuleError` naming the primitive and rule.
+
+Example:
+    >>> from functorch_lite import core
+    >>> core.ShapedArray((2, 3), core.np.dtype("float32"))
+    ShapedArray(f32[2,3])
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from functorch_lite.array import Array, ArrayMethods
+
+_SHORT = {
+    "bool": "bool", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
+    "uint8": "u8", "float32": "f32", "float64": "f64",
+}
+
+
+def short_dtype(dtype: np.dtype[Any]) -> str:
+    """Short dtype name used in IR text (``f32``, ``i64``...).
+
+    Example:
+        >>> short_dtype(np.dtype("float64"))
+        'f64'
+    """
+    return _SHORT.get(dtype.name, dtype.name)
+
+
+class ShapedArray:
+    """Abstract value: shape, dtype and weak type, but no data.
+
+    Example:
+        >>> a = ShapedArray((3,), np.dtype("int32"))
+        >>> a.ndim, a.size, a.str_short()
+        (1, 3, 'i32[3]')
+    """
+
+    __slots__ = ("shape", "dtype", "weak_type")
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any], weak_type: bool = False) -> None:
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.weak_type = weak_type
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    def str_short(self) -> str:
+        return f"{short_dtype(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+    def strip_weak(self) -> ShapedArray:
+        return ShapedArray(self.shape, self.dtype, False) if self.weak_type else self
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, ShapedArray)
+            and self.shape == other.shape
+            and self.dtype == other.dtype
+            and self.weak_type == other.weak_type
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def __repr__(self) -> str:
+        return f"ShapedArray({self.str_short()}{', weak' if self.weak_type else ''})"
+
+
+class MissingRuleError(NotImplementedError):
+    """A primitive lacks the rule a transform needs."""
+
+
+class LeakedTracerError(RuntimeError):
+    """A tracer was used after the transform that made it returned."""
+
+
+class ConcretizationTypeError(TypeError):
+    """Python control flow or conversion needed a concrete value from a tracer."""
+
+
+class TracerArrayConversionError(TypeError):
+    """A tracer was handed to NumPy, which needs concrete data."""
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+RULE_KINDS = ("impl", "abstract_eval", "jvp", "vjp", "batch", "fusion")
+
+
+class Primitive:
+    """An operation known to every transform, with all its rules beside it.
+
+    Rules (set by the declaring module in ``functorch_lite/ops``):
+
+    - ``impl(*arrays, **params)`` evaluates on concrete Arrays;
+    - ``abstract_eval(*avals, **params)`` gives the output ShapedArray(s) or
+      raises a clear error (this is what ``jit`` traces with);
+    - ``jvp(primals, tangents, **params) -> (out, tangent_out)``;
+    - ``vjp(ct, out, *primals, **params) -> cotangent per input``;
+    - ``batch(args, dims, **params) -> (out, out_dim)``;
+    - ``fusion``: the scalar expression an elementwise op contributes to a
+      generated fused loop.
+
+    Example:
+        >>> from functorch_lite.ops import elementwise
+        >>> elementwise.add_p.name
+        'add'
+    """
+
+    def __init__(self, name: str, *, multiple_results: bool = False) -> None:
+        if name in PRIMITIVES:
+            raise ValueError(f"primitive {name!r} is declared twice")
+        self.name = name
+        self.multiple_results = multiple_results
+        self.impl: Callable[..., Any] | None = None
+        self.abstract_eval: Callable[..., Any] | None = None
+        self.jvp: Callable[..., Any] | None = None
+        self.vjp: Callable[..., Any] | None = None
+        self.batch: Callable[..., Any] | None = None
+        self.fusion: Any = None
+        # ops that never produce a nonzero derivative (comparisons, argmax...)
+        self.nondifferentiable = False
+        PRIMITIVES[name] = self
+
+    def rule(self, kind: str) -> Any:
+        """The rule of that kind, or :class:`MissingRuleError` naming it."""
+        r = getattr(self, kind)
+        if r is None:
+            raise MissingRuleError(
+                f"primitive {self.name!r} has no {kind} rule, so it cannot be used "
+                f"under this transform"
+            )
+        return r
+
+    def bind(self, *args: Any, **params: Any) -> Any:
+        if _only_eval:
+            for a in args:
+                if isinstance(a, Tracer):
+                    break
+            else:
+                return self.impl(*args, **params)  # type: ignore[misc]
+        return _bind_traced(self, args, params)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# --- traces -------------------------------------------------------------------
+
+
+class MainTrace:
+    """One active transform: its level on the stack, its Trace type and data."""
+
+    __slots__ = ("level", "trace_type", "payload", "name")
+
+    def __init__(self, level: int, trace_type: type[Trace], payload: Any, name: str) -> None:
+        self.level = level
+        self.trace_type = trace_type
+        self.payload = payload
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"MainTrace({self.level}, {self.name})"
+
+
+class Trace:
+    """An interpreter; subclasses implement ``pure``, ``lift``, ``process_primitive``."""
+
+    __slots__ = ("main",)
+
+    def __init__(self, main: MainTrace) -> None:
+        self.main = main
+
+    def pure(self, val: Any) -> Tracer:
+        raise NotImplementedError
+
+    def lift(self, val: Tracer) -> Tracer:
+        return self.pure(val)
+
+    def process_primitive(self, prim: Primitive, tracers: Sequence[Any], params: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+
+class EvalTrace(Trace):
+    __slots__ = ()
+
+    def pure(self, val: Any) -> Any:
+        return val
+
+    lift = pure
+
+    def process_primitive(self, prim: Primitive, tracers: Sequence[Any], params: dict[str, Any]) -> Any:
+        return prim.rule("impl")(*tracers, **params)
+
+
+_trace_stack: list[MainTrace] = [MainTrace(0, EvalTrace, None, "eval")]
+_dynamic_trace: MainTrace = _trace_stack[0]
+_only_eval = True
+
+
+def _refresh_fast_path() -> None:
+    global _only_eval
+    _only_eval = len(_trace_stack) == 1 and _dynamic_trace is _trace_stack[0]
+
+
+@contextlib.contextmanager
+def new_main(trace_type: type[Trace], payload: Any = None, name: str = "") -> Iterator[MainTrace]:
+    """Push a new transform level; tracers of it become leaked when it pops.
+
+    Example:
+        >>> with new_main(EvalTrace, name="demo") as main:
+        ...     main.level
+        1
+    """
+    main = MainTrace(len(_trace_stack), trace_type, payload, name or trace_type.__name__)
+    _trace_stack.append(main)
+    _refresh_fast_path()
+    try:
+        yield main
+    finally:
+        _trace_stack.pop()
+        _refresh_fast_path()
+
+
+@contextlib.contextmanager
+def new_dynamic(main: MainTrace) -> Iterator[None]:
+    """Make ``main`` catch every bind, even on constants (jit staging)."""
+    global _dynamic_trace
+    prev, _dynamic_trace = _dynamic_trace, main
+    _refresh_fast_path()
+    try:
+        yield
+    finally:
+        _dynamic_trace = prev
+        _refresh_fast_path()
+
+
+def current_level() -> int:
+    return len(_trace_stack) - 1
+
+
+def _check_live(t: Tracer) -> MainTrace:
+    main: MainTrace = t._trace.main
+    lvl = main.level
+    if lvl >= len(_trace_stack) or _trace_stack[lvl] is not main:
+        raise LeakedTracerError(
+            f"a tracer of the {main.name!r} transform was used after that transform "
+            f"returned (value {t.aval.str_short()}); return it from the transformed "
+            "function instead of storing it in an outer variable or global"
+        )
+    return main
+
+
+def find_top_trace(args: Sequence[Any]) -> Trace:
+    top = _dynamic_trace
+    for a in args:
+        if isinstance(a, Tracer):
+            m = _check_live(a)
+            if m.level > top.level:
+                top = m
+    return top.trace_type(top)
+
+
+def full_raise(trace: Trace, val: Any) -> Any:
+    if not isinstance(val, Tracer):
+        return trace.pure(val)
+    main = val._trace.main
+    if main is trace.main:
+        return val
+    if main.level < trace.main.level:
+        return trace.lift(val)
+    raise LeakedTracerError(
+        f"a tracer of {main.name!r} (level {main.level}) met the {trace.main.name!r} "
+        f"transform (level {trace.main.level}); it probably escaped its transform"
+    )
+
+
+def full_lower(val: Any) -> Any:
+    if isinstance(val, Tracer):
+        return val.full_lower()
+    return val
+
+
+def _bind_traced(prim: Primitive, args: Sequence[Any], params: dict[str, Any]) -> Any:
+    trace = find_top_trace(args)
+    tracers = [full_raise(trace, a) for a in args]
+    out = trace.process_primitive(prim, tracers, params)
+    if prim.multiple_results:
+        return [full_lower(o) for o in out]
+    return full_lower(out)
+
+
+# --- tracers ------------------------------------------------------------------
+
+_CONTROL_FLOW_HINT = (
+    "Python control flow (if/while/bool/int/float) needs a concrete value, but "
+    "this is a traced value {aval} inside a transform. Use functorch_lite.lax.cond "
+    "or lax.switch instead of if, lax.while_loop or lax.fori_loop instead of while, "
+    "jnp.where to select values, or mark the argument static (jit's static_argnums)."
+)
+
+
+class Tracer(ArrayMethods):
+    """A value inside a transform; behaves like an Array for the user."""
+
+    __slots__ = ("_trace",)
+    _trace: Trace
+
+    @property
+    def aval(self) -> ShapedArray:
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.aval.dtype
+
+    @property
+    def weak_type(self) -> bool:
+        return self.aval.weak_type
+
+    def full_lower(self) -> Any:
+        return self
+
+    def _concrete_error(self) -> ConcretizationTypeError:
+        return ConcretizationTypeError(_CONTROL_FLOW_HINT.format(aval=self.aval.str_short()))
+
+    def __bool__(self) -> bool:
+        raise self._concrete_error()
+
+    def __int__(self) -> int:
+        raise self._concrete_error()
+
+    def __float__(self) -> float:
+        raise self._concrete_error()
+
+    def __index__(self) -> int:
+        raise self._concrete_error()
+
+    def item(self) -> Any:
+        raise self._concrete_error()
+
+    def tolist(self) -> Any:
+        raise self._concrete_error()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
+        raise TracerArrayConversionError(
+            f"a traced value {self.aval.str_short()} cannot become a NumPy array inside "
+            "a transform; use functorch_lite.numpy functions instead of numpy ones"
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.aval.str_short()})"
+
+
+def get_aval(x: Any) -> ShapedArray:
+    """The abstract value of an Array or tracer.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> get_aval(jnp.zeros((2,)))
+        ShapedArray(f32[2])
+    """
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, Array):
+        return ShapedArray(x.shape, x.dtype, x.weak_type)
+    raise TypeError(f"expected an Array or tracer, got {type(x).__name__}")
+
+
+def is_array(x: Any) -> bool:
+    """Whether ``x`` is an Array or a tracer standing for one."""
+    return isinstance(x, (Array, Tracer))

@@ -1,0 +1,78 @@
+"""``functorch_lite.numpy``: the ``jax.numpy`` of this library.
+
+NumPy's names and semantics over immutable Arrays; every function is built
+from primitives, so it is differentiable, batchable and jittable.  This
+module is also the Array API namespace (``x.__array_namespace__()``).
+
+Example:
+    >>> import functorch_lite.numpy as jnp
+    >>> x = jnp.linspace(0.0, 1.0, 5)
+    >>> float(jnp.sum(x * 2))
+    5.0
+"""
+
+from __future__ import annotations
+
+import math as _math
+import sys as _sys
+
+import numpy as _np
+
+from functorch_lite import dtypes as _dtypes
+from functorch_lite.array import Array
+from functorch_lite.numpy._creation import *  # noqa: F403
+from functorch_lite.numpy._elementwise import *  # noqa: F403
+from functorch_lite.numpy._indexing import *  # noqa: F403
+from functorch_lite.numpy._manipulation import *  # noqa: F403
+from functorch_lite.numpy._reductions import *  # noqa: F403
+from functorch_lite.numpy._scalar_types import (
+    bool_,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+
+ndarray = Array
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+newaxis = None
+euler_gamma = 0.5772156649015329
+
+dtype = _np.dtype
+finfo = _dtypes.finfo
+iinfo = _dtypes.iinfo
+result_type = _dtypes.result_type
+promote_types = _dtypes.promote_types
+can_cast = _np.can_cast
+
+
+def isdtype(dt: object, kind: object) -> bool:
+    """Array API ``isdtype``: whether ``dt`` is of ``kind``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.isdtype(jnp.float32, "real floating")
+        True
+    """
+    d = _dtypes.canonicalize(dt)
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    for k in kinds:
+        if isinstance(k, str):
+            if (k == "bool" and d.kind == "b") or (k == "signed integer" and d.kind == "i") or (
+                k == "unsigned integer" and d.kind == "u") or (k == "integral" and d.kind in "iu") or (
+                k in ("real floating", "numeric") and d.kind == "f") or (k == "numeric" and d.kind in "iu"):
+                return True
+        elif _dtypes.canonicalize(k) == d:
+            return True
+    return False
+
+
+from functorch_lite.numpy import _methods  # noqa: E402
+
+_methods.install(_sys.modules[__name__])

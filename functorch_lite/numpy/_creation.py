@@ -1,0 +1,371 @@
+"""Array creation: ``array``, ``zeros``, ``arange``, ``eye``... (concrete arrays)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from functorch_lite import dtypes
+from functorch_lite.array import Array
+from functorch_lite.core import Tracer
+from functorch_lite.numpy._util import (
+    ArrayOrTracer,
+    asarray,
+    broadcast_to_shape,
+    convert,
+    from_numpy,
+    shape_tuple,
+)
+
+__all__ = [
+    "array", "asarray", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
+    "empty_like", "full_like", "arange", "linspace", "logspace", "eye", "identity",
+    "meshgrid", "tril", "triu", "diag", "tri", "copy",
+]
+
+
+def _dt(dtype: Any, default: np.dtype[Any] = dtypes.default_float) -> np.dtype[Any]:
+    return default if dtype is None else dtypes.canonicalize(dtype)
+
+
+def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
+    """Create an array from nested lists, NumPy data, scalars or arrays.
+
+    Python floats become float32 and ints int32 (the defaults) unless
+    ``dtype`` says otherwise; NumPy arrays keep a supported dtype.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.array([[1, 2], [3, 4]]).dtype
+        dtype('int32')
+    """
+    if isinstance(obj, (Array, Tracer)):
+        x: ArrayOrTracer = obj
+        if dtype is not None:
+            x = convert(x, dtypes.canonicalize(dtype))
+        return x
+    if isinstance(obj, (list, tuple)) and any(isinstance(e, (Array, Tracer)) for e in _flat(obj)):
+        from functorch_lite.numpy._manipulation import stack
+
+        out = stack([array(e) for e in obj])
+        return convert(out, dtypes.canonicalize(dtype)) if dtype is not None else out
+    if isinstance(obj, (bool, int, float)) and dtype is None:
+        return from_numpy(np.asarray(obj, dtype=dtypes.scalar_dtype(obj)))
+    return from_numpy(obj, dtype)
+
+
+def _flat(obj: Any) -> list[Any]:
+    if isinstance(obj, (list, tuple)):
+        out = []
+        for e in obj:
+            out.extend(_flat(e))
+        return out
+    return [obj]
+
+
+def zeros(shape: Any, dtype: Any = None) -> Array:
+    """An array of zeros.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.zeros((2, 2)).tolist()
+        [[0.0, 0.0], [0.0, 0.0]]
+    """
+    return Array._wrap(np.zeros(shape_tuple(shape), _dt(dtype)))
+
+
+def ones(shape: Any, dtype: Any = None) -> Array:
+    """An array of ones.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.ones(2, dtype="int32").tolist()
+        [1, 1]
+    """
+    return Array._wrap(np.ones(shape_tuple(shape), _dt(dtype)))
+
+
+def empty(shape: Any, dtype: Any = None) -> Array:
+    """An array of zeros (immutable arrays have no use for garbage values).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.empty(3).shape
+        (3,)
+    """
+    return zeros(shape, dtype)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
+    """An array filled with ``fill_value`` (its dtype unless ``dtype`` is given).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.full((2,), 7).tolist()
+        [7, 7]
+    """
+    shape = shape_tuple(shape)
+    if isinstance(fill_value, Tracer) or (isinstance(fill_value, Array) and fill_value.ndim):
+        v = asarray(fill_value)
+        if dtype is not None:
+            v = convert(v, dtypes.canonicalize(dtype))
+        out = broadcast_to_shape(v, shape)
+        return out.contiguous() if isinstance(out, Array) else out
+    if isinstance(fill_value, Array):
+        fill_value = fill_value.item()
+    dt = dtypes.canonicalize(dtype) if dtype is not None else asarray(fill_value).dtype
+    out = np.empty(shape, dt)
+    out.fill(fill_value)
+    return Array._wrap(out)
+
+
+def _like_dtype(x: Any, dtype: Any) -> np.dtype[Any]:
+    if dtype is not None:
+        return dtypes.canonicalize(dtype)
+    return asarray(x).dtype
+
+
+def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
+    """Zeros with the shape and dtype of ``x``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.zeros_like(jnp.arange(3)).tolist()
+        [0, 0, 0]
+    """
+    return zeros(asarray(x).shape if shape is None else shape, _like_dtype(x, dtype))
+
+
+def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
+    """Ones with the shape and dtype of ``x``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.ones_like(jnp.zeros(2)).tolist()
+        [1.0, 1.0]
+    """
+    return ones(asarray(x).shape if shape is None else shape, _like_dtype(x, dtype))
+
+
+def empty_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
+    """Same as :func:`zeros_like`.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.empty_like(jnp.zeros(2)).shape
+        (2,)
+    """
+    return zeros_like(x, dtype, shape)
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
+    """``fill_value`` with the shape (and dtype) of ``x``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.full_like(jnp.zeros(2), 3).tolist()
+        [3.0, 3.0]
+    """
+    return full(asarray(x).shape if shape is None else shape, fill_value, _like_dtype(x, dtype))
+
+
+def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) -> Array:
+    """Evenly spaced values in ``[start, stop)``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.arange(1, 7, 2).tolist()
+        [1, 3, 5]
+    """
+    for v in (start, stop, step):
+        if isinstance(v, Tracer):
+            raise TypeError(
+                "arange needs concrete bounds, but got a traced value; the output shape "
+                "must be known when tracing (pass the bound as a static argument)"
+            )
+    args = [v.item() if isinstance(v, Array) else v for v in (start, stop, step)]
+    if stop is None:
+        args = [0, args[0], args[2]]
+    if args[2] is None:
+        args[2] = 1
+    if args[2] == 0:
+        raise ValueError("arange: step must not be zero")
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in args)
+        dt = dtypes.default_float if is_float else dtypes.default_int
+    else:
+        dt = dtypes.canonicalize(dtype)
+    return Array._wrap(np.arange(args[0], args[1], args[2], dtype=dt))
+
+
+def linspace(
+    start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
+    dtype: Any = None, axis: int = 0,
+) -> Any:
+    """``num`` evenly spaced values from ``start`` to ``stop``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linspace(0, 1, 3).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    if num < 0:
+        raise ValueError(f"linspace: num must be non-negative, got {num}")
+    s = np.asarray(start.tolist() if isinstance(start, Array) else start, dtype=np.float64)
+    e = np.asarray(stop.tolist() if isinstance(stop, Array) else stop, dtype=np.float64)
+    out, step = np.linspace(s, e, num, endpoint=endpoint, retstep=True, axis=axis)
+    dt = _dt(dtype)
+    if dt.kind in "iu":
+        out = np.floor(out)
+    res = Array._wrap(out.astype(dt))
+    return (res, step) if retstep else res
+
+
+def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: float = 10.0,
+             dtype: Any = None) -> Array:
+    """``base ** linspace(start, stop, num)``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.logspace(0, 2, 3).tolist()
+        [1.0, 10.0, 100.0]
+    """
+    out = np.logspace(float(start), float(stop), num, endpoint=endpoint, base=base)
+    return Array._wrap(out.astype(_dt(dtype)))
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
+    """A 2-D array with ones on the ``k``-th diagonal.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.eye(2).tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+    """
+    return Array._wrap(np.eye(int(N), None if M is None else int(M), int(k), dtype=_dt(dtype)))
+
+
+def identity(n: int, dtype: Any = None) -> Array:
+    """The ``n`` by ``n`` identity matrix.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.identity(2, dtype="int32").tolist()
+        [[1, 0], [0, 1]]
+    """
+    return eye(n, dtype=dtype)
+
+
+def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
+    """Ones at and below the ``k``-th diagonal.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.tri(2, dtype="int32").tolist()
+        [[1, 0], [1, 1]]
+    """
+    return Array._wrap(np.tri(int(N), None if M is None else int(M), int(k), dtype=_dt(dtype)))
+
+
+def _tri_mask(x: ArrayOrTracer, k: int, lower: bool) -> Any:
+    from functorch_lite.numpy._elementwise import where
+
+    if x.ndim < 2:
+        raise ValueError(f"{'tril' if lower else 'triu'} needs at least 2 dimensions, got shape {x.shape}")
+    n, m = x.shape[-2:]
+    mask = np.tri(n, m, k, dtype=bool) if lower else ~np.tri(n, m, k - 1, dtype=bool)
+    return where(Array._wrap(mask), x, 0)
+
+
+def tril(m: Any, k: int = 0) -> Any:
+    """Zero the elements above the ``k``-th diagonal (last two axes).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.tril(jnp.ones((2, 2))).tolist()
+        [[1.0, 0.0], [1.0, 1.0]]
+    """
+    return _tri_mask(asarray(m), k, True)
+
+
+def triu(m: Any, k: int = 0) -> Any:
+    """Zero the elements below the ``k``-th diagonal (last two axes).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.triu(jnp.ones((2, 2))).tolist()
+        [[1.0, 1.0], [0.0, 1.0]]
+    """
+    return _tri_mask(asarray(m), k, False)
+
+
+def meshgrid(*xi: Any, indexing: str = "xy", sparse: bool = False, copy: bool = True) -> list[Any]:
+    """Coordinate arrays from 1-D coordinate vectors (NumPy's ``meshgrid``).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> X, Y = jnp.meshgrid(jnp.arange(2), jnp.arange(3))
+        >>> X.shape, Y.shape
+        ((3, 2), (3, 2))
+    """
+    from functorch_lite.numpy._manipulation import broadcast_to, reshape
+
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    xs = [asarray(x) for x in xi]
+    for x in xs:
+        if x.ndim != 1:
+            raise ValueError(f"meshgrid takes 1-D arrays, got shape {x.shape}")
+    n = len(xs)
+    shapes = []
+    for i, x in enumerate(xs):
+        s = [1] * n
+        s[i] = x.shape[0]
+        if indexing == "xy" and n >= 2 and i < 2:
+            s[0], s[1] = s[1], s[0]
+        shapes.append(tuple(s))
+    out = [reshape(x, s) for x, s in zip(xs, shapes)]
+    if sparse:
+        return out
+    full_shape = tuple(max(s[j] for s in shapes) for j in range(n))
+    return [broadcast_to(o, full_shape) for o in out]
+
+
+def diag(v: Any, k: int = 0) -> Any:
+    """The ``k``-th diagonal of a 2-D array, or a 2-D array with ``v`` on it.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.diag(jnp.array([1, 2])).tolist()
+        [[1, 0], [0, 2]]
+    """
+    from functorch_lite.numpy._elementwise import where
+    from functorch_lite.numpy._manipulation import diagonal, pad
+
+    x = asarray(v)
+    if x.ndim == 2:
+        return diagonal(x, offset=k)
+    if x.ndim != 1:
+        raise ValueError(f"diag needs a 1-D or 2-D array, got shape {x.shape}")
+    n = x.shape[0] + abs(k)
+    mask = Array._wrap(np.eye(n, n, k, dtype=bool))
+    row = pad(x, (max(k, 0), max(-k, 0)))  # value of column j (k >= 0) / row i (k < 0)
+    from functorch_lite.numpy._manipulation import broadcast_to, expand_dims
+
+    grid = broadcast_to(expand_dims(row, 0 if k >= 0 else 1), (n, n))
+    return where(mask, grid, 0)
+
+
+def copy(a: Any) -> Any:
+    """A copy of ``a`` over fresh storage.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.arange(3)
+        >>> jnp.copy(x).storage() is x.storage()
+        False
+    """
+    from functorch_lite.ops.shape_ops import copy_p
+
+    return copy_p.bind(asarray(a))

@@ -1,0 +1,881 @@
+"""Elementwise functions of ``functorch_lite.numpy`` (NumPy names and rules)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from functorch_lite import dtypes
+from functorch_lite.array import Array
+from functorch_lite.core import Primitive
+from functorch_lite.numpy._util import (
+    ArrayOrTracer,
+    asarray,
+    convert,
+    promote_args,
+    promote_to_float,
+)
+from functorch_lite.ops import elementwise as ew
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "remainder",
+    "mod", "fmod", "power", "pow", "negative", "positive", "abs", "absolute", "sign", "exp",
+    "exp2", "expm1", "log", "log1p", "log2", "log10", "sqrt", "cbrt", "square",
+    "reciprocal", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "asin", "acos", "atan",
+    "arctan2", "atan2", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "asinh",
+    "acosh", "atanh", "floor", "ceil", "round", "around", "rint", "trunc", "fix", "clip",
+    "maximum", "minimum", "fmax", "fmin", "where", "isnan", "isinf", "isfinite",
+    "isposinf", "isneginf", "logaddexp", "logaddexp2", "equal", "not_equal", "less",
+    "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_xor",
+    "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "invert",
+    "bitwise_invert", "left_shift", "right_shift", "bitwise_left_shift",
+    "bitwise_right_shift", "isclose", "allclose", "array_equal", "hypot", "deg2rad",
+    "rad2deg", "degrees", "radians", "nan_to_num", "signbit", "copysign", "sinc",
+    "heaviside", "float_power", "divmod", "nextafter",
+]
+
+
+def _bin(prim: Primitive, name: str, x: Any, y: Any) -> Any:
+    # fast path: two arrays of one dtype and shape need no promotion
+    if (
+        type(x) is Array and type(y) is Array and x._dtype is y._dtype
+        and x._shape == y._shape and x.weak_type == y.weak_type
+    ):
+        return prim.bind(x, y)
+    a, b = promote_args(name, x, y)
+    return prim.bind(a, b)
+
+
+def _float_un(prim: Primitive, x: Any) -> Any:
+    x = asarray(x)
+    if x.dtype.kind != "f":
+        x = convert(x, dtypes.default_float, x.weak_type)
+    return prim.bind(x)
+
+
+def add(x: Any, y: Any) -> Any:
+    """Elementwise ``x + y`` with broadcasting and promotion.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.add(jnp.arange(3), 1).tolist()
+        [1, 2, 3]
+    """
+    return _bin(ew.add_p, "add", x, y)
+
+
+def subtract(x: Any, y: Any) -> Any:
+    """Elementwise ``x - y``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.subtract(3.0, jnp.ones(2)).tolist()
+        [2.0, 2.0]
+    """
+    a, b = promote_args("subtract", x, y)
+    if a.dtype.kind == "b":
+        raise TypeError("subtract: boolean subtraction is not supported; use logical_xor")
+    return ew.sub_p.bind(a, b)
+
+
+def multiply(x: Any, y: Any) -> Any:
+    """Elementwise ``x * y``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.multiply(jnp.arange(3), 2).tolist()
+        [0, 2, 4]
+    """
+    return _bin(ew.mul_p, "multiply", x, y)
+
+
+def true_divide(x: Any, y: Any) -> Any:
+    """Elementwise ``x / y``; integers divide as floats.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.true_divide(jnp.arange(3), 2).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    a, b = promote_to_float("true_divide", x, y)
+    return ew.div_p.bind(a, b)
+
+
+divide = true_divide
+
+
+def floor_divide(x: Any, y: Any) -> Any:
+    """Elementwise ``x // y`` (integer division by zero gives 0).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.floor_divide(jnp.array([7, -7]), 2).tolist()
+        [3, -4]
+    """
+    a, b = promote_args("floor_divide", x, y)
+    if a.dtype.kind == "b":
+        a, b = convert(a, dtypes.int8), convert(b, dtypes.int8)
+    return ew.floor_divide_p.bind(a, b)
+
+
+def remainder(x: Any, y: Any) -> Any:
+    """Elementwise remainder with the sign of the divisor (NumPy's ``%``).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.remainder(jnp.array([7, -7]), 3).tolist()
+        [1, 2]
+    """
+    a, b = promote_args("remainder", x, y)
+    if a.dtype.kind == "b":
+        a, b = convert(a, dtypes.int8), convert(b, dtypes.int8)
+    return ew.rem_p.bind(a, b)
+
+
+mod = remainder
+
+
+def fmod(x: Any, y: Any) -> Any:
+    """Remainder with the sign of the dividend (C's ``fmod``).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.fmod(jnp.array([-7]), 3).tolist()
+        [-1]
+    """
+    a, b = promote_args("fmod", x, y)
+    r = remainder(a, b)
+    fix = logical_and(not_equal(r, 0), not_equal(sign(r), sign(a)))
+    return where(fix, subtract(r, b), r)
+
+
+def divmod(x: Any, y: Any) -> tuple[Any, Any]:  # noqa: A001
+    """``(x // y, x % y)``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> [a.tolist() for a in jnp.divmod(jnp.array([7]), 2)]
+        [[3], [1]]
+    """
+    return floor_divide(x, y), remainder(x, y)
+
+
+def power(x: Any, y: Any) -> Any:
+    """Elementwise ``x ** y``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.power(jnp.arange(4), 2).tolist()
+        [0, 1, 4, 9]
+    """
+    a, b = promote_args("power", x, y)
+    if a.dtype.kind == "b":
+        a, b = convert(a, dtypes.int8), convert(b, dtypes.int8)
+    return ew.pow_p.bind(a, b)
+
+
+pow = power  # noqa: A001
+
+
+def float_power(x: Any, y: Any) -> Any:
+    """Power computed in float64.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.float_power(2, jnp.array([3])).dtype
+        dtype('float64')
+    """
+    a, b = promote_args("float_power", x, y)
+    return power(convert(a, dtypes.float64), convert(b, dtypes.float64))
+
+
+def negative(x: Any) -> Any:
+    """Elementwise ``-x``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.negative(jnp.arange(2)).tolist()
+        [0, -1]
+    """
+    x = asarray(x)
+    if x.dtype.kind == "b":
+        raise TypeError("negative: boolean negation is not supported; use logical_not (~)")
+    return ew.neg_p.bind(x)
+
+
+def positive(x: Any) -> Any:
+    """Elementwise ``+x`` (returns the same values).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.positive(jnp.arange(2)).tolist()
+        [0, 1]
+    """
+    return asarray(x)
+
+
+def abs(x: Any) -> Any:  # noqa: A001
+    """Elementwise absolute value.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.abs(jnp.array([-2, 3])).tolist()
+        [2, 3]
+    """
+    x = asarray(x)
+    if x.dtype.kind in "bu":
+        return x
+    return ew.abs_p.bind(x)
+
+
+absolute = abs
+
+
+def sign(x: Any) -> Any:
+    """Elementwise sign (-1, 0 or 1; nan for nan).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.sign(jnp.array([-2.0, 0.0, 3.0])).tolist()
+        [-1.0, 0.0, 1.0]
+    """
+    x = asarray(x)
+    if x.dtype.kind == "b":
+        return x
+    return ew.sign_p.bind(x)
+
+
+def _make_float_unary(prim: Primitive, name: str, np_name: str) -> Any:
+    def f(x: Any) -> Any:
+        return _float_un(prim, x)
+
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = (
+        f"Elementwise ``{np_name}``; integer and boolean inputs become the default float.\n\n"
+        "Example:\n"
+        "    >>> import functorch_lite.numpy as jnp\n"
+        f"    >>> jnp.{name}(jnp.array([0.5])).shape\n"
+        "    (1,)\n"
+    )
+    return f
+
+
+exp = _make_float_unary(ew.exp_p, "exp", "exp")
+exp2 = _make_float_unary(ew.exp2_p, "exp2", "exp2")
+expm1 = _make_float_unary(ew.expm1_p, "expm1", "expm1")
+log = _make_float_unary(ew.log_p, "log", "log")
+log1p = _make_float_unary(ew.log1p_p, "log1p", "log1p")
+log2 = _make_float_unary(ew.log2_p, "log2", "log2")
+log10 = _make_float_unary(ew.log10_p, "log10", "log10")
+sqrt = _make_float_unary(ew.sqrt_p, "sqrt", "sqrt")
+cbrt = _make_float_unary(ew.cbrt_p, "cbrt", "cbrt")
+sin = _make_float_unary(ew.sin_p, "sin", "sin")
+cos = _make_float_unary(ew.cos_p, "cos", "cos")
+tan = _make_float_unary(ew.tan_p, "tan", "tan")
+arcsin = asin = _make_float_unary(ew.asin_p, "arcsin", "arcsin")
+arccos = acos = _make_float_unary(ew.acos_p, "arccos", "arccos")
+arctan = atan = _make_float_unary(ew.atan_p, "arctan", "arctan")
+sinh = _make_float_unary(ew.sinh_p, "sinh", "sinh")
+cosh = _make_float_unary(ew.cosh_p, "cosh", "cosh")
+tanh = _make_float_unary(ew.tanh_p, "tanh", "tanh")
+arcsinh = asinh = _make_float_unary(ew.asinh_p, "arcsinh", "arcsinh")
+arccosh = acosh = _make_float_unary(ew.acosh_p, "arccosh", "arccosh")
+arctanh = atanh = _make_float_unary(ew.atanh_p, "arctanh", "arctanh")
+
+
+def square(x: Any) -> Any:
+    """Elementwise ``x * x``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.square(jnp.array([3])).tolist()
+        [9]
+    """
+    x = asarray(x)
+    return ew.mul_p.bind(x, x)
+
+
+def reciprocal(x: Any) -> Any:
+    """Elementwise ``1 / x`` (integers become floats).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.reciprocal(jnp.array([2.0])).tolist()
+        [0.5]
+    """
+    return true_divide(1.0, x)
+
+
+def arctan2(y: Any, x: Any) -> Any:
+    """Elementwise angle of the point ``(x, y)``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> round(float(jnp.arctan2(1.0, 1.0)), 4)
+        0.7854
+    """
+    a, b = promote_to_float("arctan2", y, x)
+    return ew.atan2_p.bind(a, b)
+
+
+atan2 = arctan2
+
+
+def hypot(x: Any, y: Any) -> Any:
+    """Elementwise ``sqrt(x**2 + y**2)`` without intermediate overflow.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.hypot(3.0, 4.0))
+        5.0
+    """
+    a, b = promote_to_float("hypot", x, y)
+    a, b = abs(a), abs(b)
+    hi, lo = maximum(a, b), minimum(a, b)
+    safe = where(equal(hi, 0), 1.0, hi)
+    r = multiply(hi, sqrt(add(1.0, square(true_divide(lo, safe)))))
+    return where(isinf(hi), hi, r)
+
+
+def _rounding(prim: Primitive, name: str) -> Any:
+    def f(x: Any) -> Any:
+        x = asarray(x)
+        if x.dtype.kind != "f":
+            return x
+        return prim.bind(x)
+
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = (
+        f"Elementwise {name}; integer inputs are returned unchanged.\n\n"
+        "Example:\n"
+        "    >>> import functorch_lite.numpy as jnp\n"
+        f"    >>> jnp.{name}(jnp.array([1.5])).shape\n"
+        "    (1,)\n"
+    )
+    return f
+
+
+floor = _rounding(ew.floor_p, "floor")
+ceil = _rounding(ew.ceil_p, "ceil")
+rint = _rounding(ew.round_p, "rint")
+trunc = _rounding(ew.trunc_p, "trunc")
+fix = trunc
+
+
+def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
+    """Round half to even, to ``decimals`` places (NumPy's ``round``).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.round(jnp.array([0.5, 1.5, 2.25]), 1).tolist()
+        [0.5, 1.5, 2.2]
+    """
+    x = asarray(x)
+    if x.dtype.kind != "f":
+        if decimals >= 0:
+            return x
+        f = 10 ** (-decimals)
+        return multiply(floor_divide(add(x, f // 2), f), f)
+    if decimals == 0:
+        return ew.round_p.bind(x)
+    f = float(10.0**decimals)
+    return true_divide(rint(multiply(x, f)), f)
+
+
+around = round
+
+
+def maximum(x: Any, y: Any) -> Any:
+    """Elementwise maximum (nan wins, as in NumPy).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.maximum(jnp.array([1, 5]), 3).tolist()
+        [3, 5]
+    """
+    return _bin(ew.max_p, "maximum", x, y)
+
+
+def minimum(x: Any, y: Any) -> Any:
+    """Elementwise minimum (nan wins, as in NumPy).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.minimum(jnp.array([1, 5]), 3).tolist()
+        [1, 3]
+    """
+    return _bin(ew.min_p, "minimum", x, y)
+
+
+def fmax(x: Any, y: Any) -> Any:
+    """Elementwise maximum that ignores nan when the other value is a number.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.fmax(jnp.array([float("nan")]), 1.0).tolist()
+        [1.0]
+    """
+    a, b = promote_args("fmax", x, y)
+    if a.dtype.kind != "f":
+        return maximum(a, b)
+    return where(isnan(a), b, where(isnan(b), a, maximum(a, b)))
+
+
+def fmin(x: Any, y: Any) -> Any:
+    """Elementwise minimum that ignores nan when the other value is a number.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.fmin(jnp.array([float("nan")]), 1.0).tolist()
+        [1.0]
+    """
+    a, b = promote_args("fmin", x, y)
+    if a.dtype.kind != "f":
+        return minimum(a, b)
+    return where(isnan(a), b, where(isnan(b), a, minimum(a, b)))
+
+
+def clip(x: Any, min: Any = None, max: Any = None, *, a_min: Any = None, a_max: Any = None) -> Any:  # noqa: A002
+    """Limit values to ``[min, max]`` (either bound may be None).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.clip(jnp.arange(5), 1, 3).tolist()
+        [1, 1, 2, 3, 3]
+    """
+    lo = min if min is not None else a_min
+    hi = max if max is not None else a_max
+    out = asarray(x)
+    if lo is not None:
+        out = maximum(out, lo)
+    if hi is not None:
+        out = minimum(out, hi)
+    return out
+
+
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """Pick ``x`` where ``condition`` holds, else ``y`` (broadcast together).
+
+    ``where(condition)`` alone returns the indices of nonzero elements, like
+    ``jnp.nonzero`` (concrete inputs only).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.where(jnp.arange(4) > 1, 1.0, 0.0).tolist()
+        [0.0, 0.0, 1.0, 1.0]
+    """
+    if x is None and y is None:
+        from functorch_lite.numpy._indexing import nonzero
+
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("where needs both x and y, or neither")
+    c = asarray(condition)
+    if c.dtype.kind != "b":
+        c = not_equal(c, 0)
+    a, b = promote_args("where", x, y)
+    c, a, b = promote_args_keep_dtype(c, a, b)
+    return ew.select_p.bind(c, a, b)
+
+
+def promote_args_keep_dtype(*xs: ArrayOrTracer) -> list[ArrayOrTracer]:
+    """Broadcast to one shape without changing dtypes."""
+    from functorch_lite.numpy._util import broadcast_shapes, broadcast_to_shape
+
+    shapes = [x.shape for x in xs]
+    if all(s == shapes[0] for s in shapes):
+        return list(xs)
+    shape = broadcast_shapes(*shapes, name="where")
+    return [broadcast_to_shape(x, shape) for x in xs]
+
+
+def _float_pred(prim: Primitive, name: str, int_value: bool) -> Any:
+    def f(x: Any) -> Any:
+        x = asarray(x)
+        if x.dtype.kind != "f":
+            from functorch_lite.numpy._creation import full_like
+
+            return full_like(x, int_value, dtype=dtypes.bool_)
+        return prim.bind(x)
+
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = (
+        f"Elementwise ``{name}`` test, giving a boolean array.\n\n"
+        "Example:\n"
+        "    >>> import functorch_lite.numpy as jnp\n"
+        f"    >>> jnp.{name}(jnp.array([1.0])).dtype\n"
+        "    dtype('bool')\n"
+    )
+    return f
+
+
+isnan = _float_pred(ew.isnan_p, "isnan", False)
+isinf = _float_pred(ew.isinf_p, "isinf", False)
+isfinite = _float_pred(ew.isfinite_p, "isfinite", True)
+
+
+def isposinf(x: Any) -> Any:
+    """Elementwise ``x == +inf``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.isposinf(jnp.array([float("inf"), 1.0])).tolist()
+        [True, False]
+    """
+    return logical_and(isinf(x), greater(x, 0))
+
+
+def isneginf(x: Any) -> Any:
+    """Elementwise ``x == -inf``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.isneginf(jnp.array([-float("inf"), 1.0])).tolist()
+        [True, False]
+    """
+    return logical_and(isinf(x), less(x, 0))
+
+
+def signbit(x: Any) -> Any:
+    """Whether the sign bit is set (true for -0.0 too).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.signbit(jnp.array([-0.0, 1.0])).tolist()
+        [True, False]
+    """
+    x = asarray(x)
+    if x.dtype.kind != "f":
+        return less(x, 0)
+    return less(copysign(1.0, x), 0)
+
+
+def copysign(x: Any, y: Any) -> Any:
+    """Magnitude of ``x`` with the sign of ``y`` (including -0.0).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.copysign(2.0, jnp.array([-1.0])).tolist()
+        [-2.0]
+    """
+    a, b = promote_to_float("copysign", x, y)
+    # atan2(y, -1) is pi for +y (and +0.0) and -pi for -y (and -0.0)
+    neg = less(ew.atan2_p.bind(b, negative(ones_like_f(b))), 0)
+    return where(neg, negative(abs(a)), abs(a))
+
+
+def ones_like_f(x: ArrayOrTracer) -> Any:
+    from functorch_lite.numpy._creation import ones_like
+
+    return ones_like(x)
+
+
+def logaddexp(x: Any, y: Any) -> Any:
+    """``log(exp(x) + exp(y))`` without overflow.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> round(float(jnp.logaddexp(1000.0, 1000.0)), 3)
+        1000.693
+    """
+    a, b = promote_to_float("logaddexp", x, y)
+    amax = maximum(a, b)
+    delta = subtract(a, b)
+    stable = add(amax, log1p(exp(negative(abs(delta)))))
+    return where(isnan(delta), add(a, b), stable)
+
+
+def logaddexp2(x: Any, y: Any) -> Any:
+    """``log2(2**x + 2**y)`` without overflow.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.logaddexp2(1.0, 1.0))
+        2.0
+    """
+    a, b = promote_to_float("logaddexp2", x, y)
+    ln2 = math.log(2.0)
+    return true_divide(logaddexp(multiply(a, ln2), multiply(b, ln2)), ln2)
+
+
+def _cmp(prim: Primitive, name: str) -> Any:
+    def f(x: Any, y: Any) -> Any:
+        return _bin(prim, name, x, y)
+
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = (
+        f"Elementwise comparison ``{name}``, giving a boolean array.\n\n"
+        "Example:\n"
+        "    >>> import functorch_lite.numpy as jnp\n"
+        f"    >>> jnp.{name}(jnp.arange(3), 1).dtype\n"
+        "    dtype('bool')\n"
+    )
+    return f
+
+
+equal = _cmp(ew.eq_p, "equal")
+not_equal = _cmp(ew.ne_p, "not_equal")
+less = _cmp(ew.lt_p, "less")
+less_equal = _cmp(ew.le_p, "less_equal")
+greater = _cmp(ew.gt_p, "greater")
+greater_equal = _cmp(ew.ge_p, "greater_equal")
+
+
+def _to_bool(x: Any) -> ArrayOrTracer:
+    x = asarray(x)
+    if x.dtype.kind == "b":
+        return x
+    out: ArrayOrTracer = not_equal(x, 0)
+    return out
+
+
+def logical_and(x: Any, y: Any) -> Any:
+    """Elementwise logical and (nonzero is true).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.logical_and(jnp.array([1, 0]), True).tolist()
+        [True, False]
+    """
+    return _bin(ew.and_p, "logical_and", _to_bool(x), _to_bool(y))
+
+
+def logical_or(x: Any, y: Any) -> Any:
+    """Elementwise logical or.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.logical_or(jnp.array([1, 0]), False).tolist()
+        [True, False]
+    """
+    return _bin(ew.or_p, "logical_or", _to_bool(x), _to_bool(y))
+
+
+def logical_xor(x: Any, y: Any) -> Any:
+    """Elementwise logical exclusive or.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.logical_xor(jnp.array([1, 0]), True).tolist()
+        [False, True]
+    """
+    return _bin(ew.xor_p, "logical_xor", _to_bool(x), _to_bool(y))
+
+
+def logical_not(x: Any) -> Any:
+    """Elementwise logical not.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.logical_not(jnp.array([1, 0])).tolist()
+        [False, True]
+    """
+    return ew.logical_not_p.bind(_to_bool(x))
+
+
+def _bitwise(prim: Primitive, name: str) -> Any:
+    def f(x: Any, y: Any) -> Any:
+        a, b = promote_args(name, x, y)
+        if a.dtype.kind not in "biu":
+            raise TypeError(f"{name}: needs boolean or integer arrays, got {a.dtype}")
+        return prim.bind(a, b)
+
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = (
+        f"Elementwise ``{name}`` of integer or boolean arrays.\n\n"
+        "Example:\n"
+        "    >>> import functorch_lite.numpy as jnp\n"
+        f"    >>> jnp.{name}(jnp.array([6]), 3).dtype\n"
+        "    dtype('int32')\n"
+    )
+    return f
+
+
+bitwise_and = _bitwise(ew.and_p, "bitwise_and")
+bitwise_or = _bitwise(ew.or_p, "bitwise_or")
+bitwise_xor = _bitwise(ew.xor_p, "bitwise_xor")
+
+
+def _shift(prim: Primitive, name: str) -> Any:
+    def f(x: Any, y: Any) -> Any:
+        a, b = promote_args(name, x, y)
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"{name}: needs integer arrays, got {a.dtype}")
+        return prim.bind(a, b)
+
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = (
+        f"Elementwise ``{name}`` of integer arrays.\n\n"
+        "Example:\n"
+        "    >>> import functorch_lite.numpy as jnp\n"
+        f"    >>> jnp.{name}(jnp.array([4]), 1).shape\n"
+        "    (1,)\n"
+    )
+    return f
+
+
+left_shift = bitwise_left_shift = _shift(ew.shift_left_p, "left_shift")
+right_shift = bitwise_right_shift = _shift(ew.shift_right_p, "right_shift")
+
+
+def bitwise_not(x: Any) -> Any:
+    """Elementwise bitwise not (logical not for booleans).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.bitwise_not(jnp.array([0])).tolist()
+        [-1]
+    """
+    x = asarray(x)
+    if x.dtype.kind == "b":
+        return ew.logical_not_p.bind(x)
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"bitwise_not: needs boolean or integer arrays, got {x.dtype}")
+    return ew.bitwise_not_p.bind(x)
+
+
+invert = bitwise_invert = bitwise_not
+
+
+def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
+    """Elementwise ``|a - b| <= atol + rtol * |b|`` (NumPy's ``isclose``).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.isclose(jnp.array([1.0, 2.0]), 1.0).tolist()
+        [True, False]
+    """
+    x, y = promote_args("isclose", a, b)
+    if x.dtype.kind != "f":
+        x, y = convert(x, dtypes.default_float), convert(y, dtypes.default_float)
+    both_inf = logical_and(isinf(x), equal(x, y))
+    close = less_equal(abs(subtract(x, y)), add(atol, multiply(rtol, abs(y))))
+    out = logical_or(both_inf, logical_and(close, isfinite(y)))
+    out = logical_or(out, logical_and(equal(x, y), isfinite(x)))
+    if equal_nan:
+        out = logical_or(out, logical_and(isnan(x), isnan(y)))
+    return out
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
+    """Whether every element is close (a 0-d boolean array).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> bool(jnp.allclose(jnp.ones(3), 1.0))
+        True
+    """
+    from functorch_lite.numpy._reductions import all as all_
+
+    return all_(isclose(a, b, rtol, atol, equal_nan))
+
+
+def array_equal(a: Any, b: Any, equal_nan: bool = False) -> Any:
+    """Whether two arrays have the same shape and elements.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> bool(jnp.array_equal(jnp.arange(3), jnp.arange(3)))
+        True
+    """
+    from functorch_lite.numpy._creation import array
+    from functorch_lite.numpy._reductions import all as all_
+
+    x, y = asarray(a), asarray(b)
+    if x.shape != y.shape:
+        return array(False)
+    eq = equal(x, y)
+    if equal_nan and x.dtype.kind == "f":
+        eq = logical_or(eq, logical_and(isnan(x), isnan(y)))
+    return all_(eq)
+
+
+def deg2rad(x: Any) -> Any:
+    """Degrees to radians.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> round(float(jnp.deg2rad(180.0)), 5)
+        3.14159
+    """
+    return multiply(promote_to_float("deg2rad", x)[0], math.pi / 180.0)
+
+
+def rad2deg(x: Any) -> Any:
+    """Radians to degrees.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> round(float(jnp.rad2deg(jnp.pi)), 3)
+        180.0
+    """
+    return multiply(promote_to_float("rad2deg", x)[0], 180.0 / math.pi)
+
+
+radians = deg2rad
+degrees = rad2deg
+
+
+def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Any:
+    """Replace nan and infinities with finite numbers.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.nan_to_num(jnp.array([float("nan"), 1.0])).tolist()
+        [0.0, 1.0]
+    """
+    x = asarray(x)
+    if x.dtype.kind != "f":
+        return x
+    info = np.finfo(x.dtype)
+    hi = float(info.max) if posinf is None else posinf
+    lo = float(info.min) if neginf is None else neginf
+    out = where(isnan(x), nan, x)
+    out = where(isposinf(out), hi, out)
+    return where(isneginf(out), lo, out)
+
+
+def sinc(x: Any) -> Any:
+    """Normalised sinc, ``sin(pi x) / (pi x)``, with ``sinc(0) = 1``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.sinc(0.0))
+        1.0
+    """
+    x = promote_to_float("sinc", x)[0]
+    zero = equal(x, 0)
+    safe = where(zero, 1.0, multiply(x, math.pi))
+    return where(zero, 1.0, true_divide(sin(safe), safe))
+
+
+def heaviside(x1: Any, x2: Any) -> Any:
+    """Heaviside step: 0 below zero, ``x2`` at zero, 1 above.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.heaviside(jnp.array([-1.0, 0.0, 2.0]), 0.5).tolist()
+        [0.0, 0.5, 1.0]
+    """
+    a, b = promote_args("heaviside", x1, x2)
+    return where(less(a, 0), 0, where(greater(a, 0), 1, b))
+
+
+def nextafter(x: Any, y: Any) -> Any:
+    """The next float after ``x`` towards ``y``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.nextafter(jnp.float32(1.0), 2.0)) > 1.0
+        True
+    """
+    a, b = promote_to_float("nextafter", x, y)
+    return ew.nextafter_p.bind(a, b)

@@ -1,0 +1,373 @@
+"""Reductions: ``sum``, ``mean``, ``var``, ``max``, ``argmax``, ``logsumexp``..."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from functorch_lite import dtypes
+from functorch_lite.numpy._util import ArrayOrTracer, asarray, convert, normalize_axes, normalize_axis
+from functorch_lite.ops import reductions as red
+from functorch_lite.ops import shape_ops as so
+
+__all__ = [
+    "sum", "prod", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin",
+    "all", "any", "ptp", "average", "logsumexp", "softmax", "log_softmax", "count_nonzero",
+]
+
+
+def _keep(out: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
+    if keepdims and axes:
+        return so.expand_dims_p.bind(out, dimensions=axes)
+    return out
+
+
+def _acc_dtype(x: ArrayOrTracer, dtype: Any) -> Any:
+    if dtype is not None:
+        return dtypes.canonicalize(dtype)
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < 4):
+        return dtypes.default_int
+    return x.dtype
+
+
+def _reduce(prim: Any, x: ArrayOrTracer, axes: tuple[int, ...]) -> Any:
+    if not axes:
+        return x
+    return prim.bind(x, axes=axes)
+
+
+def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
+    """Sum over ``axis`` (int, tuple or None for all); small ints sum as int32.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.sum(jnp.arange(6).reshape(2, 3), axis=0).tolist()
+        [3, 5, 7]
+    """
+    x = asarray(a)
+    axes = normalize_axes(axis, x.ndim)
+    x = convert(x, _acc_dtype(x, dtype), x.weak_type)
+    out = _reduce(red.reduce_sum_p, x, axes)
+    if initial is not None:
+        from functorch_lite.numpy._elementwise import add
+
+        out = add(out, initial)
+    return _keep(out, axes, keepdims)
+
+
+def prod(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """Product over ``axis``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> int(jnp.prod(jnp.array([2, 3, 4])))
+        24
+    """
+    x = asarray(a)
+    axes = normalize_axes(axis, x.ndim)
+    x = convert(x, _acc_dtype(x, dtype), x.weak_type)
+    return _keep(_reduce(red.reduce_prod_p, x, axes), axes, keepdims)
+
+
+def _count(x: ArrayOrTracer, axes: tuple[int, ...]) -> int:
+    n = 1
+    for ax in axes:
+        n *= x.shape[ax]
+    return n
+
+
+def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """Arithmetic mean over ``axis`` (integers average as the default float).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.mean(jnp.arange(4)))
+        1.5
+    """
+    from functorch_lite.numpy._elementwise import true_divide
+
+    x = asarray(a)
+    axes = normalize_axes(axis, x.ndim)
+    dt = dtypes.canonicalize(dtype) if dtype is not None else (
+        x.dtype if x.dtype.kind == "f" else dtypes.default_float)
+    x = convert(x, dt, x.weak_type)
+    n = _count(x, axes)
+    s = _reduce(red.reduce_sum_p, x, axes)
+    return _keep(true_divide(s, float(n) if n else float("nan")), axes, keepdims)
+
+
+def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.var(jnp.array([1.0, 3.0])))
+        1.0
+    """
+    from functorch_lite.numpy._elementwise import multiply, subtract, true_divide
+
+    x = asarray(a)
+    axes = normalize_axes(axis, x.ndim)
+    dt = dtypes.canonicalize(dtype) if dtype is not None else (
+        x.dtype if x.dtype.kind == "f" else dtypes.default_float)
+    x = convert(x, dt, x.weak_type)
+    m = mean(x, axis=axes, keepdims=True)
+    d = subtract(x, m)
+    n = _count(x, axes)
+    s = _reduce(red.reduce_sum_p, multiply(d, d), axes)
+    denom = builtins.max(n - ddof, 0)
+    return _keep(true_divide(s, float(denom) if denom else float("nan")), axes, keepdims)
+
+
+def std(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Standard deviation over ``axis``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.std(jnp.array([1.0, 3.0])))
+        1.0
+    """
+    from functorch_lite.numpy._elementwise import sqrt
+
+    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+
+
+def _extreme(prim: Any, name: str, a: Any, axis: Any, keepdims: bool, initial: Any) -> Any:
+    x = asarray(a)
+    axes = normalize_axes(axis, x.ndim)
+    if initial is not None:
+        from functorch_lite.numpy._elementwise import maximum, minimum
+
+        other = maximum if name == "max" else minimum
+        if builtins.any(x.shape[ax] == 0 for ax in axes):
+            from functorch_lite.numpy._creation import full
+
+            shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
+            out = full(shape, initial, x.dtype)
+        else:
+            out = other(_reduce(prim, x, axes), initial)
+        return _keep(out, axes, keepdims)
+    return _keep(_reduce(prim, x, axes), axes, keepdims)
+
+
+def max(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
+    """Maximum over ``axis`` (nan propagates).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.max(jnp.array([[1, 5], [3, 2]]), axis=1).tolist()
+        [5, 3]
+    """
+    return _extreme(red.reduce_max_p, "max", a, axis, keepdims, initial)
+
+
+def min(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
+    """Minimum over ``axis`` (nan propagates).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.min(jnp.array([[1, 5], [3, 2]]), axis=0).tolist()
+        [1, 2]
+    """
+    return _extreme(red.reduce_min_p, "min", a, axis, keepdims, initial)
+
+
+amax = max
+amin = min
+
+
+def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Range (max - min) over ``axis``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> int(jnp.ptp(jnp.array([4, 1, 7])))
+        6
+    """
+    from functorch_lite.numpy._elementwise import subtract
+
+    return subtract(max(a, axis, keepdims), min(a, axis, keepdims))
+
+
+def _arg(prim: Any, a: Any, axis: Any, keepdims: bool) -> Any:
+    from functorch_lite.numpy._manipulation import ravel
+
+    x = asarray(a)
+    if axis is None:
+        flat = ravel(x)
+        out = prim.bind(flat, axes=(0,), index_dtype=dtypes.default_int)
+        if keepdims:
+            from functorch_lite.numpy._manipulation import reshape
+
+            return reshape(out, (1,) * x.ndim)
+        return out
+    ax = normalize_axis(axis, x.ndim)
+    return _keep(prim.bind(x, axes=(ax,), index_dtype=dtypes.default_int), (ax,), keepdims)
+
+
+def argmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Index of the (first) maximum along ``axis`` (of the flattened array if None).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> int(jnp.argmax(jnp.array([1, 9, 9, 2])))
+        1
+    """
+    return _arg(red.argmax_p, a, axis, keepdims)
+
+
+def argmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Index of the (first) minimum along ``axis``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.argmin(jnp.array([[3, 1], [0, 4]]), axis=1).tolist()
+        [1, 0]
+    """
+    return _arg(red.argmin_p, a, axis, keepdims)
+
+
+def _bool_reduce(prim: Any, a: Any, axis: Any, keepdims: bool) -> Any:
+    from functorch_lite.numpy._elementwise import not_equal
+
+    x = asarray(a)
+    if x.dtype.kind != "b":
+        x = not_equal(x, 0)
+    axes = normalize_axes(axis, x.ndim)
+    return _keep(_reduce(prim, x, axes), axes, keepdims)
+
+
+def all(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Whether every element along ``axis`` is nonzero.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> bool(jnp.all(jnp.array([1, 2, 0])))
+        False
+    """
+    return _bool_reduce(red.reduce_and_p, a, axis, keepdims)
+
+
+def any(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+    """Whether any element along ``axis`` is nonzero.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> bool(jnp.any(jnp.array([0, 0, 3])))
+        True
+    """
+    return _bool_reduce(red.reduce_or_p, a, axis, keepdims)
+
+
+def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Number of nonzero elements along ``axis``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> int(jnp.count_nonzero(jnp.array([0, 2, 3])))
+        2
+    """
+    from functorch_lite.numpy._elementwise import not_equal
+
+    return sum(not_equal(asarray(a), 0), axis=axis, keepdims=keepdims)
+
+
+def average(a: Any, axis: Any = None, weights: Any = None, keepdims: bool = False) -> Any:
+    """Weighted average over ``axis`` (plain mean without weights).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.average(jnp.array([1.0, 3.0]), weights=jnp.array([3.0, 1.0])))
+        1.5
+    """
+    from functorch_lite.numpy._elementwise import multiply, true_divide
+    from functorch_lite.numpy._util import broadcast_to_shape
+
+    if weights is None:
+        return mean(a, axis=axis, keepdims=keepdims)
+    x = asarray(a)
+    w = asarray(weights)
+    if w.shape != x.shape:
+        if axis is None or w.ndim != 1:
+            raise ValueError(f"average: weights of shape {w.shape} do not match data of shape {x.shape}")
+        ax = normalize_axis(axis, x.ndim)
+        from functorch_lite.numpy._manipulation import reshape
+
+        w = broadcast_to_shape(reshape(w, tuple(-1 if i == ax else 1 for i in range(x.ndim))), x.shape)
+    return true_divide(sum(multiply(x, w), axis=axis, keepdims=keepdims), sum(w, axis=axis, keepdims=keepdims))
+
+
+def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -> Any:
+    """``log(sum(exp(a)))`` over ``axis`` without overflow (max-shifted).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> round(float(jnp.logsumexp(jnp.array([1000.0, 1000.0]))), 3)
+        1000.693
+    """
+    from functorch_lite.numpy._elementwise import add, exp, isfinite, log, multiply, subtract, where
+    from functorch_lite.numpy._util import promote_to_float
+    from functorch_lite.ops.reductions import reduce_max_p
+
+    x = promote_to_float("logsumexp", a)[0]
+    axes = normalize_axes(axis, x.ndim)
+    if not axes:
+        out = x if b is None else add(x, log(asarray(b)))
+        return out
+    m = _reduce(reduce_max_p, x, axes) if builtins.all(x.shape[ax] for ax in axes) else None
+    if m is None:
+        from functorch_lite.numpy._creation import full
+
+        shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
+        return _keep(full(shape, -float("inf"), x.dtype), axes, keepdims)
+    m = where(isfinite(m), m, 0.0)  # all -inf (or inf) rows: shift by 0
+    mk = so.expand_dims_p.bind(m, dimensions=axes)
+    e = exp(subtract(x, mk))
+    if b is not None:
+        e = multiply(e, b)
+    out = add(log(_reduce(red.reduce_sum_p, e, axes)), m)
+    return _keep(out, axes, keepdims)
+
+
+def softmax(x: Any, axis: Any = -1) -> Any:
+    """``exp(x) / sum(exp(x))`` along ``axis``, max-shifted for stability.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.softmax(jnp.array([1000.0, 1000.0])).tolist()
+        [0.5, 0.5]
+    """
+    from functorch_lite.numpy._elementwise import exp, subtract, true_divide
+    from functorch_lite.numpy._util import promote_to_float
+
+    v = promote_to_float("softmax", x)[0]
+    shifted = subtract(v, stop_max(v, axis))
+    e = exp(shifted)
+    return true_divide(e, sum(e, axis=axis, keepdims=True))
+
+
+def log_softmax(x: Any, axis: Any = -1) -> Any:
+    """``x - logsumexp(x)`` along ``axis``, computed stably.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> [round(v, 4) for v in jnp.log_softmax(jnp.array([0.0, 0.0])).tolist()]
+        [-0.6931, -0.6931]
+    """
+    from functorch_lite.numpy._elementwise import exp, log, subtract
+    from functorch_lite.numpy._util import promote_to_float
+
+    v = promote_to_float("log_softmax", x)[0]
+    shifted = subtract(v, stop_max(v, axis))
+    return subtract(shifted, log(sum(exp(shifted), axis=axis, keepdims=True)))
+
+
+def stop_max(v: ArrayOrTracer, axis: Any) -> Any:
+    """The max along ``axis`` (kept dims), used only as a numerical shift:
+    any finite shift gives the same softmax, so infinite maxima become 0."""
+    from functorch_lite.numpy._elementwise import isfinite, where
+
+    if v.size == 0:
+        return v
+    m = max(v, axis=axis, keepdims=True)
+    return where(isfinite(m), m, 0.0)

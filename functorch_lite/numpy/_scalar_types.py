@@ -1,0 +1,50 @@
+"""Scalar types (``jnp.float32`` ...): usable as dtypes and as constructors.
+
+Example:
+    >>> import functorch_lite.numpy as jnp
+    >>> jnp.float32(2).dtype, jnp.zeros(1, jnp.int8).dtype
+    (dtype('float32'), dtype('int8'))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from functorch_lite import dtypes
+
+
+class ScalarType:
+    """``jnp.float32(x)`` makes an array; ``np.dtype(jnp.float32)`` works too."""
+
+    def __init__(self, dtype: np.dtype[Any]) -> None:
+        self.dtype = dtype
+        self.__name__ = dtype.name
+
+    def __call__(self, x: Any) -> Any:
+        from functorch_lite.numpy._creation import array
+
+        return array(x, dtype=self.dtype)
+
+    def __repr__(self) -> str:
+        return f"functorch_lite.numpy.{self.dtype.name}"
+
+    def __eq__(self, other: object) -> bool:
+        try:
+            return bool(np.dtype(other) == self.dtype)  # type: ignore[call-overload]
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)
+
+
+bool_ = ScalarType(dtypes.bool_)
+int8 = ScalarType(dtypes.int8)
+int16 = ScalarType(dtypes.int16)
+int32 = ScalarType(dtypes.int32)
+int64 = ScalarType(dtypes.int64)
+uint8 = ScalarType(dtypes.uint8)
+float32 = ScalarType(dtypes.float32)
+float64 = ScalarType(dtypes.float64)

@@ -1,0 +1,207 @@
+"""Conversion, promotion, broadcasting and axis helpers shared by the API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from functorch_lite import dtypes
+from functorch_lite.array import Array
+from functorch_lite.core import Tracer, get_aval
+from functorch_lite.ops import elementwise as ew
+from functorch_lite.ops import shape_ops as so
+
+ArrayOrTracer = Union[Array, Tracer]
+
+_SCALAR_CACHE: dict[tuple[type, Any, np.dtype[Any] | None], Array] = {}
+_INT32 = np.iinfo(np.int32)
+
+
+def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> Array:
+    key = (type(x), x, dtype)
+    try:
+        return _SCALAR_CACHE[key]
+    except (KeyError, TypeError):
+        pass
+    if dtype is None:
+        dt = dtypes.scalar_dtype(x)
+        if dt == dtypes.int32 and not _INT32.min <= x <= _INT32.max:
+            dt = dtypes.int64
+            if not np.iinfo(np.int64).min <= x <= np.iinfo(np.int64).max:
+                raise OverflowError(f"Python int {x} does not fit in int64")
+        a = Array._wrap(np.array(x, dtype=dt), weak_type=True)
+    else:
+        a = Array._wrap(np.array(x).astype(dtype), weak_type=False)
+    if len(_SCALAR_CACHE) > 4096:
+        _SCALAR_CACHE.clear()
+    if x == x:  # nan keys never hit again; do not store them
+        _SCALAR_CACHE[key] = a
+    return a
+
+
+def from_numpy(x: Any, dtype: Any = None) -> Array:
+    """Copy NumPy data / nested lists into a new Array of a supported dtype."""
+    if dtype is not None:
+        dt = dtypes.canonicalize(dtype)
+        with np.errstate(all="ignore"):
+            arr = np.asarray(x)
+            if arr.dtype.kind == "f" and dt.kind in "iu" and not np.isfinite(arr).all():
+                raise ValueError(f"cannot convert non-finite values to {dt}")
+            arr = arr.astype(dt)
+        return Array._from_numpy_copy(arr)
+    if isinstance(x, (np.ndarray, np.generic)):
+        arr = np.asarray(x)
+        dtypes.canonicalize(arr.dtype)  # raises for unsupported dtypes
+        return Array._from_numpy_copy(arr)
+    arr = np.asarray(x)
+    if arr.dtype == np.float64:
+        arr = arr.astype(dtypes.default_float)
+    elif arr.dtype == np.int64:
+        if arr.size and (arr.min() < _INT32.min or arr.max() > _INT32.max):
+            pass  # too large for int32: keep int64 rather than overflow
+        else:
+            arr = arr.astype(dtypes.default_int)
+    elif arr.dtype.kind in "OUSV" or arr.dtype not in dtypes.SUPPORTED:
+        if arr.dtype.kind == "O" and _contains_array(x):
+            raise TypeError(
+                "cannot build an array from a sequence containing traced values or "
+                "arrays mixed with other objects; use jnp.stack"
+            )
+        raise TypeError(f"cannot convert {type(x).__name__} of dtype {arr.dtype} to a functorch_lite array")
+    return Array._from_numpy_copy(arr)
+
+
+def _contains_array(x: Any) -> bool:
+    if isinstance(x, (Array, Tracer)):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_contains_array(e) for e in x)
+    return False
+
+
+def asarray(x: Any) -> ArrayOrTracer:
+    """Arrays and tracers pass through; Python scalars become weak 0-d arrays."""
+    if isinstance(x, (Array, Tracer)):
+        return x
+    if isinstance(x, (bool, int, float)):
+        return _scalar_array(x)
+    if isinstance(x, np.generic):
+        return from_numpy(x)
+    if hasattr(x, "__jax_array__"):
+        return from_numpy(np.asarray(x))
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return from_numpy(x)
+    raise TypeError(
+        f"expected an array, a NumPy array or a Python scalar, got {type(x).__name__}"
+    )
+
+
+def convert(x: ArrayOrTracer, dtype: np.dtype[Any], weak: bool = False) -> ArrayOrTracer:
+    if x.dtype == dtype and x.weak_type == weak:
+        return x
+    if x.weak_type and type(x) is Array and x.ndim == 0 and dtype.kind in "iu" and x.dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        v = int(x.item())
+        if not info.min <= v <= info.max:
+            raise OverflowError(f"Python int {v} does not fit in {dtype} (range {info.min}..{info.max})")
+    return ew.convert_element_type_p.bind(x, new_dtype=dtype, weak_type=weak)  # type: ignore[no-any-return]
+
+
+def promote_dtypes(*xs: ArrayOrTracer) -> tuple[np.dtype[Any], bool]:
+    dt, weak = xs[0].dtype, xs[0].weak_type
+    for x in xs[1:]:
+        dt, weak = dtypes.promote_weak(dt, weak, x.dtype, x.weak_type)
+    return dt, weak
+
+
+def broadcast_shapes(*shapes: tuple[int, ...], name: str = "broadcast") -> tuple[int, ...]:
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, d in enumerate(s):
+            j = ndim - len(s) + i
+            if out[j] == 1:
+                out[j] = d
+            elif d != 1 and d != out[j]:
+                raise ValueError(
+                    f"{name}: shapes {', '.join(str(tuple(x)) for x in shapes)} cannot be "
+                    "broadcast together (trailing axes must match or be 1)"
+                )
+    return tuple(out)
+
+
+def broadcast_to_shape(x: ArrayOrTracer, shape: tuple[int, ...]) -> ArrayOrTracer:
+    if x.shape == shape:
+        return x
+    nd = len(shape) - x.ndim
+    if nd < 0:
+        raise ValueError(f"cannot broadcast shape {x.shape} to the smaller rank shape {shape}")
+    return so.broadcast_in_dim_p.bind(  # type: ignore[no-any-return]
+        x, shape=tuple(shape), broadcast_dimensions=tuple(range(nd, len(shape)))
+    )
+
+
+def promote_args(name: str, *args: Any) -> list[ArrayOrTracer]:
+    """Convert, promote to one dtype and broadcast to one shape."""
+    xs = [asarray(a) for a in args]
+    dt, weak = promote_dtypes(*xs)
+    xs = [convert(x, dt, weak) for x in xs]
+    shapes = [x.shape for x in xs]
+    if any(s != shapes[0] for s in shapes[1:]):
+        shape = broadcast_shapes(*shapes, name=name)
+        xs = [broadcast_to_shape(x, shape) for x in xs]
+    return xs
+
+
+def promote_to_float(name: str, *args: Any) -> list[ArrayOrTracer]:
+    xs = promote_args(name, *args)
+    if xs[0].dtype.kind != "f":
+        xs = [convert(x, dtypes.default_float, x.weak_type) for x in xs]
+    return xs
+
+
+def normalize_axis(axis: int, ndim: int, name: str = "axis") -> int:
+    try:
+        a = int(axis)  # also accepts integer 0-d arrays
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(axis).__name__}") from None
+    if not -ndim <= a < ndim:
+        raise ValueError(f"{name} {axis} is out of bounds for an array of dimension {ndim}")
+    return a % ndim
+
+
+def normalize_axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """None -> all axes; int or sequence -> sorted tuple of distinct axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, Sequence) and not isinstance(axis, str):
+        axes = tuple(normalize_axis(a, ndim) for a in axis)
+    else:
+        axes = (normalize_axis(axis, ndim),)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"repeated axis in {axis}")
+    return tuple(sorted(axes))
+
+
+def shape_tuple(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    try:
+        out = tuple(int(operator_index(d)) for d in shape)
+    except TypeError:
+        raise TypeError(f"a shape must be an int or a sequence of ints, got {shape!r}") from None
+    if any(d < 0 for d in out):
+        raise ValueError(f"negative dimensions are not allowed, got shape {out}")
+    return out
+
+
+def operator_index(d: Any) -> int:
+    import operator
+
+    return operator.index(d)
+
+
+def aval_of(x: Any) -> Any:
+    return get_aval(x)

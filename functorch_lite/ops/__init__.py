@@ -1,0 +1,9 @@
+"""Primitives, each declared once with all its rules (see DESIGN.md).
+
+Importing this package declares every primitive; ``core.PRIMITIVES`` maps
+names to them (the export loader validates programs against it).
+"""
+
+from functorch_lite.ops import elementwise, reductions, shape_ops
+
+__all__ = ["elementwise", "reductions", "shape_ops"]

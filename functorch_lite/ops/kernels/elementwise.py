@@ -1,0 +1,86 @@
+"""Elementwise kernels.
+
+Plain elementwise math runs through NumPy's ufunc loops: on this project's
+machines they are AVX-512 vectorised (including ``exp``/``log``/``tanh``
+through NumPy's SIMD/SVML paths, which Numba lacks here), iterate in memory
+order over any strides, and reach memory bandwidth on large arrays -- the
+hardware limit (see benchmarks/RESULTS.md).  Outputs follow the inputs'
+memory layout (K order), so a transposed input gives a transposed output
+with no hidden copy.  Fused chains (jit) get generated Numba kernels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def unary(ufunc: Any, x: np.ndarray[Any, Any], dtype: np.dtype[Any] | None = None) -> Any:
+    """Apply a NumPy ufunc; ``dtype`` forces the output dtype (e.g. bool)."""
+    if dtype is None:
+        return ufunc(x)
+    return ufunc(x, dtype=dtype) if dtype.kind != "b" else ufunc(x)
+
+
+def binary(ufunc: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
+    with np.errstate(all="ignore"):
+        return ufunc(x, y)
+
+
+def unary_quiet(ufunc: Any, x: np.ndarray[Any, Any]) -> Any:
+    """A ufunc whose domain errors give nan/inf silently (as in JAX)."""
+    with np.errstate(all="ignore"):
+        return ufunc(x)
+
+
+def integer_divide(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
+    """Floor division of integers; division by zero gives 0 (no trap)."""
+    with np.errstate(all="ignore"):
+        return np.floor_divide(x, y)
+
+
+def integer_remainder(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
+    with np.errstate(all="ignore"):
+        return np.remainder(x, y)
+
+
+def integer_power(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
+    """Power; for integers a negative exponent gives the truncated result
+    (0, or +-1 for bases +-1) as JAX does, instead of NumPy's exception."""
+    with np.errstate(all="ignore"):
+        if x.dtype.kind not in "iu" or not (y < 0).any():
+            return np.power(x, y)
+        neg = y < 0
+        out = np.power(x, np.where(neg, 0, y).astype(y.dtype))
+        odd = (np.abs(y) % 2) == 1
+        small = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0)).astype(x.dtype)
+        return np.where(neg, small, out).astype(x.dtype)
+
+
+def shift(ufunc: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
+    """Bit shifts with out-of-range counts defined (0, or -1 for negative
+    right shifts) rather than the platform's undefined behaviour."""
+    bits = x.dtype.itemsize * 8
+    with np.errstate(all="ignore"):
+        out = ufunc(x, np.clip(y, 0, bits - 1).astype(y.dtype, copy=False))
+    big = (y >= bits) | (y < 0)
+    if big.any():
+        fill = np.where(x < 0, -1, 0).astype(x.dtype) if ufunc is np.right_shift else 0
+        out = np.where(big, fill, out).astype(x.dtype, copy=False)
+    return out
+
+
+def select(pred: np.ndarray[Any, Any], on_true: np.ndarray[Any, Any], on_false: np.ndarray[Any, Any]) -> Any:
+    return np.where(pred, on_true, on_false)
+
+
+def convert(x: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> Any:
+    with np.errstate(all="ignore"):
+        if dtype.kind in "iu" and x.dtype.kind == "f":
+            # float -> int: nan/inf and out-of-range values are implementation
+            # defined in C; clamp them to a defined result like XLA does.
+            info = np.iinfo(dtype)
+            x = np.nan_to_num(x, nan=0.0, posinf=float(info.max), neginf=float(info.min))
+            x = np.clip(np.trunc(x), float(info.min), float(info.max))
+        return x.astype(dtype, order="K")

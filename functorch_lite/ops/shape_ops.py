@@ -1,0 +1,348 @@
+"""Structural primitives.  Most are views: new metadata over the same storage.
+
+``transpose``, ``broadcast_in_dim`` (stride 0), ``squeeze``, ``expand_dims``,
+``slice`` (positive steps), ``rev`` (negative strides), ``diagonal``,
+``as_strided`` and ``reshape`` (when the strides allow it) never copy.
+``pad``, ``concatenate`` and ``copy`` produce fresh storage.
+
+Example:
+    >>> import functorch_lite.numpy as jnp
+    >>> from functorch_lite.ops.shape_ops import transpose_p
+    >>> x = jnp.zeros((2, 3))
+    >>> transpose_p.bind(x, permutation=(1, 0)).storage() is x.storage()
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from functorch_lite.array import Array, contiguous_strides
+from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops.kernels import copy as kcopy
+
+SHAPE_OPS: dict[str, Primitive] = {}
+
+
+def _declare(name: str, impl: Any, abstract_eval: Any) -> Primitive:
+    p = Primitive(name)
+    p.impl = impl
+    p.abstract_eval = abstract_eval
+    SHAPE_OPS[name] = p
+    return p
+
+
+def _aval(x: Array) -> ShapedArray:
+    return ShapedArray(x._shape, x._dtype, x.weak_type)
+
+
+def _prod(xs: Any) -> int:
+    n = 1
+    for d in xs:
+        n *= int(d)
+    return n
+
+
+# --- transpose -------------------------------------------------------------------
+def _transpose_abstract(x: ShapedArray, *, permutation: tuple[int, ...]) -> ShapedArray:
+    if sorted(permutation) != list(range(x.ndim)):
+        raise ValueError(
+            f"transpose: permutation {permutation} is not a permutation of the "
+            f"{x.ndim} axes of {x.str_short()}"
+        )
+    return ShapedArray(tuple(x.shape[i] for i in permutation), x.dtype, x.weak_type)
+
+
+def _transpose_impl(x: Array, *, permutation: tuple[int, ...]) -> Array:
+    _transpose_abstract(_aval(x), permutation=permutation)
+    return x._view(
+        tuple(x._shape[i] for i in permutation), tuple(x._strides[i] for i in permutation), x._offset
+    )
+
+
+transpose_p = _declare("transpose", _transpose_impl, _transpose_abstract)
+
+
+# --- broadcast_in_dim -----------------------------------------------------------
+def _broadcast_abstract(
+    x: ShapedArray, *, shape: tuple[int, ...], broadcast_dimensions: tuple[int, ...]
+) -> ShapedArray:
+    ok = len(broadcast_dimensions) == x.ndim and all(
+        0 <= d < len(shape) for d in broadcast_dimensions
+    ) and list(broadcast_dimensions) == sorted(set(broadcast_dimensions))
+    if ok:
+        ok = all(x.shape[i] in (1, shape[d]) for i, d in enumerate(broadcast_dimensions))
+    if not ok:
+        raise ValueError(
+            f"broadcast_in_dim: cannot broadcast {x.str_short()} to shape {shape} "
+            f"with broadcast_dimensions={broadcast_dimensions}"
+        )
+    return ShapedArray(tuple(shape), x.dtype, x.weak_type)
+
+
+def _broadcast_impl(x: Array, *, shape: tuple[int, ...], broadcast_dimensions: tuple[int, ...]) -> Array:
+    _broadcast_abstract(_aval(x), shape=shape, broadcast_dimensions=broadcast_dimensions)
+    strides = [0] * len(shape)
+    for i, d in enumerate(broadcast_dimensions):
+        if x._shape[i] == shape[d]:
+            strides[d] = x._strides[i]
+    return x._view(tuple(shape), tuple(strides), x._offset)
+
+
+broadcast_in_dim_p = _declare("broadcast_in_dim", _broadcast_impl, _broadcast_abstract)
+
+
+# --- squeeze / expand_dims -------------------------------------------------------------
+def _squeeze_abstract(x: ShapedArray, *, dimensions: tuple[int, ...]) -> ShapedArray:
+    for d in dimensions:
+        if not 0 <= d < x.ndim or x.shape[d] != 1:
+            raise ValueError(
+                f"squeeze: axis {d} of {x.str_short()} does not have size 1 (or is out of range)"
+            )
+    return ShapedArray(
+        tuple(s for i, s in enumerate(x.shape) if i not in dimensions), x.dtype, x.weak_type
+    )
+
+
+def _squeeze_impl(x: Array, *, dimensions: tuple[int, ...]) -> Array:
+    aval = _squeeze_abstract(_aval(x), dimensions=dimensions)
+    strides = tuple(s for i, s in enumerate(x._strides) if i not in dimensions)
+    return x._view(aval.shape, strides, x._offset)
+
+
+squeeze_p = _declare("squeeze", _squeeze_impl, _squeeze_abstract)
+
+
+def _expand_abstract(x: ShapedArray, *, dimensions: tuple[int, ...]) -> ShapedArray:
+    n = x.ndim + len(dimensions)
+    if sorted(set(dimensions)) != sorted(dimensions) or any(not 0 <= d < n for d in dimensions):
+        raise ValueError(f"expand_dims: bad axes {dimensions} for {x.str_short()}")
+    it = iter(x.shape)
+    shape = tuple(1 if i in dimensions else next(it) for i in range(n))
+    return ShapedArray(shape, x.dtype, x.weak_type)
+
+
+def _expand_impl(x: Array, *, dimensions: tuple[int, ...]) -> Array:
+    aval = _expand_abstract(_aval(x), dimensions=dimensions)
+    it = iter(x._strides)
+    strides = tuple(0 if i in dimensions else next(it) for i in range(len(aval.shape)))
+    return x._view(aval.shape, strides, x._offset)
+
+
+expand_dims_p = _declare("expand_dims", _expand_impl, _expand_abstract)
+
+
+# --- reshape ------------------------------------------------------------------------
+def view_strides(
+    old_shape: tuple[int, ...], old_strides: tuple[int, ...], new_shape: tuple[int, ...]
+) -> tuple[int, ...] | None:
+    """Strides that show ``new_shape`` over the same elements without a copy,
+    or None when only a copy can do it (PyTorch's ``computeStride``)."""
+    if _prod(old_shape) == 0 or not old_shape:
+        return contiguous_strides(new_shape)
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base = old_strides[-1]
+    tensor_numel = 1
+    view_numel = 1
+    for td in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[td]
+        if td == 0 or (
+            old_shape[td - 1] != 1 and old_strides[td - 1] != tensor_numel * chunk_base
+        ):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if td > 0:
+                chunk_base = old_strides[td - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(new_strides)
+
+
+def _reshape_abstract(x: ShapedArray, *, new_sizes: tuple[int, ...]) -> ShapedArray:
+    if _prod(new_sizes) != x.size or any(d < 0 for d in new_sizes):
+        raise ValueError(f"reshape: cannot reshape {x.str_short()} ({x.size} elements) into shape {new_sizes}")
+    return ShapedArray(tuple(new_sizes), x.dtype, x.weak_type)
+
+
+def _reshape_impl(x: Array, *, new_sizes: tuple[int, ...]) -> Array:
+    _reshape_abstract(_aval(x), new_sizes=new_sizes)
+    strides = view_strides(x._shape, x._strides, new_sizes)
+    if strides is not None:
+        return x._view(tuple(new_sizes), strides, x._offset)
+    return Array._wrap(kcopy.contiguous(x._numpy()).reshape(new_sizes), x.weak_type)
+
+
+reshape_p = _declare("reshape", _reshape_impl, _reshape_abstract)
+
+
+# --- slice and rev ----------------------------------------------------------------------
+def _slice_abstract(
+    x: ShapedArray, *, start_indices: tuple[int, ...], limit_indices: tuple[int, ...],
+    strides: tuple[int, ...],
+) -> ShapedArray:
+    if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim):
+        raise ValueError(f"slice: need one start/limit/stride per axis of {x.str_short()}")
+    shape = []
+    for s, lim, st, d in zip(start_indices, limit_indices, strides, x.shape):
+        if not (0 <= s <= lim <= d) or st < 1:
+            raise IndexError(
+                f"slice: start {start_indices}, limit {limit_indices}, strides {strides} "
+                f"out of bounds for {x.str_short()}"
+            )
+        shape.append((lim - s + st - 1) // st)
+    return ShapedArray(tuple(shape), x.dtype, x.weak_type)
+
+
+def _slice_impl(
+    x: Array, *, start_indices: tuple[int, ...], limit_indices: tuple[int, ...],
+    strides: tuple[int, ...],
+) -> Array:
+    aval = _slice_abstract(_aval(x), start_indices=start_indices, limit_indices=limit_indices, strides=strides)
+    off = x._offset + sum(s * st for s, st in zip(start_indices, x._strides))
+    return x._view(aval.shape, tuple(a * b for a, b in zip(x._strides, strides)), off)
+
+
+slice_p = _declare("slice", _slice_impl, _slice_abstract)
+
+
+def _rev_abstract(x: ShapedArray, *, dimensions: tuple[int, ...]) -> ShapedArray:
+    if any(not 0 <= d < x.ndim for d in dimensions) or len(set(dimensions)) != len(dimensions):
+        raise ValueError(f"rev: bad axes {dimensions} for {x.str_short()}")
+    return x
+
+
+def _rev_impl(x: Array, *, dimensions: tuple[int, ...]) -> Array:
+    _rev_abstract(_aval(x), dimensions=dimensions)
+    off = x._offset
+    strides = list(x._strides)
+    for d in dimensions:
+        if x._shape[d] > 0:
+            off += (x._shape[d] - 1) * strides[d]
+        strides[d] = -strides[d]
+    return x._view(x._shape, tuple(strides), off)
+
+
+rev_p = _declare("rev", _rev_impl, _rev_abstract)
+
+
+# --- diagonal -------------------------------------------------------------------------
+def _diagonal_abstract(x: ShapedArray, *, offset: int, axis1: int, axis2: int) -> ShapedArray:
+    if x.ndim < 2 or not (0 <= axis1 < x.ndim and 0 <= axis2 < x.ndim) or axis1 == axis2:
+        raise ValueError(f"diagonal: bad axes ({axis1}, {axis2}) for {x.str_short()}")
+    n1, n2 = x.shape[axis1], x.shape[axis2]
+    n = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+    rest = tuple(s for i, s in enumerate(x.shape) if i not in (axis1, axis2))
+    return ShapedArray(rest + (n,), x.dtype, x.weak_type)
+
+
+def _diagonal_impl(x: Array, *, offset: int, axis1: int, axis2: int) -> Array:
+    aval = _diagonal_abstract(_aval(x), offset=offset, axis1=axis1, axis2=axis2)
+    s1, s2 = x._strides[axis1], x._strides[axis2]
+    off = x._offset
+    if aval.shape[-1] > 0:
+        off += offset * s2 if offset >= 0 else -offset * s1
+    rest = tuple(s for i, s in enumerate(x._strides) if i not in (axis1, axis2))
+    return x._view(aval.shape, rest + (s1 + s2,), off)
+
+
+diagonal_p = _declare("diagonal", _diagonal_impl, _diagonal_abstract)
+
+
+# --- as_strided --------------------------------------------------------------------------
+def _as_strided_abstract(
+    x: ShapedArray, *, shape: tuple[int, ...], strides: tuple[int, ...], offset: int
+) -> ShapedArray:
+    if len(shape) != len(strides) or any(d < 0 for d in shape) or offset < 0:
+        raise ValueError(f"as_strided: shape {shape} and strides {strides} must match in length")
+    if _prod(shape) > 0:
+        lo = offset + sum(min(0, (d - 1) * s) for d, s in zip(shape, strides))
+        hi = offset + sum(max(0, (d - 1) * s) for d, s in zip(shape, strides))
+        if lo < 0 or hi >= x.size:
+            raise IndexError(
+                f"as_strided: shape {shape}, strides {strides}, offset {offset} reach element "
+                f"{hi if hi >= x.size else lo}, outside the {x.size} elements of {x.str_short()}"
+            )
+    return ShapedArray(tuple(shape), x.dtype, x.weak_type)
+
+
+def _as_strided_impl(x: Array, *, shape: tuple[int, ...], strides: tuple[int, ...], offset: int) -> Array:
+    """Strides and offset count elements of ``x`` in row-major order; a
+    contiguous ``x`` is viewed in place, others are made contiguous first."""
+    _as_strided_abstract(_aval(x), shape=shape, strides=strides, offset=offset)
+    base = x.contiguous()
+    return base._view(tuple(shape), tuple(strides), base._offset + offset)
+
+
+as_strided_p = _declare("as_strided", _as_strided_impl, _as_strided_abstract)
+
+
+# --- copy, pad, concatenate --------------------------------------------------------------
+def _copy_impl(x: Array) -> Array:
+    return Array._wrap(kcopy.contiguous(x._numpy(), force=True), x.weak_type)
+
+
+copy_p = _declare("copy", _copy_impl, lambda x: x)
+
+
+def _pad_abstract(
+    x: ShapedArray, padv: ShapedArray, *, padding_config: tuple[tuple[int, int, int], ...]
+) -> ShapedArray:
+    if padv.shape != () or padv.dtype != x.dtype:
+        raise TypeError(f"pad: the padding value must be a scalar of dtype {x.dtype}, got {padv.str_short()}")
+    if len(padding_config) != x.ndim:
+        raise ValueError(f"pad: need one (low, high, interior) per axis of {x.str_short()}")
+    shape = []
+    for d, (lo, hi, interior) in zip(x.shape, padding_config):
+        if interior < 0:
+            raise ValueError("pad: interior padding must be >= 0")
+        n = lo + hi + d + max(0, d - 1) * interior
+        if n < 0:
+            raise ValueError(f"pad: padding {padding_config} leaves a negative size for {x.str_short()}")
+        shape.append(n)
+    return ShapedArray(tuple(shape), x.dtype, x.weak_type)
+
+
+def _pad_impl(x: Array, padv: Array, *, padding_config: tuple[tuple[int, int, int], ...]) -> Array:
+    aval = _pad_abstract(_aval(x), _aval(padv), padding_config=padding_config)
+    out = kcopy.pad(x._numpy(), padv._numpy(), padding_config, aval.shape)
+    return Array._wrap(out, x.weak_type)
+
+
+pad_p = _declare("pad", _pad_impl, _pad_abstract)
+
+
+def _concat_abstract(*xs: ShapedArray, dimension: int) -> ShapedArray:
+    if not xs:
+        raise ValueError("concatenate needs at least one array")
+    x0 = xs[0]
+    if not 0 <= dimension < x0.ndim:
+        raise ValueError(f"concatenate: axis {dimension} out of range for {x0.str_short()}")
+    for x in xs:
+        if x.dtype != x0.dtype or x.ndim != x0.ndim or any(
+            a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape)) if i != dimension
+        ):
+            raise ValueError(
+                "concatenate: arrays must agree in dtype and in every axis but "
+                f"{dimension}, got {', '.join(a.str_short() for a in xs)}"
+            )
+    shape = list(x0.shape)
+    shape[dimension] = sum(x.shape[dimension] for x in xs)
+    return ShapedArray(tuple(shape), x0.dtype, all(x.weak_type for x in xs))
+
+
+def _concat_impl(*xs: Array, dimension: int) -> Array:
+    aval = _concat_abstract(*(_aval(x) for x in xs), dimension=dimension)
+    out = np.concatenate([x._numpy() for x in xs], axis=dimension)
+    return Array._wrap(out, aval.weak_type)
+
+
+concatenate_p = _declare("concatenate", _concat_impl, _concat_abstract)
