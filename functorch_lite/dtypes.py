@@ -63,7 +63,9 @@ def canonicalize(dtype: Any) -> np.dtype[Any]:
     if dtype is bool:
         return bool_
     if isinstance(dtype, str) and dtype in _NAMES:
-        return _NAMES[dtype]
+        named: np.dtype[Any] = _NAMES[dtype]
+        return named
+    dt: np.dtype[Any] | None
     try:
         dt = np.dtype(dtype)
     except TypeError:

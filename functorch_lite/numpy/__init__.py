@@ -25,16 +25,14 @@ from functorch_lite.numpy._elementwise import *  # noqa: F403
 from functorch_lite.numpy._indexing import *  # noqa: F403
 from functorch_lite.numpy._manipulation import *  # noqa: F403
 from functorch_lite.numpy._reductions import *  # noqa: F403
-from functorch_lite.numpy._scalar_types import (
-    bool_,
-    float32,
-    float64,
-    int8,
-    int16,
-    int32,
-    int64,
-    uint8,
-)
+from functorch_lite.numpy._scalar_types import bool_ as bool_
+from functorch_lite.numpy._scalar_types import float32 as float32
+from functorch_lite.numpy._scalar_types import float64 as float64
+from functorch_lite.numpy._scalar_types import int8 as int8
+from functorch_lite.numpy._scalar_types import int16 as int16
+from functorch_lite.numpy._scalar_types import int32 as int32
+from functorch_lite.numpy._scalar_types import int64 as int64
+from functorch_lite.numpy._scalar_types import uint8 as uint8
 
 ndarray = Array
 pi = _math.pi

@@ -115,9 +115,9 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
     if isinstance(fill_value, Array):
         fill_value = fill_value.item()
     dt = dtypes.canonicalize(dtype) if dtype is not None else asarray(fill_value).dtype
-    out = np.empty(shape, dt)
-    out.fill(fill_value)
-    return Array._wrap(out)
+    buf = np.empty(shape, dt)
+    buf.fill(fill_value)
+    return Array._wrap(buf)
 
 
 def _like_dtype(x: Any, dtype: Any) -> np.dtype[Any]:

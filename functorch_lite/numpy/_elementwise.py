@@ -314,8 +314,8 @@ def arctan2(y: Any, x: Any) -> Any:
 
     Example:
         >>> import functorch_lite.numpy as jnp
-        >>> round(float(jnp.arctan2(1.0, 1.0)), 4)
-        0.7854
+        >>> f"{float(jnp.arctan2(1.0, 1.0)):.4f}"
+        '0.7854'
     """
     a, b = promote_to_float("arctan2", y, x)
     return ew.atan2_p.bind(a, b)
@@ -371,8 +371,8 @@ def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
 
     Example:
         >>> import functorch_lite.numpy as jnp
-        >>> jnp.round(jnp.array([0.5, 1.5, 2.25]), 1).tolist()
-        [0.5, 1.5, 2.2]
+        >>> jnp.round(jnp.array([0.5, 1.5, 2.5])).tolist()
+        [0.0, 2.0, 2.0]
     """
     x = asarray(x)
     if x.dtype.kind != "f":
@@ -580,8 +580,8 @@ def logaddexp(x: Any, y: Any) -> Any:
 
     Example:
         >>> import functorch_lite.numpy as jnp
-        >>> round(float(jnp.logaddexp(1000.0, 1000.0)), 3)
-        1000.693
+        >>> f"{float(jnp.logaddexp(1000.0, 1000.0)):.3f}"
+        '1000.693'
     """
     a, b = promote_to_float("logaddexp", x, y)
     amax = maximum(a, b)
@@ -630,8 +630,9 @@ greater_equal = _cmp(ew.ge_p, "greater_equal")
 def _to_bool(x: Any) -> ArrayOrTracer:
     x = asarray(x)
     if x.dtype.kind == "b":
-        return x
-    out: ArrayOrTracer = not_equal(x, 0)
+        same: ArrayOrTracer = x
+        return same
+    out: ArrayOrTracer = ew.ne_p.bind(*promote_args("not_equal", x, 0))
     return out
 
 
@@ -803,8 +804,8 @@ def deg2rad(x: Any) -> Any:
 
     Example:
         >>> import functorch_lite.numpy as jnp
-        >>> round(float(jnp.deg2rad(180.0)), 5)
-        3.14159
+        >>> f"{float(jnp.deg2rad(180.0)):.5f}"
+        '3.14159'
     """
     return multiply(promote_to_float("deg2rad", x)[0], math.pi / 180.0)
 
@@ -814,8 +815,8 @@ def rad2deg(x: Any) -> Any:
 
     Example:
         >>> import functorch_lite.numpy as jnp
-        >>> round(float(jnp.rad2deg(jnp.pi)), 3)
-        180.0
+        >>> f"{float(jnp.rad2deg(jnp.pi)):.1f}"
+        '180.0'
     """
     return multiply(promote_to_float("rad2deg", x)[0], 180.0 / math.pi)
 

@@ -41,7 +41,9 @@ def transpose(a: Any, axes: Sequence[int] | None = None) -> Any:
     else:
         perm = tuple(normalize_axis(ax, x.ndim) for ax in axes)
         if sorted(perm) != list(range(x.ndim)):
-            raise ValueError(f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+            raise ValueError(
+                f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of shape {x.shape}"
+            )
     if perm == tuple(range(x.ndim)):
         return x
     return so.transpose_p.bind(x, permutation=perm)

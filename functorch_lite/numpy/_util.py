@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from functorch_lite.core import Tracer, get_aval
 from functorch_lite.ops import elementwise as ew
 from functorch_lite.ops import shape_ops as so
 
-ArrayOrTracer = Union[Array, Tracer]
+ArrayOrTracer = Array | Tracer
 
 _SCALAR_CACHE: dict[tuple[type, Any, np.dtype[Any] | None], Array] = {}
 _INT32 = np.iinfo(np.int32)
