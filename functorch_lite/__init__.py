@@ -7,10 +7,14 @@ Example:
     True
 """
 
-from functorch_lite import dtypes, ops
+from functorch_lite import dtypes, ops, tree
 from functorch_lite import numpy as numpy
 from functorch_lite.array import Array, Storage
+from functorch_lite.transforms.ad import grad, jvp, linearize, stop_gradient, value_and_grad, vjp
 
 __version__ = "0.1.0"
 
-__all__ = ["Array", "Storage", "dtypes", "numpy", "ops", "__version__"]
+__all__ = [
+    "Array", "Storage", "dtypes", "numpy", "ops", "tree", "__version__",
+    "grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient",
+]

@@ -274,20 +274,39 @@ class Storage:
         (4, [0, 1, 2, 3])
     """
 
-    __slots__ = ("_data", "__weakref__")
+    __slots__ = ("_base", "_flat", "__weakref__")
+    _base: np.ndarray[Any, Any]
+    _flat: np.ndarray[Any, Any] | None
 
     def __init__(self, data: np.ndarray[Any, Any]) -> None:
         if data.ndim != 1 or not data.flags.c_contiguous:
             raise ValueError("a Storage wraps a contiguous 1-D buffer")
-        self._data = data
+        self._base = data
+        self._flat = data
+
+    @staticmethod
+    def _of_dense(base: np.ndarray[Any, Any]) -> Storage:
+        """A storage over a fresh C-contiguous array of any shape; the flat
+        1-D view is made only when someone needs it (it costs ~0.3 us)."""
+        s = object.__new__(Storage)
+        s._base = base
+        s._flat = None
+        return s
+
+    @property
+    def _data(self) -> np.ndarray[Any, Any]:
+        flat = self._flat
+        if flat is None:
+            flat = self._flat = self._base.reshape(-1)
+        return flat
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        dt: np.dtype[Any] = self._data.dtype
+        dt: np.dtype[Any] = self._base.dtype
         return dt
 
     def __len__(self) -> int:
-        return int(self._data.shape[0])
+        return int(self._base.size)
 
     def __getitem__(self, i: int) -> Any:
         return self._data[i].item()
@@ -355,22 +374,43 @@ class Array(ArrayMethods):
         self._shape = shape
         self._strides = strides
         self._offset = offset
-        self._dtype = storage._data.dtype
+        self._dtype = storage._base.dtype
         self.weak_type = weak_type
         self._np = np_view
 
     # construction -----------------------------------------------------------
     @staticmethod
     def _wrap(arr: np.ndarray[Any, Any], weak_type: bool = False) -> Array:
-        """Wrap a NumPy array that nobody else holds (a fresh kernel output)."""
-        flat = _dense_buffer(arr)
-        if flat is None:
-            arr = np.ascontiguousarray(arr)
-            flat = arr.reshape(-1)
-        isz = arr.itemsize
-        strides = tuple(s // isz for s in arr.strides) if arr.ndim else ()
-        arr.flags.writeable = False
-        return Array(Storage(flat), arr.shape, strides, 0, weak_type, arr)
+        """Wrap a NumPy array that nobody else holds (a fresh kernel output).
+
+        This is the hot path of every eager op, so the common case (a
+        C-contiguous result) avoids everything that costs a microsecond.
+        """
+        shape = arr.shape
+        if arr.flags.c_contiguous:
+            strides = _CSTRIDES.get(shape)
+            if strides is None:
+                strides = _contiguous_strides(shape)
+                if len(_CSTRIDES) < 4096:
+                    _CSTRIDES[shape] = strides
+            storage = Storage._of_dense(arr)
+        else:
+            flat = _dense_buffer(arr)
+            if flat is None:
+                arr = np.ascontiguousarray(arr)
+                flat = arr.reshape(-1)
+            isz = arr.itemsize
+            strides = tuple(s // isz for s in arr.strides)
+            storage = Storage(flat)
+        a = Array.__new__(Array)
+        a._storage = storage
+        a._shape = shape
+        a._strides = strides
+        a._offset = 0
+        a._dtype = arr.dtype
+        a.weak_type = weak_type
+        a._np = arr
+        return a
 
     @staticmethod
     def _from_numpy_copy(arr: np.ndarray[Any, Any], weak_type: bool = False) -> Array:
@@ -442,12 +482,12 @@ class Array(ArrayMethods):
             >>> x.is_contiguous(), x.T.is_contiguous()
             (True, False)
         """
+        if 0 in self._shape:
+            return True  # empty arrays are contiguous whatever their strides
         expected = 1
         for d, s in zip(reversed(self._shape), reversed(self._strides)):
             if d == 1:
                 continue
-            if d == 0:
-                return True
             if s != expected:
                 return False
             expected *= d
@@ -483,17 +523,26 @@ class Array(ArrayMethods):
         """A read-only NumPy view of this array (cached; no copy)."""
         v = self._np
         if v is None:
+            if 0 in self._shape:
+                # no element is ever read; offsets into an empty buffer are moot
+                v = self._np = np.empty(self._shape, self._dtype)
+                return v
             isz = self._dtype.itemsize
             v = np.ndarray(
                 self._shape, self._dtype, buffer=self._storage._data,
                 offset=self._offset * isz, strides=tuple(s * isz for s in self._strides),
             )
-            v.flags.writeable = False
             self._np = v
         return v
 
+    def _readonly(self) -> np.ndarray[Any, Any]:
+        """A read-only NumPy view for users (kernels use ``_numpy()``)."""
+        v = self._numpy().view()
+        v.flags.writeable = False
+        return v
+
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
-        v = self._numpy()
+        v = self._readonly()
         if copy:
             v = v.copy()
         if dtype is not None and np.dtype(dtype) != v.dtype:
@@ -504,7 +553,7 @@ class Array(ArrayMethods):
 
     def __dlpack__(self, **kwargs: Any) -> Any:
         try:
-            return self._numpy().__dlpack__(**kwargs)
+            return self._readonly().__dlpack__(**kwargs)
         except BufferError:
             # consumers that cannot receive a read-only flag get a copy
             return self._numpy().copy().__dlpack__(**kwargs)
@@ -592,11 +641,14 @@ class Array(ArrayMethods):
             >>> jnp.arange(3).numpy().flags.writeable
             False
         """
-        return self._numpy()
+        return self._readonly()
 
     def block_until_ready(self) -> Array:
         """Eager arrays are always ready; present for JAX compatibility."""
         return self
+
+
+_CSTRIDES: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
 def _dense_buffer(arr: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:

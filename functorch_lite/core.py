@@ -140,7 +140,8 @@ class Primitive:
         self.impl: Callable[..., Any] | None = None
         self.abstract_eval: Callable[..., Any] | None = None
         self.jvp: Callable[..., Any] | None = None
-        self.vjp: Callable[..., Any] | None = None
+        # one rule per positional argument (None: not differentiable there)
+        self.vjp: Sequence[Callable[..., Any] | None] | None = None
         self.batch: Callable[..., Any] | None = None
         self.fusion: Any = None
         # ops that never produce a nonzero derivative (comparisons, argmax...)
@@ -399,3 +400,38 @@ def get_aval(x: Any) -> ShapedArray:
 def is_array(x: Any) -> bool:
     """Whether ``x`` is an Array or a tracer standing for one."""
     return isinstance(x, (Array, Tracer))
+
+
+class Zero:
+    """A symbolic zero tangent or cotangent of a given abstract value.
+
+    Rules receive and may return ``Zero`` instead of materialising zeros, so
+    derivatives of integer outputs and of unused inputs cost nothing.
+
+    Example:
+        >>> Zero(ShapedArray((2,), np.dtype("float32")))
+        Zero(f32[2])
+    """
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray) -> None:
+        self.aval = aval
+
+    def __repr__(self) -> str:
+        return f"Zero({self.aval.str_short()})"
+
+
+def zeros_array(aval: ShapedArray) -> Array:
+    """A concrete array of zeros for ``aval`` (a stride-0 view of one zero)."""
+    base = Array._wrap(np.zeros((), aval.dtype), aval.weak_type)
+    if not aval.shape:
+        return base
+    return Array(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
+
+
+def instantiate(t: Any) -> Any:
+    """Materialise a symbolic zero; other values pass through."""
+    if isinstance(t, Zero):
+        return zeros_array(t.aval)
+    return t

@@ -16,6 +16,7 @@ from functorch_lite.numpy._util import (
     convert,
     promote_args,
     promote_to_float,
+    scalar_operand,
 )
 from functorch_lite.ops import elementwise as ew
 
@@ -38,12 +39,22 @@ __all__ = [
 
 
 def _bin(prim: Primitive, name: str, x: Any, y: Any) -> Any:
-    # fast path: two arrays of one dtype and shape need no promotion
-    if (
-        type(x) is Array and type(y) is Array and x._dtype is y._dtype
-        and x._shape == y._shape and x.weak_type == y.weak_type
-    ):
-        return prim.bind(x, y)
+    tx = type(x)
+    ty = type(y)
+    if tx is Array:
+        if ty is Array:
+            # two arrays of one dtype and shape need no promotion
+            if x._dtype is y._dtype and x._shape == y._shape and x.weak_type == y.weak_type:
+                return prim.bind(x, y)
+        elif ty is float or ty is int:
+            s = scalar_operand(y, x)
+            if s is not None:
+                return prim.bind(x, s)
+    elif tx is float or tx is int:
+        if ty is Array:
+            s = scalar_operand(x, y)
+            if s is not None:
+                return prim.bind(s, y)
     a, b = promote_args(name, x, y)
     return prim.bind(a, b)
 

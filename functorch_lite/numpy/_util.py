@@ -41,6 +41,36 @@ def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> 
     return a
 
 
+_OPERAND_CACHE: dict[tuple[type, Any, np.dtype[Any], bool, tuple[int, ...]], Array] = {}
+
+
+def scalar_operand(v: int | float, other: Array) -> Array | None:
+    """A Python scalar as an operand for ``other`` when it does not change the
+    result dtype: a cached stride-0 array of other's dtype and shape (arrays
+    are immutable, so sharing it is safe).  None means: take the general path.
+    """
+    dt = other._dtype
+    key = (type(v), v, dt, other.weak_type, other._shape)
+    hit = _OPERAND_CACHE.get(key)
+    if hit is not None:
+        return hit
+    if type(v) is float and dt.kind != "f":
+        return None
+    if dt.kind == "b" or v != v:
+        return None
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        if not info.min <= v <= info.max:
+            return None
+    base = Array._wrap(np.array(v, dtype=dt), other.weak_type)
+    shape = other._shape
+    out = base if not shape else Array(base._storage, shape, (0,) * len(shape), 0, other.weak_type)
+    if len(_OPERAND_CACHE) > 1024:
+        _OPERAND_CACHE.clear()
+    _OPERAND_CACHE[key] = out
+    return out
+
+
 def from_numpy(x: Any, dtype: Any = None) -> Array:
     """Copy NumPy data / nested lists into a new Array of a supported dtype."""
     if dtype is not None:

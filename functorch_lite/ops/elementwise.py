@@ -61,9 +61,12 @@ def unop(
         return ShapedArray(x.shape, x.dtype, x.weak_type)
 
     def impl_(x: Array) -> Array:
-        if x.dtype.kind not in kinds:
+        if x._dtype.kind not in kinds:
             abstract_eval(ShapedArray(x.shape, x.dtype))
-        return Array._wrap(np.asarray(impl(x._numpy())), x.weak_type and out_dtype is None)
+        out = impl(x._numpy())
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        return Array._wrap(out, x.weak_type and out_dtype is None)
 
     p.impl = impl_
     p.abstract_eval = abstract_eval
@@ -96,8 +99,10 @@ def binop(
     def impl_(x: Array, y: Array) -> Array:
         if x._shape != y._shape or x._dtype != y._dtype or x._dtype.kind not in kinds:
             abstract_eval(ShapedArray(x.shape, x.dtype), ShapedArray(y.shape, y.dtype))
-        out = np.asarray(impl(x._numpy(), y._numpy()))
-        if out.dtype != x._dtype and out_dtype is None:
+        out = impl(x._numpy(), y._numpy())
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if out_dtype is None and out.dtype != x._dtype:
             out = out.astype(x._dtype)
         return Array._wrap(out, out_dtype is None and x.weak_type and y.weak_type)
 
@@ -108,6 +113,7 @@ def binop(
 
 
 def _u(f: Any) -> Callable[[np.ndarray[Any, Any]], Any]:
+    """A ufunc whose domain errors (log(0), sqrt(-1)) give inf/nan quietly, as in JAX."""
     return lambda x: k.unary_quiet(f, x)
 
 
@@ -115,16 +121,22 @@ def _b(f: Any) -> Callable[[np.ndarray[Any, Any], np.ndarray[Any, Any]], Any]:
     return lambda x, y: k.binary(f, x, y)
 
 
+# Ops that cannot raise floating-point domain errors call the ufunc directly:
+# entering np.errstate costs ~1 us, more than the whole op on small arrays.
+# (Overflow to inf in add/mul may still warn, exactly as NumPy does.)
+_direct = k.direct
+
+
 _BOOL = np.dtype(np.bool_)
 
 # --- unary --------------------------------------------------------------------
-neg_p = unop("neg", _u(np.negative), NUMBER)
-sign_p = unop("sign", _u(np.sign), NUMBER)
-abs_p = unop("abs", _u(np.abs), NUMBER)
-floor_p = unop("floor", _u(np.floor), FLOAT)
-ceil_p = unop("ceil", _u(np.ceil), FLOAT)
+neg_p = unop("neg", _direct(np.negative), NUMBER)
+sign_p = unop("sign", _direct(np.sign), NUMBER)
+abs_p = unop("abs", _direct(np.abs), NUMBER)
+floor_p = unop("floor", _direct(np.floor), FLOAT)
+ceil_p = unop("ceil", _direct(np.ceil), FLOAT)
 round_p = unop("round", _u(np.rint), FLOAT)  # half to even, as NumPy/JAX
-trunc_p = unop("trunc", _u(np.trunc), FLOAT)
+trunc_p = unop("trunc", _direct(np.trunc), FLOAT)
 exp_p = unop("exp", _u(np.exp), FLOAT)
 exp2_p = unop("exp2", _u(np.exp2), FLOAT)
 expm1_p = unop("expm1", _u(np.expm1), FLOAT)
@@ -146,35 +158,35 @@ tanh_p = unop("tanh", _u(np.tanh), FLOAT)
 asinh_p = unop("asinh", _u(np.arcsinh), FLOAT)
 acosh_p = unop("acosh", _u(np.arccosh), FLOAT)
 atanh_p = unop("atanh", _u(np.arctanh), FLOAT)
-logical_not_p = unop("logical_not", _u(np.logical_not), "b")
-bitwise_not_p = unop("bitwise_not", _u(np.invert), INT)
-isnan_p = unop("isnan", _u(np.isnan), FLOAT, _BOOL)
-isinf_p = unop("isinf", _u(np.isinf), FLOAT, _BOOL)
-isfinite_p = unop("isfinite", _u(np.isfinite), FLOAT, _BOOL)
+logical_not_p = unop("logical_not", _direct(np.logical_not), "b")
+bitwise_not_p = unop("bitwise_not", _direct(np.invert), INT)
+isnan_p = unop("isnan", _direct(np.isnan), FLOAT, _BOOL)
+isinf_p = unop("isinf", _direct(np.isinf), FLOAT, _BOOL)
+isfinite_p = unop("isfinite", _direct(np.isfinite), FLOAT, _BOOL)
 
 # --- binary -------------------------------------------------------------------
-add_p = binop("add", _b(np.add))
-sub_p = binop("sub", _b(np.subtract), NUMBER)
-mul_p = binop("mul", _b(np.multiply))
+add_p = binop("add", _direct(np.add))
+sub_p = binop("sub", _direct(np.subtract), NUMBER)
+mul_p = binop("mul", _direct(np.multiply))
 div_p = binop("div", _b(np.true_divide), FLOAT)
 floor_divide_p = binop("floor_divide", k.integer_divide, NUMBER)
 rem_p = binop("rem", k.integer_remainder, NUMBER)  # sign of the divisor, as NumPy
 pow_p = binop("pow", k.integer_power, NUMBER)
-max_p = binop("max", _b(np.maximum))  # nan-propagating, as NumPy/JAX
-min_p = binop("min", _b(np.minimum))
+max_p = binop("max", _direct(np.maximum))  # nan-propagating, as NumPy/JAX
+min_p = binop("min", _direct(np.minimum))
 atan2_p = binop("atan2", _b(np.arctan2), FLOAT)
 nextafter_p = binop("nextafter", _b(np.nextafter), FLOAT)
-and_p = binop("and", _b(np.bitwise_and), INT_OR_BOOL)
-or_p = binop("or", _b(np.bitwise_or), INT_OR_BOOL)
-xor_p = binop("xor", _b(np.bitwise_xor), INT_OR_BOOL)
+and_p = binop("and", _direct(np.bitwise_and), INT_OR_BOOL)
+or_p = binop("or", _direct(np.bitwise_or), INT_OR_BOOL)
+xor_p = binop("xor", _direct(np.bitwise_xor), INT_OR_BOOL)
 shift_left_p = binop("shift_left", lambda x, y: k.shift(np.left_shift, x, y), INT)
 shift_right_p = binop("shift_right", lambda x, y: k.shift(np.right_shift, x, y), INT)
-eq_p = binop("eq", _b(np.equal), NUMERIC, _BOOL)
-ne_p = binop("ne", _b(np.not_equal), NUMERIC, _BOOL)
-lt_p = binop("lt", _b(np.less), NUMERIC, _BOOL)
-le_p = binop("le", _b(np.less_equal), NUMERIC, _BOOL)
-gt_p = binop("gt", _b(np.greater), NUMERIC, _BOOL)
-ge_p = binop("ge", _b(np.greater_equal), NUMERIC, _BOOL)
+eq_p = binop("eq", _direct(np.equal), NUMERIC, _BOOL)
+ne_p = binop("ne", _direct(np.not_equal), NUMERIC, _BOOL)
+lt_p = binop("lt", _direct(np.less), NUMERIC, _BOOL)
+le_p = binop("le", _direct(np.less_equal), NUMERIC, _BOOL)
+gt_p = binop("gt", _direct(np.greater), NUMERIC, _BOOL)
+ge_p = binop("ge", _direct(np.greater_equal), NUMERIC, _BOOL)
 
 for _p in (isnan_p, isinf_p, isfinite_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, sign_p,
            floor_p, ceil_p, round_p, trunc_p, logical_not_p, bitwise_not_p, and_p, or_p,
@@ -222,3 +234,138 @@ def _convert_impl(x: Array, *, new_dtype: np.dtype[Any], weak_type: bool) -> Arr
 convert_element_type_p.impl = _convert_impl
 convert_element_type_p.abstract_eval = _convert_abstract
 ELEMENTWISE["convert_element_type"] = convert_element_type_p
+
+
+# --- stop_gradient: identity on values, zero derivative ----------------------------
+stop_gradient_p = Primitive("stop_gradient")
+stop_gradient_p.impl = lambda x: x
+stop_gradient_p.abstract_eval = lambda x: x
+stop_gradient_p.nondifferentiable = True
+ELEMENTWISE["stop_gradient"] = stop_gradient_p
+
+# --- differentiation rules ---------------------------------------------------------
+# (declared beside the primitives above; each derivative is d out / d arg)
+from functorch_lite.ops import _rules as r  # noqa: E402
+
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+
+
+def _c(x: Any, v: float) -> Array:
+    return r.full_like(x, v)
+
+
+r.defderiv(neg_p, lambda ans, x: _c(x, -1.0))
+r.defderiv(abs_p, lambda ans, x: sign_p.bind(x))
+r.defderiv(exp_p, lambda ans, x: ans)
+r.defderiv(exp2_p, lambda ans, x: r.mul(ans, _c(x, _LN2)))
+r.defderiv(expm1_p, lambda ans, x: r.add(ans, _c(x, 1.0)))
+r.defderiv(log_p, lambda ans, x: r.div(_c(x, 1.0), x))
+r.defderiv(log1p_p, lambda ans, x: r.div(_c(x, 1.0), r.add(x, _c(x, 1.0))))
+r.defderiv(log2_p, lambda ans, x: r.div(_c(x, 1.0), r.mul(x, _c(x, _LN2))))
+r.defderiv(log10_p, lambda ans, x: r.div(_c(x, 1.0), r.mul(x, _c(x, _LN10))))
+r.defderiv(sqrt_p, lambda ans, x: r.div(_c(x, 0.5), ans))
+r.defderiv(cbrt_p, lambda ans, x: r.div(_c(x, 1.0 / 3.0), r.mul(ans, ans)))
+r.defderiv(sin_p, lambda ans, x: cos_p.bind(x))
+r.defderiv(cos_p, lambda ans, x: r.neg(sin_p.bind(x)))
+r.defderiv(tan_p, lambda ans, x: r.add(_c(x, 1.0), r.mul(ans, ans)))
+r.defderiv(asin_p, lambda ans, x: r.div(_c(x, 1.0), sqrt_p.bind(r.sub(_c(x, 1.0), r.mul(x, x)))))
+r.defderiv(acos_p, lambda ans, x: r.div(_c(x, -1.0), sqrt_p.bind(r.sub(_c(x, 1.0), r.mul(x, x)))))
+r.defderiv(atan_p, lambda ans, x: r.div(_c(x, 1.0), r.add(_c(x, 1.0), r.mul(x, x))))
+r.defderiv(sinh_p, lambda ans, x: cosh_p.bind(x))
+r.defderiv(cosh_p, lambda ans, x: sinh_p.bind(x))
+r.defderiv(tanh_p, lambda ans, x: r.sub(_c(x, 1.0), r.mul(ans, ans)))
+r.defderiv(asinh_p, lambda ans, x: r.div(_c(x, 1.0), sqrt_p.bind(r.add(r.mul(x, x), _c(x, 1.0)))))
+r.defderiv(acosh_p, lambda ans, x: r.div(_c(x, 1.0), sqrt_p.bind(r.sub(r.mul(x, x), _c(x, 1.0)))))
+r.defderiv(atanh_p, lambda ans, x: r.div(_c(x, 1.0), r.sub(_c(x, 1.0), r.mul(x, x))))
+
+r.defderiv(add_p, lambda ans, x, y: _c(x, 1.0), lambda ans, x, y: _c(y, 1.0))
+r.defderiv(sub_p, lambda ans, x, y: _c(x, 1.0), lambda ans, x, y: _c(y, -1.0))
+r.defderiv(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
+r.defderiv(div_p, lambda ans, x, y: r.div(_c(x, 1.0), y), lambda ans, x, y: r.neg(r.div(ans, y)))
+r.defderiv(
+    rem_p, lambda ans, x, y: _c(x, 1.0), lambda ans, x, y: r.neg(floor_p.bind(r.div(r.sub(x, ans), y)))
+)
+
+
+def _pow_dx(ans: Any, x: Any, y: Any) -> Any:
+    # y * x**(y-1), defined as 0 where y == 0 (as JAX)
+    zero = r.eq(y, _c(y, 0.0))
+    safe = pow_p.bind(x, r.sub(y, _c(y, 1.0)))
+    return r.select(zero, _c(x, 0.0), r.mul(y, safe))
+
+
+def _pow_dy(ans: Any, x: Any, y: Any) -> Any:
+    # log(x) * x**y, defined as 0 where x == 0 (as JAX)
+    zero = r.eq(x, _c(x, 0.0))
+    safe_log = log_p.bind(r.select(zero, _c(x, 1.0), x))
+    return r.select(zero, _c(x, 0.0), r.mul(safe_log, ans))
+
+
+r.defderiv(pow_p, _pow_dx, _pow_dy)
+
+
+def _tie_share(win: Any, tie: Any, like: Any) -> Any:
+    # 1 where this operand wins, 1/2 on ties (JAX splits ties evenly), else 0
+    return r.select(win, _c(like, 1.0), r.select(tie, _c(like, 0.5), _c(like, 0.0)))
+
+
+r.defderiv(
+    max_p,
+    lambda ans, x, y: _tie_share(gt_p.bind(x, y), r.eq(x, y), x),
+    lambda ans, x, y: _tie_share(gt_p.bind(y, x), r.eq(x, y), y),
+)
+r.defderiv(
+    min_p,
+    lambda ans, x, y: _tie_share(lt_p.bind(x, y), r.eq(x, y), x),
+    lambda ans, x, y: _tie_share(lt_p.bind(y, x), r.eq(x, y), y),
+)
+
+
+def _atan2_denom(y: Any, x: Any) -> Any:
+    return r.add(r.mul(x, x), r.mul(y, y))
+
+
+r.defderiv(
+    atan2_p,
+    lambda ans, y, x: r.div(x, _atan2_denom(y, x)),
+    lambda ans, y, x: r.neg(r.div(y, _atan2_denom(y, x))),
+)
+
+
+def _select_jvp(primals: Any, tangents: Any) -> tuple[Any, Any]:
+    pred, a, b = primals
+    ans = select_p.bind(pred, a, b)
+    _, ta, tb = tangents
+    if isinstance(ta, r.Zero) and isinstance(tb, r.Zero):
+        return ans, r.Zero(r.get_aval(ans))
+    ta = r.full_like(a, 0) if isinstance(ta, r.Zero) else ta
+    tb = r.full_like(b, 0) if isinstance(tb, r.Zero) else tb
+    return ans, select_p.bind(pred, ta, tb)
+
+
+select_p.jvp = _select_jvp
+select_p.vjp = (
+    None,
+    lambda ct, ans, p, a, b: select_p.bind(p, ct, r.full_like(ct, 0)),
+    lambda ct, ans, p, a, b: select_p.bind(p, r.full_like(ct, 0), ct),
+)
+
+
+def _convert_jvp(primals: Any, tangents: Any, *, new_dtype: np.dtype[Any], weak_type: bool) -> tuple[Any, Any]:
+    (x,), (t,) = primals, tangents
+    ans = convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type)
+    if isinstance(t, r.Zero) or new_dtype.kind != "f" or not r.is_float(x):
+        return ans, r.Zero(r.get_aval(ans))
+    return ans, convert_element_type_p.bind(t, new_dtype=new_dtype, weak_type=weak_type)
+
+
+def _convert_vjp(ct: Any, ans: Any, x: Any, *, new_dtype: np.dtype[Any], weak_type: bool) -> Any:
+    aval = r.get_aval(x)
+    if aval.dtype.kind != "f" or new_dtype.kind != "f":
+        return None
+    return r.convert(ct, aval.dtype, aval.weak_type)
+
+
+convert_element_type_p.jvp = _convert_jvp
+convert_element_type_p.vjp = (_convert_vjp,)

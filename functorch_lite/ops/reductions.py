@@ -91,3 +91,71 @@ def _arg_reducer(name: str, kernel: Any) -> Primitive:
 
 argmax_p = _arg_reducer("argmax", k.argmax)
 argmin_p = _arg_reducer("argmin", k.argmin)
+
+
+# --- differentiation rules ---------------------------------------------------------
+from functorch_lite.ops import _rules as r  # noqa: E402
+
+
+def _unreduce(ct: Any, x: Any, axes: tuple[int, ...]) -> Any:
+    """Broadcast a reduced cotangent back over the reduced axes of x."""
+    shape = r.get_aval(x).shape
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    return r.broadcast(ct, shape, kept)
+
+
+r.deflinear(reduce_sum_p, [lambda ct, ans, x, *, axes: _unreduce(ct, x, axes)])
+
+
+def _extreme_share(ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
+    # where x attains the max/min; ties share the derivative evenly (JAX)
+    hit = r.eq(x, _unreduce(ans, x, axes))
+    w = r.convert(hit, r.get_aval(x).dtype)
+    count = r.reduce_sum(w, axes)
+    return r.div(w, _unreduce(count, x, axes))
+
+
+def _extreme_jvp(prim: Primitive) -> Any:
+    def jvp(primals: Any, tangents: Any, *, axes: tuple[int, ...]) -> tuple[Any, Any]:
+        (x,), (t,) = primals, tangents
+        ans = prim.bind(x, axes=axes)
+        if isinstance(t, r.Zero):
+            return ans, r.Zero(r.get_aval(ans))
+        return ans, r.reduce_sum(r.mul(t, _extreme_share(ans, x, axes)), axes)
+
+    return jvp
+
+
+for _p in (reduce_max_p, reduce_min_p):
+    _p.jvp = _extreme_jvp(_p)
+    _p.vjp = (lambda ct, ans, x, *, axes: r.mul(_unreduce(ct, x, axes), _extreme_share(ans, x, axes)),)
+
+
+def _prod_partials(ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
+    """d prod / d x_i = product of the other elements, exact with zeros."""
+    dt = r.get_aval(x).dtype
+    is_zero = r.eq(x, r.full_like(x, 0))
+    nzeros = r.reduce_sum(r.convert(is_zero, dt), axes)
+    prod_nonzero = reduce_prod_p.bind(r.select(is_zero, r.full_like(x, 1), x), axes=axes)
+    safe_x = r.select(is_zero, r.full_like(x, 1), x)
+    no_zero = r.div(_unreduce(ans, x, axes), safe_x)
+    one_zero_here = r.select(
+        is_zero, _unreduce(prod_nonzero, x, axes), r.full_like(x, 0)
+    )
+    nz = _unreduce(nzeros, x, axes)
+    return r.select(
+        r.eq(nz, r.full_like(nz, 0)), no_zero,
+        r.select(r.eq(nz, r.full_like(nz, 1)), one_zero_here, r.full_like(x, 0)),
+    )
+
+
+def _prod_jvp(primals: Any, tangents: Any, *, axes: tuple[int, ...]) -> tuple[Any, Any]:
+    (x,), (t,) = primals, tangents
+    ans = reduce_prod_p.bind(x, axes=axes)
+    if isinstance(t, r.Zero):
+        return ans, r.Zero(r.get_aval(ans))
+    return ans, r.reduce_sum(r.mul(t, _prod_partials(ans, x, axes)), axes)
+
+
+reduce_prod_p.jvp = _prod_jvp
+reduce_prod_p.vjp = (lambda ct, ans, x, *, axes: r.mul(_unreduce(ct, x, axes), _prod_partials(ans, x, axes)),)

@@ -346,3 +346,118 @@ def _concat_impl(*xs: Array, dimension: int) -> Array:
 
 
 concatenate_p = _declare("concatenate", _concat_impl, _concat_abstract)
+
+
+# --- differentiation rules ---------------------------------------------------------
+from functorch_lite.ops import _rules as r  # noqa: E402
+
+r.deflinear(transpose_p, [lambda ct, ans, x, *, permutation: r.transpose(ct, r.inverse_permutation(permutation))])
+
+
+def _broadcast_vjp(ct: Any, ans: Any, x: Any, *, shape: tuple[int, ...],
+                   broadcast_dimensions: tuple[int, ...]) -> Any:
+    xs = r.get_aval(x).shape
+    new = [d for d in range(len(shape)) if d not in broadcast_dimensions]
+    expanded = [d for i, d in enumerate(broadcast_dimensions) if xs[i] == 1 and shape[d] != 1]
+    out = r.reduce_sum(ct, sorted(new + expanded))
+    return r.reshape(out, xs)
+
+
+r.deflinear(broadcast_in_dim_p, [_broadcast_vjp])
+r.deflinear(squeeze_p, [lambda ct, ans, x, *, dimensions: r.reshape(ct, r.get_aval(x).shape)])
+r.deflinear(expand_dims_p, [lambda ct, ans, x, *, dimensions: r.squeeze(ct, dimensions)])
+r.deflinear(reshape_p, [lambda ct, ans, x, *, new_sizes: r.reshape(ct, r.get_aval(x).shape)])
+r.deflinear(rev_p, [lambda ct, ans, x, *, dimensions: rev_p.bind(ct, dimensions=dimensions)])
+r.deflinear(copy_p, [lambda ct, ans, x: ct])
+
+
+def _slice_vjp(ct: Any, ans: Any, x: Any, *, start_indices: tuple[int, ...],
+               limit_indices: tuple[int, ...], strides: tuple[int, ...]) -> Any:
+    xs = r.get_aval(x).shape
+    out_shape = r.get_aval(ct).shape
+    zero = r.full_aval(ShapedArray((), r.get_aval(ct).dtype), 0)
+    if 0 in out_shape:
+        return r.full_like(x, 0)
+    config = []
+    for s, st, n, d in zip(start_indices, strides, out_shape, xs):
+        last = s + (n - 1) * st
+        config.append((s, d - 1 - last, st - 1))
+    return pad_p.bind(ct, zero, padding_config=tuple(config))
+
+
+r.deflinear(slice_p, [_slice_vjp])
+
+
+def _pad_operand_vjp(ct: Any, ans: Any, x: Any, v: Any, *,
+                     padding_config: tuple[tuple[int, int, int], ...]) -> Any:
+    xs = r.get_aval(x).shape
+    if 0 in xs:
+        return r.full_like(x, 0)
+    starts, limits, steps = [], [], []
+    for (lo, _hi, interior), d in zip(padding_config, xs):
+        starts.append(lo)
+        limits.append(lo + (d - 1) * (interior + 1) + 1)
+        steps.append(interior + 1)
+    return slice_p.bind(ct, start_indices=tuple(starts), limit_indices=tuple(limits), strides=tuple(steps))
+
+
+def _pad_value_vjp(ct: Any, ans: Any, x: Any, v: Any, *,
+                   padding_config: tuple[tuple[int, int, int], ...]) -> Any:
+    total = r.reduce_sum(ct, range(r.get_aval(ct).ndim))
+    inner = _pad_operand_vjp(ct, ans, x, v, padding_config=padding_config)
+    return r.sub(total, r.reduce_sum(inner, range(r.get_aval(inner).ndim)))
+
+
+r.deflinear(pad_p, [_pad_operand_vjp, _pad_value_vjp])
+
+
+def _concat_vjp(i: int) -> Any:
+    def vjp(ct: Any, ans: Any, *xs: Any, dimension: int) -> Any:
+        start = sum(r.get_aval(x).shape[dimension] for x in xs[:i])
+        size = r.get_aval(xs[i]).shape[dimension]
+        shape = r.get_aval(ct).shape
+        starts = tuple(start if d == dimension else 0 for d in range(len(shape)))
+        limits = tuple(start + size if d == dimension else n for d, n in enumerate(shape))
+        return slice_p.bind(ct, start_indices=starts, limit_indices=limits, strides=(1,) * len(shape))
+
+    return vjp
+
+
+class _ConcatVJPs:
+    """One vjp per operand, however many operands a call has."""
+
+    def __getitem__(self, i: int) -> Any:
+        return _concat_vjp(i)
+
+    def __len__(self) -> int:
+        return 1 << 30
+
+
+r.deflinear(concatenate_p, _ConcatVJPs())  # type: ignore[arg-type]
+
+
+def _diagonal_vjp(ct: Any, ans: Any, x: Any, *, offset: int, axis1: int, axis2: int) -> Any:
+    xaval = r.get_aval(x)
+    n1, n2 = xaval.shape[axis1], xaval.shape[axis2]
+    rest = [i for i in range(xaval.ndim) if i not in (axis1, axis2)]
+    cshape = r.get_aval(ct).shape  # rest + (n,)
+    n = cshape[-1]
+    # the k-th diagonal element sits at row k (offset >= 0) or column k (offset < 0)
+    zero = r.full_aval(ShapedArray((), xaval.dtype), 0)
+    nrest = len(rest)
+    if offset >= 0:
+        line = pad_p.bind(ct, zero, padding_config=((0, 0, 0),) * nrest + ((0, n1 - n, 0),))
+        grid = r.broadcast(line, tuple(cshape[:-1]) + (n1, n2), tuple(range(nrest + 1)))
+    else:
+        line = pad_p.bind(ct, zero, padding_config=((0, 0, 0),) * nrest + ((0, n2 - n, 0),))
+        grid = r.broadcast(line, tuple(cshape[:-1]) + (n1, n2), tuple(range(nrest)) + (nrest + 1,))
+    mask_np = np.eye(n1, n2, offset, dtype=bool)
+    mask = r.broadcast(Array._wrap(mask_np), grid_shape := tuple(cshape[:-1]) + (n1, n2),
+                       (len(grid_shape) - 2, len(grid_shape) - 1))
+    placed = r.select(mask, grid, r.full_like(grid, 0))
+    # axes of `placed`: rest..., axis1, axis2 -> back to x's order
+    order = rest + [axis1, axis2]
+    return r.transpose(placed, r.inverse_permutation(order))
+
+
+r.deflinear(diagonal_p, [_diagonal_vjp])

@@ -176,3 +176,13 @@ for _dt in ALL_DTYPES:
     register(OpEntry(f"astype_{_dt.name}", lambda x, _d=_dt: x.astype(_d),
                      lambda x, _d=_dt: x.astype(_d), _astype_inputs, ("convert_element_type",),
                      differentiable=_dt.kind == "f"))
+
+
+def _sg(x: Any) -> Any:
+    import functorch_lite as fl
+
+    return fl.stop_gradient(x)
+
+
+register(OpEntry("stop_gradient", _sg, lambda x: x, unary_inputs(ALL_DTYPES), ("stop_gradient",),
+                 differentiable=False))

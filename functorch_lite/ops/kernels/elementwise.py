@@ -16,6 +16,11 @@ from typing import Any
 import numpy as np
 
 
+def direct(ufunc: Any) -> Any:
+    """The ufunc itself, for ops without floating-point domain errors."""
+    return ufunc
+
+
 def unary(ufunc: Any, x: np.ndarray[Any, Any], dtype: np.dtype[Any] | None = None) -> Any:
     """Apply a NumPy ufunc; ``dtype`` forces the output dtype (e.g. bool)."""
     if dtype is None:

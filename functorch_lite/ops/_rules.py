@@ -1,0 +1,187 @@
+"""Small helpers for writing differentiation and batching rules.
+
+Rules are written with primitives (through ``bind``), so derivatives of
+derivatives work: the ops a rule emits are themselves differentiable.
+Operands passed here already have equal shapes/dtypes unless noted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from functorch_lite.array import Array
+from functorch_lite.core import Primitive, ShapedArray, Zero, get_aval
+
+__all__ = ["Zero", "get_aval"]
+
+Deriv = Callable[..., Any]
+
+
+def full_like(x: Any, value: float | int | bool) -> Array:
+    """A concrete array of ``value`` with x's shape and dtype (a stride-0 view)."""
+    aval = get_aval(x)
+    base = Array._wrap(np.array(value, dtype=aval.dtype), aval.weak_type)
+    if not aval.shape:
+        return base
+    return Array(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
+
+
+def full_aval(aval: ShapedArray, value: float | int | bool) -> Array:
+    base = Array._wrap(np.array(value, dtype=aval.dtype), aval.weak_type)
+    if not aval.shape:
+        return base
+    return Array(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
+
+
+def _p(name: str) -> Primitive:
+    from functorch_lite.core import PRIMITIVES
+
+    return PRIMITIVES[name]
+
+
+def add(a: Any, b: Any) -> Any:
+    return _p("add").bind(a, b)
+
+
+def sub(a: Any, b: Any) -> Any:
+    return _p("sub").bind(a, b)
+
+
+def mul(a: Any, b: Any) -> Any:
+    return _p("mul").bind(a, b)
+
+
+def div(a: Any, b: Any) -> Any:
+    return _p("div").bind(a, b)
+
+
+def neg(a: Any) -> Any:
+    return _p("neg").bind(a)
+
+
+def select(pred: Any, a: Any, b: Any) -> Any:
+    return _p("select").bind(pred, a, b)
+
+
+def eq(a: Any, b: Any) -> Any:
+    return _p("eq").bind(a, b)
+
+
+def convert(x: Any, dtype: np.dtype[Any], weak: bool = False) -> Any:
+    aval = get_aval(x)
+    if aval.dtype == dtype and aval.weak_type == weak:
+        return x
+    return _p("convert_element_type").bind(x, new_dtype=dtype, weak_type=weak)
+
+
+def reduce_sum(x: Any, axes: Sequence[int]) -> Any:
+    axes = tuple(axes)
+    if not axes:
+        return x
+    return _p("reduce_sum").bind(x, axes=axes)
+
+
+def broadcast(x: Any, shape: tuple[int, ...], dims: tuple[int, ...]) -> Any:
+    if get_aval(x).shape == shape and dims == tuple(range(len(shape))):
+        return x
+    return _p("broadcast_in_dim").bind(x, shape=shape, broadcast_dimensions=dims)
+
+
+def reshape(x: Any, shape: tuple[int, ...]) -> Any:
+    if get_aval(x).shape == shape:
+        return x
+    return _p("reshape").bind(x, new_sizes=shape)
+
+
+def transpose(x: Any, perm: Sequence[int]) -> Any:
+    perm = tuple(perm)
+    if perm == tuple(range(len(perm))):
+        return x
+    return _p("transpose").bind(x, permutation=perm)
+
+
+def expand_dims(x: Any, dims: Sequence[int]) -> Any:
+    dims = tuple(dims)
+    if not dims:
+        return x
+    return _p("expand_dims").bind(x, dimensions=dims)
+
+
+def squeeze(x: Any, dims: Sequence[int]) -> Any:
+    dims = tuple(dims)
+    if not dims:
+        return x
+    return _p("squeeze").bind(x, dimensions=dims)
+
+
+def inverse_permutation(perm: Sequence[int]) -> tuple[int, ...]:
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return tuple(inv)
+
+
+def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast cotangent back to ``shape`` (NumPy broadcasting rules)."""
+    cshape = get_aval(ct).shape
+    if cshape == shape:
+        return ct
+    lead = len(cshape) - len(shape)
+    axes = list(range(lead)) + [
+        lead + i for i, d in enumerate(shape) if d == 1 and cshape[lead + i] != 1
+    ]
+    out = reduce_sum(ct, axes)
+    return reshape(out, shape)
+
+
+def is_float(x: Any) -> bool:
+    return bool(get_aval(x).dtype.kind == "f")
+
+
+def zero_like(x: Any) -> Zero:
+    return Zero(get_aval(x))
+
+
+def defderiv(prim: Primitive, *derivs: Deriv | None) -> None:
+    """Elementwise rules from local derivatives: ``derivs[i](ans, *primals)``
+    is d out / d primals[i] (same shape as the output), or None where the
+    op does not depend differentiably on that argument.
+
+    Sets ``prim.jvp`` (sum of tangent * derivative) and ``prim.vjp`` (one
+    function per argument: cotangent * derivative).
+    """
+
+    def jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+        ans = prim.bind(*primals, **params)
+        out_t: Any = None
+        for d, t in zip(derivs, tangents):
+            if d is None or isinstance(t, Zero):
+                continue
+            term = mul(t, d(ans, *primals))
+            out_t = term if out_t is None else add(out_t, term)
+        return ans, (Zero(get_aval(ans)) if out_t is None else out_t)
+
+    def make_vjp(d: Deriv) -> Callable[..., Any]:
+        return lambda ct, ans, *primals, **params: mul(ct, d(ans, *primals))
+
+    prim.jvp = jvp
+    prim.vjp = tuple(None if d is None else make_vjp(d) for d in derivs)
+
+
+def deflinear(prim: Primitive, vjps: Sequence[Callable[..., Any] | None]) -> None:
+    """Rules for an op linear in each differentiable argument: the tangent
+    is the op applied to the tangents (zeros where symbolic)."""
+
+    def jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> tuple[Any, Any]:
+        ans = prim.bind(*primals, **params)
+        if all(isinstance(t, Zero) for t in tangents):
+            return ans, Zero(get_aval(ans))
+        ts = [full_aval(t.aval, 0) if isinstance(t, Zero) else t for t in tangents]
+        return ans, prim.bind(*ts, **params)
+
+    prim.jvp = jvp
+    # a sequence indexed by argument position (variadic ops pass an indexable object)
+    prim.vjp = tuple(vjps) if isinstance(vjps, list) else vjps

@@ -1,0 +1,537 @@
+"""Automatic differentiation: forward mode (jvp) and reverse mode (vjp).
+
+Forward mode is a :class:`JVPTrace` carrying (primal, tangent) pairs through
+each primitive's ``jvp`` rule.  Reverse mode is a tape, as in HIPS autograd:
+a :class:`VJPTrace` records one node per primitive application (its
+primals, output and parents); ``backward`` walks the nodes in reverse
+topological order, calling the primitive's per-argument ``vjp`` rules.  The
+rules are written with primitives, so a backward pass run under an outer
+transform is itself traced: ``grad(grad(f))``, ``jacfwd(jacrev(f))`` and any
+other nesting work, with one trace level per transform so perturbations are
+never confused.
+
+Example:
+    >>> import functorch_lite as fl
+    >>> import functorch_lite.numpy as jnp
+    >>> float(fl.grad(lambda x: jnp.sin(x) * x)(0.0))
+    0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from functorch_lite import core, tree
+from functorch_lite.array import Array
+from functorch_lite.core import (
+    Primitive,
+    ShapedArray,
+    Trace,
+    Tracer,
+    Zero,
+    get_aval,
+    instantiate,
+    zeros_array,
+)
+
+# --- forward mode -----------------------------------------------------------------
+
+
+class JVPTracer(Tracer):
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, trace: Trace, primal: Any, tangent: Any) -> None:
+        self._trace = trace
+        self.primal = primal
+        self.tangent = tangent
+
+    @property
+    def aval(self) -> ShapedArray:
+        return get_aval(self.primal)
+
+
+class JVPTrace(Trace):
+    __slots__ = ()
+
+    def pure(self, val: Any) -> JVPTracer:
+        return JVPTracer(self, val, Zero(get_aval(val)))
+
+    lift = pure
+
+    def process_primitive(self, prim: Primitive, tracers: Sequence[Any], params: dict[str, Any]) -> Any:
+        primals = [t.primal for t in tracers]
+        tangents = [t.tangent for t in tracers]
+        if prim.nondifferentiable or all(isinstance(t, Zero) for t in tangents):
+            out = prim.bind(*primals, **params)
+            if prim.multiple_results:
+                return [JVPTracer(self, o, Zero(get_aval(o))) for o in out]
+            return JVPTracer(self, out, Zero(get_aval(out)))
+        out, t_out = prim.rule("jvp")(primals, tangents, **params)
+        if prim.multiple_results:
+            return [JVPTracer(self, o, t) for o, t in zip(out, t_out)]
+        return JVPTracer(self, out, t_out)
+
+
+# --- reverse mode -------------------------------------------------------------------
+
+
+class Node:
+    """One recorded primitive application (or an input leaf, ``prim is None``)."""
+
+    __slots__ = ("prim", "params", "primals", "ans", "parents", "n_out", "custom")
+
+    def __init__(
+        self, prim: Primitive | None, params: dict[str, Any], primals: Sequence[Any], ans: Any,
+        parents: Sequence[tuple[Node, int] | None], n_out: int = 1,
+        custom: Callable[[Any], Sequence[Any]] | None = None,
+    ) -> None:
+        self.prim = prim
+        self.params = params
+        self.primals = primals
+        self.ans = ans
+        self.parents = parents
+        self.n_out = n_out
+        # custom(ct) -> cotangent per parent (custom_vjp, checkpoint)
+        self.custom = custom
+
+
+class VJPTracer(Tracer):
+    __slots__ = ("primal", "ref")
+
+    def __init__(self, trace: Trace, primal: Any, ref: tuple[Node, int] | None) -> None:
+        self._trace = trace
+        self.primal = primal
+        self.ref = ref  # (node, output index) or None for constants
+
+    @property
+    def aval(self) -> ShapedArray:
+        return get_aval(self.primal)
+
+
+class VJPTrace(Trace):
+    __slots__ = ()
+
+    def pure(self, val: Any) -> VJPTracer:
+        return VJPTracer(self, val, None)
+
+    lift = pure
+
+    def process_primitive(self, prim: Primitive, tracers: Sequence[Any], params: dict[str, Any]) -> Any:
+        primals = [t.primal for t in tracers]
+        parents = [t.ref for t in tracers]
+        out = prim.bind(*primals, **params)
+        if prim.nondifferentiable or all(p is None for p in parents):
+            if prim.multiple_results:
+                return [VJPTracer(self, o, None) for o in out]
+            return VJPTracer(self, out, None)
+        if prim.vjp is None:
+            prim.rule("vjp")  # raises MissingRuleError naming the primitive
+        if prim.multiple_results:
+            node = Node(prim, params, primals, out, parents, len(out))
+            return [VJPTracer(self, o, (node, i)) for i, o in enumerate(out)]
+        node = Node(prim, params, primals, out, parents)
+        return VJPTracer(self, out, (node, 0))
+
+
+def _add_ct(a: Any, b: Any) -> Any:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return core.PRIMITIVES["add"].bind(a, b)
+
+
+def _toposort(roots: Sequence[Node]) -> list[Node]:
+    """Nodes reachable from roots, each after every node that uses it."""
+    order: list[Node] = []
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        stack: list[tuple[Node, bool]] = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for p in node.parents:
+                if p is not None and id(p[0]) not in seen:
+                    stack.append((p[0], False))
+    order.reverse()
+    return order
+
+
+def backward(outputs: Sequence[tuple[tuple[Node, int], Any]]) -> dict[int, Any]:
+    """Propagate cotangents from ``(ref, ct)`` pairs; returns cotangents of the
+    leaf nodes keyed by ``id(node)``."""
+    cts: dict[tuple[int, int], Any] = {}
+    roots = []
+    for (node, i), ct in outputs:
+        key = (id(node), i)
+        cts[key] = _add_ct(cts.get(key), ct)
+        roots.append(node)
+    leaves: dict[int, Any] = {}
+    for node in _toposort(roots):
+        if node.n_out == 1:
+            ct = cts.pop((id(node), 0), None)
+            if ct is None:
+                continue
+        else:
+            outs = [cts.pop((id(node), i), None) for i in range(node.n_out)]
+            if all(c is None for c in outs):
+                continue
+            ct = [
+                zeros_array(get_aval(a)) if c is None else c for c, a in zip(outs, node.ans)
+            ]
+        if node.prim is None and node.custom is None:
+            leaves[id(node)] = ct
+            continue
+        if node.custom is not None:
+            in_cts = node.custom(ct)
+            for parent, c in zip(node.parents, in_cts):
+                if parent is not None and c is not None:
+                    key = (id(parent[0]), parent[1])
+                    cts[key] = _add_ct(cts.get(key), c)
+            continue
+        prim = node.prim
+        assert prim is not None
+        rules = prim.vjp
+        for i, parent in enumerate(node.parents):
+            if parent is None:
+                continue
+            rule = rules[i]  # type: ignore[index]
+            if rule is None:
+                continue
+            c = rule(ct, node.ans, *node.primals, **node.params)
+            if c is not None:
+                key = (id(parent[0]), parent[1])
+                cts[key] = _add_ct(cts.get(key), c)
+    return leaves
+
+
+# --- user-facing transforms -----------------------------------------------------------
+
+
+def _to_array(x: Any) -> Any:
+    if isinstance(x, (Array, Tracer)):
+        return x
+    from functorch_lite.numpy._util import asarray
+
+    return asarray(x)
+
+
+def _check_float_input(x: Any, name: str, allow_int: bool) -> None:
+    dt = get_aval(x).dtype
+    if dt.kind != "f" and not allow_int:
+        raise TypeError(
+            f"{name} requires float inputs to differentiate, got {dt} "
+            f"({get_aval(x).str_short()}); convert with .astype(jnp.float32), or pass "
+            "allow_int=True to get zero gradients for integer inputs"
+        )
+
+
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> Any:
+    """Forward-mode derivative: ``(fun(*primals), d fun(primals) . tangents)``.
+
+    ``primals`` and ``tangents`` are tuples/lists of the same pytree structure,
+    shapes and dtypes.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> y, t = fl.jvp(jnp.sin, (0.0,), (2.0,))
+        >>> float(y), float(t)
+        (0.0, 2.0)
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp: primals and tangents must be tuples or lists, one entry per positional argument")
+    p_leaves, p_tree = tree.flatten(tuple(primals))
+    t_leaves, t_tree = tree.flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise TypeError(f"jvp: primals and tangents must have the same tree structure, got {p_tree} and {t_tree}")
+    p_leaves = [_to_array(p) for p in p_leaves]
+    t_in = []
+    for p, t in zip(p_leaves, t_leaves):
+        pa = get_aval(p)
+        if t is None or isinstance(t, Zero):
+            t_in.append(Zero(pa))
+            continue
+        t = _to_array(t)
+        ta = get_aval(t)
+        if ta.shape != pa.shape:
+            raise ValueError(f"jvp: tangent shape {ta.shape} does not match primal shape {pa.shape}")
+        if pa.dtype.kind != "f":
+            t_in.append(Zero(pa))
+            continue
+        if ta.dtype != pa.dtype:
+            if ta.weak_type:
+                from functorch_lite.numpy._util import convert
+
+                t = convert(t, pa.dtype)
+            else:
+                raise TypeError(
+                    f"jvp: tangent dtype {ta.dtype} does not match primal dtype {pa.dtype}; "
+                    "tangents must have their primal's dtype"
+                )
+        t_in.append(t)
+    with core.new_main(JVPTrace, name="jvp") as main:
+        trace = JVPTrace(main)
+        tracers = [JVPTracer(trace, p, t) for p, t in zip(p_leaves, t_in)]
+        out = fun(*tree.unflatten(p_tree, tracers))
+        aux = None
+        if has_aux:
+            out, aux = _split_aux(out, "jvp")
+        o_leaves, o_tree = tree.flatten(out)
+        po, to = [], []
+        for o in o_leaves:
+            if isinstance(o, JVPTracer) and o._trace.main is main:
+                po.append(o.primal)
+                to.append(instantiate(o.tangent))
+            else:
+                o = _to_array(o)
+                po.append(o)
+                to.append(zeros_array(get_aval(o)))
+        if has_aux:
+            aux = _lower_aux(aux, main)
+    res = (tree.unflatten(o_tree, po), tree.unflatten(o_tree, to))
+    return res + (aux,) if has_aux else res
+
+
+def _split_aux(out: Any, name: str) -> tuple[Any, Any]:
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{name} with has_aux=True needs the function to return a pair (output, aux)")
+    return out[0], out[1]
+
+
+def _lower_aux(aux: Any, main: core.MainTrace) -> Any:
+    def lower(x: Any) -> Any:
+        while isinstance(x, (JVPTracer, VJPTracer)) and x._trace.main is main:
+            x = x.primal
+        return x
+
+    return tree.map(lower, aux)
+
+
+class _VJPResult:
+    """The ``vjp_fn`` returned by :func:`vjp`; callable any number of times."""
+
+    def __init__(self, in_tree: tree.PyTreeDef, in_leaves: Sequence[Any], leaf_nodes: Sequence[Node],
+                 out_tree: tree.PyTreeDef, out_avals: Sequence[ShapedArray],
+                 out_refs: Sequence[tuple[Node, int] | None]) -> None:
+        self.in_tree = in_tree
+        self.in_leaves = in_leaves
+        self.leaf_nodes = leaf_nodes
+        self.out_tree = out_tree
+        self.out_avals = out_avals
+        self.out_refs = out_refs
+
+    def __call__(self, ct: Any) -> Any:
+        c_leaves, c_tree = tree.flatten(ct)
+        if c_tree != self.out_tree:
+            raise TypeError(
+                f"vjp_fn: the cotangent's structure {c_tree} does not match the output's {self.out_tree}"
+            )
+        pairs = []
+        for c, aval, ref in zip(c_leaves, self.out_avals, self.out_refs):
+            c = _to_array(c)
+            ca = get_aval(c)
+            if ca.shape != aval.shape:
+                raise ValueError(f"vjp_fn: cotangent shape {ca.shape} does not match output shape {aval.shape}")
+            if ca.dtype != aval.dtype:
+                if ca.weak_type or aval.dtype.kind == "f":
+                    from functorch_lite.numpy._util import convert
+
+                    c = convert(c, aval.dtype)
+                else:
+                    raise TypeError(f"vjp_fn: cotangent dtype {ca.dtype} does not match output dtype {aval.dtype}")
+            if ref is not None and aval.dtype.kind == "f":
+                pairs.append((ref, c))
+        leaf_cts = backward(pairs) if pairs else {}
+        outs = []
+        for x, node in zip(self.in_leaves, self.leaf_nodes):
+            c = leaf_cts.get(id(node))
+            outs.append(zeros_array(get_aval(x).strip_weak()) if c is None else c)
+        return tree.unflatten(self.in_tree, outs)
+
+
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
+    """Reverse-mode: ``(fun(*primals), vjp_fn)`` with ``vjp_fn(ct)`` returning a
+    tuple of cotangents, one per primal (same pytree structure).
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> y, f_vjp = fl.vjp(lambda x: x * x, jnp.array([3.0]))
+        >>> f_vjp(jnp.ones(1))[0].tolist()
+        [6.0]
+    """
+    in_leaves, in_tree = tree.flatten(primals)
+    in_leaves = [_to_array(x) for x in in_leaves]
+    with core.new_main(VJPTrace, name="vjp") as main:
+        trace = VJPTrace(main)
+        nodes = [Node(None, {}, (), x, ()) for x in in_leaves]
+        tracers = [VJPTracer(trace, x, (n, 0)) for x, n in zip(in_leaves, nodes)]
+        out = fun(*tree.unflatten(in_tree, tracers))
+        aux = None
+        if has_aux:
+            out, aux = _split_aux(out, "vjp")
+        o_leaves, o_tree = tree.flatten(out)
+        prim_out, refs, avals = [], [], []
+        for o in o_leaves:
+            if isinstance(o, VJPTracer) and o._trace.main is main:
+                prim_out.append(o.primal)
+                refs.append(o.ref)
+            else:
+                o = _to_array(o)
+                prim_out.append(o)
+                refs.append(None)
+            avals.append(get_aval(prim_out[-1]))
+        if has_aux:
+            aux = _lower_aux(aux, main)
+    fn = _VJPResult(in_tree, in_leaves, nodes, o_tree, avals, refs)
+    out_tree_val = tree.unflatten(o_tree, prim_out)
+    return (out_tree_val, fn, aux) if has_aux else (out_tree_val, fn)
+
+
+def _argnums_tuple(argnums: int | Sequence[int], nargs: int, name: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(
+                f"{name}: argnums {argnums!r} does not name a positional argument of a call with "
+                f"{nargs} positional arguments"
+            )
+    return tuple(a % nargs for a in nums)
+
+
+def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   allow_int: bool = False) -> Callable[..., Any]:
+    """``fun`` and its gradient with respect to ``argnums`` in one pass.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> v, g = fl.value_and_grad(lambda x: x ** 2)(3.0)
+        >>> float(v), float(g)
+        (9.0, 6.0)
+    """
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums_tuple(argnums, len(args), "grad")
+        diff_args = tuple(args[i] for i in nums)
+        for leaf in tree.leaves(diff_args):
+            _check_float_input(_to_array(leaf), "grad", allow_int)
+
+        def f_partial(*dargs: Any) -> Any:
+            full = list(args)
+            for i, a in zip(nums, dargs):
+                full[i] = a
+            return fun(*full, **kwargs)
+
+        res = vjp(f_partial, *diff_args, has_aux=has_aux)
+        out, fn = res[0], res[1]
+        out_arr = out
+        if not isinstance(out_arr, (Array, Tracer)):
+            if isinstance(out_arr, (int, float)):
+                out_arr = _to_array(out_arr)
+            else:
+                raise TypeError(
+                    f"grad requires a scalar output, got a {type(out).__name__}; use jacrev or vjp "
+                    "for non-scalar or structured outputs"
+                )
+        aval = get_aval(out_arr)
+        if aval.shape != ():
+            hint = " (index it: out[0], or sum it)" if aval.shape == (1,) else ""
+            raise TypeError(
+                f"grad requires a scalar (shape ()) output, got shape {aval.shape}{hint}; use "
+                "jacrev or vjp for non-scalar outputs"
+            )
+        if aval.dtype.kind != "f":
+            raise TypeError(f"grad requires a float output, got {aval.dtype}")
+        g = fn(_ones(aval))
+        g = g[0] if isinstance(argnums, int) else g
+        if has_aux:
+            return (out, res[2]), g
+        return out, g
+
+    wrapped.__name__ = f"value_and_grad({getattr(fun, '__name__', 'fun')})"
+    wrapped.__doc__ = fun.__doc__
+    return wrapped
+
+
+def _ones(aval: ShapedArray) -> Array:
+    return Array._wrap(np.ones(aval.shape, aval.dtype))
+
+
+def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         allow_int: bool = False) -> Callable[..., Any]:
+    """Gradient of a scalar-valued ``fun`` with respect to ``argnums``.
+
+    With ``has_aux=True`` ``fun`` returns ``(value, aux)`` and the result is
+    ``(grad, aux)``.  Arguments may be pytrees; the gradient has their shape.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> fl.grad(lambda w: jnp.sum(w * w))(jnp.array([1.0, 2.0])).tolist()
+        [2.0, 4.0]
+    """
+    vg = value_and_grad(fun, argnums, has_aux, allow_int)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        (v, g) = vg(*args, **kwargs)
+        if has_aux:
+            return g, v[1]
+        return g
+
+    wrapped.__name__ = f"grad({getattr(fun, '__name__', 'fun')})"
+    wrapped.__doc__ = fun.__doc__
+    return wrapped
+
+
+def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+    """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the linear map.
+
+    Each call of ``f_jvp`` re-runs forward mode at ``primals`` (values are
+    the same as JAX's; the linearised program is not stored).
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> y, f = fl.linearize(jnp.exp, 0.0)
+        >>> float(f(2.0))
+        2.0
+    """
+    zeros = tree.map(lambda q: zeros_array(get_aval(_to_array(q))), tuple(primals))
+    out = jvp(fun, primals, zeros)[0]
+
+    def f_jvp(*tangents: Any) -> Any:
+        return jvp(fun, primals, tangents)[1]
+
+    return out, f_jvp
+
+
+def stop_gradient(x: Any) -> Any:
+    """Identity on values; blocks derivatives (zero gradient) through ``x``.
+
+    Works leafwise on pytrees.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> float(fl.grad(lambda x: x * fl.stop_gradient(x))(3.0))
+        3.0
+    """
+
+    def one(v: Any) -> Any:
+        from functorch_lite.ops.elementwise import stop_gradient_p
+
+        return stop_gradient_p.bind(_to_array(v))
+
+    return tree.map(one, x)
