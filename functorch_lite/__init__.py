@@ -11,10 +11,14 @@ from functorch_lite import dtypes, ops, tree
 from functorch_lite import numpy as numpy
 from functorch_lite.array import Array, Storage
 from functorch_lite.transforms.ad import grad, jvp, linearize, stop_gradient, value_and_grad, vjp
+from functorch_lite.transforms.batching import vmap
+from functorch_lite.transforms.custom import checkpoint, custom_jvp, custom_vjp, remat
+from functorch_lite.transforms.jacobians import hessian, jacfwd, jacobian, jacrev
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Array", "Storage", "dtypes", "numpy", "ops", "tree", "__version__",
-    "grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient",
+    "grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "vmap",
+    "jacrev", "jacfwd", "jacobian", "hessian", "custom_jvp", "custom_vjp", "checkpoint", "remat",
 ]

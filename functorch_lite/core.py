@@ -206,6 +206,11 @@ class Trace:
     def process_primitive(self, prim: Primitive, tracers: Sequence[Any], params: dict[str, Any]) -> Any:
         raise NotImplementedError
 
+    def process_custom(self, rule: Any, args: Sequence[Any]) -> Any:
+        """A function with a custom derivative (custom_jvp, custom_vjp,
+        checkpoint): transforms that do not differentiate just run it."""
+        return rule.fun(*args)
+
 
 class EvalTrace(Trace):
     __slots__ = ()

@@ -185,3 +185,50 @@ def deflinear(prim: Primitive, vjps: Sequence[Callable[..., Any] | None]) -> Non
     prim.jvp = jvp
     # a sequence indexed by argument position (variadic ops pass an indexable object)
     prim.vjp = tuple(vjps) if isinstance(vjps, list) else vjps
+
+
+# --- batching helpers ----------------------------------------------------------------
+
+
+def moveaxis(x: Any, src: int, dst: int) -> Any:
+    nd = get_aval(x).ndim
+    src %= nd
+    dst %= nd
+    if src == dst:
+        return x
+    perm = [i for i in range(nd) if i != src]
+    perm.insert(dst, src)
+    return transpose(x, perm)
+
+
+def bdim_to_front(x: Any, d: int | None, size: int) -> Any:
+    """x with its batch axis first; an unbatched x is broadcast to have one."""
+    if d is None:
+        aval = get_aval(x)
+        return broadcast(x, (size,) + aval.shape, tuple(range(1, aval.ndim + 1)))
+    return moveaxis(x, d, 0)
+
+
+def batch_elementwise(prim: Primitive) -> None:
+    """Batch rule of an op on equal-shaped operands: align the batch axes."""
+
+    def rule(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: int, **params: Any) -> Any:
+        batched = {d for d in dims if d is not None}
+        if len(batched) == 1 and None not in dims:
+            return prim.bind(*vals, **params), batched.pop()
+        xs = [bdim_to_front(v, d, axis_size) for v, d in zip(vals, dims)]
+        return prim.bind(*xs, **params), 0
+
+    prim.batch = rule
+
+
+def batch_front(prim: Primitive, shift: Callable[[dict[str, Any], int], dict[str, Any]]) -> None:
+    """Batch rule of a unary op whose params name axes: move the batch axis
+    to the front and let ``shift(params, size)`` renumber the axes."""
+
+    def rule(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: int, **params: Any) -> Any:
+        (x,), (d,) = vals, dims
+        x = bdim_to_front(x, d, axis_size)
+        return prim.bind(x, **shift(params, axis_size)), 0
+
+    prim.batch = rule

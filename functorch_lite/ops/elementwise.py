@@ -369,3 +369,7 @@ def _convert_vjp(ct: Any, ans: Any, x: Any, *, new_dtype: np.dtype[Any], weak_ty
 
 convert_element_type_p.jvp = _convert_jvp
 convert_element_type_p.vjp = (_convert_vjp,)
+
+# --- batching rules -------------------------------------------------------------------
+for _prim in list(ELEMENTWISE.values()):
+    r.batch_elementwise(_prim)

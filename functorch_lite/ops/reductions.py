@@ -159,3 +159,13 @@ def _prod_jvp(primals: Any, tangents: Any, *, axes: tuple[int, ...]) -> tuple[An
 
 reduce_prod_p.jvp = _prod_jvp
 reduce_prod_p.vjp = (lambda ct, ans, x, *, axes: r.mul(_unreduce(ct, x, axes), _prod_partials(ans, x, axes)),)
+
+# --- batching rules -------------------------------------------------------------------
+
+
+def _shift_axes(params: dict[str, Any], size: int) -> dict[str, Any]:
+    return {**params, "axes": tuple(a + 1 for a in params["axes"])}
+
+
+for _p in REDUCTIONS.values():
+    r.batch_front(_p, _shift_axes)

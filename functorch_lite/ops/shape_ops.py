@@ -461,3 +461,75 @@ def _diagonal_vjp(ct: Any, ans: Any, x: Any, *, offset: int, axis1: int, axis2: 
 
 
 r.deflinear(diagonal_p, [_diagonal_vjp])
+
+# --- batching rules -------------------------------------------------------------------
+
+
+def _plus1(name: str) -> Any:
+    return lambda params, size: {**params, name: tuple(d + 1 for d in params[name])}
+
+
+r.batch_front(transpose_p, lambda p, n: {"permutation": (0,) + tuple(d + 1 for d in p["permutation"])})
+r.batch_front(
+    broadcast_in_dim_p,
+    lambda p, n: {"shape": (n,) + tuple(p["shape"]),
+                  "broadcast_dimensions": (0,) + tuple(d + 1 for d in p["broadcast_dimensions"])},
+)
+r.batch_front(reshape_p, lambda p, n: {"new_sizes": (n,) + tuple(p["new_sizes"])})
+r.batch_front(squeeze_p, _plus1("dimensions"))
+r.batch_front(expand_dims_p, _plus1("dimensions"))
+r.batch_front(rev_p, _plus1("dimensions"))
+r.batch_front(
+    slice_p,
+    lambda p, n: {"start_indices": (0,) + tuple(p["start_indices"]),
+                  "limit_indices": (n,) + tuple(p["limit_indices"]),
+                  "strides": (1,) + tuple(p["strides"])},
+)
+r.batch_front(diagonal_p, lambda p, n: {**p, "axis1": p["axis1"] + 1, "axis2": p["axis2"] + 1})
+r.batch_elementwise(copy_p)
+
+
+def _as_strided_batch(vals: Any, dims: Any, *, axis_size: int, shape: tuple[int, ...],
+                      strides: tuple[int, ...], offset: int) -> Any:
+    (x,), (d,) = vals, dims
+    x = r.bdim_to_front(x, d, axis_size)
+    per = r.get_aval(x)
+    example = ShapedArray(per.shape[1:], per.dtype)
+    _as_strided_abstract(example, shape=shape, strides=strides, offset=offset)  # per-example bounds
+    return as_strided_p.bind(
+        x, shape=(axis_size,) + tuple(shape), strides=(example.size,) + tuple(strides), offset=offset
+    ), 0
+
+
+as_strided_p.batch = _as_strided_batch
+
+
+def _pad_batch(vals: Any, dims: Any, *, axis_size: int, padding_config: Any) -> Any:
+    x, v = vals
+    dx, dv = dims
+    config = ((0, 0, 0),) + tuple(padding_config)
+    if dv is None:
+        x = r.bdim_to_front(x, dx, axis_size)
+        return pad_p.bind(x, v, padding_config=config), 0
+    # a batched padding value: pad with zeros, then select the value into the padding
+    x = r.bdim_to_front(x, dx, axis_size)
+    xa = r.get_aval(x)
+    zero = r.full_aval(ShapedArray((), xa.dtype), 0)
+    padded = pad_p.bind(x, zero, padding_config=config)
+    inside = np.ones(xa.shape[1:], dtype=bool)
+    mask_np = kcopy.pad(inside, np.zeros((), bool), tuple(padding_config), r.get_aval(padded).shape[1:])
+    pshape = r.get_aval(padded).shape
+    mask = r.broadcast(Array._wrap(mask_np), pshape, tuple(range(1, len(pshape))))
+    vb = r.broadcast(r.bdim_to_front(v, dv, axis_size), pshape, (0,))
+    return r.select(mask, padded, vb), 0
+
+
+pad_p.batch = _pad_batch
+
+
+def _concat_batch(vals: Any, dims: Any, *, axis_size: int, dimension: int) -> Any:
+    xs = [r.bdim_to_front(v, d, axis_size) for v, d in zip(vals, dims)]
+    return concatenate_p.bind(*xs, dimension=dimension + 1), 0
+
+
+concatenate_p.batch = _concat_batch

@@ -74,6 +74,9 @@ class JVPTrace(Trace):
             return [JVPTracer(self, o, t) for o, t in zip(out, t_out)]
         return JVPTracer(self, out, t_out)
 
+    def process_custom(self, rule: Any, args: Sequence[Any]) -> Any:
+        return _jvp_custom(self, rule, tuple(args))
+
 
 # --- reverse mode -------------------------------------------------------------------
 
@@ -134,6 +137,9 @@ class VJPTrace(Trace):
             return [VJPTracer(self, o, (node, i)) for i, o in enumerate(out)]
         node = Node(prim, params, primals, out, parents)
         return VJPTracer(self, out, (node, 0))
+
+    def process_custom(self, rule: Any, args: Sequence[Any]) -> Any:
+        return _vjp_custom(self, rule, tuple(args))
 
 
 def _add_ct(a: Any, b: Any) -> Any:
@@ -214,6 +220,86 @@ def backward(outputs: Sequence[tuple[tuple[Node, int], Any]]) -> dict[int, Any]:
                 key = (id(parent[0]), parent[1])
                 cts[key] = _add_ct(cts.get(key), c)
     return leaves
+
+
+# --- functions with custom rules (custom_jvp, custom_vjp, checkpoint) -----------------
+# ``rule.kind`` says which; see transforms/custom.py for the user-facing objects.
+
+
+
+def _jvp_custom(self: JVPTrace, rule: Any, args: tuple[Any, ...]) -> Any:
+    leaves, treedef = tree.flatten(args)
+    tracers = [core.full_raise(self, x) if core.is_array(x) else x for x in leaves]
+    primals = [t.primal if isinstance(t, JVPTracer) else t for t in tracers]
+    tangents = [t.tangent if isinstance(t, JVPTracer) else None for t in tracers]
+    if rule.kind == "custom_vjp":
+        raise TypeError(
+            "can't apply forward-mode differentiation (jvp, jacfwd) to a custom_vjp function; "
+            "use jacrev/grad, or define a custom_jvp rule instead"
+        )
+    p_args = tree.unflatten(treedef, primals)
+    if rule.kind == "custom_jvp":
+        t_args = tree.unflatten(treedef, [instantiate(t) if t is not None else None for t in tangents])
+        assert rule.jvp_rule is not None
+        out, t_out = rule.jvp_rule(p_args, t_args)
+    else:  # checkpoint: forward mode needs no memory savings
+        out, t_out = jvp(rule.fun, p_args, tree.unflatten(treedef, [
+            t if t is not None else zeros_array(get_aval(p)) for p, t in zip(primals, tangents)]))
+    o_leaves, o_tree = tree.flatten(out)
+    t_leaves = tree.leaves(t_out)
+    return tree.unflatten(o_tree, [JVPTracer(self, o, t) for o, t in zip(o_leaves, t_leaves)])
+
+
+def _vjp_custom(self: VJPTrace, rule: Any, args: tuple[Any, ...]) -> Any:
+    leaves, treedef = tree.flatten(args)
+    tracers = [core.full_raise(self, x) if core.is_array(x) else x for x in leaves]
+    primals = [t.primal if isinstance(t, VJPTracer) else t for t in tracers]
+    parents = [t.ref if isinstance(t, VJPTracer) else None for t in tracers]
+    p_args = tree.unflatten(treedef, primals)
+    if all(p is None for p in parents):
+        out = rule.fun(*p_args)
+        return tree.map(lambda o: VJPTracer(self, o, None), out)
+    if rule.kind == "custom_vjp":
+        assert rule.fwd is not None and rule.bwd is not None
+        out, res = rule.fwd(*p_args)
+        bwd = rule.bwd
+
+        def pull(ct: Any) -> list[Any]:
+            cts = bwd(res, tree.unflatten(o_tree, ct if isinstance(ct, list) else [ct]))
+            if not isinstance(cts, tuple):
+                raise TypeError("custom_vjp bwd must return a tuple with one entry per positional argument")
+            flat: list[Any] = []
+            for a, c in zip(args, cts):
+                n = len(tree.leaves(a))
+                flat.extend([None] * n if c is None else tree.leaves(c))
+            return flat
+    elif rule.kind == "custom_jvp":
+        out = rule.fun(*p_args)
+        assert rule.jvp_rule is not None
+        jvp_rule = rule.jvp_rule
+
+        def pull(ct: Any) -> list[Any]:
+            def tangent_map(*ts: Any) -> Any:
+                return jvp_rule(p_args, tree.unflatten(treedef, list(ts)))[1]
+
+            zeros = [zeros_array(get_aval(p)) for p in primals]
+            _, f_vjp = vjp(tangent_map, *zeros)
+            return list(f_vjp(tree.unflatten(o_tree, ct if isinstance(ct, list) else [ct])))
+    else:  # checkpoint: keep only the inputs, recompute in the backward pass
+        out = rule.fun(*p_args)
+        fun = rule.fun
+
+        def pull(ct: Any) -> list[Any]:
+            _, f_vjp = vjp(lambda *xs: fun(*tree.unflatten(treedef, list(xs))), *primals)
+            return list(f_vjp(tree.unflatten(o_tree, ct if isinstance(ct, list) else [ct])))
+
+    o_leaves, o_tree = tree.flatten(out)
+    node = Node(None, {}, primals, o_leaves, parents, n_out=len(o_leaves), custom=pull)
+    if len(o_leaves) == 1:
+        node.ans = o_leaves[0]
+    return tree.unflatten(o_tree, [VJPTracer(self, o, (node, i)) for i, o in enumerate(o_leaves)])
+
+
 
 
 # --- user-facing transforms -----------------------------------------------------------
