@@ -98,9 +98,8 @@ class ArrayMethods:
 
     def __iter__(self) -> Iterator[Any]:
         if not self.shape:
-            raise TypeError("iteration over a 0-d array")
-        for i in range(self.shape[0]):
-            yield self[i]
+            raise TypeError("iteration over a 0-d array")  # at iter(), as NumPy
+        return (self[i] for i in range(self.shape[0]))
 
     # arithmetic -------------------------------------------------------------
     def __add__(self, o: Any) -> Any: return _m("add")(self, o)
@@ -597,10 +596,18 @@ class Array(ArrayMethods):
         return bool(self.item())
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar("int"))
+
+    def _scalar(self, what: str) -> Any:
+        if self.size != 1:
+            raise TypeError(
+                f"only arrays with one element can be converted to a Python {what}, got shape "
+                f"{self._shape}; reduce it first (e.g. .sum()) or index one element"
+            )
+        return self.item()
 
     def __index__(self) -> int:
         if self._dtype.kind not in "iub" or self.size != 1:
@@ -613,8 +620,10 @@ class Array(ArrayMethods):
     def __repr__(self) -> str:
         body = np.array2string(self._numpy(), separator=", ", prefix="Array(")
         extra = ""
+        if self.size == 0 and self._shape != (0,):
+            extra = f", shape={self._shape}"  # NumPy's form: the body alone is just []
         if self._dtype not in (dtypes.float32, dtypes.int32, dtypes.bool_) or self.size == 0:
-            extra = f", dtype={self._dtype}"
+            extra += f", dtype={self._dtype}"
         if self.weak_type:
             extra += ", weak_type=True"
         return f"Array({body}{extra})"

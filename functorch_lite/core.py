@@ -142,6 +142,8 @@ class Primitive:
         self.jvp: Callable[..., Any] | None = None
         # one rule per positional argument (None: not differentiable there)
         self.vjp: Sequence[Callable[..., Any] | None] | None = None
+        # or one rule giving every argument's cotangent at once (control flow)
+        self.vjp_all: Callable[..., Any] | None = None
         self.batch: Callable[..., Any] | None = None
         self.fusion: Any = None
         # ops that never produce a nonzero derivative (comparisons, argmax...)

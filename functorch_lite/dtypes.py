@@ -141,11 +141,14 @@ def promote_weak(
     """Promote two dtypes where either may come from a Python scalar (weak).
 
     A weak operand adopts the strong operand's dtype unless its kind is
-    higher (a Python float meeting an int array gives the default float).
+    higher: a Python float meeting an int array gives the default float,
+    and (as in JAX) the result stays weak, since its width came from no array.
 
     Example:
         >>> promote_weak(float32, False, float64, True)
         (dtype('float32'), False)
+        >>> promote_weak(int8, False, float32, True)
+        (dtype('float32'), True)
     """
     if a_weak == b_weak:
         return _PROMOTION[(a, b)], a_weak
@@ -153,8 +156,8 @@ def promote_weak(
     if _KIND_RANK[weak.kind] <= _KIND_RANK[strong.kind]:
         return strong, False
     if weak.kind == "f":
-        return default_float, False
-    return default_int if weak.kind in "iu" else weak, False
+        return default_float, True
+    return default_int if weak.kind in "iu" else weak, True
 
 
 def result_type(*dtypes: Any) -> np.dtype[Any]:

@@ -20,10 +20,13 @@ import numpy as _np
 
 from functorch_lite import dtypes as _dtypes
 from functorch_lite.array import Array
+from functorch_lite.numpy import linalg as linalg
 from functorch_lite.numpy._creation import *  # noqa: F403
 from functorch_lite.numpy._elementwise import *  # noqa: F403
 from functorch_lite.numpy._indexing import *  # noqa: F403
+from functorch_lite.numpy._linalg import *  # noqa: F403
 from functorch_lite.numpy._manipulation import *  # noqa: F403
+from functorch_lite.numpy._rearrange import *  # noqa: F403
 from functorch_lite.numpy._reductions import *  # noqa: F403
 from functorch_lite.numpy._scalar_types import bool_ as bool_
 from functorch_lite.numpy._scalar_types import float32 as float32
@@ -33,6 +36,7 @@ from functorch_lite.numpy._scalar_types import int16 as int16
 from functorch_lite.numpy._scalar_types import int32 as int32
 from functorch_lite.numpy._scalar_types import int64 as int64
 from functorch_lite.numpy._scalar_types import uint8 as uint8
+from functorch_lite.numpy._sorting import *  # noqa: F403
 
 ndarray = Array
 pi = _math.pi

@@ -1,4 +1,10 @@
-"""Indexing: basic indexing as views; integer-array and mask indexing as gathers."""
+"""Indexing: basic indexing as views; integer-array and mask indexing as gathers.
+
+``x[idx]`` follows NumPy: ints, slices, None and Ellipsis give views;
+integer arrays, lists, boolean masks (concrete only) and traced integers
+are *advanced* indices that broadcast together and become one ``gather``.
+``x.at[idx].set/add/...`` become one ``scatter`` that returns a new array.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,19 @@ import numpy as np
 
 from functorch_lite.array import Array
 from functorch_lite.core import Tracer
-from functorch_lite.numpy._util import ArrayOrTracer, asarray
+from functorch_lite.numpy._util import (
+    ArrayOrTracer,
+    _scalar_array,
+    asarray,
+    broadcast_shapes,
+    broadcast_to_shape,
+    convert,
+    normalize_axis,
+)
 from functorch_lite.ops import shape_ops as so
+from functorch_lite.ops.indexing import SCATTER_MODES, gather_p, scatter_p
 
-__all__ = ["nonzero"]
+__all__ = ["nonzero", "take", "take_along_axis", "put_along_axis", "NonConcreteBooleanIndexError"]
 
 
 def _is_basic(i: Any) -> bool:
@@ -102,12 +117,495 @@ def getitem(x: Any, idx: Any) -> Any:
     return advanced_getitem(x, idx)
 
 
+# --- advanced indexing --------------------------------------------------------------------
+
+_VALID_INDICES = (
+    "only integers, slices (`:`), ellipsis (`...`), None (`newaxis`) and integer or boolean "
+    "arrays are valid indices"
+)
+
+
+class NonConcreteBooleanIndexError(IndexError):
+    """A boolean mask index was a traced value, so the result's shape would depend on data."""
+
+
+def _mask_error(mask: Any) -> NonConcreteBooleanIndexError:
+    return NonConcreteBooleanIndexError(
+        f"boolean mask indexing with a traced mask ({mask.aval.str_short()}) is not supported "
+        "inside a transform: the result's shape would be data-dependent (it is the number of "
+        "True entries). Use jnp.where(mask, x, other) to keep the shape, x.at[...] updates with "
+        "jnp.where, or jnp.nonzero(mask, size=N) to get integer indices of a static size N"
+    )
+
+
+def _contains_tracer(v: Any) -> bool:
+    if isinstance(v, Tracer):
+        return True
+    if isinstance(v, (list, tuple)):
+        return any(_contains_tracer(e) for e in v)
+    return False
+
+
+def _index_dtype(n: int, *dts: np.dtype[Any]) -> np.dtype[Any]:
+    if n > np.iinfo(np.int32).max or any(d == np.int64 for d in dts):
+        return np.dtype(np.int64)
+    return np.dtype(np.int32)
+
+
+def _as_index_array(v: Any, what: str = "indices") -> Any:
+    """An index array: ``np.ndarray`` when concrete, the tracer otherwise
+    (integer or boolean dtype; anything else raises IndexError)."""
+    if isinstance(v, Tracer):
+        arr: Any = v
+    elif isinstance(v, Array):
+        arr = v._numpy()
+    elif isinstance(v, (list, tuple)) and _contains_tracer(v):
+        from functorch_lite.numpy._manipulation import stack
+
+        arr = stack([asarray(e) for e in v])
+    else:
+        try:
+            arr = np.asarray(v)
+        except (TypeError, ValueError) as e:
+            raise IndexError(f"{_VALID_INDICES}; got {type(v).__name__}: {e}") from None
+        if isinstance(v, (list, tuple)) and arr.size == 0:
+            arr = arr.astype(np.int64)  # x[[]] selects nothing, as in NumPy
+    if arr.dtype.kind not in "iub":
+        raise IndexError(
+            f"arrays used as {what} must be of integer (or boolean) type, got dtype {arr.dtype}; "
+            "convert with .astype(int) if the values are whole numbers"
+        )
+    return arr
+
+
+def _normalize_index(v: Any, n: int, axis: int, mode: str = "raise") -> Any:
+    """Integer index array ``v`` into an axis of size ``n``, mapped into
+    ``0 <= i < n``: negative indices wrap (``mode="raise"``, which checks
+    concrete indices), or ``"clip"`` / ``"wrap"`` as ``numpy.take``."""
+    if isinstance(v, Tracer):
+        from functorch_lite.numpy import _elementwise as ew
+
+        dt = _index_dtype(n, v.dtype)
+        t = convert(v, dt)
+        if mode == "clip":
+            return ew.clip(t, 0, max(n - 1, 0))
+        if mode == "wrap":
+            return ew.remainder(t, n) if n else t
+        return ew.where(ew.less(t, 0), ew.add(t, n), t)
+    a = np.asarray(v).astype(np.int64, copy=False)
+    if mode == "clip":
+        return np.clip(a, 0, max(n - 1, 0))
+    if mode == "wrap":
+        return np.mod(a, n) if n else a
+    if a.size:
+        lo, hi = int(a.min()), int(a.max())
+        if lo < -n or hi >= n:
+            bad = lo if lo < -n else hi
+            raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+        if lo < 0:
+            a = np.where(a < 0, a + n, a)
+    return a
+
+
+class _Parsed:
+    """A NumPy index resolved against a shape.
+
+    The array is first given a size-1 axis for every ``None`` and boolean
+    scalar (``shape`` is that expanded shape, ``new_axes`` where they are);
+    then each axis has exactly one entry: a slice (``slices``) or a
+    normalised integer index array (``adv``, in axis order, broadcast
+    together to ``bshape``).  Integer scalars are 0-d index arrays.
+    """
+
+    __slots__ = ("shape", "new_axes", "slices", "adv", "bshape")
+
+    def __init__(self) -> None:
+        self.shape: list[int] = []
+        self.new_axes: list[int] = []
+        self.slices: dict[int, slice] = {}
+        self.adv: dict[int, Any] = {}
+        self.bshape: tuple[int, ...] = ()
+
+    def adjacent(self) -> bool:
+        """Whether the advanced indices are next to each other (NumPy then
+        keeps their result dims in place instead of moving them first)."""
+        p = list(self.adv)
+        return bool(p) and p == list(range(p[0], p[0] + len(p)))
+
+
+def _parse(shape: tuple[int, ...], idx: Any) -> _Parsed:
+    raw = idx if isinstance(idx, tuple) else (idx,)
+    items: list[tuple[str, Any]] = []
+    for it in raw:
+        if it is None:
+            items.append(("new", None))
+        elif it is Ellipsis:
+            items.append(("ell", None))
+        elif isinstance(it, slice):
+            items.append(("slice", it))
+        elif isinstance(it, (bool, np.bool_)):
+            items.append(("bool0", bool(it)))
+        elif isinstance(it, (int, np.integer)):
+            items.append(("int", int(it)))
+        elif isinstance(it, (Array, Tracer, np.ndarray, list, tuple)):
+            arr = _as_index_array(it)
+            if arr.dtype.kind == "b":
+                if isinstance(arr, Tracer):
+                    raise _mask_error(arr)
+                items.append(("bool0", bool(arr)) if arr.ndim == 0 else ("mask", arr))
+            else:
+                items.append(("arr", arr))
+        else:
+            raise IndexError(f"{_VALID_INDICES}; got {type(it).__name__} {it!r}")
+    if sum(1 for k, _ in items if k == "ell") > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consumed = sum(v.ndim if k == "mask" else 1 for k, v in items if k in ("int", "arr", "slice", "mask"))
+    ndim = len(shape)
+    if consumed > ndim:
+        raise IndexError(
+            f"too many indices for array: array is {ndim}-dimensional, but {consumed} were indexed"
+        )
+    expanded: list[tuple[str, Any]] = []
+    for k, v in items:
+        if k == "ell":
+            expanded.extend([("slice", slice(None))] * (ndim - consumed))
+        else:
+            expanded.append((k, v))
+    if not any(k == "ell" for k, _ in items):
+        expanded.extend([("slice", slice(None))] * (ndim - consumed))
+
+    p = _Parsed()
+    xdim = 0
+    for k, v in expanded:
+        pos = len(p.shape)
+        if k in ("new", "bool0"):
+            p.new_axes.append(pos)
+            p.shape.append(1)
+            if k == "new":
+                p.slices[pos] = slice(None)
+            else:  # x[True] / x[False]: a new axis indexed by [0] or []
+                p.adv[pos] = np.zeros(1 if v else 0, np.int64)
+            continue
+        if k == "mask":
+            m = v.ndim
+            for j in range(m):
+                if v.shape[j] != shape[xdim + j]:
+                    raise IndexError(
+                        f"boolean index did not match indexed array along axis {xdim + j}; size of "
+                        f"axis is {shape[xdim + j]} but size of corresponding boolean axis is {v.shape[j]}"
+                    )
+            for j, nz in enumerate(np.nonzero(v)):
+                p.adv[pos + j] = nz.astype(np.int64)
+                p.shape.append(shape[xdim + j])
+            xdim += m
+            continue
+        n = shape[xdim]
+        p.shape.append(n)
+        if k == "slice":
+            p.slices[pos] = v
+        elif k == "int":
+            if not -n <= v < n:
+                raise IndexError(f"index {v} is out of bounds for axis {xdim} with size {n}")
+            p.adv[pos] = np.asarray(v % n, np.int64)
+        else:
+            p.adv[pos] = _normalize_index(v, n, xdim)
+        xdim += 1
+    if p.adv:
+        try:
+            p.bshape = broadcast_shapes(*(a.shape for a in p.adv.values()), name="indexing")
+        except ValueError:
+            shapes = " ".join(str(tuple(a.shape)) for a in p.adv.values())
+            raise IndexError(
+                f"shape mismatch: indexing arrays could not be broadcast together with shapes {shapes}"
+            ) from None
+    return p
+
+
+def _index_matrix(cols: list[Any], batch: tuple[int, ...]) -> ArrayOrTracer:
+    """Stack index columns (each broadcastable to ``batch``) into the
+    ``(*batch, k)`` integer array that gather/scatter take."""
+    if not any(isinstance(c, Tracer) for c in cols):
+        if len(cols) == 1:
+            return Array._wrap(np.broadcast_to(cols[0], batch)[..., None])
+        if not cols:
+            return Array._wrap(np.zeros(batch + (0,), np.int64))
+        return Array._wrap(np.stack([np.broadcast_to(c, batch) for c in cols], axis=-1))
+    dt = _index_dtype(0, *(c.dtype for c in cols))
+    parts: list[ArrayOrTracer] = []
+    for c in cols:
+        t = convert(asarray(c), dt)
+        if t.shape != batch:
+            t = broadcast_to_shape(t.reshape(((1,) * (len(batch) - t.ndim)) + t.shape), batch)
+        parts.append(so.expand_dims_p.bind(t, dimensions=(len(batch),)))
+    if len(parts) == 1:
+        return parts[0]
+    out: ArrayOrTracer = so.concatenate_p.bind(*parts, dimension=len(batch))
+    return out
+
+
+def _transpose(x: Any, perm: list[int]) -> Any:
+    if perm == list(range(len(perm))):
+        return x
+    return so.transpose_p.bind(x, permutation=tuple(perm))
+
+
 def advanced_getitem(x: ArrayOrTracer, idx: Any) -> Any:
-    raise NotImplementedError("advanced indexing is not available yet")
+    """``x[idx]`` with integer arrays, boolean masks or traced integers,
+    mixed with slices, ints, None and Ellipsis (NumPy's rules).
+
+    Slices are applied first as a view; the advanced indices then become one
+    ``gather`` over the indexed axes.  Their broadcast shape goes where the
+    first advanced index was when they are adjacent, else first.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.arange(12).reshape(3, 4)
+        >>> x[jnp.array([2, -3]), 1:3].tolist()
+        [[9, 10], [1, 2]]
+        >>> x[x > 8].tolist()
+        [9, 10, 11]
+    """
+    p = _parse(x.shape, idx)
+    y: Any = x
+    if p.new_axes:
+        y = so.expand_dims_p.bind(y, dimensions=tuple(p.new_axes))
+    sl = tuple(p.slices.get(d, slice(None)) for d in range(len(p.shape)))
+    if any(s != slice(None) for s in sl):
+        y = basic_getitem(y, sl)
+    if not p.adv:
+        return y
+    adv = list(p.adv)
+    rest = [d for d in range(y.ndim) if d not in p.adv]
+    y = _transpose(y, adv + rest)
+    out = gather_p.bind(y, _index_matrix(list(p.adv.values()), p.bshape))
+    nb = len(p.bshape)
+    if p.adjacent() and adv[0] > 0:
+        first = adv[0]
+        out = _transpose(out, [nb + i for i in range(first)] + list(range(nb))
+                         + [nb + i for i in range(first, len(rest))])
+    return out
+
+
+def _fit_value(v: ArrayOrTracer, shape: tuple[int, ...], what: str) -> ArrayOrTracer:
+    """Broadcast ``v`` to ``shape`` (dropping extra leading size-1 axes, as
+    NumPy's assignment does)."""
+    if v.ndim > len(shape):
+        extra = v.ndim - len(shape)
+        if any(d != 1 for d in v.shape[:extra]):
+            raise ValueError(f"{what}: value of shape {v.shape} cannot be broadcast to the indexed shape {shape}")
+        v = so.reshape_p.bind(v, new_sizes=v.shape[extra:])
+    try:
+        ok = broadcast_shapes(v.shape, shape, name=what) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{what}: value of shape {v.shape} cannot be broadcast to the indexed shape {shape}")
+    return broadcast_to_shape(v, shape)
+
+
+def _value_as(value: Any, dtype: np.dtype[Any]) -> ArrayOrTracer:
+    """``value`` cast to ``dtype``; a Python float meets a float dtype
+    exactly (not through the float32 of a weak scalar)."""
+    if type(value) is float and dtype.kind == "f":
+        return _scalar_array(value, dtype)
+    return convert(asarray(value), dtype)
+
+
+_AT_NAMES = {"set": "set", "add": "add", "mul": "multiply", "min": "min", "max": "max"}
 
 
 def at_update(x: Any, idx: Any, value: Any, mode: str) -> Any:
-    raise NotImplementedError("x.at[...] updates are not available yet")
+    """``x.at[idx].set/add/multiply/min/max(value)``: a new array; ``x`` is unchanged.
+
+    Works for basic and advanced indices; ``value`` is broadcast to the
+    shape of ``x[idx]`` and cast to ``x.dtype`` (the result keeps x's dtype,
+    as in JAX).  Repeated indices accumulate for add/multiply/min/max; for
+    set the last write wins.  Everything becomes one ``scatter``: partial
+    slices turn into index ranges, whole axes stay as contiguous rows.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.zeros(4, dtype="int32")
+        >>> x.at[jnp.array([0, 2, 0])].add(5).tolist()
+        [10, 0, 5, 0]
+        >>> x.at[1:].set(7).tolist(), x.tolist()
+        ([0, 7, 7, 7], [0, 0, 0, 0])
+    """
+    if mode not in SCATTER_MODES:
+        raise ValueError(f"at_update: mode must be one of {SCATTER_MODES}, got {mode!r}")
+    x = asarray(x)
+    what = f"x.at[...].{_AT_NAMES[mode]}"
+    p = _parse(x.shape, idx)
+    nd = len(p.shape)
+    adv = list(p.adv)
+    slice_dims = [d for d in range(nd) if d not in p.adv]
+    partial: list[tuple[int, np.ndarray[Any, Any]]] = []
+    full: list[int] = []
+    lens: dict[int, int] = {}
+    for d in slice_dims:
+        start, stop, step = p.slices[d].indices(p.shape[d])
+        cnt = len(range(start, stop, step))
+        lens[d] = cnt
+        if start == 0 and step == 1 and cnt == p.shape[d]:
+            full.append(d)
+        else:
+            partial.append((d, start + step * np.arange(cnt, dtype=np.int64)))
+    # the shape of x[idx], and where each of its axes comes from
+    nb = len(p.bshape)
+    if adv and p.adjacent():
+        before = [d for d in slice_dims if d < adv[0]]
+        order: list[Any] = before + ["B"] + [d for d in slice_dims if d > adv[0]]
+    else:
+        order = ["B"] + slice_dims
+    rshape: list[int] = []
+    rpos: dict[int, int] = {}
+    bpos: list[int] = []
+    for o in order:
+        if o == "B":
+            bpos = list(range(len(rshape), len(rshape) + nb))
+            rshape.extend(p.bshape)
+        else:
+            rpos[o] = len(rshape)
+            rshape.append(lens[o])
+    v = _fit_value(_value_as(value, x.dtype), tuple(rshape), what)
+    v = _transpose(v, bpos + [rpos[d] for d, _ in partial] + [rpos[d] for d in full])
+
+    xp: Any = x
+    if p.new_axes:
+        xp = so.expand_dims_p.bind(xp, dimensions=tuple(p.new_axes))
+    xperm = adv + [d for d, _ in partial] + full
+    xt = _transpose(xp, xperm)
+    npart = len(partial)
+    batch = p.bshape + tuple(len(r) for _, r in partial)
+    cols: list[Any] = []
+    for a in p.adv.values():
+        if isinstance(a, Tracer):
+            a = broadcast_to_shape(a, p.bshape)
+            cols.append(so.reshape_p.bind(a, new_sizes=p.bshape + (1,) * npart) if npart else a)
+        else:
+            cols.append(np.broadcast_to(a, p.bshape).reshape(p.bshape + (1,) * npart))
+    for j, (_, r) in enumerate(partial):
+        cols.append(r.reshape((1,) * (nb + j) + (len(r),) + (1,) * (npart - j - 1)))
+    out = scatter_p.bind(xt, _index_matrix(cols, batch), v, mode=mode)
+    inv = [0] * nd
+    for i, d in enumerate(xperm):
+        inv[d] = i
+    out = _transpose(out, inv)
+    if p.new_axes:
+        out = so.squeeze_p.bind(out, dimensions=tuple(p.new_axes))
+    return out
+
+
+# --- take / take_along_axis / put_along_axis ------------------------------------------------
+
+_TAKE_MODES = (None, "raise", "clip", "wrap")
+
+
+def take(a: Any, indices: Any, axis: int | None = None, mode: str | None = None) -> Any:
+    """Elements of ``a`` at ``indices`` along ``axis`` (flattened when None).
+
+    ``mode=None``/``"raise"``: negative indices wrap once, out of range raises
+    ``IndexError``; ``"clip"`` clips into range (negative -> 0, as NumPy);
+    ``"wrap"`` takes indices modulo the axis size.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.array([[1, 2, 3], [4, 5, 6]])
+        >>> jnp.take(x, jnp.array([2, 0]), axis=1).tolist()
+        [[3, 1], [6, 4]]
+        >>> jnp.take(x, [7, -1], mode="clip").tolist()
+        [6, 1]
+    """
+    if mode not in _TAKE_MODES:
+        raise ValueError(f"take: mode must be one of 'raise', 'clip', 'wrap', got {mode!r}")
+    x = asarray(a)
+    if axis is None:
+        x = so.reshape_p.bind(x, new_sizes=(x.size,)) if x.ndim != 1 else x
+        ax = 0
+    else:
+        ax = normalize_axis(axis, x.ndim)
+    n = x.shape[ax]
+    i = _as_index_array(indices)
+    if i.dtype.kind == "b":
+        raise TypeError(f"take: indices must be integers, got dtype {i.dtype}")
+    if mode in ("clip", "wrap") and n == 0 and i.size:
+        raise IndexError(f"take: cannot do a non-empty take from an empty axis ({ax} of shape {x.shape})")
+    i = _normalize_index(i, n, ax, mode or "raise")
+    xt = _transpose(x, [ax] + [d for d in range(x.ndim) if d != ax])
+    out = gather_p.bind(xt, _index_matrix([i], tuple(i.shape)))
+    ni = i.ndim
+    nrest = x.ndim - 1
+    return _transpose(out, [ni + j for j in range(ax)] + list(range(ni)) + [ni + j for j in range(ax, nrest)])
+
+
+def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None) -> tuple[Any, Any, tuple[int, ...]]:
+    if axis is None:
+        x = so.reshape_p.bind(x, new_sizes=(x.size,)) if x.ndim != 1 else x
+        ax = 0
+    else:
+        ax = normalize_axis(axis, x.ndim)
+    i = _as_index_array(indices)
+    if i.dtype.kind == "b":
+        raise IndexError(f"{name}: indices must be integers, got dtype {i.dtype}")
+    if i.ndim != x.ndim:
+        raise ValueError(
+            f"{name}: indices and arr must have the same number of dimensions, got indices shape "
+            f"{tuple(i.shape)} for arr shape {x.shape}"
+        )
+    shape_1 = tuple(1 if d == ax else s for d, s in enumerate(x.shape))
+    try:
+        bshape = broadcast_shapes(tuple(i.shape), shape_1, name=name)
+    except ValueError:
+        raise ValueError(
+            f"{name}: indices of shape {tuple(i.shape)} do not broadcast against arr of shape {x.shape} "
+            f"outside axis {ax}"
+        ) from None
+    i = _normalize_index(i, x.shape[ax], ax)
+    nd = x.ndim
+    cols: list[Any] = []
+    for d in range(nd):
+        if d == ax:
+            cols.append(i)
+        else:
+            r = np.arange(x.shape[d], dtype=np.int64) if x.shape[d] == bshape[d] else np.zeros(1, np.int64)
+            cols.append(r.reshape((1,) * d + (-1,) + (1,) * (nd - d - 1)))
+    return x, _index_matrix(cols, bshape), bshape
+
+
+def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
+    """``out[..., j, ...] = arr[..., indices[..., j, ...], ...]`` along ``axis``
+    (``arr`` and ``indices`` broadcast against each other outside ``axis``).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.array([[10, 30, 20], [60, 40, 50]])
+        >>> jnp.take_along_axis(x, jnp.array([[0, 2, 1], [1, 2, 0]]), axis=1).tolist()
+        [[10, 20, 30], [40, 50, 60]]
+    """
+    x, idx, _ = _along_axis("take_along_axis", asarray(arr), indices, axis)
+    return gather_p.bind(x, idx)
+
+
+def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None, mode: str = "set") -> Any:
+    """A copy of ``arr`` with ``values`` put at ``indices`` along ``axis``
+    (the functional ``numpy.put_along_axis``; ``mode`` may also be
+    ``"add"``, ``"mul"``, ``"min"`` or ``"max"`` to combine instead).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.zeros((2, 3), dtype="int32")
+        >>> jnp.put_along_axis(x, jnp.array([[2], [0]]), 7, axis=1).tolist()
+        [[0, 0, 7], [7, 0, 0]]
+    """
+    if mode not in SCATTER_MODES:
+        raise ValueError(f"put_along_axis: mode must be one of {SCATTER_MODES}, got {mode!r}")
+    a = asarray(arr)
+    x, idx, bshape = _along_axis("put_along_axis", a, indices, axis)
+    v = _fit_value(_value_as(values, x.dtype), bshape, "put_along_axis")
+    out = scatter_p.bind(x, idx, v, mode=mode)
+    if axis is None and a.ndim != 1:
+        out = so.reshape_p.bind(out, new_sizes=a.shape)
+    return out
 
 
 def nonzero(a: Any, size: int | None = None, fill_value: Any = None) -> tuple[Any, ...]:

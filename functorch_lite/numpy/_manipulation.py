@@ -13,6 +13,7 @@ from functorch_lite.numpy._util import (
     convert,
     normalize_axes,
     normalize_axis,
+    operator_index,
     promote_dtypes,
     shape_tuple,
 )
@@ -118,7 +119,10 @@ def reshape(a: Any, shape: Any, order: str = "C", *, newshape: Any = None) -> An
         shape = newshape
     if isinstance(shape, int) or hasattr(shape, "__index__"):
         shape = (shape,)
-    dims = [int(d) for d in shape]
+    try:
+        dims = [operator_index(d) for d in shape]  # never truncates floats
+    except TypeError:
+        raise TypeError(f"reshape: a shape must be an int or a sequence of ints, got {shape!r}") from None
     if dims.count(-1) > 1:
         raise ValueError(f"reshape: only one dimension can be -1, got {tuple(dims)}")
     if -1 in dims:

@@ -62,7 +62,8 @@ def scalar_operand(v: int | float, other: Array) -> Array | None:
         info = np.iinfo(dt)
         if not info.min <= v <= info.max:
             return None
-    base = Array._wrap(np.array(v, dtype=dt), other.weak_type)
+    with np.errstate(over="ignore"):  # a float beyond float32's range is inf, silently (as JAX)
+        base = Array._wrap(np.array(v, dtype=dt), other.weak_type)
     shape = other._shape
     out = base if not shape else Array(base._storage, shape, (0,) * len(shape), 0, other.weak_type)
     if len(_OPERAND_CACHE) > 1024:
@@ -79,6 +80,12 @@ def from_numpy(x: Any, dtype: Any = None) -> Array:
             arr = np.asarray(x)
             if arr.dtype.kind == "f" and dt.kind in "iu" and not np.isfinite(arr).all():
                 raise ValueError(f"cannot convert non-finite values to {dt}")
+            if arr.dtype.kind in "iu" and dt.kind in "iu" and arr.size and not isinstance(x, (np.ndarray, np.generic)):
+                info = np.iinfo(dt)  # Python ints must fit, as in NumPy 2 and JAX (no silent wrap)
+                lo, hi = arr.min(), arr.max()
+                if lo < info.min or hi > info.max:
+                    bad = int(lo) if lo < info.min else int(hi)
+                    raise OverflowError(f"Python int {bad} does not fit in {dt} (range {info.min}..{info.max})")
             arr = arr.astype(dt)
         return Array._from_numpy_copy(arr)
     if isinstance(x, (np.ndarray, np.generic)):
@@ -115,10 +122,10 @@ def asarray(x: Any) -> ArrayOrTracer:
     """Arrays and tracers pass through; Python scalars become weak 0-d arrays."""
     if isinstance(x, (Array, Tracer)):
         return x
+    if isinstance(x, np.generic):  # first: np.float64 subclasses float, yet is strong
+        return from_numpy(x)
     if isinstance(x, (bool, int, float)):
         return _scalar_array(x)
-    if isinstance(x, np.generic):
-        return from_numpy(x)
     if hasattr(x, "__jax_array__"):
         return from_numpy(np.asarray(x))
     if isinstance(x, (np.ndarray, list, tuple)):
@@ -136,6 +143,11 @@ def convert(x: ArrayOrTracer, dtype: np.dtype[Any], weak: bool = False) -> Array
         v = int(x.item())
         if not info.min <= v <= info.max:
             raise OverflowError(f"Python int {v} does not fit in {dtype} (range {info.min}..{info.max})")
+    if type(x) is Array and _is_splat(x):
+        # a constant scalar: convert it now rather than staging an op for it
+        assert ew.convert_element_type_p.impl is not None
+        out: Array = ew.convert_element_type_p.impl(x, new_dtype=dtype, weak_type=weak)
+        return out
     return ew.convert_element_type_p.bind(x, new_dtype=dtype, weak_type=weak)  # type: ignore[no-any-return]
 
 
@@ -168,16 +180,52 @@ def broadcast_to_shape(x: ArrayOrTracer, shape: tuple[int, ...]) -> ArrayOrTrace
     nd = len(shape) - x.ndim
     if nd < 0:
         raise ValueError(f"cannot broadcast shape {x.shape} to the smaller rank shape {shape}")
-    return so.broadcast_in_dim_p.bind(  # type: ignore[no-any-return]
-        x, shape=tuple(shape), broadcast_dimensions=tuple(range(nd, len(shape)))
-    )
+    params = {"shape": tuple(shape), "broadcast_dimensions": tuple(range(nd, len(shape)))}
+    if type(x) is Array and _is_splat(x):
+        # broadcasting a constant scalar is a stride-0 view: no op to stage
+        assert so.broadcast_in_dim_p.impl is not None
+        out: Array = so.broadcast_in_dim_p.impl(x, **params)
+        return out
+    return so.broadcast_in_dim_p.bind(x, **params)  # type: ignore[no-any-return]
+
+
+def _is_splat(x: Array) -> bool:
+    """All elements are one value in one place (size <= 1 or all strides 0)."""
+    return x.size <= 1 or all(s == 0 for s, d in zip(x._strides, x._shape) if d > 1)
+
+
+def _typed_scalar(v: bool | int | float, dtype: np.dtype[Any], weak: bool) -> Array:
+    """A Python scalar made directly in its promoted dtype (no float32 detour:
+    ``float64_array * (1/3)`` keeps the double-precision constant)."""
+    key = (type(v), v, dtype, weak)
+    hit = _TYPED_CACHE.get(key)
+    if hit is not None:
+        return hit
+    if dtype.kind in "iu" and not isinstance(v, float):
+        info = np.iinfo(dtype)
+        if not info.min <= v <= info.max:
+            raise OverflowError(f"Python int {v} does not fit in {dtype} (range {info.min}..{info.max})")
+    with np.errstate(all="ignore"):
+        a = Array._wrap(np.array(v).astype(dtype), weak)
+    if len(_TYPED_CACHE) > 4096:
+        _TYPED_CACHE.clear()
+    if v == v:
+        _TYPED_CACHE[key] = a
+    return a
+
+
+_TYPED_CACHE: dict[tuple[type, Any, np.dtype[Any], bool], Array] = {}
+_PY_SCALARS = (bool, int, float)
 
 
 def promote_args(name: str, *args: Any) -> list[ArrayOrTracer]:
     """Convert, promote to one dtype and broadcast to one shape."""
-    xs = [asarray(a) for a in args]
-    dt, weak = promote_dtypes(*xs)
-    xs = [convert(x, dt, weak) for x in xs]
+    xs: list[Any] = [a if type(a) in _PY_SCALARS else asarray(a) for a in args]
+    infos = [(_scalar_array(x).dtype, True) if type(x) in _PY_SCALARS else (x.dtype, x.weak_type) for x in xs]
+    dt, weak = infos[0]
+    for d, w in infos[1:]:
+        dt, weak = dtypes.promote_weak(dt, weak, d, w)
+    xs = [_typed_scalar(x, dt, weak) if type(x) in _PY_SCALARS else convert(x, dt, weak) for x in xs]
     shapes = [x.shape for x in xs]
     if any(s != shapes[0] for s in shapes[1:]):
         shape = broadcast_shapes(*shapes, name=name)
@@ -194,7 +242,7 @@ def promote_to_float(name: str, *args: Any) -> list[ArrayOrTracer]:
 
 def normalize_axis(axis: int, ndim: int, name: str = "axis") -> int:
     try:
-        a = int(axis)  # also accepts integer 0-d arrays
+        a = operator_index(axis)  # ints, NumPy ints, integer 0-d arrays; never floats
     except TypeError:
         raise TypeError(f"{name} must be an integer, got {type(axis).__name__}") from None
     if not -ndim <= a < ndim:

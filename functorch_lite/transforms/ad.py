@@ -130,7 +130,7 @@ class VJPTrace(Trace):
             if prim.multiple_results:
                 return [VJPTracer(self, o, None) for o in out]
             return VJPTracer(self, out, None)
-        if prim.vjp is None:
+        if prim.vjp is None and prim.vjp_all is None:
             prim.rule("vjp")  # raises MissingRuleError naming the primitive
         if prim.multiple_results:
             node = Node(prim, params, primals, out, parents, len(out))
@@ -185,7 +185,8 @@ def backward(outputs: Sequence[tuple[tuple[Node, int], Any]]) -> dict[int, Any]:
         roots.append(node)
     leaves: dict[int, Any] = {}
     for node in _toposort(roots):
-        if node.n_out == 1:
+        multi = node.n_out > 1 or (node.prim is not None and node.prim.multiple_results)
+        if not multi:
             ct = cts.pop((id(node), 0), None)
             if ct is None:
                 continue
@@ -208,6 +209,13 @@ def backward(outputs: Sequence[tuple[tuple[Node, int], Any]]) -> dict[int, Any]:
             continue
         prim = node.prim
         assert prim is not None
+        if prim.vjp_all is not None:
+            in_cts = prim.vjp_all(ct, node.ans, *node.primals, **node.params)
+            for parent, c in zip(node.parents, in_cts):
+                if parent is not None and c is not None:
+                    key = (id(parent[0]), parent[1])
+                    cts[key] = _add_ct(cts.get(key), c)
+            continue
         rules = prim.vjp
         for i, parent in enumerate(node.parents):
             if parent is None:

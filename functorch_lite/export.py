@@ -1,0 +1,969 @@
+"""Export: save a traced program to one versioned file that runs without the
+original Python code (TorchScript's idea, done safely: no pickle, nothing in
+the file is ever evaluated as code, no user module is imported).
+
+``export(fun, *args)`` traces ``fun`` on example arguments (arrays, Python
+scalars or :class:`~functorch_lite.ShapeDtypeStruct`, in pytrees of tuples,
+lists, dicts with string keys and ``None``) into an IR program and returns an
+:class:`Exported`: its IR text, signature, ``save(path)``/``serialize()``,
+and a call that runs the compiled program.  ``load(path_or_bytes)`` gives the
+same kind of object back, after checking the whole file.
+
+File layout (all integers little-endian)::
+
+    b"FLEXPORT"                  magic, 8 bytes
+    uint32  format version       (FORMAT_VERSION)
+    uint64  header length H      (bytes of UTF-8 JSON)
+    uint64  buffer length B      (bytes of raw constant data)
+    H bytes JSON header          program, signature, pytrees, constant references
+    B bytes constant buffers     row-major, little-endian
+    32 bytes SHA-256             of everything before it
+
+The JSON program numbers its variables in definition order (inputs, then
+constants, then each equation's outputs), names primitives, and encodes
+params as tagged values (``{"t": "dtype", "v": "float32"}``,
+``{"t": "tuple", "v": [...]}``, ``{"t": "program", "v": {...}}``...).
+Loading validates everything -- lengths, checksum, JSON shape, primitive
+names, param types, dtypes, variable references, buffer bounds, element-count
+limits -- and re-runs every equation's shape rule on the declared input types
+to check the declared output types, so a hostile file raises
+:class:`ExportFormatError` (a ``ValueError``) instead of reaching a kernel.
+
+Example:
+    >>> import functorch_lite as fl
+    >>> import functorch_lite.numpy as jnp
+    >>> exp = fl.export.export(lambda x: jnp.sin(x) * 2.0, fl.ShapeDtypeStruct((3,), "float32"))
+    >>> again = fl.export.load(exp.serialize())
+    >>> again(jnp.zeros(3)).tolist()
+    [0.0, 0.0, 0.0]
+    >>> print(again)
+    { lambda ; a:f32[3] . let
+        b:f32[3] = sin a
+        c:f32[3] = mul b 2.0:f32[3]
+      in (c) }
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from functorch_lite import core, dtypes, tree
+from functorch_lite.array import Array
+from functorch_lite.core import ShapedArray, Tracer
+from functorch_lite.transforms import compiler
+from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, eval_program, pretty
+from functorch_lite.transforms.staging import ShapeDtypeStruct, trace_to_program
+
+__all__ = [
+    "Exported", "ExportFormatError", "export", "load", "deserialize", "FORMAT_VERSION", "SUPPORTED_VERSIONS",
+    "MAGIC", "DEFAULT_MAX_ELEMENTS",
+]
+
+MAGIC = b"FLEXPORT"
+FORMAT_VERSION = 1
+SUPPORTED_VERSIONS = frozenset({1})
+DEFAULT_MAX_ELEMENTS = 2**31
+
+_PREFIX = struct.Struct("<8sIQQ")  # magic, version, header length, buffer length
+_DIGEST = 32
+_ALIGN = 16
+_MAX_NDIM = 32
+_MAX_DEPTH = 48  # nesting of params, pytrees and sub-programs together
+_MAX_STR = 4096
+_INT_LIMIT = 2**63
+_DTYPE_NAMES = {d.name: d for d in dtypes.SUPPORTED}
+_PRODUCER = "functorch_lite"
+
+
+class ExportFormatError(ValueError):
+    """A file or byte string is not a valid functorch_lite export (corrupt,
+    truncated, of another version, or hostile).
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> try:
+        ...     fl.export.load(b"")
+        ... except fl.export.ExportFormatError as e:
+        ...     print(str(e)[:46])
+        not a functorch_lite export: the data is empty
+    """
+
+
+# =====================================================================================
+# Exported
+# =====================================================================================
+
+
+class Exported:
+    """A serialisable traced program with its signature; call it like the
+    original function (positional dynamic arguments only).
+
+    Attributes: ``in_avals``/``out_avals`` (tuples of ``ShapedArray``),
+    ``in_tree``/``out_tree`` (pytree structures), ``ir_text`` (also
+    ``str(exported)``), ``program``, ``fun_name``.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> e = fl.export.export(lambda d: {"s": d["x"] + d["y"]}, {"x": jnp.ones(2), "y": 1.0})
+        >>> e.in_tree, [a.str_short() for a in e.in_avals]
+        (PyTreeDef(({'x': *, 'y': *},)), ['f32[2]', 'f32[]'])
+        >>> e({"x": jnp.ones(2), "y": 2.0})["s"].tolist()
+        [3.0, 3.0]
+    """
+
+    def __init__(self, program: Program, in_tree: tree.PyTreeDef, out_tree: tree.PyTreeDef,
+                 fun_name: str = "fun") -> None:
+        if in_tree.num_leaves != len(program.invars):
+            raise ValueError(f"in_tree has {in_tree.num_leaves} leaves but the program takes "
+                             f"{len(program.invars)} inputs")
+        if out_tree.num_leaves != len(program.outs):
+            raise ValueError(f"out_tree has {out_tree.num_leaves} leaves but the program returns "
+                             f"{len(program.outs)} outputs")
+        self.program = program
+        self.in_tree = in_tree
+        self.out_tree = out_tree
+        self.fun_name = fun_name
+        self._executable: compiler.Executable | None = None
+
+    @property
+    def in_avals(self) -> tuple[ShapedArray, ...]:
+        return tuple(self.program.in_avals)
+
+    @property
+    def out_avals(self) -> tuple[ShapedArray, ...]:
+        return tuple(self.program.out_avals)
+
+    @property
+    def ir_text(self) -> str:
+        """The program in the library's IR text form."""
+        return pretty(self.program)
+
+    def __str__(self) -> str:
+        return self.ir_text
+
+    def __repr__(self) -> str:
+        ins = ", ".join(a.str_short() for a in self.in_avals)
+        outs = ", ".join(a.str_short() for a in self.out_avals)
+        return f"Exported({self.fun_name}: ({ins}) -> ({outs}))"
+
+    # --- serialisation --------------------------------------------------------------
+    def serialize(self) -> bytes:
+        """The whole export as bytes (see the module docstring for the layout)."""
+        return _serialize(self)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`serialize` to ``path`` (atomically: a temp file, then rename)."""
+        data = self.serialize()
+        tmp = f"{os.fspath(path)}.tmp{os.getpid()}"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+
+    # --- running ----------------------------------------------------------------------
+    def __call__(self, *args: Any) -> Any:
+        leaves, treedef = tree.flatten(args)
+        if treedef != self.in_tree:
+            raise TypeError(
+                f"exported function {self.fun_name!r} takes arguments of structure {self.in_tree}, "
+                f"got {treedef}"
+            )
+        vals = [_check_arg(x, aval, i, self.fun_name) for i, (x, aval) in enumerate(zip(leaves, self.in_avals))]
+        if any(isinstance(v, Tracer) for v in vals):
+            # inside grad/vmap/jit: evaluate by binding, so the transform sees every primitive
+            outs = eval_program(self.program, vals)
+        else:
+            if self._executable is None:
+                self._executable = compiler.lower(compiler.optimize(self.program))
+            outs = self._executable.run(vals)
+        return tree.unflatten(self.out_tree, outs)
+
+
+def _check_arg(x: Any, aval: ShapedArray, i: int, name: str) -> Any:
+    if isinstance(x, (Array, Tracer)):
+        arr: Any = x
+    elif isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
+        have = dtypes.scalar_dtype(x)
+        if _KIND_RANK[have.kind] > _KIND_RANK[aval.dtype.kind]:
+            raise TypeError(
+                f"exported function {name!r}: argument leaf {i} must be {aval.str_short()}, got the Python "
+                f"{type(x).__name__} {x!r}; pass an array of dtype {aval.dtype}"
+            )
+        from functorch_lite.numpy._util import asarray
+
+        arr = asarray(np.asarray(x, dtype=aval.dtype))
+    elif isinstance(x, (np.ndarray, np.generic)):
+        from functorch_lite.numpy._util import asarray
+
+        arr = asarray(x)
+    else:
+        raise TypeError(
+            f"exported function {name!r}: argument leaf {i} must be an array {aval.str_short()}, "
+            f"got {type(x).__name__}"
+        )
+    if tuple(arr.shape) != aval.shape or arr.dtype != aval.dtype:
+        raise TypeError(
+            f"exported function {name!r}: argument leaf {i} must be {aval.str_short()}, got "
+            f"{core.short_dtype(arr.dtype)}[{','.join(map(str, arr.shape))}]; the exported program is "
+            "specialised to its example shapes and dtypes (export again for others, or cast with .astype)"
+        )
+    return arr
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+# =====================================================================================
+# export
+# =====================================================================================
+
+
+def export(fun: Callable[..., Any], *args: Any, static_argnums: int | Sequence[int] = ()) -> Exported:
+    """Trace ``fun`` on example arguments (arrays, scalars or
+    :class:`~functorch_lite.ShapeDtypeStruct`, in pytrees) into an
+    :class:`Exported`.  Static arguments (``static_argnums``) are baked in;
+    the exported function takes the remaining arguments.  Transformed
+    functions (``grad``, ``vmap``, ``jit``...) export like any other.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> e = fl.export.export(fl.grad(lambda x: jnp.sum(x * x)), jnp.ones(3))
+        >>> e(jnp.arange(3.0)).tolist()
+        [0.0, 2.0, 4.0]
+        >>> e2 = fl.export.export(lambda x, n: x ** n, jnp.ones(2), 3, static_argnums=1)
+        >>> e2(jnp.full(2, 2.0)).tolist()
+        [8.0, 8.0]
+    """
+    statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    n = len(args)
+    statics = tuple(s % n if -n <= s < n else s for s in statics)
+    for s in statics:
+        if not 0 <= s < n:
+            raise ValueError(f"export: static_argnums {static_argnums} out of range for {n} arguments")
+    dyn_idx = [i for i in range(n) if i not in statics]
+
+    def flat_fun(*dargs: Any) -> Any:
+        full = list(args)
+        for i, a in zip(dyn_idx, dargs):
+            full[i] = a
+        return fun(*full)
+
+    leaves, in_tree = tree.flatten(tuple(args[i] for i in dyn_idx), is_leaf=lambda x: isinstance(x, ShapeDtypeStruct))
+    _tree_to_json(in_tree, "the arguments")  # refuse custom pytree nodes before tracing
+    avals = [_aval_of_example(x, i) for i, x in enumerate(leaves)]
+    program, out_tree = trace_to_program(flat_fun, avals, in_tree)
+    _tree_to_json(out_tree, "the outputs")
+    program = compiler.optimize(program)
+    name = getattr(fun, "__name__", None) or type(fun).__name__
+    exp = Exported(program, in_tree, out_tree, str(name)[:200])
+    _encode_program(program, _BufferWriter(), 0)  # refuse unserialisable params now, not at save time
+    return exp
+
+
+def _aval_of_example(x: Any, i: int) -> ShapedArray:
+    if isinstance(x, ShapeDtypeStruct):
+        return ShapedArray(x.shape, x.dtype, x.weak_type)
+    if isinstance(x, Tracer):
+        return x.aval
+    if isinstance(x, Array):
+        return ShapedArray(x.shape, x.dtype, x.weak_type)
+    if isinstance(x, (bool, int, float, np.ndarray, np.generic)):
+        from functorch_lite.numpy._util import asarray
+
+        a = asarray(x)
+        return ShapedArray(a.shape, a.dtype, a.weak_type)
+    raise TypeError(
+        f"export: argument leaf {i} is a {type(x).__name__}; pass arrays, Python scalars or "
+        "ShapeDtypeStruct (or mark the argument static with static_argnums)"
+    )
+
+
+# --- pytrees ---------------------------------------------------------------------------
+
+
+def _tree_to_json(t: tree.PyTreeDef, what: str, depth: int = 0) -> Any:
+    if depth > _MAX_DEPTH:
+        raise TypeError(f"export: the pytree of {what} is nested deeper than {_MAX_DEPTH} levels")
+    kind = t.kind
+    if kind is None:
+        return "*"
+    kids = [_tree_to_json(c, what, depth + 1) for c in t.children]
+    if kind is tuple:
+        return {"tuple": kids}
+    if kind is list:
+        return {"list": kids}
+    if kind is type(None):
+        return {"none": []}
+    if kind is dict or kind is OrderedDict:
+        keys = list(t.aux)  # type: ignore[call-overload]
+        if not all(isinstance(k, str) for k in keys):
+            raise TypeError(
+                f"export: a dict in {what} has non-string keys {keys!r}; only string keys can be saved"
+            )
+        return {"dict" if kind is dict else "odict": [[k, c] for k, c in zip(keys, kids)]}
+    name = getattr(kind, "__qualname__", repr(kind))
+    raise TypeError(
+        f"export: {what} contain a {name} node (a namedtuple or a registered custom pytree type); "
+        "an exported file cannot rebuild user classes without their code, so only tuple, list, "
+        "dict (string keys) and None containers are allowed: convert it to a dict or tuple"
+    )
+
+
+def _tree_from_json(obj: Any, where: str, depth: int) -> tree.PyTreeDef:
+    if depth > _MAX_DEPTH:
+        raise ExportFormatError(f"{where}: pytree nested deeper than {_MAX_DEPTH} levels")
+    if obj == "*":
+        return tree.PyTreeDef(None, None, ())
+    if not isinstance(obj, dict) or len(obj) != 1:
+        raise ExportFormatError(f"{where}: a pytree node must be \"*\" or a one-key object, got {_short(obj)}")
+    ((kind, val),) = obj.items()
+    if not isinstance(val, list):
+        raise ExportFormatError(f"{where}: pytree node {kind!r} needs a list")
+    if kind in ("tuple", "list"):
+        kids = tuple(_tree_from_json(c, where, depth + 1) for c in val)
+        return tree.PyTreeDef(tuple if kind == "tuple" else list, None, kids)
+    if kind == "none":
+        if val:
+            raise ExportFormatError(f"{where}: a None pytree node has no children")
+        return tree.PyTreeDef(type(None), None, ())
+    if kind in ("dict", "odict"):
+        keys = []
+        kids_l = []
+        for item in val:
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                raise ExportFormatError(f"{where}: dict pytree entries must be [string key, node]")
+            keys.append(item[0])
+            kids_l.append(_tree_from_json(item[1], where, depth + 1))
+        if len(set(keys)) != len(keys):
+            raise ExportFormatError(f"{where}: dict pytree has duplicate keys")
+        if kind == "dict" and keys != sorted(keys):
+            raise ExportFormatError(f"{where}: dict pytree keys must be sorted")
+        return tree.PyTreeDef(dict if kind == "dict" else OrderedDict, tuple(keys), tuple(kids_l))
+    raise ExportFormatError(f"{where}: unknown pytree node kind {_short(kind)}; known: tuple, list, dict, odict, none")
+
+
+# --- program encoding ------------------------------------------------------------------
+
+
+class _BufferWriter:
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.seen: dict[int, dict[str, Any]] = {}
+
+    def add(self, arr: Array) -> dict[str, Any]:
+        ref = self.seen.get(id(arr))
+        if ref is not None:
+            return ref
+        le = arr.dtype.newbyteorder("<")
+        data = np.ascontiguousarray(arr._numpy()).astype(le, copy=False).tobytes(order="C")
+        pad = (-self.size) % _ALIGN
+        if pad:
+            self.chunks.append(b"\0" * pad)
+            self.size += pad
+        ref = {"offset": self.size, "nbytes": len(data), "shape": list(arr.shape), "dtype": arr.dtype.name,
+               "weak": bool(arr.weak_type)}
+        self.chunks.append(data)
+        self.size += len(data)
+        self.seen[id(arr)] = ref
+        return ref
+
+
+def _aval_json(a: ShapedArray) -> dict[str, Any]:
+    return {"shape": list(a.shape), "dtype": a.dtype.name, "weak": bool(a.weak_type)}
+
+
+def _literal_json(lit: Literal) -> dict[str, Any]:
+    val = lit.val
+    dt = val.dtype
+    one = val._numpy().reshape(-1)[:1] if val.size else np.zeros(1, dt)
+    raw = np.asarray(one, dtype=dt.newbyteorder("<")).tobytes()
+    return {"lit": {"shape": list(val.shape), "dtype": dt.name, "weak": bool(val.weak_type), "hex": raw.hex()}}
+
+
+def _encode_program(p: Program, buf: _BufferWriter, depth: int) -> dict[str, Any]:
+    if depth > _MAX_DEPTH:
+        raise TypeError(f"export: sub-programs nested deeper than {_MAX_DEPTH} levels")
+    index: dict[int, int] = {}
+
+    def define(v: Var) -> None:
+        index[id(v)] = len(index)
+
+    def atom(a: Atom, where: str) -> Any:
+        if isinstance(a, Literal):
+            return _literal_json(a)
+        i = index.get(id(a))
+        if i is None:
+            raise TypeError(f"export: {where} uses a variable {a!r} that is not defined in its program "
+                            "(sub-programs must be closed)")
+        return i
+
+    for v in p.invars:
+        define(v)
+    consts = []
+    for v, c in zip(p.constvars, p.consts):
+        if not isinstance(c, Array):
+            raise TypeError(f"export: a program constant is a {type(c).__name__}, not an Array")
+        consts.append(buf.add(c))
+        define(v)
+    eqns = []
+    for k, e in enumerate(p.eqns):
+        name = e.prim.name
+        if core.PRIMITIVES.get(name) is not e.prim:
+            raise TypeError(f"export: primitive {name!r} is not registered in core.PRIMITIVES, "
+                            "so a loader could not find it")
+        where = f"equation {k} ({name})"
+        ins = [atom(a, where) for a in e.inputs]
+        params = {pk: _encode_param(pv, buf, f"{where} param {pk!r}", depth + 1) for pk, pv in e.params.items()}
+        for v in e.outvars:
+            define(v)
+        eqns.append({"prim": name, "in": ins, "params": params, "out": [_aval_json(v.aval) for v in e.outvars]})
+    outs = [atom(a, "the program outputs") for a in p.outs]
+    return {"invars": [_aval_json(v.aval) for v in p.invars], "consts": consts, "eqns": eqns, "outs": outs}
+
+
+def _encode_param(v: Any, buf: _BufferWriter, where: str, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        raise TypeError(f"export: {where} is nested deeper than {_MAX_DEPTH} levels")
+    if v is None:
+        return {"t": "none"}
+    if isinstance(v, bool):
+        return {"t": "bool", "v": v}
+    if isinstance(v, int):
+        if not -_INT_LIMIT <= v < _INT_LIMIT:
+            raise TypeError(f"export: {where} = {v} does not fit in 64 bits")
+        return {"t": "int", "v": int(v)}
+    if isinstance(v, float):
+        return {"t": "float", "v": float(v).hex()}
+    if isinstance(v, str):
+        return {"t": "str", "v": v}
+    if isinstance(v, np.dtype):
+        if v.name not in _DTYPE_NAMES or _DTYPE_NAMES[v.name] != v:
+            raise TypeError(f"export: {where} is the unsupported dtype {v}")
+        return {"t": "dtype", "v": v.name}
+    if isinstance(v, Program):
+        return {"t": "program", "v": _encode_program(v, buf, depth + 1)}
+    if type(v) is tuple:
+        return {"t": "tuple", "v": [_encode_param(x, buf, where, depth + 1) for x in v]}
+    raise TypeError(
+        f"export: {where} is a {type(v).__name__} ({_short(v)}); exportable params are None, bool, int, "
+        "float, str, dtype, Program and tuples of those"
+    )
+
+
+def _serialize(e: Exported) -> bytes:
+    buf = _BufferWriter()
+    program = _encode_program(e.program, buf, 0)
+    header = {
+        "format": "functorch_lite.export",
+        "producer": _PRODUCER,
+        "name": e.fun_name,
+        "in_tree": _tree_to_json(e.in_tree, "the arguments"),
+        "out_tree": _tree_to_json(e.out_tree, "the outputs"),
+        "out_avals": [_aval_json(a) for a in e.out_avals],
+        "program": program,
+    }
+    return _pack(header, b"".join(buf.chunks))
+
+
+def _pack(header: Any, buffers: bytes, version: int = FORMAT_VERSION) -> bytes:
+    """Assemble a container (also used by the tests to build hostile files)."""
+    hb = json.dumps(header, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    body = _PREFIX.pack(MAGIC, version, len(hb), len(buffers)) + hb + buffers
+    return body + hashlib.sha256(body).digest()
+
+
+# =====================================================================================
+# load
+# =====================================================================================
+
+
+def load(source: str | os.PathLike[str] | bytes | bytearray | memoryview, *,
+         max_elements: int = DEFAULT_MAX_ELEMENTS) -> Exported:
+    """Load an export from a path or from bytes, validating all of it.
+
+    Raises :class:`ExportFormatError` (a ``ValueError``) for anything that is
+    not a well-formed, self-consistent export of a supported version; arrays
+    (inputs, constants and every intermediate) may hold at most
+    ``max_elements`` elements.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> data = fl.export.export(jnp.cumsum, jnp.ones(4, dtype="int32")).serialize()
+        >>> fl.export.load(data)(jnp.arange(4, dtype="int32")).tolist()
+        [0, 1, 3, 6]
+    """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            data = f.read()
+    else:
+        raise TypeError(f"load takes a path or bytes, got {type(source).__name__}")
+    return deserialize(data, max_elements=max_elements)
+
+
+def deserialize(data: bytes, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> Exported:
+    """Like :func:`load`, from bytes.
+
+    Example:
+        >>> try:
+        ...     deserialize(MAGIC + b"\\x01")
+        ... except ExportFormatError as e:
+        ...     print(e)
+        not a functorch_lite export: 9 bytes is shorter than the 60-byte minimum (empty or truncated file)
+    """
+    header, buffers = _unpack(data)
+    try:
+        return _decode(header, buffers, max_elements)
+    except RecursionError:
+        raise ExportFormatError("the export header is nested too deeply") from None
+
+
+def _unpack(data: bytes) -> tuple[Any, bytes]:
+    """Check the container (magic, version, lengths, checksum) and parse the JSON header."""
+    data = bytes(data)
+    n = len(data)
+    if n == 0:
+        raise ExportFormatError("not a functorch_lite export: the data is empty")
+    if n < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
+        raise ExportFormatError(
+            f"not a functorch_lite export: it does not start with the magic bytes {MAGIC!r} "
+            f"(starts with {data[:8]!r})"
+        )
+    minimum = _PREFIX.size + _DIGEST
+    if n < minimum:
+        raise ExportFormatError(
+            f"not a functorch_lite export: {n} bytes is shorter than the {minimum}-byte minimum "
+            "(empty or truncated file)"
+        )
+    _, version, hlen, blen = _PREFIX.unpack_from(data, 0)
+    if version not in SUPPORTED_VERSIONS:
+        raise ExportFormatError(
+            f"unsupported functorch_lite export format version {version}; this library reads "
+            f"version(s) {sorted(SUPPORTED_VERSIONS)} (export it again with this library's version)"
+        )
+    expected = _PREFIX.size + hlen + blen + _DIGEST
+    if n < expected:
+        raise ExportFormatError(f"truncated functorch_lite export: expected {expected} bytes, got {n}")
+    if n > expected:
+        raise ExportFormatError(
+            f"corrupt functorch_lite export: {n - expected} unexpected trailing bytes (expected {expected} bytes)"
+        )
+    body = data[: n - _DIGEST]
+    if hashlib.sha256(body).digest() != data[n - _DIGEST:]:
+        raise ExportFormatError("corrupt functorch_lite export: SHA-256 checksum mismatch (the file was modified "
+                                "or damaged)")
+    hstart = _PREFIX.size
+    raw = data[hstart: hstart + hlen]
+    buffers = data[hstart + hlen: hstart + hlen + blen]
+    try:
+        text = raw.decode("utf-8")
+        header = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except RecursionError:
+        raise ExportFormatError("malformed export header: JSON nested too deeply") from None
+    except (ValueError, TypeError) as e:
+        raise ExportFormatError(f"malformed export header: invalid JSON ({e})") from None
+    return header, buffers
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k!r}")
+        out[k] = v
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"non-standard JSON constant {name}")
+
+
+def _short(x: Any) -> str:
+    s = repr(x)
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+def _obj(x: Any, where: str, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, Any]:
+    if not isinstance(x, dict):
+        raise ExportFormatError(f"{where}: expected a JSON object, got {_short(x)}")
+    missing = [k for k in required if k not in x]
+    if missing:
+        raise ExportFormatError(f"{where}: missing key(s) {missing}")
+    extra = [k for k in x if k not in required and k not in optional]
+    if extra:
+        raise ExportFormatError(f"{where}: unknown key(s) {[_short(k) for k in extra]}")
+    return x
+
+
+def _list(x: Any, where: str) -> list[Any]:
+    if not isinstance(x, list):
+        raise ExportFormatError(f"{where}: expected a JSON list, got {_short(x)}")
+    return x
+
+
+def _int(x: Any, where: str, lo: int = -_INT_LIMIT, hi: int = _INT_LIMIT - 1) -> int:
+    if type(x) is not int:
+        raise ExportFormatError(f"{where}: expected an integer, got {_short(x)}")
+    if not lo <= x <= hi:
+        raise ExportFormatError(f"{where}: {x} is out of range [{lo}, {hi}]")
+    return x
+
+
+def _bool(x: Any, where: str) -> bool:
+    if type(x) is not bool:
+        raise ExportFormatError(f"{where}: expected true/false, got {_short(x)}")
+    return x
+
+
+def _str(x: Any, where: str) -> str:
+    if not isinstance(x, str):
+        raise ExportFormatError(f"{where}: expected a string, got {_short(x)}")
+    if len(x) > _MAX_STR:
+        raise ExportFormatError(f"{where}: string longer than {_MAX_STR} characters")
+    return x
+
+
+def _dtype(x: Any, where: str) -> np.dtype[Any]:
+    if not isinstance(x, str) or x not in _DTYPE_NAMES:
+        raise ExportFormatError(
+            f"{where}: dtype {_short(x)} is not supported; supported: {sorted(_DTYPE_NAMES)}"
+        )
+    return _DTYPE_NAMES[x]
+
+
+class _Limits:
+    def __init__(self, max_elements: int) -> None:
+        self.max_elements = max_elements
+
+
+def _shape(x: Any, where: str, lim: _Limits) -> tuple[int, ...]:
+    dims = _list(x, f"{where} shape")
+    if len(dims) > _MAX_NDIM:
+        raise ExportFormatError(f"{where}: {len(dims)} dimensions, more than the {_MAX_NDIM} allowed")
+    out = []
+    total = 1
+    for d in dims:
+        di = _int(d, f"{where} shape", 0, lim.max_elements)
+        total *= di
+        out.append(di)
+    if total > lim.max_elements:
+        raise ExportFormatError(
+            f"{where}: shape {tuple(out)} has {total} elements, more than the limit of {lim.max_elements} "
+            "(pass a larger max_elements to load if this file is trusted)"
+        )
+    return tuple(out)
+
+
+def _check_size(a: ShapedArray, where: str, lim: _Limits) -> None:
+    if len(a.shape) > _MAX_NDIM:
+        raise ExportFormatError(f"{where}: {a.ndim} dimensions, more than the {_MAX_NDIM} allowed")
+    total = 1
+    for d in a.shape:
+        if type(d) is not int or d < 0:
+            raise ExportFormatError(f"{where}: bad dimension {_short(d)} in {a.shape}")
+        total *= d
+    if total > lim.max_elements:
+        raise ExportFormatError(
+            f"{where}: {a.str_short()} has {total} elements, more than the limit of {lim.max_elements}"
+        )
+
+
+def _aval(x: Any, where: str, lim: _Limits) -> ShapedArray:
+    o = _obj(x, where, ("shape", "dtype", "weak"))
+    return ShapedArray(_shape(o["shape"], where, lim), _dtype(o["dtype"], where), _bool(o["weak"], where))
+
+
+def _same_aval(a: ShapedArray, b: ShapedArray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype and a.weak_type == b.weak_type
+
+
+def _check_bools(arr: np.ndarray[Any, Any], where: str) -> None:
+    if arr.dtype == np.bool_ and arr.size and int(arr.view(np.uint8).max()) > 1:
+        raise ExportFormatError(f"{where}: boolean data holds bytes other than 0 and 1")
+
+
+def _decode_literal(x: Any, where: str, lim: _Limits) -> Literal:
+    o = _obj(x, where, ("shape", "dtype", "weak", "hex"))
+    shape = _shape(o["shape"], where, lim)
+    dt = _dtype(o["dtype"], where)
+    weak = _bool(o["weak"], where)
+    h = _str(o["hex"], where)
+    try:
+        raw = bytes.fromhex(h)
+    except ValueError:
+        raise ExportFormatError(f"{where}: literal bytes are not valid hex") from None
+    if len(raw) != dt.itemsize:
+        raise ExportFormatError(f"{where}: a {dt.name} literal needs {dt.itemsize} bytes, got {len(raw)}")
+    one = np.frombuffer(raw, dtype=dt.newbyteorder("<")).astype(dt).reshape(())
+    _check_bools(one, where)
+    base = Array._wrap(one, weak)
+    val = base if not shape else Array(base._storage, shape, (0,) * len(shape), 0, weak)
+    return Literal(val)
+
+
+def _decode_const(x: Any, where: str, buffers: bytes, lim: _Limits) -> Array:
+    o = _obj(x, where, ("offset", "nbytes", "shape", "dtype", "weak"))
+    shape = _shape(o["shape"], where, lim)
+    dt = _dtype(o["dtype"], where)
+    weak = _bool(o["weak"], where)
+    off = _int(o["offset"], f"{where} offset", 0)
+    nbytes = _int(o["nbytes"], f"{where} nbytes", 0)
+    count = 1
+    for d in shape:
+        count *= d
+    if nbytes != count * dt.itemsize:
+        raise ExportFormatError(
+            f"{where}: nbytes {nbytes} does not match shape {shape} x {dt.itemsize}-byte {dt.name} "
+            f"= {count * dt.itemsize}"
+        )
+    if off + nbytes > len(buffers):
+        raise ExportFormatError(
+            f"{where}: bytes [{off}, {off + nbytes}) lie outside the {len(buffers)}-byte buffer section"
+        )
+    flat = np.frombuffer(buffers, dtype=dt.newbyteorder("<"), count=count, offset=off).astype(dt) if count \
+        else np.zeros(0, dt)
+    _check_bools(flat, where)
+    return Array._wrap(flat.reshape(shape), weak)
+
+
+def _decode(header: Any, buffers: bytes, max_elements: int) -> Exported:
+    lim = _Limits(max_elements)
+    h = _obj(header, "export header", ("format", "producer", "name", "in_tree", "out_tree", "out_avals", "program"))
+    if h["format"] != "functorch_lite.export":
+        raise ExportFormatError(f"export header: format is {_short(h['format'])}, not 'functorch_lite.export'")
+    _str(h["producer"], "export header producer")
+    name = _str(h["name"], "export header name")
+    program = _decode_program(h["program"], "program", buffers, lim, 0)
+    in_tree = _tree_from_json(h["in_tree"], "in_tree", 0)
+    out_tree = _tree_from_json(h["out_tree"], "out_tree", 0)
+    if in_tree.num_leaves != len(program.invars):
+        raise ExportFormatError(f"in_tree has {in_tree.num_leaves} leaves but the program takes "
+                                f"{len(program.invars)} inputs")
+    if out_tree.num_leaves != len(program.outs):
+        raise ExportFormatError(f"out_tree has {out_tree.num_leaves} leaves but the program returns "
+                                f"{len(program.outs)} outputs")
+    declared = [_aval(a, f"out_avals[{i}]", lim) for i, a in enumerate(_list(h["out_avals"], "out_avals"))]
+    actual = program.out_avals
+    if len(declared) != len(actual) or not all(_same_aval(a, b) for a, b in zip(declared, actual)):
+        raise ExportFormatError(
+            f"out_avals {[a.str_short() for a in declared]} do not match the program's outputs "
+            f"{[a.str_short() for a in actual]}"
+        )
+    return Exported(program, in_tree, out_tree, name)
+
+
+def _decode_program(x: Any, where: str, buffers: bytes, lim: _Limits, depth: int) -> Program:
+    if depth > _MAX_DEPTH:
+        raise ExportFormatError(f"{where}: programs nested deeper than {_MAX_DEPTH} levels")
+    o = _obj(x, where, ("invars", "consts", "eqns", "outs"))
+    env: list[Var] = []
+    invars = []
+    for i, a in enumerate(_list(o["invars"], f"{where} invars")):
+        v = Var(_aval(a, f"{where} input {i}", lim))
+        invars.append(v)
+        env.append(v)
+    constvars, consts = [], []
+    for i, c in enumerate(_list(o["consts"], f"{where} consts")):
+        arr = _decode_const(c, f"{where} constant {i}", buffers, lim)
+        v = Var(ShapedArray(arr.shape, arr.dtype, arr.weak_type))
+        constvars.append(v)
+        consts.append(arr)
+        env.append(v)
+
+    def atom(a: Any, w: str) -> Atom:
+        if type(a) is int:
+            if not 0 <= a < len(env):
+                raise ExportFormatError(
+                    f"{w} refers to variable {a}, but only variables 0..{len(env) - 1} are defined at that "
+                    "point (variables are numbered in definition order; no use before definition)"
+                )
+            return env[a]
+        if isinstance(a, dict) and set(a) == {"lit"}:
+            return _decode_literal(a["lit"], f"{w} literal", lim)
+        raise ExportFormatError(f"{w}: an operand must be a variable number or {{\"lit\": ...}}, got {_short(a)}")
+
+    eqns = []
+    for k, e in enumerate(_list(o["eqns"], f"{where} eqns")):
+        eo = _obj(e, f"{where} equation {k}", ("prim", "in", "params", "out"))
+        pname = _str(eo["prim"], f"{where} equation {k} prim")
+        w = f"{where} equation {k} ({_short(pname)})"
+        prim = core.PRIMITIVES.get(pname)
+        if prim is None:
+            raise ExportFormatError(
+                f"{w}: unknown primitive {pname!r} (not one of this library's {len(core.PRIMITIVES)} primitives; "
+                "the file may come from a newer version)"
+            )
+        if prim.impl is None or prim.abstract_eval is None:
+            raise ExportFormatError(f"{w}: primitive {pname!r} cannot run from a file (no impl/shape rule)")
+        ins = [atom(a, f"{w} input {i}") for i, a in enumerate(_list(eo["in"], f"{w} inputs"))]
+        praw = eo["params"]
+        if not isinstance(praw, dict):
+            raise ExportFormatError(f"{w}: params must be a JSON object")
+        params = {}
+        for pk, pv in praw.items():
+            if not pk.isidentifier() or len(pk) > 100:
+                raise ExportFormatError(f"{w}: bad param name {_short(pk)}")
+            params[pk] = _decode_param(pv, f"{w} param {pk!r}", buffers, lim, depth + 1)
+        declared = [_aval(a, f"{w} output {i}", lim) for i, a in enumerate(_list(eo["out"], f"{w} outputs"))]
+        _check_subprograms(pname, [a.aval for a in ins], params, w)
+        try:
+            res = prim.abstract_eval(*[a.aval for a in ins], **params)
+        except RecursionError:
+            raise
+        except Exception as err:  # the shape rule rejected the operands/params: a bad file
+            raise ExportFormatError(f"{w}: the shape rule rejects this equation: {type(err).__name__}: {err}") \
+                from None
+        got = list(res) if prim.multiple_results else [res]
+        if not all(isinstance(g, ShapedArray) for g in got):
+            raise ExportFormatError(f"{w}: the shape rule returned {_short(res)}, not abstract values")
+        for i, g in enumerate(got):
+            _check_size(g, f"{w} output {i}", lim)
+        if len(got) != len(declared) or not all(_same_aval(a, b) for a, b in zip(got, declared)):
+            raise ExportFormatError(
+                f"{w}: declared outputs {[a.str_short() for a in declared]} do not match what the shape rule "
+                f"computes from the inputs: {[g.str_short() for g in got]}"
+                + ("" if all(a.weak_type == b.weak_type for a, b in zip(got, declared)) else " (weak types differ)")
+            )
+        outvars = [Var(a) for a in declared]
+        env.extend(outvars)
+        eqns.append(Eqn(prim, ins, params, outvars))
+    outs = [atom(a, f"{where} output {i}") for i, a in enumerate(_list(o["outs"], f"{where} outs"))]
+    return Program(invars, constvars, consts, eqns, outs)
+
+
+def _decode_param(x: Any, where: str, buffers: bytes, lim: _Limits, depth: int) -> Any:
+    if depth > _MAX_DEPTH:
+        raise ExportFormatError(f"{where}: nested deeper than {_MAX_DEPTH} levels")
+    if not isinstance(x, dict) or "t" not in x:
+        raise ExportFormatError(f"{where}: a param must be a tagged object {{\"t\": ..., \"v\": ...}}, got {_short(x)}")
+    t = x["t"]
+    if t == "none":
+        _obj(x, where, ("t",))
+        return None
+    o = _obj(x, where, ("t", "v"))
+    v = o["v"]
+    if t == "bool":
+        return _bool(v, where)
+    if t == "int":
+        return _int(v, where)
+    if t == "float":
+        s = _str(v, where)
+        try:
+            return float.fromhex(s)
+        except (ValueError, OverflowError):
+            raise ExportFormatError(f"{where}: {_short(s)} is not a hex float") from None
+    if t == "str":
+        return _str(v, where)
+    if t == "dtype":
+        return _dtype(v, where)
+    if t == "tuple":
+        return tuple(_decode_param(i, where, buffers, lim, depth + 1) for i in _list(v, where))
+    if t == "program":
+        return _decode_program(v, f"{where} sub-program", buffers, lim, depth + 1)
+    raise ExportFormatError(
+        f"{where}: unsupported param type tag {_short(t)}; "
+        "supported: none, bool, int, float, str, dtype, tuple, program"
+    )
+
+
+# --- sub-program signatures ---------------------------------------------------------------
+#
+# A control-flow primitive runs its sub-programs on (some of) its operands.  Each
+# sub-program was checked on its own declared inputs; here we check that those
+# declared inputs are what the primitive will actually pass, so a hostile file
+# cannot declare one shape and be fed another.  A primitive carrying sub-programs
+# that is not listed here is refused (add it when adding such a primitive).
+
+
+def _iter_programs(v: Any) -> list[Program]:
+    if isinstance(v, Program):
+        return [v]
+    if isinstance(v, tuple):
+        return [p for x in v for p in _iter_programs(x)]
+    return []
+
+
+def _count(params: dict[str, Any], key: str, hi: int) -> int:
+    n = params[key]
+    if type(n) is not int or not 0 <= n <= hi:
+        raise ValueError(f"param {key}={n!r} must be an integer in [0, {hi}]")
+    return n
+
+
+def _prog(params: dict[str, Any], key: str) -> Program:
+    p = params[key]
+    if not isinstance(p, Program):
+        raise TypeError(f"param {key} must be a program")
+    return p
+
+
+def _cond_inputs(ins: list[ShapedArray], params: dict[str, Any]) -> list[tuple[str, Program, list[ShapedArray]]]:
+    branches = params["branches"]
+    if not isinstance(branches, tuple) or not branches or not all(isinstance(b, Program) for b in branches):
+        raise TypeError("param branches must be a non-empty tuple of programs")
+    if not ins:
+        raise ValueError("cond needs an index operand")
+    return [(f"branch {i}", b, ins[1:]) for i, b in enumerate(branches)]
+
+
+def _while_inputs(ins: list[ShapedArray], params: dict[str, Any]) -> list[tuple[str, Program, list[ShapedArray]]]:
+    ncc = _count(params, "n_cond_consts", len(ins))
+    nbc = _count(params, "n_body_consts", len(ins) - ncc)
+    carry = ins[ncc + nbc:]
+    return [("cond_prog", _prog(params, "cond_prog"), ins[:ncc] + carry),
+            ("body_prog", _prog(params, "body_prog"), ins[ncc:ncc + nbc] + carry)]
+
+
+def _scan_inputs(ins: list[ShapedArray], params: dict[str, Any]) -> list[tuple[str, Program, list[ShapedArray]]]:
+    nc = _count(params, "n_consts", len(ins))
+    ncarry = _count(params, "n_carry", len(ins) - nc)
+    slices = []
+    for x in ins[nc + ncarry:]:
+        if not x.shape:
+            raise ValueError(f"a scanned-over operand must have a leading axis, got {x.str_short()}")
+        slices.append(ShapedArray(x.shape[1:], x.dtype, x.weak_type))
+    return [("body", _prog(params, "body"), ins[:nc + ncarry] + slices)]
+
+
+_SUBPROGRAM_INPUTS: dict[str, Callable[[list[ShapedArray], dict[str, Any]],
+                                       list[tuple[str, Program, list[ShapedArray]]]]] = {
+    "cond": _cond_inputs,
+    "while": _while_inputs,
+    "scan": _scan_inputs,
+}
+
+
+def _check_subprograms(name: str, ins: list[ShapedArray], params: dict[str, Any], w: str) -> None:
+    if not any(_iter_programs(v) for v in params.values()):
+        return
+    rule = _SUBPROGRAM_INPUTS.get(name)
+    if rule is None:
+        raise ExportFormatError(
+            f"{w}: primitive {name!r} carries sub-programs, but export does not know which operands feed them, "
+            "so it cannot check them (add the primitive to export._SUBPROGRAM_INPUTS)"
+        )
+    try:
+        pairs = rule(ins, params)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ExportFormatError(f"{w}: bad control-flow params: {type(err).__name__}: {err}") from None
+    for label, prog, expected in pairs:
+        declared = prog.in_avals
+        if len(declared) != len(expected) or any(
+            a.shape != b.shape or a.dtype != b.dtype for a, b in zip(declared, expected)
+        ):
+            raise ExportFormatError(
+                f"{w}: {label} declares inputs {[a.str_short() for a in declared]} but the primitive passes it "
+                f"{[a.str_short() for a in expected]}"
+            )

@@ -1,0 +1,158 @@
+"""Threefry-2x32 kernel: Random123's counter-based block cipher, 20 rounds.
+
+``threefry2x32(key0, key1, count0, count1)`` encrypts the 64-bit counter
+``(count0, count1)`` under the 64-bit key ``(key0, key1)``, elementwise, and
+returns the two 32-bit output words (Salmon et al., "Parallel random
+numbers: as easy as 1, 2, 3", SC 2011; the same function as JAX's
+``threefry2x32_p``).  Words are uint32; the library has no uint32 dtype, so
+callers hand in int32 buffers and the kernel reads them through
+``.view(np.uint32)`` -- a reinterpretation, not a copy.
+
+Every operand is read in place through its strides (keys are usually
+stride-0 broadcasts of one word, counters a dense iota): the wrapper permutes
+the axes into the memory order of the first operand that is not a
+broadcast, merges axes where every operand allows it, and the kernel walks
+runs of ``inner`` elements.  One compiled variant serves every rank and
+layout.  The output is dense, laid out in that memory order.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numba
+import numpy as np
+
+from functorch_lite.ops.kernels.indexing import collapse, outer_offsets
+
+# one operand: (flat int32 storage buffer, element offset, element strides)
+Operand = tuple[np.ndarray[Any, Any], int, tuple[int, ...]]
+
+_M32 = 0xFFFFFFFF
+
+
+@numba.njit(cache=True)
+def _rotl(x: Any, r: int) -> Any:  # pragma: no cover - compiled
+    return np.uint32((x << np.uint32(r)) | (x >> np.uint32(32 - r)))
+
+
+@numba.njit(cache=True)
+def _mix(x0: Any, x1: Any, r: int) -> tuple[Any, Any]:  # pragma: no cover - compiled
+    x0 = np.uint32(x0 + x1)
+    x1 = _rotl(x1, r) ^ x0
+    return x0, x1
+
+
+@numba.njit(cache=True)
+def _block(k0: Any, k1: Any, x0: Any, x1: Any) -> tuple[Any, Any]:  # pragma: no cover - compiled
+    """One Threefry-2x32-20 block: 5 groups of 4 rounds, a key injection after each."""
+    k2 = np.uint32(k0 ^ k1 ^ np.uint32(0x1BD11BDA))
+    x0 = np.uint32(x0 + k0)
+    x1 = np.uint32(x1 + k1)
+    x0, x1 = _mix(x0, x1, 13)
+    x0, x1 = _mix(x0, x1, 15)
+    x0, x1 = _mix(x0, x1, 26)
+    x0, x1 = _mix(x0, x1, 6)
+    x0 = np.uint32(x0 + k1)
+    x1 = np.uint32(x1 + k2 + np.uint32(1))
+    x0, x1 = _mix(x0, x1, 17)
+    x0, x1 = _mix(x0, x1, 29)
+    x0, x1 = _mix(x0, x1, 16)
+    x0, x1 = _mix(x0, x1, 24)
+    x0 = np.uint32(x0 + k2)
+    x1 = np.uint32(x1 + k0 + np.uint32(2))
+    x0, x1 = _mix(x0, x1, 13)
+    x0, x1 = _mix(x0, x1, 15)
+    x0, x1 = _mix(x0, x1, 26)
+    x0, x1 = _mix(x0, x1, 6)
+    x0 = np.uint32(x0 + k0)
+    x1 = np.uint32(x1 + k1 + np.uint32(3))
+    x0, x1 = _mix(x0, x1, 17)
+    x0, x1 = _mix(x0, x1, 29)
+    x0, x1 = _mix(x0, x1, 16)
+    x0, x1 = _mix(x0, x1, 24)
+    x0 = np.uint32(x0 + k1)
+    x1 = np.uint32(x1 + k2 + np.uint32(4))
+    x0, x1 = _mix(x0, x1, 13)
+    x0, x1 = _mix(x0, x1, 15)
+    x0, x1 = _mix(x0, x1, 26)
+    x0, x1 = _mix(x0, x1, 6)
+    x0 = np.uint32(x0 + k2)
+    x1 = np.uint32(x1 + k0 + np.uint32(5))
+    return x0, x1
+
+
+@numba.njit(cache=True)
+def _threefry_kernel(k0: Any, k1: Any, x0: Any, x1: Any, offs: Any, strides: Any, inner: int,
+                     out0: Any, out1: Any) -> None:  # pragma: no cover - compiled
+    """``offs[j, m]``: start of run ``m`` in operand ``j``; ``strides[j]``: its
+    stride within a run.  The outputs are written densely, run after run."""
+    sa = strides[0]
+    sb = strides[1]
+    sc = strides[2]
+    sd = strides[3]
+    dst = 0
+    for m in range(offs.shape[1]):
+        a = offs[0, m]
+        b = offs[1, m]
+        c = offs[2, m]
+        d = offs[3, m]
+        if sa == 0 and sb == 0:
+            # one key for the whole run (a broadcast key: the common case)
+            ka = k0[a]
+            kb = k1[b]
+            if sc == 0 and sd == 1:
+                xc = x0[c]
+                for i in range(inner):
+                    y0, y1 = _block(ka, kb, xc, x1[d + i])
+                    out0[dst + i] = y0
+                    out1[dst + i] = y1
+            elif sc == 1 and sd == 1:
+                for i in range(inner):
+                    y0, y1 = _block(ka, kb, x0[c + i], x1[d + i])
+                    out0[dst + i] = y0
+                    out1[dst + i] = y1
+            else:
+                for i in range(inner):
+                    y0, y1 = _block(ka, kb, x0[c + i * sc], x1[d + i * sd])
+                    out0[dst + i] = y0
+                    out1[dst + i] = y1
+        else:
+            for i in range(inner):
+                y0, y1 = _block(k0[a + i * sa], k1[b + i * sb], x0[c + i * sc], x1[d + i * sd])
+                out0[dst + i] = y0
+                out1[dst + i] = y1
+        dst += inner
+
+
+def _memory_order(shape: tuple[int, ...], operands: list[Operand]) -> list[int]:
+    """Axes ordered as the first non-broadcast operand lays them out in memory."""
+    for _, _, st in operands:
+        if any(s != 0 and d > 1 for s, d in zip(st, shape)):
+            return sorted(range(len(shape)), key=lambda i: (-abs(st[i]), i))
+    return list(range(len(shape)))
+
+
+def threefry2x32(operands: list[Operand], shape: tuple[int, ...]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Threefry-2x32 of four equal-shaped int32 operands (key0, key1, count0,
+    count1), each given as (flat storage buffer, offset, strides) and read in
+    place.  Returns the two output words as fresh dense int32 arrays of
+    ``shape`` (laid out in the operands' memory order)."""
+    n = math.prod(shape)
+    if n == 0:
+        return np.empty(shape, np.int32), np.empty(shape, np.int32)
+    perm = _memory_order(shape, operands)
+    pshape = tuple(shape[i] for i in perm)
+    pstrides = [tuple(st[i] for i in perm) for _, _, st in operands]
+    outer, inner, inner_strides = collapse(pshape, *pstrides)
+    offs = np.empty((4, max(1, math.prod(d for d, _ in outer))), np.int64)
+    for j, (_, off, _) in enumerate(operands):
+        offs[j] = outer_offsets(outer, j) + off
+    out0 = np.empty(n, np.int32)
+    out1 = np.empty(n, np.int32)
+    bufs = [buf.view(np.uint32) for buf, _, _ in operands]
+    _threefry_kernel(bufs[0], bufs[1], bufs[2], bufs[3], offs, np.asarray(inner_strides, np.int64), inner,
+                     out0.view(np.uint32), out1.view(np.uint32))
+    inv = np.argsort(perm)
+    return out0.reshape(pshape).transpose(inv), out1.reshape(pshape).transpose(inv)

@@ -1,0 +1,152 @@
+"""Contraction primitive: ``dot_general`` (JAX's form).
+
+``dot_general(lhs, rhs, dimension_numbers=((lhs_contract, rhs_contract),
+(lhs_batch, rhs_batch)), preferred_element_type=None)`` multiplies and sums
+over the paired contracting axes, keeps the paired batch axes, and lays the
+output out as ``batch dims, lhs free dims, rhs free dims`` (free dims in
+their original order).  This one primitive carries matmul, dot, tensordot,
+vecdot and every pairwise einsum contraction; its batch rule turns vmapped
+axes into more batch axes and its transpose rule into other dot_generals,
+so the form stays closed under transformations.
+
+Operands have equal dtypes (the numpy layer promotes).  The output dtype is
+the operand dtype, or ``preferred_element_type`` when given (it must be a
+dtype the operand dtype promotes to, e.g. ``int8`` operands with an
+``int32`` result).
+
+Example:
+    >>> import functorch_lite.numpy as jnp
+    >>> from functorch_lite.ops.linalg import dot_general_p
+    >>> a, b = jnp.ones((2, 3)), jnp.ones((3, 4))
+    >>> dot_general_p.bind(a, b, dimension_numbers=(((1,), (0,)), ((), ()))).shape
+    (2, 4)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from functorch_lite import dtypes
+from functorch_lite.array import Array
+from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops.kernels import linalg as k
+
+DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], tuple[int, ...]]]
+
+LINALG: dict[str, Primitive] = {}
+
+dot_general_p = Primitive("dot_general")
+LINALG["dot_general"] = dot_general_p
+
+
+def _check_axes(what: str, axes: Any, aval: ShapedArray, dn: Any) -> tuple[int, ...]:
+    if not isinstance(axes, tuple) or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        raise TypeError(
+            f"dot_general: {what} axes must be a tuple of ints, got {axes!r} in "
+            f"dimension_numbers={dn!r}"
+        )
+    for a in axes:
+        if not 0 <= a < aval.ndim:
+            raise ValueError(
+                f"dot_general: {what} axis {a} is out of range for {aval.str_short()} "
+                f"(dimension_numbers={dn!r}; axes are non-negative here)"
+            )
+    return axes
+
+
+def dot_general_shape(
+    lhs: ShapedArray, rhs: ShapedArray, dimension_numbers: DimensionNumbers
+) -> tuple[int, ...]:
+    """The output shape of ``dot_general``, or a clear error.
+
+    Example:
+        >>> f32 = np.dtype("float32")
+        >>> dot_general_shape(ShapedArray((5, 2, 3), f32), ShapedArray((5, 3, 4), f32),
+        ...                   (((2,), (1,)), ((0,), (0,))))
+        (5, 2, 4)
+    """
+    dn = dimension_numbers
+    try:
+        (lc, rc), (lb, rb) = dn
+    except (TypeError, ValueError):
+        raise TypeError(
+            "dot_general: dimension_numbers must be ((lhs_contracting, rhs_contracting), "
+            f"(lhs_batch, rhs_batch)), got {dn!r}"
+        ) from None
+    lc = _check_axes("lhs contracting", lc, lhs, dn)
+    rc = _check_axes("rhs contracting", rc, rhs, dn)
+    lb = _check_axes("lhs batch", lb, lhs, dn)
+    rb = _check_axes("rhs batch", rb, rhs, dn)
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        raise ValueError(
+            f"dot_general: lhs and rhs need the same number of contracting axes and of batch "
+            f"axes, got dimension_numbers={dn!r} for {lhs.str_short()} and {rhs.str_short()}"
+        )
+    for name, used, aval in (("lhs", lc + lb, lhs), ("rhs", rc + rb, rhs)):
+        if len(set(used)) != len(used):
+            raise ValueError(
+                f"dot_general: {name} axes are repeated across contracting and batch axes "
+                f"in dimension_numbers={dn!r} ({aval.str_short()})"
+            )
+    for kind, la, ra in (("contracting", lc, rc), ("batch", lb, rb)):
+        for i, j in zip(la, ra):
+            if lhs.shape[i] != rhs.shape[j]:
+                raise ValueError(
+                    f"dot_general: {kind} axis {i} of lhs {lhs.str_short()} has size "
+                    f"{lhs.shape[i]} but the paired axis {j} of rhs {rhs.str_short()} has size "
+                    f"{rhs.shape[j]}"
+                )
+    lfree = tuple(d for i, d in enumerate(lhs.shape) if i not in lc and i not in lb)
+    rfree = tuple(d for i, d in enumerate(rhs.shape) if i not in rc and i not in rb)
+    return tuple(lhs.shape[i] for i in lb) + lfree + rfree
+
+
+def _dot_general_abstract(
+    lhs: ShapedArray, rhs: ShapedArray, *, dimension_numbers: DimensionNumbers,
+    preferred_element_type: np.dtype[Any] | None = None,
+) -> ShapedArray:
+    if lhs.dtype != rhs.dtype:
+        raise TypeError(
+            f"dot_general: operands must have equal dtypes, got {lhs.str_short()} and "
+            f"{rhs.str_short()}; jnp.matmul/jnp.einsum promote for you"
+        )
+    shape = dot_general_shape(lhs, rhs, dimension_numbers)
+    if preferred_element_type is None:
+        return ShapedArray(shape, lhs.dtype, lhs.weak_type and rhs.weak_type)
+    out = dtypes.canonicalize(preferred_element_type)
+    if dtypes.promote_types(lhs.dtype, out) != out:
+        raise TypeError(
+            f"dot_general: preferred_element_type {out} is narrower than the operand dtype "
+            f"{lhs.dtype}; pass a dtype that {lhs.dtype} promotes to (or None)"
+        )
+    return ShapedArray(shape, out, False)
+
+
+# (lhs shape, rhs shape, dtype, dimension_numbers, preferred) -> validated output aval
+_AVAL_CACHE: dict[tuple[Any, ...], ShapedArray] = {}
+
+
+def _dot_general_impl(
+    lhs: Array, rhs: Array, *, dimension_numbers: DimensionNumbers,
+    preferred_element_type: np.dtype[Any] | None = None,
+) -> Array:
+    key = (lhs._shape, rhs._shape, lhs._dtype, rhs._dtype, dimension_numbers, preferred_element_type)
+    aval = _AVAL_CACHE.get(key)
+    if aval is None:
+        aval = _dot_general_abstract(
+            ShapedArray(lhs.shape, lhs.dtype), ShapedArray(rhs.shape, rhs.dtype),
+            dimension_numbers=dimension_numbers, preferred_element_type=preferred_element_type,
+        )
+        if len(_AVAL_CACHE) > 1024:
+            _AVAL_CACHE.clear()
+        _AVAL_CACHE[key] = aval
+    (lc, rc), (lb, rb) = dimension_numbers
+    out = k.dot_general(lhs._numpy(), rhs._numpy(), lc, rc, lb, rb, aval.dtype)
+    weak = preferred_element_type is None and lhs.weak_type and rhs.weak_type
+    return Array._wrap(out, weak)
+
+
+dot_general_p.impl = _dot_general_impl
+dot_general_p.abstract_eval = _dot_general_abstract

@@ -1,0 +1,778 @@
+"""``functorch_lite.random``: functional, splittable random numbers (``jax.random``).
+
+There is no hidden generator state.  A *key* is an int32 array of shape
+``(2,)`` holding the bit patterns of two uint32 words (JAX's raw
+``PRNGKey``); every sampler is a pure function of its key, so the same key
+always gives the same values, in any process, and ``split``/``fold_in``
+derive fresh independent keys.  Never reuse a key for two draws you want
+independent: split it.
+
+Everything is built from one primitive, Threefry-2x32
+(:mod:`functorch_lite.ops.prng`), plus :mod:`functorch_lite.numpy` ops, so the
+samplers work under ``grad`` (no gradient flows into keys; ``uniform``,
+``normal``, ``truncated_normal``... are differentiable in their float
+parameters), ``vmap`` (a batch of keys gives independent streams) and ``jit``.
+
+Bits follow JAX's default scheme (``jax_threefry_partitionable=True``):
+element ``i`` (row-major) of ``bits(key, shape)`` hashes the counter
+``(i >> 32, i & 0xFFFFFFFF)``; ``split(key, n)[i]`` and ``fold_in(key, i)``
+are both the hash of ``(0, i)``.  Keys, ``split``, ``fold_in``, ``bits``,
+``uniform``, ``bernoulli`` and ``permutation`` give the same bits as
+``jax.random``; ``normal``, ``gumbel``, ``exponential``, ``categorical`` and
+``truncated_normal`` use the same formulas (values agree to float rounding).
+``randint`` uses its own, less biased method (see its docstring).
+
+Example:
+    >>> from functorch_lite import random
+    >>> key = random.key(0)
+    >>> k1, k2 = random.split(key)
+    >>> x = random.uniform(k1, (3,))
+    >>> x.shape, bool(((x >= 0) & (x < 1)).all())
+    ((3,), True)
+    >>> bool((random.uniform(k1, (3,)) == x).all())
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+import functorch_lite.numpy as jnp
+from functorch_lite import dtypes
+from functorch_lite.array import Array
+from functorch_lite.core import Tracer
+from functorch_lite.numpy._util import ArrayOrTracer, asarray
+from functorch_lite.ops.elementwise import stop_gradient_p
+from functorch_lite.ops.prng import threefry2x32_p
+
+__all__ = [
+    "key", "PRNGKey", "split", "fold_in", "bits", "random_bits", "uniform", "normal",
+    "truncated_normal", "bernoulli", "categorical", "gumbel", "exponential", "randint",
+    "permutation", "choice",
+]
+
+_INT32 = np.dtype(np.int32)
+_INT64 = np.dtype(np.int64)
+_M32 = 0xFFFFFFFF
+_SQRT2 = math.sqrt(2.0)
+_KEY_WORDS = (
+    "a PRNG key: an int32 array of shape (2,) (two uint32 words as int32 bit patterns) "
+    "from random.key(seed), random.PRNGKey(seed), random.split or random.fold_in"
+)
+
+
+# --- validation helpers ----------------------------------------------------------------
+
+
+def _check_key(name: str, key: Any) -> ArrayOrTracer:
+    if isinstance(key, np.ndarray) and key.shape == (2,) and key.dtype in (np.uint32, np.int32):
+        # a raw key made by NumPy (or jax.random.PRNGKey(...) converted): reinterpret
+        return Array._from_numpy_copy(np.ascontiguousarray(key).view(np.int32))
+    if not isinstance(key, (Array, Tracer)):
+        raise TypeError(f"{name}: expected {_KEY_WORDS}; got {type(key).__name__}")
+    if key.shape != (2,) or key.dtype != _INT32:
+        hint = ""
+        if key.ndim > 1 and key.shape[-1] == 2:
+            hint = "; to use a batch of keys, map over them with functorch_lite.vmap"
+        raise TypeError(
+            f"{name}: expected {_KEY_WORDS}; got an array of shape {key.shape} and dtype {key.dtype}{hint}"
+        )
+    return key
+
+
+def _shape(name: str, shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    if isinstance(shape, (Array, Tracer)) or not isinstance(shape, Sequence):
+        raise TypeError(f"{name}: shape must be a tuple of non-negative ints, got {shape!r}")
+    out = tuple(operator.index(d) for d in shape)
+    if any(d < 0 for d in out):
+        raise ValueError(f"{name}: shape must be a tuple of non-negative ints, got {out}")
+    return out
+
+
+def _float_dtype(name: str, dtype: Any) -> np.dtype[Any]:
+    dt = dtypes.default_float if dtype is None else dtypes.canonicalize(dtype)
+    if dt.kind != "f":
+        raise ValueError(f"{name}: dtype must be a float dtype (float32 or float64), got {dt}")
+    return dt
+
+
+def _check_broadcast(name: str, shape: tuple[int, ...], *param_shapes: tuple[int, ...]) -> None:
+    """Parameters must broadcast to ``shape`` without enlarging it (as JAX)."""
+    try:
+        full = jnp.broadcast_shapes(shape, *param_shapes)
+    except ValueError:
+        full = None
+    if full != shape:
+        raise ValueError(
+            f"{name}: parameter shapes {', '.join(map(str, param_shapes))} must broadcast to the "
+            f"requested shape {shape} (got {full if full is not None else 'incompatible shapes'}); "
+            "pass a larger shape or smaller parameters"
+        )
+
+
+def _as_param(x: Any, dtype: np.dtype[Any]) -> ArrayOrTracer:
+    return asarray(x).astype(dtype)
+
+
+# --- the hash --------------------------------------------------------------------------
+
+
+def _threefry(key: ArrayOrTracer, count0: ArrayOrTracer, count1: ArrayOrTracer) -> tuple[Any, Any]:
+    """Both output words of Threefry-2x32 of the counters under ``key``."""
+    shape = count1.shape
+    k0 = jnp.broadcast_to(key[0], shape)
+    k1 = jnp.broadcast_to(key[1], shape)
+    y0, y1 = threefry2x32_p.bind(k0, k1, jnp.broadcast_to(count0, shape), count1)
+    return y0, y1
+
+
+def _iota_2x32(shape: tuple[int, ...]) -> tuple[ArrayOrTracer, ArrayOrTracer]:
+    """The row-major element index as (high, low) uint32 words (int32 patterns)."""
+    n = math.prod(shape)
+    if n <= 2**31:
+        lo = jnp.arange(n, dtype=_INT32).reshape(shape)
+        return jnp.broadcast_to(jnp.zeros((), _INT32), shape), lo
+    i = jnp.arange(n, dtype=_INT64).reshape(shape)
+    return (i >> 32).astype(_INT32), (i & _M32).astype(_INT32)
+
+
+def _blocks(key: ArrayOrTracer, shape: tuple[int, ...]) -> tuple[Any, Any]:
+    hi, lo = _iota_2x32(shape)
+    return _threefry(key, hi, lo)
+
+
+def _bits32(key: ArrayOrTracer, shape: tuple[int, ...]) -> Any:
+    y0, y1 = _blocks(key, shape)
+    return y0 ^ y1
+
+
+def _u32(word: Any) -> Any:
+    """A uint32 word (int32 pattern) as its non-negative int64 value."""
+    return word.astype(_INT64) & _M32
+
+
+# --- keys ------------------------------------------------------------------------------
+
+
+def key(seed: Any) -> Array:
+    """A PRNG key from an integer seed: an int32 array of shape (2,).
+
+    A seed in the int32 range gives the key ``(0, seed as uint32)``, as JAX's
+    default (32-bit) mode; a larger seed (up to 64 bits, e.g. a hash) is split
+    into its high and low 32-bit words, as JAX does with ``jax_enable_x64``.
+    The seed may also be a 0-d integer array (even a traced one).  Unlike
+    JAX's typed keys, the key is the raw (2,) array (``key`` and ``PRNGKey``
+    are the same function).
+
+    Example:
+        >>> from functorch_lite import random
+        >>> random.key(42).tolist(), random.key(2**40 + 5).tolist()
+        ([0, 42], [256, 5])
+    """
+    if isinstance(seed, (bool, np.bool_)):
+        raise TypeError("key: the seed must be an integer, got a bool")
+    if isinstance(seed, (int, np.integer)):
+        s = int(seed)
+        if not -(2**63) <= s < 2**64:
+            raise OverflowError(f"key: seed {s} does not fit in 64 bits")
+        hi = 0 if -(2**31) <= s < 2**31 else (s >> 32) & _M32
+        return Array._wrap(np.array([hi, s & _M32], np.uint32).view(np.int32))
+    if isinstance(seed, (float, complex, np.floating)):
+        raise TypeError(f"key: the seed must be an integer, got {type(seed).__name__} {seed!r}")
+    x = asarray(seed)
+    if x.ndim != 0 or x.dtype.kind not in "iu":
+        raise TypeError(
+            f"key: the seed must be a scalar integer, got an array of shape {x.shape} and dtype "
+            f"{x.dtype}; to make many keys, use random.split or vmap over seeds"
+        )
+    lo = x.astype(_INT32)  # low 32 bits (sign- or zero-extended for narrow dtypes)
+    if x.dtype.itemsize < 8:
+        hi = jnp.zeros((), _INT32)
+    else:
+        x64 = x.astype(_INT64)
+        small = (x64 >= -(2**31)) & (x64 < 2**31)
+        hi = jnp.where(small, jnp.zeros((), _INT32), (x64 >> 32).astype(_INT32))
+    return jnp.stack([hi, lo])  # type: ignore[no-any-return]
+
+
+PRNGKey = key
+
+
+def split(key: Any, num: int | Sequence[int] = 2) -> Any:
+    """``num`` new keys derived from ``key``, shape ``(num, 2)`` (or ``(*num, 2)``).
+
+    Example:
+        >>> from functorch_lite import random
+        >>> keys = random.split(random.key(0), 3)
+        >>> keys.shape, keys[0].tolist()
+        ((3, 2), [1797259609, -1715843330])
+    """
+    k = _check_key("split", key)
+    shape = _shape("split", num)
+    y0, y1 = _blocks(k, shape)
+    return jnp.stack([y0, y1], axis=-1)
+
+
+def fold_in(key: Any, data: Any) -> Any:
+    """A new key from ``key`` and a 32-bit integer ``data`` (a step number, a
+    worker id...).  ``fold_in(key, i)`` equals ``split(key, n)[i]``.
+
+    ``data`` may be a Python int in ``[-2**31, 2**32)`` or a 0-d integer array
+    (taken modulo 2**32).
+
+    Example:
+        >>> from functorch_lite import random
+        >>> k = random.key(0)
+        >>> random.fold_in(k, 2).tolist() == random.split(k, 3)[2].tolist()
+        True
+    """
+    k = _check_key("fold_in", key)
+    if isinstance(data, (bool, np.bool_)):
+        raise TypeError("fold_in: data must be an integer, got a bool")
+    if isinstance(data, (int, np.integer)):
+        d = int(data)
+        if not -(2**31) <= d < 2**32:
+            raise OverflowError(f"fold_in: data {d} does not fit in 32 bits (use a value in [-2**31, 2**32))")
+        word: Any = Array._wrap(np.array(d & _M32, np.uint32).view(np.int32))
+    else:
+        x = asarray(data)
+        if x.ndim != 0 or x.dtype.kind not in "iu":
+            raise TypeError(
+                f"fold_in: data must be a scalar integer, got an array of shape {x.shape} and dtype "
+                f"{x.dtype}; to fold in many values, use vmap"
+            )
+        word = x.astype(_INT32)
+    y0, y1 = _threefry(k, jnp.zeros((), _INT32), word)
+    return jnp.stack([y0, y1])
+
+
+# --- bits and uniform ------------------------------------------------------------------
+
+_BITS_DTYPES = {
+    np.dtype(np.uint8): dtypes.uint8, np.dtype(np.int8): dtypes.int8,
+    np.dtype(np.uint16): dtypes.int16, np.dtype(np.int16): dtypes.int16,
+    np.dtype(np.uint32): dtypes.int32, np.dtype(np.int32): dtypes.int32,
+    np.dtype(np.uint64): dtypes.int64, np.dtype(np.int64): dtypes.int64,
+}
+
+
+def bits(key: Any, shape: Any = (), dtype: Any = None) -> Any:
+    """Uniform random bits: an integer array of ``shape`` whose every bit is random.
+
+    ``dtype`` picks the width: int32 (default; also asked for as
+    ``np.uint32``), int64 (``np.uint64``), int16 (``np.uint16``), int8 or
+    uint8.  The library has no unsigned 16/32/64-bit dtypes, so those bits
+    come as the signed type's bit pattern: ``np.asarray(b).view(np.uint32)``
+    recovers JAX's ``jax.random.bits`` values exactly.
+
+    Example:
+        >>> import numpy as np
+        >>> from functorch_lite import random
+        >>> b = random.bits(random.key(0), (4,))
+        >>> b.dtype, np.asarray(b).view(np.uint32).tolist()
+        (dtype('int32'), [4070199207, 4202968722, 1427181096, 2012915765])
+    """
+    k = _check_key("bits", key)
+    shape = _shape("bits", shape)
+    if dtype is None:
+        dt = dtypes.int32
+    else:
+        try:
+            dt = _BITS_DTYPES[np.dtype(dtype)]
+        except (KeyError, TypeError):
+            raise TypeError(
+                f"bits: dtype must be an 8/16/32/64-bit integer dtype (int32 by default), got {dtype!r}"
+            ) from None
+    y0, y1 = _blocks(k, shape)
+    if dt == _INT64:
+        return (y0.astype(_INT64) << 32) | _u32(y1)
+    out = y0 ^ y1
+    return out if dt == _INT32 else out.astype(dt)
+
+
+random_bits = bits
+
+
+def _unit(key: ArrayOrTracer, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Any:
+    """Uniform floats in [0, 1) on the grid of the dtype's mantissa: 23 random
+    bits (float32) or 52 (float64) read as ``1.m`` in [1, 2), minus 1 -- the
+    same values as JAX's bit-cast, computed as ``m * 2**-nmant`` (exact)."""
+    if dtype == dtypes.float32:
+        m = (_bits32(key, shape) >> 9) & 0x7FFFFF
+        return m.astype(dtype) * 2.0**-23
+    y0, y1 = _blocks(key, shape)  # the 64-bit word y0:y1, top 52 bits
+    m = (_u32(y0) << 20) | (_u32(y1) >> 12)
+    return m.astype(dtype) * 2.0**-52
+
+
+def uniform(key: Any, shape: Any = (), dtype: Any = None, minval: Any = 0.0, maxval: Any = 1.0) -> Any:
+    """Uniform floats in ``[minval, maxval)`` (``minval``/``maxval`` broadcast to ``shape``).
+
+    Example:
+        >>> from functorch_lite import random
+        >>> x = random.uniform(random.key(0), (1000,), minval=-2.0, maxval=3.0)
+        >>> x.dtype, bool(x.min() >= -2.0), bool(x.max() < 3.0)
+        (dtype('float32'), True, True)
+    """
+    k = _check_key("uniform", key)
+    shape = _shape("uniform", shape)
+    dt = _float_dtype("uniform", dtype)
+    lo = _as_param(minval, dt)
+    hi = _as_param(maxval, dt)
+    _check_broadcast("uniform", shape, lo.shape, hi.shape)
+    floats = _unit(k, shape, dt)
+    return jnp.maximum(lo, floats * (hi - lo) + lo)
+
+
+# --- erf and its inverse, from elementwise ops -------------------------------------------
+
+# Giles, "Approximating the erfinv function" (GPU Computing Gems, 2011): the
+# single-precision form, as XLA lowers ErfInv for float32 ...
+_ERFINV32_SMALL = (  # w < 5, in powers of (w - 2.5)
+    2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+    -0.00125372503, -0.00417768164, 0.246640727, 1.50140941,
+)
+_ERFINV32_LARGE = (  # w >= 5, in powers of (sqrt(w) - 3)
+    -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+    -0.0076224613, 0.00943887047, 1.00167406, 2.83297682,
+)
+# ... and the double-precision form, as XLA lowers ErfInv for float64.
+_ERFINV64_A = (  # w < 6.25, in powers of (w - 3.125)
+    -3.6444120640178196996e-21, -1.685059138182016589e-19, 1.2858480715256400167e-18,
+    1.115787767802518096e-17, -1.333171662854620906e-16, 2.0972767875968561637e-17,
+    6.6376381343583238325e-15, -4.0545662729752068639e-14, -8.1519341976054721522e-14,
+    2.6335093153082322977e-12, -1.2975133253453532498e-11, -5.4154120542946279317e-11,
+    1.051212273321532285e-09, -4.1126339803469836976e-09, -2.9070369957882005086e-08,
+    4.2347877827932403518e-07, -1.3654692000834678645e-06, -1.3882523362786468719e-05,
+    0.0001867342080340571352, -0.00074070253416626697512, -0.0060336708714301490533,
+    0.24015818242558961693, 1.6536545626831027356,
+)
+_ERFINV64_B = (  # 6.25 <= w < 16, in powers of (sqrt(w) - 3.25)
+    2.2137376921775787049e-09, 9.0756561938885390979e-08, -2.7517406297064545428e-07,
+    1.8239629214389227755e-08, 1.5027403968909827627e-06, -4.013867526981545969e-06,
+    2.9234449089955446044e-06, 1.2475304481671778723e-05, -4.7318229009055733981e-05,
+    6.8284851459573175448e-05, 2.4031110387097893999e-05, -0.0003550375203628474796,
+    0.00095328937973738049703, -0.0016882755560235047313, 0.0024914420961078508066,
+    -0.0037512085075692412107, 0.005370914553590063617, 1.0052589676941592334,
+    3.0838856104922207635,
+)
+_ERFINV64_C = (  # w >= 16, in powers of (sqrt(w) - 5)
+    -2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-09,
+    -3.7894654401267369937e-09, 7.6157012080783393804e-09, -1.4960026627149240478e-08,
+    2.9147953450901080826e-08, -6.7711997758452339498e-08, 2.2900482228026654717e-07,
+    -9.9298272942317002539e-07, 4.5260625972231537039e-06, -1.9681778105531670567e-05,
+    7.5995277030017761139e-05, -0.00021503011930044477347, -0.00013871931833623122026,
+    1.0103004648645343977, 4.8499064014085844221,
+)
+
+
+def _horner(coeffs: Sequence[float], w: Any, monic: bool = False) -> Any:
+    """``c0*w**n + c1*w**(n-1) + ... + cn`` (with a leading ``w**(n+1)`` when monic)."""
+    p = w + coeffs[0] if monic else w * coeffs[0] + coeffs[1]
+    for c in coeffs[1 if monic else 2:]:
+        p = p * w + c
+    return p
+
+
+def _erfinv(x: Any) -> Any:
+    """Inverse error function on (-1, 1) (+-inf at +-1), in x's float dtype.
+
+    Each branch is evaluated on clamped arguments, so the unselected branches
+    stay finite and gradients through ``where`` stay clean.
+    """
+    edge = jnp.abs(x) == 1.0
+    xs = jnp.where(edge, jnp.zeros_like(x), x)
+    w = -jnp.log1p(-(xs * xs))
+    if x.dtype == dtypes.float32:
+        p = jnp.where(
+            w < 5.0,
+            _horner(_ERFINV32_SMALL, jnp.minimum(w, 5.0) - 2.5),
+            _horner(_ERFINV32_LARGE, jnp.sqrt(jnp.maximum(w, 5.0)) - 3.0),
+        )
+    else:
+        p = jnp.where(
+            w < 6.25,
+            _horner(_ERFINV64_A, jnp.minimum(w, 6.25) - 3.125),
+            jnp.where(
+                w < 16.0,
+                _horner(_ERFINV64_B, jnp.sqrt(jnp.clip(w, 6.25, 16.0)) - 3.25),
+                _horner(_ERFINV64_C, jnp.sqrt(jnp.maximum(w, 16.0)) - 5.0),
+            ),
+        )
+    inf = jnp.full_like(x, np.inf)
+    return jnp.where(edge, jnp.where(x > 0, inf, -inf), p * xs)
+
+
+# Cephes (S. L. Moshier, public domain) erf/erfc rational approximations, float64.
+_ERF_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
+          7.00332514112805075473e3, 5.55923013010394962768e4)
+_ERF_U = (3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987e3,
+          2.26290000613890934246e4, 4.92673942608635921086e4)
+_ERFC_P = (2.46196981473530512524e-10, 5.64189564831068821977e-1, 7.46321056442269912687e0,
+           4.86371970985681366614e1, 1.96520832956077098242e2, 5.26445194995477358631e2,
+           9.34528527171957607540e2, 1.02755188689515710272e3, 5.57535335369399327526e2)
+_ERFC_Q = (1.32281951154744992508e1, 8.67072140885989742329e1, 3.54937778887819891062e2,
+           9.75708501743205489753e2, 1.82390916687909736289e3, 2.24633760818710981792e3,
+           1.65666309194161350182e3, 5.57535340817727675546e2)
+_ERFC_R = (5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180477414e0,
+           6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0)
+_ERFC_S = (2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
+           1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0)
+
+
+def _erf(x: Any) -> Any:
+    """Error function, evaluated in float64 (relative error ~1e-16) and
+    returned in x's dtype; +-1 beyond |x| ~ 6, nan for nan."""
+    dt = x.dtype
+    x = x.astype(dtypes.float64)
+    ax = jnp.abs(x)
+    xs = jnp.clip(x, -1.0, 1.0)
+    zs = xs * xs
+    small = xs * _horner(_ERF_T, zs) / _horner(_ERF_U, zs, monic=True)
+    am = jnp.clip(ax, 1.0, 8.0)
+    erfc_mid = jnp.exp(-(am * am)) * _horner(_ERFC_P, am) / _horner(_ERFC_Q, am, monic=True)
+    ab = jnp.clip(ax, 8.0, 27.0)
+    erfc_big = jnp.exp(-(ab * ab)) * _horner(_ERFC_R, ab) / _horner(_ERFC_S, ab, monic=True)
+    one_minus = 1.0 - jnp.where(ax < 8.0, erfc_mid, erfc_big)
+    large = jnp.where(x < 0, -one_minus, one_minus)
+    return jnp.where(ax < 1.0, small, large).astype(dt)
+
+
+# --- continuous distributions ----------------------------------------------------------
+
+
+def normal(key: Any, shape: Any = (), dtype: Any = None) -> Any:
+    """Standard normal samples, by inversion: ``sqrt(2) * erfinv(u)`` with ``u``
+    uniform in the open interval (-1, 1), as JAX (always finite).
+
+    Example:
+        >>> from functorch_lite import random
+        >>> x = random.normal(random.key(1), (10000,))
+        >>> abs(float(x.mean())) < 0.05, abs(float(x.std()) - 1.0) < 0.05
+        (True, True)
+    """
+    k = _check_key("normal", key)
+    shape = _shape("normal", shape)
+    dt = _float_dtype("normal", dtype)
+    lo = float(np.nextafter(np.array(-1.0, dt), np.array(0.0, dt)))
+    u = uniform(k, shape, dt, lo, 1.0)
+    return _erfinv(u) * _SQRT2
+
+
+def truncated_normal(key: Any, lower: Any, upper: Any, shape: Any = None, dtype: Any = None) -> Any:
+    """Standard normal samples conditioned on ``lower < x < upper``, by the
+    inverse-CDF method: ``sqrt(2) * erfinv(u)`` with ``u`` uniform in
+    ``(erf(lower/sqrt(2)), erf(upper/sqrt(2)))``, clipped into the open interval
+    (as JAX).  ``shape`` defaults to the broadcast shape of the bounds.
+
+    Far in one tail the uniform's resolution limits accuracy (as in JAX):
+    sample in float64 there.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> x = random.truncated_normal(random.key(0), -1.0, 2.0, (1000,))
+        >>> bool(x.min() > -1.0), bool(x.max() < 2.0)
+        (True, True)
+    """
+    k = _check_key("truncated_normal", key)
+    dt = _float_dtype("truncated_normal", dtype)
+    lo = _as_param(lower, dt)
+    hi = _as_param(upper, dt)
+    if shape is None:
+        out_shape = jnp.broadcast_shapes(lo.shape, hi.shape)
+    else:
+        out_shape = _shape("truncated_normal", shape)
+        _check_broadcast("truncated_normal", out_shape, lo.shape, hi.shape)
+    a = _erf(lo / _SQRT2)
+    b = _erf(hi / _SQRT2)
+    u = uniform(k, out_shape, dt, a, b)
+    out = _erfinv(u) * _SQRT2
+    floor = jnp.nextafter(stop_gradient_p.bind(lo), np.inf)
+    ceil = jnp.nextafter(stop_gradient_p.bind(hi), -np.inf)
+    return jnp.clip(out, floor, ceil)
+
+
+def gumbel(key: Any, shape: Any = (), dtype: Any = None) -> Any:
+    """Standard Gumbel samples: ``-log(-log(u))``, ``u`` uniform in [tiny, 1).
+
+    Example:
+        >>> from functorch_lite import random
+        >>> x = random.gumbel(random.key(0), (10000,))
+        >>> abs(float(x.mean()) - 0.5772) < 0.05
+        True
+    """
+    k = _check_key("gumbel", key)
+    shape = _shape("gumbel", shape)
+    dt = _float_dtype("gumbel", dtype)
+    u = uniform(k, shape, dt, float(np.finfo(dt).tiny), 1.0)
+    return -jnp.log(-jnp.log(u))
+
+
+def exponential(key: Any, shape: Any = (), dtype: Any = None) -> Any:
+    """Standard exponential samples: ``-log1p(-u)``, ``u`` uniform in [0, 1).
+
+    Example:
+        >>> from functorch_lite import random
+        >>> x = random.exponential(random.key(0), (10000,))
+        >>> bool(x.min() >= 0), abs(float(x.mean()) - 1.0) < 0.05
+        (True, True)
+    """
+    k = _check_key("exponential", key)
+    shape = _shape("exponential", shape)
+    dt = _float_dtype("exponential", dtype)
+    return -jnp.log1p(-uniform(k, shape, dt))
+
+
+# --- discrete distributions ------------------------------------------------------------
+
+
+def bernoulli(key: Any, p: Any = 0.5, shape: Any = None) -> Any:
+    """Booleans that are True with probability ``p`` (``uniform < p``); the
+    shape defaults to ``p``'s.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> b = random.bernoulli(random.key(0), 0.3, (10000,))
+        >>> b.dtype, abs(float(b.mean()) - 0.3) < 0.02
+        (dtype('bool'), True)
+    """
+    k = _check_key("bernoulli", key)
+    prob = asarray(p)
+    if prob.dtype.kind != "f":
+        raise TypeError(f"bernoulli: the probability p must be a float, got dtype {prob.dtype}")
+    if shape is None:
+        out_shape = prob.shape
+    else:
+        out_shape = _shape("bernoulli", shape)
+        _check_broadcast("bernoulli", out_shape, prob.shape)
+    return uniform(k, out_shape, prob.dtype) < prob
+
+
+def categorical(key: Any, logits: Any, axis: int = -1, shape: Any = None) -> Any:
+    """Indices drawn with probabilities ``softmax(logits, axis)`` (Gumbel-max:
+    ``argmax(logits + gumbel)``).  The result shape defaults to ``logits``'s
+    shape without ``axis``; a given ``shape`` must end with that batch shape
+    (broadcast-compatibly) and may add leading sample axes.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> from functorch_lite import random
+        >>> s = random.categorical(random.key(0), jnp.log(jnp.array([0.2, 0.8])), shape=(10000,))
+        >>> s.dtype, abs(float(s.mean()) - 0.8) < 0.02
+        (dtype('int32'), True)
+    """
+    k = _check_key("categorical", key)
+    lg = asarray(logits)
+    if lg.ndim == 0:
+        raise ValueError("categorical: logits must have at least one axis (the categories)")
+    if lg.dtype.kind != "f":
+        lg = lg.astype(dtypes.default_float)
+    if not -lg.ndim <= axis < lg.ndim:
+        raise ValueError(f"categorical: axis {axis} is out of range for logits of shape {lg.shape}")
+    ax = axis % lg.ndim
+    batch_shape = lg.shape[:ax] + lg.shape[ax + 1:]
+    if shape is None:
+        out_shape = batch_shape
+    else:
+        out_shape = _shape("categorical", shape)
+        _check_broadcast("categorical", out_shape, batch_shape)
+    nprefix = len(out_shape) - len(batch_shape)
+    sample_shape = list(out_shape[nprefix:])
+    sample_shape.insert(ax, lg.shape[ax])
+    g = gumbel(k, (*out_shape[:nprefix], *sample_shape), lg.dtype)
+    if nprefix:
+        lg = jnp.expand_dims(lg, tuple(range(nprefix)))
+    return jnp.argmax(g + lg, axis=ax + nprefix)
+
+
+def _limbs16(x: Any, n: int) -> list[Any]:
+    """The ``n`` low 16-bit limbs (least significant first) of int64 ``x``."""
+    return [(x >> (16 * j)) & 0xFFFF if j else x & 0xFFFF for j in range(n)]
+
+
+def _mulhi(r: list[Any], s: list[Any]) -> Any:
+    """``floor(R * S / 2**(16*len(r)))`` from 16-bit limbs (least significant
+    first) with int64 ops only: column products are < 2**34, and the result is
+    taken modulo 2**64 (exact whenever it fits, and int64 wraps)."""
+    nr, ns = len(r), len(s)
+    carry: Any = 0
+    result: Any = 0
+    for col in range(nr + ns - 1):
+        terms = [r[i] * s[col - i] for i in range(max(0, col - ns + 1), min(nr, col + 1))
+                 if not (isinstance(s[col - i], int) and s[col - i] == 0)]
+        total: Any = sum(terms[1:], terms[0]) if terms else 0
+        if col < nr:
+            carry = (total + carry) >> 16
+        elif terms:
+            result = result + (total << (16 * (col - nr)) if col > nr else total)
+    return result + carry
+
+
+def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -> Any:
+    """Uniform integers in ``[minval, maxval)`` (``minval`` where ``maxval <= minval``).
+
+    Method: each value takes 64 random bits ``R`` (128 for int64) and maps
+    them to ``minval + floor(R * span / 2**64)`` (multiply-shift, Lemire 2019,
+    without rejection), computed exactly with 16-bit limbs.  Every value of
+    the range then has probability ``1/span`` to within a relative ``span /
+    2**64 <= 2**-32`` (``<= 2**-64`` for int64): far below what any test
+    could detect, and far less than JAX's modulus method.  Bounds are
+    clipped to the dtype's range, so ``randint(k, s, 0, 256, jnp.uint8)``
+    covers all of uint8.  The values differ from ``jax.random.randint``'s.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> x = random.randint(random.key(0), (1000,), 0, 10)
+        >>> x.dtype, sorted(set(x.tolist())) == list(range(10))
+        (dtype('int32'), True)
+    """
+    k = _check_key("randint", key)
+    shape = _shape("randint", shape)
+    dt = dtypes.default_int if dtype is None else dtypes.canonicalize(dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"randint: dtype must be an integer dtype, got {dt}")
+    info = np.iinfo(dt)
+    wide = dt == _INT64
+    lo_py = int(minval) if isinstance(minval, (int, np.integer)) else None
+    hi_py = int(maxval) if isinstance(maxval, (int, np.integer)) else None
+    lo = asarray(minval)
+    hi = asarray(maxval)
+    _check_broadcast("randint", shape, lo.shape, hi.shape)
+    lo = (lo if lo.dtype.kind in "iu" else jnp.trunc(lo)).astype(_INT64) if lo_py is None else None
+    hi = (hi if hi.dtype.kind in "iu" else jnp.trunc(hi)).astype(_INT64) if hi_py is None else None
+    top = info.max if wide else info.max + 1  # int64 cannot hold 2**63: its maximum is never drawn
+
+    if lo_py is not None and hi_py is not None:
+        # static bounds: the span is a Python int, and its zero limbs cost nothing
+        a = min(max(lo_py, info.min), info.max)
+        b = min(max(hi_py, info.min), top)
+        span = max(b - a, 1)
+        s_limbs: list[Any] = [(span >> (16 * j)) & 0xFFFF for j in range(5 if wide else 3)]
+        base: Any = a
+    else:
+        lo_a = jnp.clip(lo if lo is not None else lo_py, info.min, info.max).astype(_INT64)
+        hi_a = jnp.clip(hi if hi is not None else hi_py, info.min, top).astype(_INT64)
+        span_a = jnp.where(hi_a > lo_a, hi_a - lo_a, jnp.ones((), _INT64))  # wraps to uint64 bits: fine
+        s_limbs = _limbs16(span_a, 4)
+        base = lo_a
+    y0, y1 = _blocks(k, shape)
+    r_limbs = _limbs16(_u32(y1), 2) + _limbs16(_u32(y0), 2)
+    if wide:
+        z0, z1 = _blocks(fold_in(k, 1), shape)
+        r_limbs = _limbs16(_u32(z1), 2) + _limbs16(_u32(z0), 2) + r_limbs
+    offset = _mulhi(r_limbs, s_limbs)
+    out = offset + base
+    if not isinstance(out, (Array, Tracer)):  # pragma: no cover - shape () with static bounds
+        out = asarray(out)
+    return jnp.broadcast_to(out.astype(_INT64) if out.dtype != _INT64 else out, shape).astype(dt)
+
+
+def _stable_argsort_unsigned(words: Any, axis: int) -> Any:
+    """Stable argsort of uint32 words (int32 patterns) in unsigned order."""
+    return jnp.argsort(words ^ -(2**31), axis=axis, stable=True)
+
+
+def _shuffle(key: ArrayOrTracer, x: Any, axis: int) -> Any:
+    """Shuffle along ``axis`` by sorting on random 32-bit keys, repeated with
+    fresh keys so that ties (which a stable sort would resolve by position)
+    are negligible: ``ceil(3 ln n / ln(2**32 - 1))`` rounds (JAX's rule)."""
+    rounds = int(np.ceil(3 * np.log(max(1, x.size)) / np.log(2.0**32 - 1)))
+    for _ in range(rounds):
+        pair = split(key)
+        key, sub = pair[0], pair[1]
+        order = _stable_argsort_unsigned(_bits32(sub, x.shape), axis)
+        x = jnp.take_along_axis(x, order, axis=axis)
+    return x
+
+
+def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> Any:
+    """A random permutation of ``arange(x)`` (int ``x``) or of ``x``'s slices
+    along ``axis`` (each vector along ``axis`` shuffled separately when
+    ``independent``).  Uniform over permutations: elements are sorted on random
+    32-bit keys (a stable sort, as JAX).
+
+    Example:
+        >>> from functorch_lite import random
+        >>> p = random.permutation(random.key(0), 10)
+        >>> sorted(p.tolist()) == list(range(10))
+        True
+    """
+    k = _check_key("permutation", key)
+    if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
+        if int(x) < 0:
+            raise ValueError(f"permutation: x must be a non-negative int or an array, got {int(x)}")
+        return _shuffle(k, jnp.arange(int(x)), 0)
+    arr = asarray(x)
+    if arr.ndim == 0:
+        if arr.dtype.kind not in "iu":
+            raise TypeError("permutation: x must be an integer or an array with at least one axis")
+        return _shuffle(k, jnp.arange(int(arr)), 0)
+    if not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(f"permutation: axis {axis} is out of range for an array of shape {arr.shape}")
+    ax = axis % arr.ndim
+    if independent or arr.ndim == 1:
+        return _shuffle(k, arr, ax)
+    order = _shuffle(k, jnp.arange(arr.shape[ax]), 0)
+    return jnp.take(arr, order, axis=ax)
+
+
+def choice(key: Any, a: Any, shape: Any = (), replace: bool = True, p: Any = None, axis: int = 0) -> Any:
+    """Random samples from ``arange(a)`` (int ``a``) or from ``a``'s slices along
+    ``axis``, with or without replacement, uniformly or with probabilities ``p``.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> s = random.choice(random.key(0), 5, (3,), replace=False)
+        >>> len(set(s.tolist())), all(0 <= v < 5 for v in s.tolist())
+        (3, True)
+    """
+    k = _check_key("choice", key)
+    shape = _shape("choice", shape)
+    if isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)):
+        arr: Any = None
+        n_inputs = int(a)
+    else:
+        arr = asarray(a)
+        if arr.ndim == 0:
+            n_inputs = int(arr)
+            arr = None
+        else:
+            if not -arr.ndim <= axis < arr.ndim:
+                raise ValueError(f"choice: axis {axis} is out of range for an array of shape {arr.shape}")
+            axis %= arr.ndim
+            n_inputs = arr.shape[axis]
+    n_draws = math.prod(shape)
+    if n_draws == 0:
+        dt = _INT32 if arr is None else arr.dtype
+        full = shape if arr is None else arr.shape[:axis] + shape + arr.shape[axis + 1:]
+        return jnp.zeros(full, dt)
+    if n_inputs <= 0:
+        raise ValueError("choice: a must be positive (or non-empty along axis) unless no samples are taken")
+    if not replace and n_draws > n_inputs:
+        raise ValueError(
+            f"choice: cannot take {n_draws} samples without replacement from a population of {n_inputs}"
+        )
+    if p is None:
+        if replace:
+            ind = randint(k, shape, 0, n_inputs)
+        else:
+            ind = permutation(k, n_inputs)[:n_draws].reshape(shape)
+    else:
+        prob = asarray(p)
+        if prob.dtype.kind != "f":
+            prob = prob.astype(dtypes.default_float)
+        if prob.shape != (n_inputs,):
+            raise ValueError(f"choice: p must have shape ({n_inputs},) to match a, got {prob.shape}")
+        if replace:
+            ind = categorical(k, jnp.log(prob), shape=shape)
+        else:
+            g = gumbel(k, (n_inputs,), prob.dtype) + jnp.log(prob)
+            ind = jnp.argsort(-g, stable=True)[:n_draws].reshape(shape)
+    return ind if arr is None else jnp.take(arr, ind, axis=axis)

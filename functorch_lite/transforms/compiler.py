@@ -1,0 +1,158 @@
+"""The jit compiler: optimise an IR program and lower it to an executable.
+
+Passes: constant folding, common-subexpression elimination, dead-code
+elimination, then lowering.  Lowering turns each equation into a direct call
+of its primitive's ``impl`` (no tracing, promotion or dispatch at run time);
+fusion (fusion.py) replaces groups of elementwise/broadcast/reduction
+equations with one generated Numba kernel each.
+
+Example:
+    >>> import functorch_lite as fl
+    >>> import functorch_lite.numpy as jnp
+    >>> p = fl.make_ir(lambda x: (x * 2.0 + 0.0) * (x * 2.0))(jnp.ones(2))
+    >>> [e.prim.name for e in optimize(p).eqns]
+    ['mul', 'add', 'mul']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from functorch_lite.array import Array
+from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, is_scalar_literal
+
+# primitives never folded at compile time (their value must stay a runtime op)
+_NO_FOLD = {"copy"}
+
+
+def _key_atom(a: Atom) -> Any:
+    if isinstance(a, Literal):
+        return ("lit", a.aval.shape, a.aval.dtype, a.aval.weak_type, a.scalar())
+    return ("var", id(a))
+
+
+def _key_params(params: dict[str, Any]) -> Any:
+    items = []
+    for k, v in sorted(params.items()):
+        try:
+            hash(v)
+            items.append((k, v))
+        except TypeError:
+            items.append((k, id(v)))
+    return tuple(items)
+
+
+def fold_constants(p: Program) -> Program:
+    """Evaluate equations whose inputs are all literals (small results only)."""
+    env: dict[int, Atom] = {}
+
+    def sub(a: Atom) -> Atom:
+        return env.get(id(a), a) if isinstance(a, Var) else a
+
+    eqns = []
+    for e in p.eqns:
+        inputs = [sub(a) for a in e.inputs]
+        if (
+            inputs and all(isinstance(a, Literal) for a in inputs) and not e.prim.multiple_results
+            and e.prim.name not in _NO_FOLD and e.prim.impl is not None
+        ):
+            val = e.prim.impl(*[a.val for a in inputs], **e.params)  # type: ignore[union-attr]
+            if isinstance(val, Array) and is_scalar_literal(val):
+                env[id(e.outvars[0])] = Literal(val)
+                continue
+        eqns.append(Eqn(e.prim, inputs, e.params, e.outvars))
+    return Program(p.invars, p.constvars, p.consts, eqns, [sub(a) for a in p.outs])
+
+
+def cse(p: Program) -> Program:
+    """Reuse the result of an identical earlier equation."""
+    env: dict[int, Var] = {}
+    seen: dict[Any, list[Var]] = {}
+
+    def sub(a: Atom) -> Atom:
+        return env.get(id(a), a) if isinstance(a, Var) else a
+
+    eqns = []
+    for e in p.eqns:
+        inputs = [sub(a) for a in e.inputs]
+        key = (e.prim.name, tuple(_key_atom(a) for a in inputs), _key_params(e.params))
+        prev = seen.get(key)
+        if prev is not None:
+            for old, new in zip(e.outvars, prev):
+                env[id(old)] = new
+            continue
+        seen[key] = e.outvars
+        eqns.append(Eqn(e.prim, inputs, e.params, e.outvars))
+    return Program(p.invars, p.constvars, p.consts, eqns, [sub(a) for a in p.outs])
+
+
+def dce(p: Program) -> Program:
+    """Drop equations whose results are never used (all primitives are pure)."""
+    live = {id(a) for a in p.outs if isinstance(a, Var)}
+    kept = []
+    for e in reversed(p.eqns):
+        if any(id(v) in live for v in e.outvars):
+            kept.append(e)
+            for a in e.inputs:
+                if isinstance(a, Var):
+                    live.add(id(a))
+    kept.reverse()
+    cv = [(v, c) for v, c in zip(p.constvars, p.consts) if id(v) in live]
+    return Program(p.invars, [v for v, _ in cv], [c for _, c in cv], kept, p.outs)
+
+
+def optimize(p: Program) -> Program:
+    """Constant folding, CSE and DCE, in that order."""
+    return dce(cse(fold_constants(p)))
+
+
+class Executable:
+    """A lowered program: ``run(args) -> outputs`` on concrete Arrays.
+
+    ``source`` is the text of what runs: the generated kernels' source and
+    the sequence of calls.
+    """
+
+    def __init__(self, run: Callable[[Sequence[Array]], list[Array]], source: str, program: Program,
+                 n_kernels: int) -> None:
+        self.run = run
+        self.source = source
+        self.program = program
+        self.n_kernels = n_kernels
+
+
+def lower(p: Program) -> Executable:
+    """Lower an optimised program to direct impl calls (fused where possible)."""
+    from functorch_lite.transforms import fusion
+
+    return fusion.lower_with_fusion(p)
+
+
+def interpret_steps(p: Program) -> Callable[[Sequence[Array]], list[Array]]:
+    """A runner that calls each equation's ``impl`` directly (no fusion)."""
+    steps = []
+    for e in p.eqns:
+        impl = e.prim.impl
+        if impl is None:
+            raise NotImplementedError(f"primitive {e.prim.name!r} has no impl rule and cannot run")
+        steps.append((impl, e.inputs, e.params, e.outvars, e.prim.multiple_results))
+    constvars, consts, invars, outs = p.constvars, p.consts, p.invars, p.outs
+
+    def run(args: Sequence[Array]) -> list[Array]:
+        env: dict[int, Any] = {}
+        for v, c in zip(constvars, consts):
+            env[id(v)] = c
+        for v, a in zip(invars, args):
+            env[id(v)] = a
+        for impl, inputs, params, outvars, multi in steps:
+            vals = [a.val if isinstance(a, Literal) else env[id(a)] for a in inputs]
+            out = impl(*vals, **params)
+            if multi:
+                for v, o in zip(outvars, out):
+                    env[id(v)] = o
+            else:
+                env[id(outvars[0])] = out
+        return [a.val if isinstance(a, Literal) else env[id(a)] for a in outs]
+
+    return run
