@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,7 @@ def section_large(quick: bool) -> dict[str, Any]:
     import numpy as np
 
     peers = H.load_peers()
-    rounds = 3 if quick else 9
+    rounds = 3 if quick else 15
     out: dict[str, Any] = {"rows": [], "missing": peers.missing}
     for layout in ("contiguous", "transposed"):
         ops = _large_cases(layout, peers)
@@ -319,6 +320,8 @@ def section_firstcall(quick: bool) -> dict[str, Any]:
     return {"rows": rows, "warm_reps": warm_reps, "cold_reps": cold_reps}
 
 
+SECTION_ORDER = ("large", "matmul_1t", "matmul_default", "overhead", "import", "firstcall")
+
 SECTIONS = {
     "large": section_large,
     "matmul": section_matmul,
@@ -353,6 +356,10 @@ def report(results: dict[str, Any], info: dict[str, str], quick: bool) -> str:
         "`fl` is functorch_lite. Ratios are fl time / peer time (below 1 means fl is faster)."
         + (" **Quick mode: few repetitions.**" if quick else ""))
     add("")
+
+    stamps = {k: v.get("measured", "?") for k, v in results.items() if isinstance(v, dict)}
+    if stamps:
+        add("Measured: " + ", ".join(f"{k} {v}" for k, v in stamps.items()) + ".\n")
 
     if "large" in results:
         res = results["large"]
@@ -392,7 +399,8 @@ def report(results: dict[str, Any], info: dict[str, str], quick: bool) -> str:
         res = results["overhead"]
         add(f"## Per-op overhead ({N_SMALL}-element float32)\n")
         add(f"Targets: fl <= {TARGET_OVERHEAD_TORCH} x PyTorch eager and <= {TARGET_OVERHEAD_JAX} x JAX eager "
-            "(JAX timed with `block_until_ready()`). Rows below the line are for information.\n")
+            "(JAX timed with `block_until_ready()`). Only the first two rows have targets; "
+            "the others are for information.\n")
         add("| op | fl | NumPy | PyTorch | JAX | fl/NumPy | fl/PyTorch | fl/JAX | targets met |")
         add("|---|---|---|---|---|---|---|---|---|")
         for i, row in enumerate(res["rows"]):
@@ -494,6 +502,7 @@ def main() -> None:
     if unknown:
         ap.error(f"unknown sections {sorted(unknown)}; choose from {list(SECTIONS)}")
     results: dict[str, Any] = {}
+    stamp = time.strftime("%Y-%m-%d %H:%M")
     for s in wanted:
         print(f"running {s} ...", file=sys.stderr, flush=True)
         if s == "matmul":
@@ -501,12 +510,22 @@ def main() -> None:
             results["matmul_default"] = H.run_self("matmul", {}, args.quick)
         else:
             results[s] = H.run_self(s, {}, args.quick)
-    body = report(results, H.machine_info(), args.quick)
+    for res in results.values():
+        res["measured"] = stamp
+        res["quick"] = args.quick
+    here = Path(__file__).resolve().parent
+    if args.write:
+        # merge with the sections measured earlier, so one section can be rerun alone
+        raw = here / "results.json"
+        merged: dict[str, Any] = json.loads(raw.read_text()) if raw.exists() else {}
+        merged.update(results)
+        raw.write_text(json.dumps(merged, indent=1) + "\n")
+        results = {k: merged[k] for k in SECTION_ORDER if k in merged}
+    body = report(results, H.machine_info(), any(r.get("quick") for r in results.values()))
     print(body)
     if args.write:
-        out = Path(__file__).resolve().parent / "RESULTS.md"
-        write_results(body, out)
-        print(f"wrote {out}", file=sys.stderr)
+        write_results(body, here / "RESULTS.md")
+        print(f"wrote {here / 'RESULTS.md'} and results.json", file=sys.stderr)
 
 
 if __name__ == "__main__":

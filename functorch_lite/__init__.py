@@ -7,7 +7,7 @@ Example:
     True
 """
 
-from functorch_lite import dtypes, ops, tree
+from functorch_lite import debug, dtypes, ops, tree
 from functorch_lite import export as export
 from functorch_lite import numpy as numpy
 from functorch_lite.array import Array, Storage
@@ -17,6 +17,7 @@ from functorch_lite.transforms.custom import checkpoint, custom_jvp, custom_vjp,
 from functorch_lite.transforms.jit import config, disable_jit, jit
 from functorch_lite.transforms.staging import ShapeDtypeStruct, eval_shape, make_ir
 from functorch_lite import lax as lax
+from functorch_lite import random as random
 from functorch_lite.transforms.jacobians import hessian, jacfwd, jacobian, jacrev
 
 __version__ = "0.1.0"

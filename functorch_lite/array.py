@@ -351,7 +351,7 @@ class Array(ArrayMethods):
         ([2.0, 4.0], dtype('float32'))
     """
 
-    __slots__ = ("_storage", "_shape", "_strides", "_offset", "_dtype", "weak_type", "_np")
+    __slots__ = ("_storage", "_shape", "_strides", "_offset", "_dtype", "weak_type", "_np", "_aval")
     _storage: Storage
     _shape: tuple[int, ...]
     _strides: tuple[int, ...]
@@ -359,6 +359,7 @@ class Array(ArrayMethods):
     _dtype: np.dtype[Any]
     weak_type: bool
     _np: np.ndarray[Any, Any] | None
+    _aval: Any  # the cached abstract value (core.get_aval)
 
     def __init__(
         self,
@@ -376,6 +377,7 @@ class Array(ArrayMethods):
         self._dtype = storage._base.dtype
         self.weak_type = weak_type
         self._np = np_view
+        self._aval = None
 
     # construction -----------------------------------------------------------
     @staticmethod
@@ -409,6 +411,7 @@ class Array(ArrayMethods):
         a._dtype = arr.dtype
         a.weak_type = weak_type
         a._np = arr
+        a._aval = None
         return a
 
     @staticmethod

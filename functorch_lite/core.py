@@ -148,6 +148,8 @@ class Primitive:
         self.fusion: Any = None
         # ops that never produce a nonzero derivative (comparisons, argmax...)
         self.nondifferentiable = False
+        # ops with side effects (printing): never removed or merged by the compiler
+        self.effectful = False
         PRIMITIVES[name] = self
 
     def rule(self, kind: str) -> Any:
@@ -179,13 +181,15 @@ class Primitive:
 class MainTrace:
     """One active transform: its level on the stack, its Trace type and data."""
 
-    __slots__ = ("level", "trace_type", "payload", "name")
+    __slots__ = ("level", "trace_type", "payload", "name", "trace")
 
     def __init__(self, level: int, trace_type: type[Trace], payload: Any, name: str) -> None:
         self.level = level
         self.trace_type = trace_type
         self.payload = payload
         self.name = name
+        # traces are stateless views of their main: one instance serves every bind
+        self.trace: Trace = trace_type(self)
 
     def __repr__(self) -> str:
         return f"MainTrace({self.level}, {self.name})"
@@ -291,7 +295,7 @@ def find_top_trace(args: Sequence[Any]) -> Trace:
             m = _check_live(a)
             if m.level > top.level:
                 top = m
-    return top.trace_type(top)
+    return top.trace
 
 
 def full_raise(trace: Trace, val: Any) -> Any:
@@ -400,7 +404,10 @@ def get_aval(x: Any) -> ShapedArray:
     if isinstance(x, Tracer):
         return x.aval
     if isinstance(x, Array):
-        return ShapedArray(x.shape, x.dtype, x.weak_type)
+        a: ShapedArray | None = x._aval
+        if a is None:
+            a = x._aval = ShapedArray(x._shape, x._dtype, x.weak_type)
+        return a
     raise TypeError(f"expected an Array or tracer, got {type(x).__name__}")
 
 

@@ -8,7 +8,10 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import functorch_lite
+import functorch_lite as fl
 import functorch_lite.numpy as jnp
 
 
@@ -28,7 +31,7 @@ def main() -> None:
     print(s, "\n")
 
     print("Arrays are immutable; x.at[0, 0].set(100.0) returns a new array:")
-    y = x.at[0, 0].set(100.0) if _has_at() else x
+    y = x.at[0, 0].set(100.0)
     print(y[0].tolist(), " while x[0] is still", x[0].tolist(), "\n")
 
     print("Broadcasting, promotion (float32 stays float32 with Python scalars):")
@@ -37,15 +40,26 @@ def main() -> None:
 
     print("Reductions and stable softmax:")
     print("  sum over rows:", jnp.sum(x, axis=0).tolist())
-    print("  softmax([1000, 1000, 0]):", jnp.softmax(jnp.array([1000.0, 1000.0, 0.0])).tolist())
+    print("  softmax([1000, 1000, 0]):", jnp.softmax(jnp.array([1000.0, 1000.0, 0.0])).tolist(), "\n")
 
+    print("Transforms compose: grad, vmap, jit")
 
-def _has_at() -> bool:
-    try:
-        jnp.zeros(1).at[0].set(1.0)
-    except NotImplementedError:
-        return False
-    return True
+    def loss(w: Any, xb: Any, yb: Any) -> Any:
+        return jnp.mean((jnp.tanh(xb @ w) - yb) ** 2)
+
+    w = jnp.ones(4) * 0.1
+    xb = x / 10.0
+    yb = jnp.array([0.0, 0.5, 1.0])
+    print("  grad(loss)(w)            =", fl.grad(loss)(w, xb, yb).tolist())
+    per_example = fl.vmap(fl.grad(loss), in_axes=(None, 0, 0))(w, xb[:, None, :], yb[:, None])
+    print("  vmap(grad) per example   shape", per_example.shape)
+    fast = fl.jit(fl.value_and_grad(loss))
+    v, g = fast(w, xb, yb)
+    print("  jit(value_and_grad) loss =", f"{float(v):.5f}")
+    print("  jacfwd(jacrev) Hessian of sum(sin(w)):", fl.hessian(lambda q: jnp.sum(jnp.sin(q)))(w).shape, "\n")
+
+    print("The IR that jit compiles (make_ir):")
+    print(fl.make_ir(lambda q: jnp.sum(jnp.tanh(q) * 2.0))(w))
 
 
 if __name__ == "__main__":

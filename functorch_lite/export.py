@@ -21,7 +21,7 @@ File layout (all integers little-endian)::
 
 The JSON program numbers its variables in definition order (inputs, then
 constants, then each equation's outputs), names primitives, and encodes
-params as tagged values (``{"t": "dtype", "v": "float32"}``,
+params as ``[name, tagged value]`` pairs (``{"t": "dtype", "v": "float32"}``,
 ``{"t": "tuple", "v": [...]}``, ``{"t": "program", "v": {...}}``...).
 Loading validates everything -- lengths, checksum, JSON shape, primitive
 names, param types, dtypes, variable references, buffer bounds, element-count
@@ -199,7 +199,12 @@ def _check_arg(x: Any, aval: ShapedArray, i: int, name: str) -> Any:
             )
         from functorch_lite.numpy._util import asarray
 
-        arr = asarray(np.asarray(x, dtype=aval.dtype))
+        try:
+            arr = asarray(np.asarray(x, dtype=aval.dtype))
+        except (OverflowError, ValueError):
+            raise TypeError(
+                f"exported function {name!r}: argument leaf {i} must be {aval.str_short()}; {x!r} does not fit"
+            ) from None
     elif isinstance(x, (np.ndarray, np.generic)):
         from functorch_lite.numpy._util import asarray
 
@@ -265,7 +270,7 @@ def export(fun: Callable[..., Any], *args: Any, static_argnums: int | Sequence[i
     program = compiler.optimize(program)
     name = getattr(fun, "__name__", None) or type(fun).__name__
     exp = Exported(program, in_tree, out_tree, str(name)[:200])
-    _encode_program(program, _BufferWriter(), 0)  # refuse unserialisable params now, not at save time
+    _encode_program(program, _BufferWriter(dry=True), 0)  # refuse unserialisable params now, not at save
     return exp
 
 
@@ -355,7 +360,10 @@ def _tree_from_json(obj: Any, where: str, depth: int) -> tree.PyTreeDef:
 
 
 class _BufferWriter:
-    def __init__(self) -> None:
+    """Collects constant buffers (``dry``: only checks, copies no data)."""
+
+    def __init__(self, dry: bool = False) -> None:
+        self.dry = dry
         self.chunks: list[bytes] = []
         self.size = 0
         self.seen: dict[int, dict[str, Any]] = {}
@@ -364,16 +372,20 @@ class _BufferWriter:
         ref = self.seen.get(id(arr))
         if ref is not None:
             return ref
-        le = arr.dtype.newbyteorder("<")
-        data = np.ascontiguousarray(arr._numpy()).astype(le, copy=False).tobytes(order="C")
+        if arr.dtype.name not in _DTYPE_NAMES:
+            raise TypeError(f"export: a program constant has the unsupported dtype {arr.dtype}")
+        nbytes = arr.size * arr.dtype.itemsize
         pad = (-self.size) % _ALIGN
-        if pad:
+        if not self.dry:
+            le = arr.dtype.newbyteorder("<")
+            data = np.ascontiguousarray(arr._numpy()).astype(le, copy=False).tobytes(order="C")
+            assert len(data) == nbytes
             self.chunks.append(b"\0" * pad)
-            self.size += pad
-        ref = {"offset": self.size, "nbytes": len(data), "shape": list(arr.shape), "dtype": arr.dtype.name,
+            self.chunks.append(data)
+        self.size += pad
+        ref = {"offset": self.size, "nbytes": nbytes, "shape": list(arr.shape), "dtype": arr.dtype.name,
                "weak": bool(arr.weak_type)}
-        self.chunks.append(data)
-        self.size += len(data)
+        self.size += nbytes
         self.seen[id(arr)] = ref
         return ref
 
@@ -423,7 +435,8 @@ def _encode_program(p: Program, buf: _BufferWriter, depth: int) -> dict[str, Any
                             "so a loader could not find it")
         where = f"equation {k} ({name})"
         ins = [atom(a, where) for a in e.inputs]
-        params = {pk: _encode_param(pv, buf, f"{where} param {pk!r}", depth + 1) for pk, pv in e.params.items()}
+        # a list of [name, value] pairs keeps the params' order (the JSON keys are sorted)
+        params = [[pk, _encode_param(pv, buf, f"{where} param {pk!r}", depth + 1)] for pk, pv in e.params.items()]
         for v in e.outvars:
             define(v)
         eqns.append({"prim": name, "in": ins, "params": params, "out": [_aval_json(v.aval) for v in e.outvars]})
@@ -667,12 +680,16 @@ def _shape(x: Any, where: str, lim: _Limits) -> tuple[int, ...]:
 
 
 def _check_size(a: ShapedArray, where: str, lim: _Limits) -> None:
-    if len(a.shape) > _MAX_NDIM:
-        raise ExportFormatError(f"{where}: {a.ndim} dimensions, more than the {_MAX_NDIM} allowed")
+    """Check an abstract value computed by a shape rule (its dtype, dims and size)."""
+    dt = a.dtype
+    if not isinstance(dt, np.dtype) or _DTYPE_NAMES.get(dt.name) != dt:
+        raise ExportFormatError(f"{where}: the shape rule produced the unsupported dtype {_short(dt)}")
+    if not isinstance(a.shape, tuple) or len(a.shape) > _MAX_NDIM:
+        raise ExportFormatError(f"{where}: the shape rule produced the bad shape {_short(a.shape)}")
     total = 1
     for d in a.shape:
         if type(d) is not int or d < 0:
-            raise ExportFormatError(f"{where}: bad dimension {_short(d)} in {a.shape}")
+            raise ExportFormatError(f"{where}: bad dimension {_short(d)} in {_short(a.shape)}")
         total *= d
     if total > lim.max_elements:
         raise ExportFormatError(
@@ -808,13 +825,13 @@ def _decode_program(x: Any, where: str, buffers: bytes, lim: _Limits, depth: int
         if prim.impl is None or prim.abstract_eval is None:
             raise ExportFormatError(f"{w}: primitive {pname!r} cannot run from a file (no impl/shape rule)")
         ins = [atom(a, f"{w} input {i}") for i, a in enumerate(_list(eo["in"], f"{w} inputs"))]
-        praw = eo["params"]
-        if not isinstance(praw, dict):
-            raise ExportFormatError(f"{w}: params must be a JSON object")
-        params = {}
-        for pk, pv in praw.items():
-            if not pk.isidentifier() or len(pk) > 100:
-                raise ExportFormatError(f"{w}: bad param name {_short(pk)}")
+        params: dict[str, Any] = {}
+        for item in _list(eo["params"], f"{w} params"):
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)):
+                raise ExportFormatError(f"{w}: each param must be a [name, value] pair, got {_short(item)}")
+            pk, pv = item
+            if not pk.isidentifier() or len(pk) > 100 or pk in params:
+                raise ExportFormatError(f"{w}: bad or repeated param name {_short(pk)}")
             params[pk] = _decode_param(pv, f"{w} param {pk!r}", buffers, lim, depth + 1)
         declared = [_aval(a, f"{w} output {i}", lim) for i, a in enumerate(_list(eo["out"], f"{w} outputs"))]
         _check_subprograms(pname, [a.aval for a in ins], params, w)

@@ -70,9 +70,12 @@ _KEY_WORDS = (
 
 
 def _check_key(name: str, key: Any) -> ArrayOrTracer:
-    if isinstance(key, np.ndarray) and key.shape == (2,) and key.dtype in (np.uint32, np.int32):
-        # a raw key made by NumPy (or jax.random.PRNGKey(...) converted): reinterpret
-        return Array._from_numpy_copy(np.ascontiguousarray(key).view(np.int32))
+    if not isinstance(key, (Array, Tracer)) and hasattr(key, "__array__") and hasattr(key, "dtype"):
+        raw = np.asarray(key)  # a raw uint32 key from NumPy or jax.random.PRNGKey: reinterpret its bits
+        if raw.shape == (2,) and raw.dtype in (np.uint32, np.int32):
+            return Array._from_numpy_copy(np.ascontiguousarray(raw).view(np.int32))
+        raise TypeError(f"{name}: expected {_KEY_WORDS}; got a {type(key).__name__} of shape {raw.shape} "
+                        f"and dtype {raw.dtype}")
     if not isinstance(key, (Array, Tracer)):
         raise TypeError(f"{name}: expected {_KEY_WORDS}; got {type(key).__name__}")
     if key.shape != (2,) or key.dtype != _INT32:
@@ -117,8 +120,15 @@ def _check_broadcast(name: str, shape: tuple[int, ...], *param_shapes: tuple[int
         )
 
 
+def _is_scalar(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
 def _as_param(x: Any, dtype: np.dtype[Any]) -> ArrayOrTracer:
-    return asarray(x).astype(dtype)
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return Array._wrap(np.array(x, dtype))  # no detour through float32
+    out: ArrayOrTracer = asarray(x).astype(dtype)
+    return out
 
 
 # --- the hash --------------------------------------------------------------------------
@@ -182,8 +192,8 @@ def key(seed: Any) -> Array:
         s = int(seed)
         if not -(2**63) <= s < 2**64:
             raise OverflowError(f"key: seed {s} does not fit in 64 bits")
-        hi = 0 if -(2**31) <= s < 2**31 else (s >> 32) & _M32
-        return Array._wrap(np.array([hi, s & _M32], np.uint32).view(np.int32))
+        high = 0 if -(2**31) <= s < 2**31 else (s >> 32) & _M32
+        return Array._wrap(np.array([high, s & _M32], np.uint32).view(np.int32))
     if isinstance(seed, (float, complex, np.floating)):
         raise TypeError(f"key: the seed must be an integer, got {type(seed).__name__} {seed!r}")
     x = asarray(seed)
@@ -255,12 +265,29 @@ def fold_in(key: Any, data: Any) -> Any:
 
 # --- bits and uniform ------------------------------------------------------------------
 
-_BITS_DTYPES = {
+_BITS_DTYPES: dict[np.dtype[Any], np.dtype[Any]] = {
     np.dtype(np.uint8): dtypes.uint8, np.dtype(np.int8): dtypes.int8,
     np.dtype(np.uint16): dtypes.int16, np.dtype(np.int16): dtypes.int16,
     np.dtype(np.uint32): dtypes.int32, np.dtype(np.int32): dtypes.int32,
     np.dtype(np.uint64): dtypes.int64, np.dtype(np.int64): dtypes.int64,
 }
+
+
+def _bits_dtype(dtype: Any) -> np.dtype[Any]:
+    dt: Any
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in _BITS_DTYPES:
+        try:
+            dt = dtypes.canonicalize(dtype)
+        except TypeError:
+            dt = None
+    if dt not in _BITS_DTYPES:
+        raise TypeError(f"bits: dtype must be an 8/16/32/64-bit integer dtype (int32 by default), got {dtype!r}")
+    out: np.dtype[Any] = _BITS_DTYPES[dt]
+    return out
 
 
 def bits(key: Any, shape: Any = (), dtype: Any = None) -> Any:
@@ -281,15 +308,7 @@ def bits(key: Any, shape: Any = (), dtype: Any = None) -> Any:
     """
     k = _check_key("bits", key)
     shape = _shape("bits", shape)
-    if dtype is None:
-        dt = dtypes.int32
-    else:
-        try:
-            dt = _BITS_DTYPES[np.dtype(dtype)]
-        except (KeyError, TypeError):
-            raise TypeError(
-                f"bits: dtype must be an 8/16/32/64-bit integer dtype (int32 by default), got {dtype!r}"
-            ) from None
+    dt = dtypes.int32 if dtype is None else _bits_dtype(dtype)
     y0, y1 = _blocks(k, shape)
     if dt == _INT64:
         return (y0.astype(_INT64) << 32) | _u32(y1)
@@ -324,6 +343,15 @@ def uniform(key: Any, shape: Any = (), dtype: Any = None, minval: Any = 0.0, max
     k = _check_key("uniform", key)
     shape = _shape("uniform", shape)
     dt = _float_dtype("uniform", dtype)
+    if _is_scalar(minval) and _is_scalar(maxval):
+        # static bounds: the same arithmetic (in dt) with scalars, and none at all for [0, 1)
+        with np.errstate(all="ignore"):
+            lo_s, hi_s = dt.type(minval), dt.type(maxval)
+            span = hi_s - lo_s
+        floats = _unit(k, shape, dt)
+        if lo_s == 0 and hi_s == 1:
+            return floats
+        return jnp.maximum(floats * float(span) + float(lo_s), float(lo_s))
     lo = _as_param(minval, dt)
     hi = _as_param(maxval, dt)
     _check_broadcast("uniform", shape, lo.shape, hi.shape)
@@ -381,14 +409,18 @@ def _horner(coeffs: Sequence[float], w: Any, monic: bool = False) -> Any:
     return p
 
 
-def _erfinv(x: Any) -> Any:
+def _erfinv(x: Any, edges: bool = True) -> Any:
     """Inverse error function on (-1, 1) (+-inf at +-1), in x's float dtype.
 
     Each branch is evaluated on clamped arguments, so the unselected branches
-    stay finite and gradients through ``where`` stay clean.
+    stay finite and gradients through ``where`` stay clean.  ``edges=False``
+    skips the +-1 handling, for callers whose x never reaches +-1.
     """
-    edge = jnp.abs(x) == 1.0
-    xs = jnp.where(edge, jnp.zeros_like(x), x)
+    if edges:
+        edge = jnp.abs(x) == 1.0
+        xs = jnp.where(edge, jnp.zeros_like(x), x)
+    else:
+        xs = x
     w = -jnp.log1p(-(xs * xs))
     if x.dtype == dtypes.float32:
         p = jnp.where(
@@ -406,6 +438,8 @@ def _erfinv(x: Any) -> Any:
                 _horner(_ERFINV64_C, jnp.sqrt(jnp.maximum(w, 16.0)) - 5.0),
             ),
         )
+    if not edges:
+        return p * xs
     inf = jnp.full_like(x, np.inf)
     return jnp.where(edge, jnp.where(x > 0, inf, -inf), p * xs)
 
@@ -462,8 +496,8 @@ def normal(key: Any, shape: Any = (), dtype: Any = None) -> Any:
     shape = _shape("normal", shape)
     dt = _float_dtype("normal", dtype)
     lo = float(np.nextafter(np.array(-1.0, dt), np.array(0.0, dt)))
-    u = uniform(k, shape, dt, lo, 1.0)
-    return _erfinv(u) * _SQRT2
+    u = uniform(k, shape, dt, lo, 1.0)  # in the open interval (-1, 1)
+    return _erfinv(u, edges=False) * _SQRT2
 
 
 def truncated_normal(key: Any, lower: Any, upper: Any, shape: Any = None, dtype: Any = None) -> Any:
@@ -615,17 +649,25 @@ def _mulhi(r: list[Any], s: list[Any]) -> Any:
     return result + carry
 
 
+def _int_bound(v: Any) -> Any:
+    x = asarray(v)
+    if x.dtype.kind == "f":
+        x = jnp.trunc(x)
+    return x.astype(_INT64)
+
+
 def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -> Any:
     """Uniform integers in ``[minval, maxval)`` (``minval`` where ``maxval <= minval``).
 
     Method: each value takes 64 random bits ``R`` (128 for int64) and maps
     them to ``minval + floor(R * span / 2**64)`` (multiply-shift, Lemire 2019,
-    without rejection), computed exactly with 16-bit limbs.  Every value of
-    the range then has probability ``1/span`` to within a relative ``span /
-    2**64 <= 2**-32`` (``<= 2**-64`` for int64): far below what any test
-    could detect, and far less than JAX's modulus method.  Bounds are
-    clipped to the dtype's range, so ``randint(k, s, 0, 256, jnp.uint8)``
-    covers all of uint8.  The values differ from ``jax.random.randint``'s.
+    without rejection), computed exactly with 16-bit limbs in int64 ops.
+    Every value of the range then has probability ``1/span`` to within a
+    relative ``span / 2**64 <= 2**-32`` (``<= 2**-64`` for int64): far below
+    what any test could detect, and far less than JAX's modulus method.
+    Bounds are clipped to the dtype's range, so ``randint(k, s, 0, 256,
+    jnp.uint8)`` covers all of uint8 (int64's maximum is never drawn).  The
+    values differ from ``jax.random.randint``'s.
 
     Example:
         >>> from functorch_lite import random
@@ -640,38 +682,39 @@ def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -
         raise TypeError(f"randint: dtype must be an integer dtype, got {dt}")
     info = np.iinfo(dt)
     wide = dt == _INT64
-    lo_py = int(minval) if isinstance(minval, (int, np.integer)) else None
-    hi_py = int(maxval) if isinstance(maxval, (int, np.integer)) else None
-    lo = asarray(minval)
-    hi = asarray(maxval)
-    _check_broadcast("randint", shape, lo.shape, hi.shape)
-    lo = (lo if lo.dtype.kind in "iu" else jnp.trunc(lo)).astype(_INT64) if lo_py is None else None
-    hi = (hi if hi.dtype.kind in "iu" else jnp.trunc(hi)).astype(_INT64) if hi_py is None else None
-    top = info.max if wide else info.max + 1  # int64 cannot hold 2**63: its maximum is never drawn
-
-    if lo_py is not None and hi_py is not None:
+    top = info.max if wide else info.max + 1
+    nlimbs = 4 if wide else 3
+    s_limbs: list[Any]
+    base: Any
+    span = 0
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in (minval, maxval)):
         # static bounds: the span is a Python int, and its zero limbs cost nothing
-        a = min(max(lo_py, info.min), info.max)
-        b = min(max(hi_py, info.min), top)
+        a = min(max(int(minval), info.min), info.max)
+        b = min(max(int(maxval), info.min), top)
         span = max(b - a, 1)
-        s_limbs: list[Any] = [(span >> (16 * j)) & 0xFFFF for j in range(5 if wide else 3)]
-        base: Any = a
+        s_limbs = [(span >> (16 * j)) & 0xFFFF for j in range(nlimbs)]
+        base = a
     else:
-        lo_a = jnp.clip(lo if lo is not None else lo_py, info.min, info.max).astype(_INT64)
-        hi_a = jnp.clip(hi if hi is not None else hi_py, info.min, top).astype(_INT64)
-        span_a = jnp.where(hi_a > lo_a, hi_a - lo_a, jnp.ones((), _INT64))  # wraps to uint64 bits: fine
-        s_limbs = _limbs16(span_a, 4)
-        base = lo_a
+        lo = jnp.clip(_int_bound(minval), info.min, info.max)
+        hi = jnp.clip(_int_bound(maxval), info.min, top)
+        _check_broadcast("randint", shape, lo.shape, hi.shape)
+        # hi - lo wraps for int64 spans above 2**63: its bits are still the unsigned span
+        span_a = jnp.where(hi > lo, hi - lo, jnp.ones((), _INT64))
+        s_limbs = _limbs16(span_a, nlimbs)
+        base = lo
     y0, y1 = _blocks(k, shape)
+    if isinstance(base, int) and span < 2**31:
+        # the same floor(R * span / 2**64) with R = y0:y1, in two int64 steps
+        # (each product < 2**63 for span < 2**31)
+        carry = (_u32(y1) * span) >> 32
+        offset = (_u32(y0) * span + carry) >> 32
+        return (offset + base).astype(dt)
     r_limbs = _limbs16(_u32(y1), 2) + _limbs16(_u32(y0), 2)
     if wide:
         z0, z1 = _blocks(fold_in(k, 1), shape)
         r_limbs = _limbs16(_u32(z1), 2) + _limbs16(_u32(z0), 2) + r_limbs
     offset = _mulhi(r_limbs, s_limbs)
-    out = offset + base
-    if not isinstance(out, (Array, Tracer)):  # pragma: no cover - shape () with static bounds
-        out = asarray(out)
-    return jnp.broadcast_to(out.astype(_INT64) if out.dtype != _INT64 else out, shape).astype(dt)
+    return jnp.broadcast_to(offset + base, shape).astype(dt)
 
 
 def _stable_argsort_unsigned(words: Any, axis: int) -> Any:

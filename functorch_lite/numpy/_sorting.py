@@ -432,7 +432,7 @@ def _unique_traced(x: ArrayOrTracer, size: int, fill_value: Any, equal_nan: bool
     elif size < n:
         u = basic_getitem(u, slice(0, size))
     count = sum_(new)
-    fill = basic_getitem(s, 0) if fill_value is None else fill_value
+    fill = basic_getitem(s, 0) if fill_value is None else convert(asarray(fill_value), s.dtype)
     return where(less(arange(size), count), u, fill)
 
 
@@ -475,7 +475,8 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False, re
     arr = x._numpy()
     if axis is not None:
         axis = _axis(axis, arr.ndim, "unique")
-    res = np.unique(arr, return_index=return_index, return_inverse=return_inverse,
+    np_unique: Any = np.unique
+    res = np_unique(arr, return_index=return_index, return_inverse=return_inverse,
                     return_counts=return_counts, axis=axis, equal_nan=equal_nan)
     parts = list(res) if isinstance(res, tuple) else [res]
     vals = parts[0]

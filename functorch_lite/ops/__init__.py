@@ -5,7 +5,7 @@ names to them (the export loader validates programs against it).
 """
 
 from functorch_lite.ops import cumulative as cumulative
-from functorch_lite.ops import elementwise, reductions, shape_ops
+from functorch_lite.ops import debug, elementwise, reductions, shape_ops
 from functorch_lite.ops import indexing as indexing
 from functorch_lite.ops import linalg as linalg
 from functorch_lite.ops import prng as prng

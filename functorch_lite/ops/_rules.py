@@ -22,18 +22,25 @@ Deriv = Callable[..., Any]
 
 def full_like(x: Any, value: float | int | bool) -> Array:
     """A concrete array of ``value`` with x's shape and dtype (a stride-0 view)."""
-    aval = get_aval(x)
-    base = Array._wrap(np.array(value, dtype=aval.dtype), aval.weak_type)
-    if not aval.shape:
-        return base
-    return Array(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
+    return full_aval(get_aval(x), value)
+
+
+_FULL_CACHE: dict[tuple[Any, ...], Array] = {}
 
 
 def full_aval(aval: ShapedArray, value: float | int | bool) -> Array:
+    """``value`` broadcast (stride 0) to ``aval``; cached, since arrays are immutable."""
+    key = (type(value), value, aval.shape, aval.dtype, aval.weak_type)
+    hit = _FULL_CACHE.get(key)
+    if hit is not None:
+        return hit
     base = Array._wrap(np.array(value, dtype=aval.dtype), aval.weak_type)
-    if not aval.shape:
-        return base
-    return Array(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
+    out = base if not aval.shape else Array(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
+    if len(_FULL_CACHE) > 2048:
+        _FULL_CACHE.clear()
+    if value == value:
+        _FULL_CACHE[key] = out
+    return out
 
 
 def _p(name: str) -> Primitive:

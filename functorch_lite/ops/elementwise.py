@@ -222,7 +222,11 @@ convert_element_type_p = Primitive("convert_element_type")
 
 
 def _convert_abstract(x: ShapedArray, *, new_dtype: np.dtype[Any], weak_type: bool) -> ShapedArray:
-    return ShapedArray(x.shape, new_dtype, weak_type)
+    from functorch_lite import dtypes
+
+    if not isinstance(new_dtype, np.dtype) or new_dtype not in dtypes.SUPPORTED:
+        raise TypeError(f"convert_element_type: new_dtype must be a supported dtype, got {new_dtype!r}")
+    return ShapedArray(x.shape, new_dtype, bool(weak_type))
 
 
 def _convert_impl(x: Array, *, new_dtype: np.dtype[Any], weak_type: bool) -> Array:

@@ -150,3 +150,99 @@ def _dot_general_impl(
 
 dot_general_p.impl = _dot_general_impl
 dot_general_p.abstract_eval = _dot_general_abstract
+
+
+# --- differentiation and batching rules ---------------------------------------------------
+from functorch_lite.ops import _rules as r  # noqa: E402
+
+
+def _ranges_like(*xs: Any) -> list[list[int]]:
+    out, start = [], 0
+    for x in xs:
+        out.append(list(range(start, start + len(x))))
+        start += len(x)
+    return out
+
+
+def _remaining(n: int, *taken: Any) -> list[int]:
+    used = {i for t in taken for i in t}
+    return [i for i in range(n) if i not in used]
+
+
+def _transpose_lhs(g: Any, x: Any, y: Any, dimension_numbers: DimensionNumbers, swap_ans: bool = False) -> Any:
+    """Cotangent of the lhs ``x`` of ``dot_general(x, y)`` given the output cotangent ``g``."""
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    x_ndim = r.get_aval(x).ndim
+    y_ndim = r.get_aval(y).ndim
+    x_kept = _remaining(x_ndim, x_contract, x_batch)
+    y_kept = _remaining(y_ndim, y_contract, y_batch)
+    if swap_ans:
+        ans_batch, ans_y, _ = _ranges_like(x_batch, y_kept, x_kept)
+    else:
+        ans_batch, _, ans_y = _ranges_like(x_batch, x_kept, y_kept)
+    dims = ((tuple(ans_y), tuple(y_kept)), (tuple(ans_batch), tuple(y_batch)))
+    order = np.argsort(np.asarray(y_contract, dtype=np.int64)) if y_contract else np.zeros(0, np.int64)
+    x_contract_sorted_by_y = [x_contract[i] for i in order]
+    out_axes = np.argsort(np.asarray(list(x_batch) + x_kept + x_contract_sorted_by_y, dtype=np.int64))
+    xa = r.get_aval(x)
+    g = r.convert(g, xa.dtype) if r.get_aval(g).dtype != xa.dtype else g
+    res = dot_general_p.bind(g, y, dimension_numbers=dims, preferred_element_type=None)
+    return r.transpose(res, tuple(int(a) for a in out_axes))
+
+
+def _transpose_rhs(g: Any, x: Any, y: Any, dimension_numbers: DimensionNumbers) -> Any:
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    swapped = ((y_contract, x_contract), (y_batch, x_batch))
+    return _transpose_lhs(g, y, x, swapped, swap_ans=True)
+
+
+def _dot_jvp(primals: Any, tangents: Any, *, dimension_numbers: DimensionNumbers,
+             preferred_element_type: np.dtype[Any] | None = None) -> tuple[Any, Any]:
+    lhs, rhs = primals
+    tl, tr = tangents
+    params = {"dimension_numbers": dimension_numbers, "preferred_element_type": preferred_element_type}
+    ans = dot_general_p.bind(lhs, rhs, **params)
+    out = None
+    if not isinstance(tl, r.Zero):
+        out = dot_general_p.bind(tl, rhs, **params)
+    if not isinstance(tr, r.Zero):
+        term = dot_general_p.bind(lhs, tr, **params)
+        out = term if out is None else r.add(out, term)
+    return ans, (r.Zero(r.get_aval(ans)) if out is None else out)
+
+
+dot_general_p.jvp = _dot_jvp
+dot_general_p.vjp = (
+    lambda ct, ans, x, y, *, dimension_numbers, preferred_element_type=None: (
+        _transpose_lhs(ct, x, y, dimension_numbers) if r.is_float(x) else None),
+    lambda ct, ans, x, y, *, dimension_numbers, preferred_element_type=None: (
+        _transpose_rhs(ct, x, y, dimension_numbers) if r.is_float(y) else None),
+)
+
+
+def _shift(axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(a + 1 for a in axes)
+
+
+def _dot_batch(vals: Any, dims: Any, *, axis_size: int, dimension_numbers: DimensionNumbers,
+               preferred_element_type: np.dtype[Any] | None = None) -> Any:
+    (lhs, rhs), (dl, dr) = vals, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    params = {"preferred_element_type": preferred_element_type}
+    if dl is not None and dr is not None:
+        lhs = r.moveaxis(lhs, dl, 0)
+        rhs = r.moveaxis(rhs, dr, 0)
+        dn = ((_shift(lc), _shift(rc)), ((0,) + _shift(lb), (0,) + _shift(rb)))
+        return dot_general_p.bind(lhs, rhs, dimension_numbers=dn, **params), 0
+    if dl is not None:
+        # the batch axis becomes lhs's first free axis: it lands right after the batch dims
+        lhs = r.moveaxis(lhs, dl, 0)
+        dn = ((_shift(lc), rc), (_shift(lb), rb))
+        return dot_general_p.bind(lhs, rhs, dimension_numbers=dn, **params), len(lb)
+    rhs = r.moveaxis(rhs, dr, 0)
+    dn = ((lc, _shift(rc)), (lb, _shift(rb)))
+    n_lhs_free = r.get_aval(lhs).ndim - len(lc) - len(lb)
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dn, **params), len(lb) + n_lhs_free
+
+
+dot_general_p.batch = _dot_batch

@@ -55,6 +55,7 @@ def fold_constants(p: Program) -> Program:
         inputs = [sub(a) for a in e.inputs]
         if (
             inputs and all(isinstance(a, Literal) for a in inputs) and not e.prim.multiple_results
+            and not e.prim.effectful
             and e.prim.name not in _NO_FOLD and e.prim.impl is not None
         ):
             val = e.prim.impl(*[a.val for a in inputs], **e.params)  # type: ignore[union-attr]
@@ -77,7 +78,7 @@ def cse(p: Program) -> Program:
     for e in p.eqns:
         inputs = [sub(a) for a in e.inputs]
         key = (e.prim.name, tuple(_key_atom(a) for a in inputs), _key_params(e.params))
-        prev = seen.get(key)
+        prev = None if e.prim.effectful else seen.get(key)
         if prev is not None:
             for old, new in zip(e.outvars, prev):
                 env[id(old)] = new
@@ -92,7 +93,7 @@ def dce(p: Program) -> Program:
     live = {id(a) for a in p.outs if isinstance(a, Var)}
     kept = []
     for e in reversed(p.eqns):
-        if any(id(v) in live for v in e.outvars):
+        if e.prim.effectful or any(id(v) in live for v in e.outvars):
             kept.append(e)
             for a in e.inputs:
                 if isinstance(a, Var):

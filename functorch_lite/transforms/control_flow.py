@@ -115,6 +115,8 @@ cond_p = Primitive("cond", multiple_results=True)
 def _cond_abstract(index: ShapedArray, *ops: ShapedArray, branches: tuple[Program, ...]) -> list[ShapedArray]:
     if index.shape != () or index.dtype.kind not in "iub":
         raise TypeError(f"cond/switch: the index must be a scalar integer or boolean, got {index.str_short()}")
+    for b in branches:
+        _check_same_avals("cond/switch: a branch's inputs do not match the operands", b.in_avals, list(ops))
     outs = branches[0].out_avals
     for b in branches[1:]:
         _check_same_avals("cond/switch branches must return the same shapes and dtypes", outs, b.out_avals)
@@ -190,10 +192,11 @@ def _cond_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: i
     outs = []
     for k in range(len(results[0])):
         acc = results[nb - 1][k]
-        for b in range(nb - 2, -1, -1):
-            hit = r.eq(idx, r.full_like(idx, b)) if b > 0 else _le(idx, 0)
+        for bi in range(nb - 2, -1, -1):
+            # the index is clamped: anything <= 0 takes branch 0
+            hit = r.eq(idx, r.full_like(idx, bi)) if bi > 0 else _le(idx, 0)
             shape = get_aval(acc).shape
-            acc = r.select(r.broadcast(hit, shape, (0,)), results[b][k], acc)
+            acc = r.select(r.broadcast(hit, shape, (0,)), results[bi][k], acc)
         outs.append(acc)
     return outs, [0] * len(outs)
 
@@ -217,6 +220,10 @@ while_p = Primitive("while", multiple_results=True)
 def _while_abstract(*args: ShapedArray, cond_prog: Program, body_prog: Program, n_cond_consts: int,
                     n_body_consts: int) -> list[ShapedArray]:
     carry = list(args[n_cond_consts + n_body_consts:])
+    _check_same_avals("while_loop: cond program inputs do not match its operands", cond_prog.in_avals,
+                      list(args[:n_cond_consts]) + carry)
+    _check_same_avals("while_loop: body program inputs do not match its operands", body_prog.in_avals,
+                      list(args[n_cond_consts:n_cond_consts + n_body_consts]) + carry)
     c_out = cond_prog.out_avals
     if len(c_out) != 1 or c_out[0].shape != () or c_out[0].dtype.kind != "b":
         raise TypeError(f"while_loop: cond_fun must return a boolean scalar, got {[a.str_short() for a in c_out]}")
@@ -278,7 +285,7 @@ def _while_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: 
     ccd, bcd = list(dims[:nc]), list(dims[nc:nc + nb])
     # every carry batched at 0 (simplest fixed point)
     carry = [r.bdim_to_front(c, d, axis_size) for c, d in zip(carry, dims[nc + nb:])]
-    cdims = [0] * len(carry)
+    cdims: list[int | None] = [0] * len(carry)
     bprog, bconsts = batch_program(body_prog, bcd + cdims, axis_size)
     cprog, cconsts = batch_program(cond_prog, ccd + cdims, axis_size)
 
@@ -338,6 +345,9 @@ def _scan_abstract(*args: ShapedArray, body: Program, length: int, reverse: bool
     for x in xs:
         if not x.shape or x.shape[0] != length:
             raise ValueError(f"scan: every xs leaf needs leading axis {length}, got {x.str_short()}")
+    slices = [ShapedArray(x.shape[1:], x.dtype, x.weak_type) for x in xs]
+    _check_same_avals("scan: body program inputs do not match its operands", body.in_avals,
+                      list(args[:n_consts]) + carry + slices)
     outs = body.out_avals
     _check_same_avals("scan: the body must return a carry of the same shapes and dtypes as init",
                       carry, outs[:n_carry])

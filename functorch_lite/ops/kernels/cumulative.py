@@ -138,6 +138,8 @@ def _collapse(axes: list[int], shape: tuple[int, ...], xs: list[int], os_: list[
 
 def _offsets(axes: list[int], shape: tuple[int, ...], strides: list[int], base: int) -> np.ndarray[Any, Any]:
     """Flat offsets of every index combination of ``axes`` (row-major order)."""
+    if not axes:
+        return np.array([base], np.int64)
     off = np.full((1,) * len(axes), base, np.int64)
     for j, a in enumerate(axes):
         idx = [1] * len(axes)
@@ -160,7 +162,10 @@ def cumulative(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], s
     # output in the input's memory order (K order): outermost axis first
     order = sorted(range(nd), key=lambda a: -abs(xs[a]) if shape[a] > 1 else 1)
     out_perm = np.empty([shape[a] for a in order], dtype)
-    out = out_perm.transpose(np.argsort(order))
+    inverse = [0] * nd
+    for i, a in enumerate(order):
+        inverse[a] = i
+    out = out_perm.transpose(inverse)
     n = shape[axis]
     if out.size == 0:
         return out

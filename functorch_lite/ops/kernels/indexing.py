@@ -1,14 +1,24 @@
 """Gather and scatter kernels over strided storage.
 
-Both kernels see an array as a flat 1-D buffer plus element offsets, so one
-compiled variant per dtype serves every rank and every layout:
+Every array is seen as a flat 1-D buffer plus element offsets, so one
+compiled variant serves every rank and every layout:
 
-- the ``k`` indexed (leading) axes contribute ``sum_j idx[b, j] * stride[j]``;
+- the ``k`` indexed (leading) axes give each row a base offset
+  ``sum_j idx[b, j] * stride[j]``; the kernels take one index column and
+  one stride (``k > 1`` is linearised to offsets by NumPy first);
 - the trailing "slice" axes are collapsed (adjacent axes merge when their
-  strides allow it, jointly for every array involved) into an outer part,
-  whose element offsets are precomputed (usually a single 0), and one inner
-  run of ``inner`` elements at a fixed stride (a plain row copy when the
-  layout is contiguous).
+  strides allow it, jointly for every array involved) into outer axes, whose
+  element offsets are precomputed (usually the single offset 0), and one
+  inner run of ``inner`` elements at a fixed stride (a row copy when the
+  layout is contiguous); the batch axes of the updates are collapsed the
+  same way.
+
+Specialisations, kept few for cold-start compile time: a gather and a
+``set`` scatter only move bits, so they compile once per item size (1, 2,
+4 or 8 bytes), not per dtype; the other scatters compile per dtype and per
+mode, each mode in its own kernel so that a program compiles only the modes
+it uses.  Each kernel has a tight loop for the hot case (single elements
+along one axis, as in segment sums) and a general strided loop nest.
 
 Non-contiguous operands are read in place through their strides (no hidden
 copy).  The callers in ``functorch_lite/ops/indexing.py`` validate every
@@ -22,149 +32,166 @@ from typing import Any
 import numba
 import numpy as np
 
-SCATTER_MODES = {"set": 0, "add": 1, "mul": 2, "min": 3, "max": 4}
 _BITS = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32), 8: np.dtype(np.uint64)}
+
+# Kernel arguments, shared by all of them:
+#   out/src, upd : flat 1-D buffers
+#   idx          : (B, 1) int64 row indices, row b starts at o0 + idx[b, 0] * s0
+#   boff, bs     : update row b = mb * binner + lb starts at boff[mb] + lb * bs
+#   otail, utail : offsets of the outer tail axes in out and in upd
+#   inner, os, us: the innermost run: length and strides in out and in upd
+
+
+# --- gather -------------------------------------------------------------------------------
 
 
 @numba.njit(cache=True)
-def _gather_kernel(src: Any, src_off: int, idx: Any, idx_strides: Any, tail_off: Any, inner: int,
-                   stride: int, out: Any) -> None:  # pragma: no cover - compiled
-    nb = idx.shape[0]
-    k = idx.shape[1]
-    m_outer = tail_off.shape[0]
-    if k == 1 and m_outer == 1:
-        # one indexed axis, one run per row: the common case, kept tight
-        s0 = idx_strides[0]
-        t0 = src_off + tail_off[0]
-        if inner == 1:
-            for b in range(nb):
-                out[b] = src[t0 + idx[b, 0] * s0]
-        elif stride == 1:
-            for b in range(nb):
-                p = t0 + idx[b, 0] * s0
-                d = b * inner
-                for i in range(inner):
-                    out[d + i] = src[p + i]
-        else:
-            for b in range(nb):
-                p = t0 + idx[b, 0] * s0
-                d = b * inner
-                for i in range(inner):
-                    out[d + i] = src[p + i * stride]
+def _gather(src: Any, o0: int, idx: Any, s0: int, tail: Any, inner: int, stride: int,
+            out: Any) -> None:  # pragma: no cover - compiled
+    if inner == 1 and tail.shape[0] == 1:
+        # single elements along one axis (embedding-style lookups of scalars)
+        oo = o0 + tail[0]
+        for b in range(idx.shape[0]):
+            out[b] = src[oo + idx[b, 0] * s0]
         return
     dst = 0
-    for b in range(nb):
-        base = src_off
-        for j in range(k):
-            base += idx[b, j] * idx_strides[j]
-        for m in range(m_outer):
-            p = base + tail_off[m]
-            for i in range(inner):
-                out[dst + i] = src[p + i * stride]
+    for b in range(idx.shape[0]):
+        base = o0 + idx[b, 0] * s0
+        for m in range(tail.shape[0]):
+            p = base + tail[m]
+            if stride == 1:
+                for i in range(inner):
+                    out[dst + i] = src[p + i]
+            else:
+                for i in range(inner):
+                    out[dst + i] = src[p + i * stride]
             dst += inner
 
 
+# --- scatter: one kernel per mode, so a program compiles only the modes it uses --------------
+
+
 @numba.njit(cache=True)
-def _scatter_scalars(out: Any, idx: Any, s0: int, o0: int, upd: Any, u0: int, us: int,
-                     mode: int) -> None:  # pragma: no cover - compiled
-    """One indexed axis, one element per update: ``out[o0 + idx[b]*s0] op= upd[u0 + b*us]``."""
-    nb = idx.shape[0]
-    if mode == 0:
-        for b in range(nb):
-            out[o0 + idx[b, 0] * s0] = upd[u0 + b * us]
-    elif mode == 1:
-        for b in range(nb):
-            out[o0 + idx[b, 0] * s0] += upd[u0 + b * us]
-    elif mode == 2:
-        for b in range(nb):
-            out[o0 + idx[b, 0] * s0] *= upd[u0 + b * us]
-    elif mode == 3:
-        for b in range(nb):
-            o = o0 + idx[b, 0] * s0
-            v = upd[u0 + b * us]
-            if v < out[o] or v != v:  # nan-propagating, as np.minimum.at
+def _scatter_set(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
+                 bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
+    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+        oo = o0 + otail[0]
+        u0 = boff[0] + utail[0]
+        for b in range(idx.shape[0]):
+            out[oo + idx[b, 0] * s0] = upd[u0 + b * bs]
+        return
+    b = 0
+    for mb in range(boff.shape[0]):
+        for lb in range(binner):
+            ob = o0 + idx[b, 0] * s0
+            ub = boff[mb] + lb * bs
+            b += 1
+            for m in range(otail.shape[0]):
+                o = ob + otail[m]
+                u = ub + utail[m]
+                for i in range(inner):
+                    out[o + i * os] = upd[u + i * us]
+
+
+@numba.njit(cache=True)
+def _scatter_add(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
+                 bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
+    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+        oo = o0 + otail[0]
+        u0 = boff[0] + utail[0]
+        for b in range(idx.shape[0]):
+            out[oo + idx[b, 0] * s0] += upd[u0 + b * bs]
+        return
+    b = 0
+    for mb in range(boff.shape[0]):
+        for lb in range(binner):
+            ob = o0 + idx[b, 0] * s0
+            ub = boff[mb] + lb * bs
+            b += 1
+            for m in range(otail.shape[0]):
+                o = ob + otail[m]
+                u = ub + utail[m]
+                for i in range(inner):
+                    out[o + i * os] += upd[u + i * us]
+
+
+@numba.njit(cache=True)
+def _scatter_mul(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
+                 bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
+    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+        oo = o0 + otail[0]
+        u0 = boff[0] + utail[0]
+        for b in range(idx.shape[0]):
+            out[oo + idx[b, 0] * s0] *= upd[u0 + b * bs]
+        return
+    b = 0
+    for mb in range(boff.shape[0]):
+        for lb in range(binner):
+            ob = o0 + idx[b, 0] * s0
+            ub = boff[mb] + lb * bs
+            b += 1
+            for m in range(otail.shape[0]):
+                o = ob + otail[m]
+                u = ub + utail[m]
+                for i in range(inner):
+                    out[o + i * os] *= upd[u + i * us]
+
+
+@numba.njit(cache=True)
+def _scatter_min(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
+                 bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
+    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+        oo = o0 + otail[0]
+        u0 = boff[0] + utail[0]
+        for b in range(idx.shape[0]):
+            o = oo + idx[b, 0] * s0
+            v = upd[u0 + b * bs]
+            if v < out[o] or v != v:
                 out[o] = v
-    else:
-        for b in range(nb):
-            o = o0 + idx[b, 0] * s0
-            v = upd[u0 + b * us]
+        return
+    b = 0
+    for mb in range(boff.shape[0]):
+        for lb in range(binner):
+            ob = o0 + idx[b, 0] * s0
+            ub = boff[mb] + lb * bs
+            b += 1
+            for m in range(otail.shape[0]):
+                o = ob + otail[m]
+                u = ub + utail[m]
+                for i in range(inner):
+                    v = upd[u + i * us]
+                    if v < out[o + i * os] or v != v:  # nan-propagating, as np.minimum.at
+                        out[o + i * os] = v
+
+
+@numba.njit(cache=True)
+def _scatter_max(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
+                 bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
+    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+        oo = o0 + otail[0]
+        u0 = boff[0] + utail[0]
+        for b in range(idx.shape[0]):
+            o = oo + idx[b, 0] * s0
+            v = upd[u0 + b * bs]
             if v > out[o] or v != v:
                 out[o] = v
-
-
-@numba.njit(cache=True)
-def _scatter_rows(out: Any, idx: Any, s0: int, o0: int, upd: Any, u0: int, us: int, inner: int,
-                  mode: int) -> None:  # pragma: no cover - compiled
-    """One indexed axis, contiguous rows of ``inner`` elements (vectorised inner loops)."""
-    nb = idx.shape[0]
-    for b in range(nb):
-        o = o0 + idx[b, 0] * s0
-        u = u0 + b * us
-        if mode == 0:
-            for i in range(inner):
-                out[o + i] = upd[u + i]
-        elif mode == 1:
-            for i in range(inner):
-                out[o + i] += upd[u + i]
-        elif mode == 2:
-            for i in range(inner):
-                out[o + i] *= upd[u + i]
-        elif mode == 3:
-            for i in range(inner):
-                v = upd[u + i]
-                if v < out[o + i] or v != v:
-                    out[o + i] = v
-        else:
-            for i in range(inner):
-                v = upd[u + i]
-                if v > out[o + i] or v != v:
-                    out[o + i] = v
-
-
-@numba.njit(cache=True)
-def _scatter_kernel(out: Any, idx: Any, idx_strides: Any, out_tail: Any, out_s: int, upd: Any,
-                    upd_boff: Any, upd_binner: int, upd_bs: int, upd_tail: Any, upd_s: int, inner: int,
-                    mode: int) -> None:  # pragma: no cover - compiled
-    k = idx.shape[1]
-    m_outer = out_tail.shape[0]
-    if k == 1 and m_outer == 1 and upd_boff.shape[0] == 1:
-        if inner == 1:
-            _scatter_scalars(out, idx, idx_strides[0], out_tail[0], upd, upd_boff[0] + upd_tail[0], upd_bs, mode)
-            return
-        if out_s == 1 and upd_s == 1:
-            _scatter_rows(out, idx, idx_strides[0], out_tail[0], upd, upd_boff[0] + upd_tail[0], upd_bs, inner,
-                          mode)
-            return
+        return
     b = 0
-    for mb in range(upd_boff.shape[0]):
-        for lb in range(upd_binner):
-            o0 = 0
-            for j in range(k):
-                o0 += idx[b, j] * idx_strides[j]
-            u0 = upd_boff[mb] + lb * upd_bs
+    for mb in range(boff.shape[0]):
+        for lb in range(binner):
+            ob = o0 + idx[b, 0] * s0
+            ub = boff[mb] + lb * bs
             b += 1
-            for m in range(m_outer):
-                o = o0 + out_tail[m]
-                u = u0 + upd_tail[m]
-                if mode == 0:
-                    for i in range(inner):
-                        out[o + i * out_s] = upd[u + i * upd_s]
-                elif mode == 1:
-                    for i in range(inner):
-                        out[o + i * out_s] += upd[u + i * upd_s]
-                elif mode == 2:
-                    for i in range(inner):
-                        out[o + i * out_s] *= upd[u + i * upd_s]
-                elif mode == 3:
-                    for i in range(inner):
-                        v = upd[u + i * upd_s]
-                        if v < out[o + i * out_s] or v != v:
-                            out[o + i * out_s] = v
-                else:
-                    for i in range(inner):
-                        v = upd[u + i * upd_s]
-                        if v > out[o + i * out_s] or v != v:
-                            out[o + i * out_s] = v
+            for m in range(otail.shape[0]):
+                o = ob + otail[m]
+                u = ub + utail[m]
+                for i in range(inner):
+                    v = upd[u + i * us]
+                    if v > out[o + i * os] or v != v:
+                        out[o + i * os] = v
+
+
+_SCATTER = {"set": _scatter_set, "add": _scatter_add, "mul": _scatter_mul, "min": _scatter_min, "max": _scatter_max}
 
 
 # --- layout helpers (plain Python over shapes) ------------------------------------------
@@ -203,6 +230,17 @@ def outer_offsets(outer: list[tuple[int, list[int]]], which: int) -> np.ndarray[
     return off
 
 
+def _rows(idx: np.ndarray[Any, Any], strides: tuple[int, ...]) -> tuple[np.ndarray[Any, Any], int]:
+    """One index column and its stride: ``k > 1`` columns become offsets."""
+    nb, k = idx.shape
+    if k == 1:
+        return idx, strides[0]
+    lin = np.zeros((nb, 1), np.int64)
+    for j in range(k):
+        lin[:, 0] += idx[:, j] * strides[j]
+    return lin, 1
+
+
 def gather(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strides: tuple[int, ...],
            idx: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Rows ``src[idx[b, 0], ..., idx[b, k-1], ...]`` of the strided array
@@ -211,13 +249,14 @@ def gather(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strid
     C-contiguous matrix."""
     nb, k = idx.shape
     tail = shape[k:]
-    outer, inner, (s,) = collapse(tail, strides[k:])
     out = np.empty((nb,) + tail, buf.dtype)
-    if out.size:
-        # a gather only moves bits: one compiled variant per item size, not per dtype
-        bits = _BITS[buf.dtype.itemsize]
-        _gather_kernel(buf.view(bits), offset, idx, np.asarray(strides[:k], np.int64), outer_offsets(outer, 0),
-                       inner, s, out.reshape(-1).view(bits))
+    if out.size == 0:
+        return out
+    outer, inner, (s,) = collapse(tail, strides[k:])
+    rows, s0 = _rows(idx, strides[:k])
+    # a gather only moves bits: one compiled variant per item size, not per dtype
+    bits = _BITS[buf.dtype.itemsize]
+    _gather(buf.view(bits), offset, rows, s0, outer_offsets(outer, 0), inner, s, out.reshape(-1).view(bits))
     return out
 
 
@@ -244,9 +283,11 @@ def scatter(operand: np.ndarray[Any, Any], idx: np.ndarray[Any, Any], upd_buf: n
             upd_offset: int, upd_shape: tuple[int, ...], upd_strides: tuple[int, ...], mode: str
             ) -> np.ndarray[Any, Any]:
     """A copy of ``operand`` (laid out in its memory order) with the rows of
-    the strided updates array combined in at ``idx`` by ``mode``, in index
-    order (so for ``set`` the last of repeated indices wins).  ``idx`` is a
-    validated (B, k) int64 C-contiguous matrix."""
+    the strided updates array (``upd_buf``, ``upd_offset``, ``upd_shape``,
+    ``upd_strides``) combined in at ``idx`` by ``mode`` ("set", "add",
+    "mul", "min", "max"), in row-major order of the updates (so for "set"
+    the last of repeated indices wins).  ``idx`` is a validated (B, k) int64
+    C-contiguous matrix."""
     out, flat = memory_order_empty(operand)
     # the copy is memory-bound; NumPy's strided copy runs at memory speed
     np.copyto(out, operand)
@@ -258,9 +299,10 @@ def scatter(operand: np.ndarray[Any, Any], idx: np.ndarray[Any, Any], upd_buf: n
     nbd = len(upd_shape) - (operand.ndim - k)
     b_outer, b_inner, (b_s,) = collapse(upd_shape[:nbd], upd_strides[:nbd])
     t_outer, t_inner, (o_s, u_s) = collapse(operand.shape[k:], out_strides[k:], upd_strides[nbd:])
-    _scatter_kernel(
-        flat, idx, np.asarray(out_strides[:k], np.int64), outer_offsets(t_outer, 0), o_s,
-        upd_buf, outer_offsets(b_outer, 0) + upd_offset, b_inner, b_s, outer_offsets(t_outer, 1), u_s,
-        t_inner, SCATTER_MODES[mode],
-    )
+    rows, s0 = _rows(idx, out_strides[:k])
+    if mode == "set":  # moves bits: compile per item size, not per dtype
+        bits = _BITS[isz]
+        flat, upd_buf = flat.view(bits), upd_buf.view(bits)
+    _SCATTER[mode](flat, 0, rows, s0, outer_offsets(t_outer, 0), o_s, upd_buf, outer_offsets(b_outer, 0) + upd_offset,
+                   b_inner, b_s, outer_offsets(t_outer, 1), u_s, t_inner)
     return out

@@ -33,7 +33,7 @@ axis is contiguous.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numba
 import numpy as np
@@ -47,6 +47,7 @@ def _has_negative_zero(x: np.ndarray[Any, Any]) -> bool:
 
 def sort(x: np.ndarray[Any, Any], axis: int) -> np.ndarray[Any, Any]:
     """Stable ascending sort along ``axis``; NaNs last (NumPy's order)."""
+    kind: Literal["stable", "quicksort"]
     if x.dtype.char in _RADIX:
         kind = "stable"
     elif x.dtype.kind == "f" and _has_negative_zero(x):
@@ -54,7 +55,7 @@ def sort(x: np.ndarray[Any, Any], axis: int) -> np.ndarray[Any, Any]:
     else:
         kind = "quicksort"
     out = x.copy(order="K")  # keeps the input's axis order: contiguous rows stay contiguous
-    out.sort(axis=axis, kind=kind)  # type: ignore[arg-type]
+    out.sort(axis=axis, kind=kind)
     return out
 
 
@@ -63,21 +64,21 @@ def argsort(x: np.ndarray[Any, Any], axis: int, descending: bool, stable: bool,
     """Indices that sort ``x`` along ``axis``.  Descending and stable keeps
     equal elements in their original order (as JAX does); NaNs come last
     ascending, first descending."""
-    kind = "stable" if stable or x.dtype.kind != "f" else "quicksort"
+    kind: Literal["stable", "quicksort"] = "stable" if stable or x.dtype.kind != "f" else "quicksort"
     v = np.moveaxis(x, axis, -1)
     n = v.shape[-1]
     if descending:
         # a stable ascending sort of the reversed rows, reversed back, keeps ties in order
-        idx = np.argsort(v[..., ::-1], axis=-1, kind=kind)  # type: ignore[call-overload]
+        idx = np.argsort(v[..., ::-1], axis=-1, kind=kind)
         out = np.empty(v.shape, index_dtype)
         np.subtract(n - 1, idx[..., ::-1], out=out, casting="unsafe")
     else:
-        out = np.argsort(v, axis=-1, kind=kind).astype(index_dtype)  # type: ignore[call-overload]
+        out = np.argsort(v, axis=-1, kind=kind).astype(index_dtype)
     return np.moveaxis(out, -1, axis)
 
 
 @numba.njit(inline="always")
-def _lt(a: Any, b: Any) -> bool:
+def _lt(a: Any, b: Any) -> Any:
     # NaN-aware less-than: NaN is larger than everything (NumPy's sort order)
     return a < b or (b != b and a == a)
 
