@@ -31,9 +31,10 @@ if str(REPO) not in sys.path:
 
 
 def interleaved(
-    cases: dict[str, Callable[[], Any]], rounds: int, number: int = 1, warmup: int = 2
+    cases: dict[str, Callable[[], Any]], rounds: int, number: int = 1, warmup: int = 2,
+    mins: dict[str, float] | None = None,
 ) -> dict[str, float]:
-    """Median seconds per call of each case.
+    """Median seconds per call of each case (the fastest round goes to ``mins``).
 
     Each round times ``number`` back-to-back calls of every case; the order
     of the cases rotates from round to round.  The garbage collector is off
@@ -59,6 +60,8 @@ def interleaved(
     finally:
         if was_enabled:
             gc.enable()
+    if mins is not None:
+        mins.update({n: min(v) for n, v in samples.items()})
     return {n: statistics.median(v) for n, v in samples.items()}
 
 

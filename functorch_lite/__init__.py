@@ -7,23 +7,19 @@ Example:
     True
 """
 
-from functorch_lite import debug, dtypes, ops, tree
-from functorch_lite import export as export
-from functorch_lite import numpy as numpy
+from functorch_lite import debug, dtypes, export, lax, numpy, ops, random, tree
 from functorch_lite.array import Array, Storage
 from functorch_lite.transforms.ad import grad, jvp, linearize, stop_gradient, value_and_grad, vjp
 from functorch_lite.transforms.batching import vmap
 from functorch_lite.transforms.custom import checkpoint, custom_jvp, custom_vjp, remat
+from functorch_lite.transforms.jacobians import hessian, jacfwd, jacobian, jacrev
 from functorch_lite.transforms.jit import config, disable_jit, jit
 from functorch_lite.transforms.staging import ShapeDtypeStruct, eval_shape, make_ir
-from functorch_lite import lax as lax
-from functorch_lite import random as random
-from functorch_lite.transforms.jacobians import hessian, jacfwd, jacobian, jacrev
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Array", "Storage", "dtypes", "numpy", "ops", "tree", "__version__",
+    "Array", "Storage", "__version__", "debug", "dtypes", "export", "lax", "numpy", "ops", "random", "tree",
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "vmap",
     "jacrev", "jacfwd", "jacobian", "hessian", "custom_jvp", "custom_vjp", "checkpoint", "remat",
     "jit", "disable_jit", "config", "make_ir", "eval_shape", "ShapeDtypeStruct",

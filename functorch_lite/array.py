@@ -253,6 +253,12 @@ class _IndexUpdateRef:
     def multiply(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "mul")
     mul = multiply
     def divide(self, v: Any) -> Any:
+        dt = self._array.dtype
+        if dt.kind != "f":
+            raise TypeError(
+                f"x.at[idx].divide needs a float array, got {dt} (true division does not stay in {dt}); use "
+                "x.at[idx].set(x[idx] // v) for floor division, or convert x to a float dtype first"
+            )
         return _m("at_update")(self._array, self._idx, _m("reciprocal")(v), "mul")
     def power(self, v: Any) -> Any:
         return self.set(_m("power")(self.get(), v))
@@ -638,6 +644,12 @@ class Array(ArrayMethods):
         if self.ndim == 0:
             return format(self.item(), spec)
         return str(self)
+
+    def __copy__(self) -> Array:
+        return self  # immutable: sharing is a copy (as for tuples)
+
+    def __deepcopy__(self, memo: Any) -> Array:
+        return self
 
     def __reduce__(self) -> Any:
         raise TypeError(

@@ -17,10 +17,13 @@ Bits follow JAX's default scheme (``jax_threefry_partitionable=True``):
 element ``i`` (row-major) of ``bits(key, shape)`` hashes the counter
 ``(i >> 32, i & 0xFFFFFFFF)``; ``split(key, n)[i]`` and ``fold_in(key, i)``
 are both the hash of ``(0, i)``.  Keys, ``split``, ``fold_in``, ``bits``,
-``uniform``, ``bernoulli`` and ``permutation`` give the same bits as
-``jax.random``; ``normal``, ``gumbel``, ``exponential``, ``categorical`` and
-``truncated_normal`` use the same formulas (values agree to float rounding).
-``randint`` uses its own, less biased method (see its docstring).
+``uniform`` on [0, 1), ``bernoulli``, ``permutation`` and ``choice`` without
+replacement or ``p`` give the same values as ``jax.random``; ``uniform`` on other bounds,
+``normal`` (inversion: ``sqrt(2) * erfinv(u)``), ``gumbel``,
+``exponential``, ``categorical`` and ``truncated_normal`` use the same
+formulas, and agree to float rounding (XLA fuses multiply-adds and has its
+own ``log``/``erf_inv``).  ``randint`` uses its own, less biased method (see
+its docstring).
 
 Example:
     >>> from functorch_lite import random
@@ -91,9 +94,20 @@ def _check_key(name: str, key: Any) -> ArrayOrTracer:
 def _shape(name: str, shape: Any) -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (shape,)
-    if isinstance(shape, (Array, Tracer)) or not isinstance(shape, Sequence):
-        raise TypeError(f"{name}: shape must be a tuple of non-negative ints, got {shape!r}")
-    out = tuple(operator.index(d) for d in shape)
+    bad = TypeError(f"{name}: shape must be a tuple of non-negative ints, got {shape!r}")
+    if isinstance(shape, (str, bytes, Array, Tracer)) or not isinstance(shape, Sequence):
+        raise bad
+    dims = []
+    for d in shape:
+        if isinstance(d, Tracer):
+            operator.index(d)  # raises the error that explains static shapes under transforms
+        if isinstance(d, (bool, np.bool_)):
+            raise bad
+        try:
+            dims.append(operator.index(d))
+        except TypeError:
+            raise bad from None
+    out = tuple(dims)
     if any(d < 0 for d in out):
         raise ValueError(f"{name}: shape must be a tuple of non-negative ints, got {out}")
     return out

@@ -56,7 +56,13 @@ def _expand_index(idx: Any, ndim: int) -> list[Any]:
 
 
 def basic_getitem(x: ArrayOrTracer, idx: Any) -> Any:
-    """``x[idx]`` for ints, slices (any step), None and Ellipsis: a view."""
+    """``x[idx]`` for ints, slices (any step), None and Ellipsis: a view.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> basic_getitem(jnp.arange(6).reshape(2, 3), (None, -1, slice(None, None, -2))).shape
+        (1, 2)
+    """
     items = _expand_index(idx, x.ndim)
     starts: list[int] = []
     limits: list[int] = []
@@ -109,7 +115,14 @@ def basic_getitem(x: ArrayOrTracer, idx: Any) -> Any:
 
 
 def getitem(x: Any, idx: Any) -> Any:
-    """``x[idx]``: basic indices give views, array indices gather copies."""
+    """``x[idx]``: basic indices give views, array indices gather copies.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.arange(6).reshape(2, 3)
+        >>> x[:, ::2].storage() is x.storage(), x[[1, 0], -1].tolist()
+        (True, [5, 2])
+    """
     x = asarray(x)
     parts = idx if isinstance(idx, tuple) else (idx,)
     if all(_is_basic(i) for i in parts):
@@ -133,8 +146,9 @@ def _mask_error(mask: Any) -> NonConcreteBooleanIndexError:
     return NonConcreteBooleanIndexError(
         f"boolean mask indexing with a traced mask ({mask.aval.str_short()}) is not supported "
         "inside a transform: the result's shape would be data-dependent (it is the number of "
-        "True entries). Use jnp.where(mask, x, other) to keep the shape, x.at[...] updates with "
-        "jnp.where, or jnp.nonzero(mask, size=N) to get integer indices of a static size N"
+        "True entries). Use jnp.where(mask, x, other) to keep the shape (for updates too: "
+        "jnp.where(mask, new, x) instead of x.at[mask].set(new)), or jnp.nonzero(mask, size=N) "
+        "to get integer indices of a static size N"
     )
 
 
@@ -165,7 +179,8 @@ def _as_index_array(v: Any, what: str = "indices") -> Any:
         arr = stack([asarray(e) for e in v])
     else:
         try:
-            arr = np.asarray(v)
+            # a copy: the caller may mutate their NumPy array later (a jit constant must not change)
+            arr = np.array(v, copy=True)
         except (TypeError, ValueError) as e:
             raise IndexError(f"{_VALID_INDICES}; got {type(v).__name__}: {e}") from None
         if isinstance(v, (list, tuple)) and arr.size == 0:
@@ -192,19 +207,20 @@ def _normalize_index(v: Any, n: int, axis: int, mode: str = "raise") -> Any:
         if mode == "wrap":
             return ew.remainder(t, n) if n else t
         return ew.where(ew.less(t, 0), ew.add(t, n), t)
-    a = np.asarray(v).astype(np.int64, copy=False)
+    a = np.asarray(v)
     if mode == "clip":
-        return np.clip(a, 0, max(n - 1, 0))
+        return np.clip(a.astype(np.int64), 0, max(n - 1, 0))
     if mode == "wrap":
-        return np.mod(a, n) if n else a
+        return np.mod(a.astype(np.int64), n) if n else a
     if a.size:
         lo, hi = int(a.min()), int(a.max())
         if lo < -n or hi >= n:
             bad = lo if lo < -n else hi
             raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
         if lo < 0:
-            a = np.where(a < 0, a + n, a)
-    return a
+            a = a.astype(np.int64)
+            return np.where(a < 0, a + n, a)
+    return a.astype(np.int64, copy=False)
 
 
 class _Parsed:

@@ -60,7 +60,8 @@ def sort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = None, 
          descending: bool = False) -> Any:
     """Sorted copy along ``axis`` (``None`` sorts the flattened array).
 
-    The sort is stable; NaNs go last (first with ``descending=True``).
+    The sort is always stable (``stable=False`` is accepted and changes
+    nothing); NaNs go last (first with ``descending=True``).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -124,7 +125,7 @@ def _scan(name: str, x: ArrayOrTracer, axis: int, dtype: Any) -> Any:
 def _numpy_axis(name: str, x: ArrayOrTracer, axis: Any) -> tuple[ArrayOrTracer, int]:
     """NumPy's cumsum axis rule: ``None`` flattens; a 0-d array is a 1-element one."""
     if axis is None:
-        return _flat(x), 0
+        return (x, 0) if x.ndim == 1 else (_flat(x), 0)
     if x.ndim == 0:
         _axis(axis, 1, name)
         return _flat(x), 0

@@ -377,3 +377,120 @@ convert_element_type_p.vjp = (_convert_vjp,)
 # --- batching rules -------------------------------------------------------------------
 for _prim in list(ELEMENTWISE.values()):
     r.batch_elementwise(_prim)
+
+
+# --- fusion rules ---
+# ``prim.fusion`` is the scalar expression a primitive contributes to a
+# generated fused loop (transforms/fusion.py builds the groups,
+# ops/kernels/codegen.py the Numba source): a format string over the operand
+# names ``{0}``, ``{1}``... and ``{t}`` (the operand dtype's short name:
+# f32, f64...), or a function ``(names, in_dtypes, out_dtype, params,
+# literals) -> str | None`` where ``literals[i]`` is operand i's value when
+# it is a compile-time scalar, and None means "not fusable for these
+# dtypes/params" (the op then runs its impl).  Names resolve in the
+# generated module: ``np`` (NumPy scalar functions that Numba lowers to
+# vectorisable LLVM code), ``fm`` (ops/kernels/fastmath.py: vectorisable
+# exp/log/tanh, since Numba's libm calls would stop vectorisation).  Every
+# result is cast back to the output dtype by the generator.  Ops without a
+# vectorisable scalar form (sin, atan2, ...) or with subtle integer
+# semantics (floor_divide, rem, shifts) have no rule: NumPy runs them.
+def _float_only(template: str) -> Callable[..., str | None]:
+    def rule(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
+             lits: list[Any]) -> str | None:
+        if dts[0] not in (np.dtype(np.float32), np.dtype(np.float64)):
+            return None
+        return template.format(*names, t=_SHORT_T[dts[0].name])
+
+    return rule
+
+
+_SHORT_T = {"float32": "f32", "float64": "f64"}
+
+
+def _fuse_max(pick: str) -> Callable[..., str | None]:
+    # nan-propagating for floats (as np.maximum/np.minimum): a nan in either operand wins
+    def rule(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
+             lits: list[Any]) -> str | None:
+        a, b = names
+        if dts[0].kind == "f":
+            return f"({a} if ({a} {pick}= {b} or {a} != {a}) else {b})"
+        if dts[0].kind == "b":
+            return f"({a} or {b})" if pick == ">" else f"({a} and {b})"
+        return f"({a} if {a} {pick}= {b} else {b})"
+
+    return rule
+
+
+def _fuse_sign(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
+               lits: list[Any]) -> str | None:
+    x, t = names[0], dts[0].name
+    if dts[0].kind == "f":  # +-0 -> +0, nan -> nan, as np.sign
+        return f"(np.{t}(1) if {x} > 0 else (np.{t}(-1) if {x} < 0 else (np.{t}(0) if {x} == 0 else {x})))"
+    return f"(np.{t}(1) if {x} > 0 else (np.{t}(-1) if {x} < 0 else np.{t}(0)))"
+
+
+def _fuse_pow(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
+              lits: list[Any]) -> str | None:
+    # only a compile-time exponent with an exact multiplicative form (x**2 -> x*x)
+    y = lits[1]
+    if y is None or isinstance(y, bool):
+        return None
+    x, t = names[0], dts[0].name
+    if y == 0:
+        return f"np.{t}(1)"
+    if y == 1:
+        return x
+    if y == 2:
+        return f"({x} * {x})"
+    if y == 3:
+        return f"({x} * {x} * {x})"
+    if y == -1 and dts[0].kind == "f":
+        return f"(np.{t}(1) / {x})"
+    return None
+
+
+def _fuse_convert(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
+                  lits: list[Any]) -> str | None:
+    x, src = names[0], dts[0]
+    if src == out:
+        return x
+    if out.kind == "b":
+        return f"({x} != 0)"
+    if out.kind == "f" or src.kind in "biu":
+        return f"np.{out.name}({x})"  # integers wrap, as NumPy's astype
+    # float -> int: nan -> 0, +-inf and out-of-range values clamp (as the impl); the bounds
+    # are exact in float64 only up to 32-bit integers
+    if out.itemsize > 4:
+        return None
+    info = np.iinfo(out)
+    return f"np.{out.name}(fm.clamp_trunc(np.float64({x}), {float(info.min)!r}, {float(info.max)!r}))"
+
+
+def _isinf(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
+           lits: list[Any]) -> str | None:
+    return f"(abs({names[0]}) == np.{dts[0].name}(np.inf))"
+
+
+def _isfinite(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
+              lits: list[Any]) -> str | None:
+    return f"(abs({names[0]}) < np.{dts[0].name}(np.inf))"
+
+
+for _p, _rule in (
+    (add_p, "({0} + {1})"), (sub_p, "({0} - {1})"), (mul_p, "({0} * {1})"), (div_p, "({0} / {1})"),
+    (neg_p, "(-{0})"), (abs_p, "abs({0})"), (sign_p, _fuse_sign),
+    (floor_p, "np.floor({0})"), (ceil_p, "np.ceil({0})"), (trunc_p, "np.trunc({0})"),
+    (round_p, "np.rint({0})"), (sqrt_p, "np.sqrt({0})"),
+    (exp_p, _float_only("fm.exp_{t}({0})")), (exp2_p, _float_only("fm.exp2_{t}({0})")),
+    (log_p, _float_only("fm.log_{t}({0})")), (log2_p, _float_only("fm.log2_{t}({0})")),
+    (log10_p, _float_only("fm.log10_{t}({0})")), (tanh_p, _float_only("fm.tanh_{t}({0})")),
+    (max_p, _fuse_max(">")), (min_p, _fuse_max("<")), (pow_p, _fuse_pow),
+    (eq_p, "({0} == {1})"), (ne_p, "({0} != {1})"), (lt_p, "({0} < {1})"), (le_p, "({0} <= {1})"),
+    (gt_p, "({0} > {1})"), (ge_p, "({0} >= {1})"),
+    (and_p, "({0} & {1})"), (or_p, "({0} | {1})"), (xor_p, "({0} ^ {1})"),
+    (logical_not_p, "(not {0})"), (bitwise_not_p, "(~{0})"),
+    (isnan_p, "({0} != {0})"), (isinf_p, _isinf), (isfinite_p, _isfinite),
+    (select_p, "({1} if {0} else {2})"), (convert_element_type_p, _fuse_convert),
+    (stop_gradient_p, "{0}"),
+):
+    _p.fusion = _rule

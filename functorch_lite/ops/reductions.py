@@ -169,3 +169,55 @@ def _shift_axes(params: dict[str, Any], size: int) -> dict[str, Any]:
 
 for _p in REDUCTIONS.values():
     r.batch_front(_p, _shift_axes)
+
+
+# --- fusion rules ---
+# ``prim.fusion`` for a reduction: how a generated fused kernel accumulates
+# it (transforms/fusion.py, ops/kernels/codegen.py).  ``identity(dtype)`` is
+# the start value, ``acc(dtype)`` the accumulator dtype (float32 sums
+# accumulate in float64, integer sums in int64 and wrap back as NumPy's),
+# ``combine`` a format string over the accumulator ``{0}`` and a value
+# ``{1}``, and ``chunk`` the name (in ops/kernels/fastmath.py) of the
+# vectorised reducer of a buffered chunk of values, whose result is combined
+# into the accumulator.  Max/min propagate nan, as NumPy.
+def _identity_extreme(sign: int) -> Any:
+    def identity(dt: np.dtype[Any]) -> Any:
+        if dt.kind == "f":
+            return sign * float("inf")
+        if dt.kind == "b":
+            return sign > 0
+        info = np.iinfo(dt)
+        return int(info.max) if sign > 0 else int(info.min)
+
+    return identity
+
+
+def _combine_extreme(pick: str) -> Any:
+    def combine(dt: np.dtype[Any]) -> str:
+        if dt.kind == "f":
+            return f"({{0}} if ({{0}} {pick}= {{1}} or {{0}} != {{0}}) else {{1}})"
+        if dt.kind == "b":
+            return "({0} or {1})" if pick == ">" else "({0} and {1})"
+        return f"({{0}} if {{0}} {pick}= {{1}} else {{1}})"
+
+    return combine
+
+
+reduce_sum_p.fusion = {
+    "identity": lambda dt: False if dt.kind == "b" else 0,
+    "acc": lambda dt: np.dtype(np.float64) if dt.kind == "f" else np.dtype(np.int64),
+    "combine": lambda dt: "({0} + {1})",
+    "chunk": "sum_chunk",
+}
+reduce_max_p.fusion = {
+    "identity": _identity_extreme(-1),
+    "acc": lambda dt: dt,
+    "combine": _combine_extreme(">"),
+    "chunk": "max_chunk",
+}
+reduce_min_p.fusion = {
+    "identity": _identity_extreme(1),
+    "acc": lambda dt: dt,
+    "combine": _combine_extreme("<"),
+    "chunk": "min_chunk",
+}

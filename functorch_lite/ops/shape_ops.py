@@ -462,6 +462,23 @@ def _diagonal_vjp(ct: Any, ans: Any, x: Any, *, offset: int, axis1: int, axis2: 
 
 r.deflinear(diagonal_p, [_diagonal_vjp])
 
+
+def _as_strided_vjp(ct: Any, ans: Any, x: Any, *, shape: tuple[int, ...], strides: tuple[int, ...],
+                    offset: int) -> Any:
+    # each output element reads one element of x (row-major): scatter-add the
+    # cotangent back to the element it came from (overlapping windows accumulate)
+    xaval = r.get_aval(x)
+    flat_idx = np.full(shape, offset, np.int64)
+    for axis, (n, s) in enumerate(zip(shape, strides)):
+        flat_idx = flat_idx + (np.arange(n, dtype=np.int64) * s).reshape((n,) + (1,) * (len(shape) - axis - 1))
+    n_out = int(flat_idx.size)
+    zeros = r.full_aval(ShapedArray((xaval.size,), xaval.dtype), 0)
+    out = r._p("scatter").bind(zeros, Array._wrap(flat_idx.reshape(n_out, 1)), r.reshape(ct, (n_out,)), mode="add")
+    return r.reshape(out, xaval.shape)
+
+
+r.deflinear(as_strided_p, [_as_strided_vjp])
+
 # --- batching rules -------------------------------------------------------------------
 
 

@@ -112,12 +112,197 @@ def _searchsorted_abstract(sorted_arr: ShapedArray, keys: ShapedArray, *, side: 
 
 def _searchsorted_impl(sorted_arr: Array, keys: Array, *, side: str) -> Array:
     aval = _searchsorted_abstract(_aval(sorted_arr), _aval(keys), side=side)
-    s = sorted_arr
-    stride = s._strides[0] if s.shape[0] > 1 else 1
-    out = k.searchsorted(s.storage().numpy(), s._offset, s.shape[0], stride, keys._numpy(),
-                         side == "right", aval.dtype)
-    return Array._wrap(out)
+    return Array._wrap(k.searchsorted(sorted_arr._numpy(), keys._numpy(), side == "right", aval.dtype))
 
 
 searchsorted_p = _declare("searchsorted", _searchsorted_impl, _searchsorted_abstract)
 searchsorted_p.nondifferentiable = True
+
+
+# --- differentiation and batching rules ----------------------------------------------
+# ``sort`` is a permutation of its operand along ``dimension``: its tangent is
+# the tangent permuted the same way, its cotangent the cotangent sent back
+# through that permutation (a scatter-add).  ``argsort``/``searchsorted`` give
+# integers (``nondifferentiable`` above).  The permutation is ``argsort``
+# (stable), reversed for a descending sort: the descending sort is the
+# reversed ascending one, so that this is the permutation it applied, ties
+# and NaNs included.
+from functorch_lite.core import MissingRuleError, Tracer  # noqa: E402
+from functorch_lite.ops import _rules as r  # noqa: E402
+from functorch_lite.ops import indexing as ix  # noqa: E402
+
+
+def _iota(n: int, dtype: np.dtype[Any]) -> Array:
+    return Array._wrap(np.arange(n, dtype=dtype))
+
+
+def _gather_has_rules() -> bool:
+    """Whether gather/scatter carry the jvp/vjp/batch rules that a
+    take/put along an axis needs to stay differentiable and batchable."""
+    return all(getattr(p, kind) is not None for p in (ix.gather_p, ix.scatter_p) for kind in ("jvp", "vjp", "batch"))
+
+
+_ONE_HOT_LIMIT = 1 << 22  # elements of one example's (..., n, n) one-hot fallback
+
+
+def _use_gather(*args: Any) -> bool:
+    """gather/scatter when they have their rules, or when every argument is
+    concrete (then no transform ever sees them, so no rule is needed)."""
+    return _gather_has_rules() or not any(isinstance(a, Tracer) for a in args)
+
+
+def _check_one_hot(idx: Any, dim: int) -> None:
+    aval = r.get_aval(idx)
+    if aval.size * aval.shape[dim] > _ONE_HOT_LIMIT:
+        raise MissingRuleError(
+            f"the derivative of a sort/cummax/cummin along an axis of length {aval.shape[dim]} "
+            f"({aval.str_short()}) under vmap or a higher-order derivative needs the gather/scatter "
+            "primitives' jvp/vjp/batch rules, which are not declared yet; the one-hot fallback "
+            f"would need {aval.size * aval.shape[dim]} elements"
+        )
+
+
+def _along_indices(idx: Any, dim: int) -> Any:
+    """``(*idx.shape, ndim)`` gather indices: ``idx`` along ``dim``, the
+    position itself (an iota) along every other axis."""
+    aval = r.get_aval(idx)
+    shape, nd = aval.shape, aval.ndim
+    cols = []
+    for d in range(nd):
+        col = idx if d == dim else r.broadcast(_iota(shape[d], aval.dtype), shape, (d,))
+        cols.append(r.expand_dims(col, (nd,)))
+    return cols[0] if nd == 1 else so.concatenate_p.bind(*cols, dimension=nd)
+
+
+def _one_hot(idx: Any, dim: int) -> tuple[Any, tuple[int, ...]]:
+    """``hit[..., i, j] = idx[..., i] == j`` with ``dim`` moved last (then ``i``)."""
+    il = r.moveaxis(idx, dim, -1)
+    shape = r.get_aval(il).shape
+    nd, n = len(shape), shape[-1]
+    big = shape + (n,)
+    hit = r.eq(r.broadcast(il, big, tuple(range(nd))),
+               r.broadcast(_iota(n, r.get_aval(idx).dtype), big, (nd,)))
+    return hit, big
+
+
+def take_along(t: Any, idx: Any, dim: int) -> Any:
+    """``out[..., i, ...] = t[..., idx[..., i, ...], ...]`` along ``dim``
+    (``t`` and ``idx`` of one shape, ``idx`` valid), written with primitives
+    so that it is differentiable and batchable: the rule-side
+    ``take_along_axis``.
+
+    It is one ``gather``.  While gather/scatter lack their jvp/vjp/batch
+    rules, traced arguments (under vmap, or a derivative of a derivative)
+    take a one-hot select-and-sum instead (``O(n^2)`` along ``dim``; exact,
+    also with inf/NaN in ``t``), which refuses beyond 2**22 elements per example.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> take_along(jnp.array([[1.0, 2.0, 3.0]]), jnp.array([[2, 0, 0]]), 1).tolist()
+        [[3.0, 1.0, 1.0]]
+    """
+    if r.get_aval(t).size == 0:
+        return t
+    if _use_gather(t, idx):
+        return ix.gather_p.bind(t, _along_indices(idx, dim))
+    _check_one_hot(idx, dim)
+    hit, big = _one_hot(idx, dim)  # hit[..., i, j]: t's element j goes to i
+    nd = len(big) - 1
+    tl = r.moveaxis(t, dim, -1)
+    vals = r.broadcast(tl, big, tuple(range(nd - 1)) + (nd,))
+    zero = r.full_aval(ShapedArray(big, r.get_aval(t).dtype), 0)
+    out = r.reduce_sum(r.select(hit, vals, zero), (nd,))
+    return r.moveaxis(out, -1, dim)
+
+
+def add_along(ct: Any, idx: Any, dim: int) -> Any:
+    """The transpose of :func:`take_along`: ``out[..., j, ...]`` sums the
+    ``ct[..., i, ...]`` with ``idx[..., i, ...] == j`` (a scatter-add; the
+    same one-hot fallback while scatter lacks its rules).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> add_along(jnp.array([[1.0, 2.0, 3.0]]), jnp.array([[2, 0, 0]]), 1).tolist()
+        [[5.0, 0.0, 1.0]]
+    """
+    if r.get_aval(ct).size == 0:
+        return ct
+    if _use_gather(ct, idx):
+        return ix.scatter_p.bind(r.full_like(ct, 0), _along_indices(idx, dim), ct, mode="add")
+    _check_one_hot(idx, dim)
+    hit, big = _one_hot(idx, dim)  # hit[..., i, j]: ct's element i goes to j
+    nd = len(big) - 1
+    cl = r.moveaxis(ct, dim, -1)
+    vals = r.broadcast(cl, big, tuple(range(nd)))
+    zero = r.full_aval(ShapedArray(big, r.get_aval(ct).dtype), 0)
+    out = r.reduce_sum(r.select(hit, vals, zero), (nd - 1,))
+    return r.moveaxis(out, -1, dim)
+
+
+def _sort_perm(x: Any, dimension: int, descending: bool) -> Any:
+    """The permutation ``sort`` applies: ``sort(x) == take_along(x, perm)``."""
+    perm = argsort_p.bind(x, dimension=dimension, descending=False, stable=True)
+    if descending:
+        perm = so.rev_p.bind(perm, dimensions=(dimension,))
+    return perm
+
+
+def _sort_jvp(primals: Any, tangents: Any, *, dimension: int, descending: bool) -> tuple[Any, Any]:
+    (x,), (t,) = primals, tangents
+    ans = sort_p.bind(x, dimension=dimension, descending=descending)
+    if isinstance(t, r.Zero):
+        return ans, r.Zero(r.get_aval(ans))
+    return ans, take_along(t, _sort_perm(x, dimension, descending), dimension)
+
+
+def _sort_vjp(ct: Any, ans: Any, x: Any, *, dimension: int, descending: bool) -> Any:
+    return add_along(ct, _sort_perm(x, dimension, descending), dimension)
+
+
+sort_p.jvp = _sort_jvp
+sort_p.vjp = (_sort_vjp,)
+
+
+def _shift_dimension(params: dict[str, Any], size: int) -> dict[str, Any]:
+    return {**params, "dimension": params["dimension"] + 1}
+
+
+r.batch_front(sort_p, _shift_dimension)
+r.batch_front(argsort_p, _shift_dimension)
+
+
+def _searchsorted_batch(vals: Any, dims: Any, *, axis_size: int, side: str) -> tuple[Any, int | None]:
+    """Batched keys alone are just more keys.  A batched sorted array needs
+    one search per row, which the 1-D kernel cannot do; a merge does it
+    loop-free: stably sort each row of ``concat(keys, sorted)`` (sorted
+    first for ``side="right"``, so ties go before the key); a key's position
+    in that order minus its rank among the keys is the number of sorted
+    elements before it.  The sort order is NumPy's (NaNs last), as the
+    kernel's.  Cost ``O((n + m) log(n + m))`` per row (``n`` sorted, ``m``
+    keys), against ``O(n m)`` for comparing every pair."""
+    s, keys = vals
+    ds, dk = dims
+    if ds is None:
+        return searchsorted_p.bind(s, keys, side=side), dk
+    s = r.moveaxis(s, ds, 0)
+    keys = r.bdim_to_front(keys, dk, axis_size)
+    kshape = r.get_aval(keys).shape[1:]
+    n = r.get_aval(s).shape[1]
+    m = 1
+    for d in kshape:
+        m *= d
+    k2 = r.reshape(keys, (axis_size, m))
+    merged = so.concatenate_p.bind(*((k2, s) if side == "left" else (s, k2)), dimension=1)
+
+    def inverse_order(v: Any) -> Any:  # rank of each element in v's stable order
+        order = argsort_p.bind(v, dimension=1, descending=False, stable=True)
+        return argsort_p.bind(order, dimension=1, descending=False, stable=True)
+
+    start = 0 if side == "left" else n
+    pos = so.slice_p.bind(inverse_order(merged), start_indices=(0, start), limit_indices=(axis_size, start + m),
+                          strides=(1, 1))
+    out = r.sub(pos, inverse_order(k2))
+    return r.reshape(out, (axis_size,) + kshape), 0
+
+
+searchsorted_p.batch = _searchsorted_batch

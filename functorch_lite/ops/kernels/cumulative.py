@@ -18,14 +18,24 @@ input's axis order (NumPy's K order), so its writes are in memory order too.
 The additions happen in the same order as NumPy's ``accumulate`` loops, so
 results match NumPy bit for bit.
 
-Measured on this project's 2-vCPU AMD EPYC (AVX-512) machine, 10M float32,
-median of interleaved runs, NumPy 2.4 / Numba 0.68 (time ratio kernel/NumPy,
-below 1 is faster):
+Measured against NumPy (``np.cumsum``, ``np.maximum.accumulate``...) on
+this project's 2-vCPU AMD EPYC (AVX-512) machine, 10M float32, NumPy 2.4,
+Numba 0.68, medians of interleaved runs; time ratio kernel / NumPy (below 1
+is faster; two runs, the second with a busy neighbour)::
 
-- 1-D:                                 see ``_NUMPY_WINS`` below
-- 2-D (2500, 4000) along axis 0:       see ``_NUMPY_WINS`` below
-- 2-D (2500, 4000) along axis 1:       see ``_NUMPY_WINS`` below
-- transposed (4000, 2500) along axis 0 / 1: see ``_NUMPY_WINS`` below
+    layout                               cumsum       cumprod  cummax  cummin
+    1-D                                  0.35, 0.36   0.35     0.58    0.52
+    C (2500, 4000) along axis 0          0.18, 0.19   0.21     0.20    0.21
+    C (2500, 4000) along axis 1          0.34, 0.36   0.38     0.40    0.47
+    transposed (2500, 4000) along axis 0 0.33, 0.38   0.33     0.59    0.56
+    transposed (2500, 4000) along axis 1 0.14, 0.21   0.24     0.21    0.19
+
+(float64 cumsum: 0.22-0.47, int32: 0.16-0.49 over the same layouts.)  The
+kernel wins on every layout, so nothing dispatches to NumPy.  A scan along
+a contiguous axis is a chain of dependent operations (latency-bound); across
+rows it is a vectorised, memory-bound row update, where NumPy's accumulate
+walks each column with a stride.  Each (op, dtype) pair is one compiled specialisation (~1 s cold,
+~10 ms from the disk cache).
 """
 
 from __future__ import annotations
@@ -34,8 +44,6 @@ from typing import Any
 
 import numba
 import numpy as np
-
-OPS = ("sum", "prod", "max", "min")
 
 
 @numba.njit(inline="always")

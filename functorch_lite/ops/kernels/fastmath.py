@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 # --- bitcasts (LLVM ``bitcast``, one instruction, vectorisable) -----------------------
 
@@ -64,8 +64,7 @@ def _int_to(builder: Any, v: Any, frm: Any, bits: int) -> Any:
     return v
 
 
-@intrinsic
-def bits_to_f32(typingctx: Any, x: Any) -> Any:
+def _bits_to_f32(typingctx: Any, x: Any) -> Any:
     """Reinterpret the low 32 bits of an integer as a float32."""
     if not isinstance(x, types.Integer):
         return None
@@ -76,8 +75,10 @@ def bits_to_f32(typingctx: Any, x: Any) -> Any:
     return types.float32(x), codegen
 
 
-@intrinsic
-def f32_to_bits(typingctx: Any, x: Any) -> Any:
+bits_to_f32: Any = intrinsic(_bits_to_f32)
+
+
+def _f32_to_bits(typingctx: Any, x: Any) -> Any:
     """The IEEE bit pattern of a float32, as an int32."""
     if x != types.float32:
         return None
@@ -88,8 +89,10 @@ def f32_to_bits(typingctx: Any, x: Any) -> Any:
     return types.int32(x), codegen
 
 
-@intrinsic
-def bits_to_f64(typingctx: Any, x: Any) -> Any:
+f32_to_bits: Any = intrinsic(_f32_to_bits)
+
+
+def _bits_to_f64(typingctx: Any, x: Any) -> Any:
     """Reinterpret a 64-bit integer as a float64."""
     if not isinstance(x, types.Integer):
         return None
@@ -100,8 +103,10 @@ def bits_to_f64(typingctx: Any, x: Any) -> Any:
     return types.float64(x), codegen
 
 
-@intrinsic
-def f64_to_bits(typingctx: Any, x: Any) -> Any:
+bits_to_f64: Any = intrinsic(_bits_to_f64)
+
+
+def _f64_to_bits(typingctx: Any, x: Any) -> Any:
     """The IEEE bit pattern of a float64, as an int64."""
     if x != types.float64:
         return None
@@ -110,6 +115,9 @@ def f64_to_bits(typingctx: Any, x: Any) -> Any:
         return builder.bitcast(args[0], ir.IntType(64))
 
     return types.int64(x), codegen
+
+
+f64_to_bits: Any = intrinsic(_f64_to_bits)
 
 
 # --- constants (typed: a bare Python float would promote float32 math to float64) --------
@@ -434,3 +442,220 @@ def clamp_trunc(x: Any, lo: Any, hi: Any) -> Any:
     t = lo if t < lo else t
     t = hi if t > hi else t
     return t if t == t else 0.0
+
+
+@njit(inline="always", cache=True)
+def logistic_f32(x: Any) -> Any:
+    """1 / (1 + e**-x) for float32 (e**-|x| never overflows)."""
+    e = exp_f32(x if x < _ZERO_F else -x)
+    r = _ONE_F / (_ONE_F + e)
+    return e * r if x < _ZERO_F else r
+
+
+@njit(inline="always", cache=True)
+def logistic_f64(x: Any) -> Any:
+    """1 / (1 + e**-x) for float64 (e**-|x| never overflows)."""
+    e = exp_f64(x if x < 0.0 else -x)
+    r = 1.0 / (1.0 + e)
+    return e * r if x < 0.0 else r
+
+
+# --- chunk reducers -------------------------------------------------------------------------
+# A fused reduction buffers up to a chunk of computed values and reduces the
+# chunk here.  These are separate (not inlined at the Numba level) so that
+# their fast-math flags -- reassociation, which lets LLVM vectorise a float
+# sum or max -- stay on their own instructions and never reach the
+# elementwise code (where reassociation would break exp's Cody-Waite split).
+
+
+def sum_chunk(buf: Any, m: Any) -> Any:
+    """Sum of ``buf[:m]`` (float64 for floats, int64 for integers); Numba only."""
+    raise NotImplementedError("sum_chunk is called from generated Numba kernels only")
+
+
+def max_chunk(buf: Any, m: Any) -> Any:
+    """Max of ``buf[:m]`` (m >= 1), nan-propagating; Numba only."""
+    raise NotImplementedError("max_chunk is called from generated Numba kernels only")
+
+
+def min_chunk(buf: Any, m: Any) -> Any:
+    """Min of ``buf[:m]`` (m >= 1), nan-propagating; Numba only."""
+    raise NotImplementedError("min_chunk is called from generated Numba kernels only")
+
+
+@njit(fastmath={"reassoc", "nsz"}, cache=True)
+def _sum_float(buf: Any, m: Any) -> Any:
+    s = 0.0
+    for i in range(m):
+        s += buf[i]
+    return s
+
+
+@njit(cache=True)
+def _sum_int(buf: Any, m: Any) -> Any:
+    s = 0
+    for i in range(m):
+        s += buf[i]
+    return s
+
+
+@njit(cache=True)
+def _count_nan(buf: Any, m: Any) -> Any:
+    n = 0
+    for i in range(m):
+        n += buf[i] != buf[i]
+    return n
+
+
+@njit(cache=True)
+def _first_nan(buf: Any, m: Any) -> Any:
+    for i in range(m):
+        if buf[i] != buf[i]:
+            return buf[i]
+    return buf[0]
+
+
+# Max/min of floats through their ordered integer keys (the sign-magnitude bit
+# pattern turned two's complement): an integer max reduction vectorises
+# without fast-math flags, which Numba cannot put on the compare/select of a
+# float max.  -0.0 orders below +0.0.
+@njit(inline="always", cache=True)
+def _key32(v: Any) -> Any:
+    k = f32_to_bits(v)
+    return k ^ ((k >> 31) & 0x7FFFFFFF)
+
+
+@njit(inline="always", cache=True)
+def _key64(v: Any) -> Any:
+    k = f64_to_bits(v)
+    return k ^ ((k >> 63) & 0x7FFFFFFFFFFFFFFF)
+
+
+@njit(cache=True)
+def _max_f32_nonan(buf: Any, m: Any) -> Any:
+    r = _key32(buf[0])
+    for i in range(1, m):
+        k = _key32(buf[i])
+        r = k if k > r else r
+    return bits_to_f32(r ^ ((r >> 31) & 0x7FFFFFFF))
+
+
+@njit(cache=True)
+def _min_f32_nonan(buf: Any, m: Any) -> Any:
+    r = _key32(buf[0])
+    for i in range(1, m):
+        k = _key32(buf[i])
+        r = k if k < r else r
+    return bits_to_f32(r ^ ((r >> 31) & 0x7FFFFFFF))
+
+
+@njit(cache=True)
+def _max_f64_nonan(buf: Any, m: Any) -> Any:
+    r = _key64(buf[0])
+    for i in range(1, m):
+        k = _key64(buf[i])
+        r = k if k > r else r
+    return bits_to_f64(r ^ ((r >> 63) & 0x7FFFFFFFFFFFFFFF))
+
+
+@njit(cache=True)
+def _min_f64_nonan(buf: Any, m: Any) -> Any:
+    r = _key64(buf[0])
+    for i in range(1, m):
+        k = _key64(buf[i])
+        r = k if k < r else r
+    return bits_to_f64(r ^ ((r >> 63) & 0x7FFFFFFFFFFFFFFF))
+
+
+@njit(cache=True)
+def _max_f32(buf: Any, m: Any) -> Any:
+    return _first_nan(buf, m) if _count_nan(buf, m) > 0 else _max_f32_nonan(buf, m)
+
+
+@njit(cache=True)
+def _min_f32(buf: Any, m: Any) -> Any:
+    return _first_nan(buf, m) if _count_nan(buf, m) > 0 else _min_f32_nonan(buf, m)
+
+
+@njit(cache=True)
+def _max_f64(buf: Any, m: Any) -> Any:
+    return _first_nan(buf, m) if _count_nan(buf, m) > 0 else _max_f64_nonan(buf, m)
+
+
+@njit(cache=True)
+def _min_f64(buf: Any, m: Any) -> Any:
+    return _first_nan(buf, m) if _count_nan(buf, m) > 0 else _min_f64_nonan(buf, m)
+
+
+@njit(cache=True)
+def _max_other(buf: Any, m: Any) -> Any:
+    r = buf[0]
+    for i in range(1, m):
+        v = buf[i]
+        r = v if v > r else r
+    return r
+
+
+@njit(cache=True)
+def _min_other(buf: Any, m: Any) -> Any:
+    r = buf[0]
+    for i in range(1, m):
+        v = buf[i]
+        r = v if v < r else r
+    return r
+
+
+# The implementations are module-level functions (no closures), so that
+# Numba's cache of a kernel calling them is stable across processes.
+def _sum_chunk_float(buf: Any, m: Any) -> Any:
+    return _sum_float(buf, m)
+
+
+def _sum_chunk_int(buf: Any, m: Any) -> Any:
+    return _sum_int(buf, m)
+
+
+def _max_chunk_f32(buf: Any, m: Any) -> Any:
+    return _max_f32(buf, m)
+
+
+def _max_chunk_f64(buf: Any, m: Any) -> Any:
+    return _max_f64(buf, m)
+
+
+def _max_chunk_other(buf: Any, m: Any) -> Any:
+    return _max_other(buf, m)
+
+
+def _min_chunk_f32(buf: Any, m: Any) -> Any:
+    return _min_f32(buf, m)
+
+
+def _min_chunk_f64(buf: Any, m: Any) -> Any:
+    return _min_f64(buf, m)
+
+
+def _min_chunk_other(buf: Any, m: Any) -> Any:
+    return _min_other(buf, m)
+
+
+_CACHED: Any = {"cache": True}
+
+
+@overload(sum_chunk, jit_options=_CACHED)
+def _sum_chunk_ov(buf: Any, m: Any) -> Any:
+    return _sum_chunk_float if isinstance(buf.dtype, types.Float) else _sum_chunk_int
+
+
+@overload(max_chunk, jit_options=_CACHED)
+def _max_chunk_ov(buf: Any, m: Any) -> Any:
+    if buf.dtype == types.float32:
+        return _max_chunk_f32
+    return _max_chunk_f64 if buf.dtype == types.float64 else _max_chunk_other
+
+
+@overload(min_chunk, jit_options=_CACHED)
+def _min_chunk_ov(buf: Any, m: Any) -> Any:
+    if buf.dtype == types.float32:
+        return _min_chunk_f32
+    return _min_chunk_f64 if buf.dtype == types.float64 else _min_chunk_other

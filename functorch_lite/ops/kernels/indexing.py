@@ -17,8 +17,9 @@ Specialisations, kept few for cold-start compile time: a gather and a
 ``set`` scatter only move bits, so they compile once per item size (1, 2,
 4 or 8 bytes), not per dtype; the other scatters compile per dtype and per
 mode, each mode in its own kernel so that a program compiles only the modes
-it uses.  Each kernel has a tight loop for the hot case (single elements
-along one axis, as in segment sums) and a general strided loop nest.
+it uses.  Each kernel has tight loops for the hot cases (single elements
+or contiguous rows along one axis, as in segment sums and embedding
+gradients) and a general strided loop nest.
 
 Non-contiguous operands are read in place through their strides (no hidden
 copy).  The callers in ``functorch_lite/ops/indexing.py`` validate every
@@ -54,17 +55,22 @@ def _gather(src: Any, o0: int, idx: Any, s0: int, tail: Any, inner: int, stride:
         for b in range(idx.shape[0]):
             out[b] = src[oo + idx[b, 0] * s0]
         return
+    if tail.shape[0] == 1 and stride == 1:
+        # contiguous rows (embedding lookups): plain row copies
+        oo = o0 + tail[0]
+        for b in range(idx.shape[0]):
+            p = oo + idx[b, 0] * s0
+            d = b * inner
+            for i in range(inner):
+                out[d + i] = src[p + i]
+        return
     dst = 0
     for b in range(idx.shape[0]):
         base = o0 + idx[b, 0] * s0
         for m in range(tail.shape[0]):
             p = base + tail[m]
-            if stride == 1:
-                for i in range(inner):
-                    out[dst + i] = src[p + i]
-            else:
-                for i in range(inner):
-                    out[dst + i] = src[p + i * stride]
+            for i in range(inner):
+                out[dst + i] = src[p + i * stride]
             dst += inner
 
 
@@ -74,12 +80,21 @@ def _gather(src: Any, o0: int, idx: Any, s0: int, tail: Any, inner: int, stride:
 @numba.njit(cache=True)
 def _scatter_set(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
-    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+    if otail.shape[0] == 1 and boff.shape[0] == 1:
         oo = o0 + otail[0]
         u0 = boff[0] + utail[0]
-        for b in range(idx.shape[0]):
-            out[oo + idx[b, 0] * s0] = upd[u0 + b * bs]
-        return
+        if inner == 1:
+            for b in range(idx.shape[0]):
+                o = oo + idx[b, 0] * s0
+                out[o] = upd[u0 + b * bs]
+            return
+        if os == 1 and us == 1:
+            for b in range(idx.shape[0]):
+                ob = oo + idx[b, 0] * s0
+                ub = u0 + b * bs
+                for i in range(inner):
+                    out[ob + i] = upd[ub + i]
+            return
     b = 0
     for mb in range(boff.shape[0]):
         for lb in range(binner):
@@ -96,12 +111,21 @@ def _scatter_set(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd:
 @numba.njit(cache=True)
 def _scatter_add(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
-    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+    if otail.shape[0] == 1 and boff.shape[0] == 1:
         oo = o0 + otail[0]
         u0 = boff[0] + utail[0]
-        for b in range(idx.shape[0]):
-            out[oo + idx[b, 0] * s0] += upd[u0 + b * bs]
-        return
+        if inner == 1:
+            for b in range(idx.shape[0]):
+                o = oo + idx[b, 0] * s0
+                out[o] += upd[u0 + b * bs]
+            return
+        if os == 1 and us == 1:
+            for b in range(idx.shape[0]):
+                ob = oo + idx[b, 0] * s0
+                ub = u0 + b * bs
+                for i in range(inner):
+                    out[ob + i] += upd[ub + i]
+            return
     b = 0
     for mb in range(boff.shape[0]):
         for lb in range(binner):
@@ -118,12 +142,21 @@ def _scatter_add(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd:
 @numba.njit(cache=True)
 def _scatter_mul(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
-    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+    if otail.shape[0] == 1 and boff.shape[0] == 1:
         oo = o0 + otail[0]
         u0 = boff[0] + utail[0]
-        for b in range(idx.shape[0]):
-            out[oo + idx[b, 0] * s0] *= upd[u0 + b * bs]
-        return
+        if inner == 1:
+            for b in range(idx.shape[0]):
+                o = oo + idx[b, 0] * s0
+                out[o] *= upd[u0 + b * bs]
+            return
+        if os == 1 and us == 1:
+            for b in range(idx.shape[0]):
+                ob = oo + idx[b, 0] * s0
+                ub = u0 + b * bs
+                for i in range(inner):
+                    out[ob + i] *= upd[ub + i]
+            return
     b = 0
     for mb in range(boff.shape[0]):
         for lb in range(binner):
@@ -140,15 +173,25 @@ def _scatter_mul(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd:
 @numba.njit(cache=True)
 def _scatter_min(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
-    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+    if otail.shape[0] == 1 and boff.shape[0] == 1:
         oo = o0 + otail[0]
         u0 = boff[0] + utail[0]
-        for b in range(idx.shape[0]):
-            o = oo + idx[b, 0] * s0
-            v = upd[u0 + b * bs]
-            if v < out[o] or v != v:
-                out[o] = v
-        return
+        if inner == 1:
+            for b in range(idx.shape[0]):
+                o = oo + idx[b, 0] * s0
+                v = upd[u0 + b * bs]
+                if v < out[o] or v != v:  # nan-propagating, as np.minimum.at / np.maximum.at
+                    out[o] = v
+            return
+        if os == 1 and us == 1:
+            for b in range(idx.shape[0]):
+                ob = oo + idx[b, 0] * s0
+                ub = u0 + b * bs
+                for i in range(inner):
+                    v = upd[ub + i]
+                    if v < out[ob + i] or v != v:
+                        out[ob + i] = v
+            return
     b = 0
     for mb in range(boff.shape[0]):
         for lb in range(binner):
@@ -160,22 +203,32 @@ def _scatter_min(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd:
                 u = ub + utail[m]
                 for i in range(inner):
                     v = upd[u + i * us]
-                    if v < out[o + i * os] or v != v:  # nan-propagating, as np.minimum.at
+                    if v < out[o + i * os] or v != v:
                         out[o + i * os] = v
 
 
 @numba.njit(cache=True)
 def _scatter_max(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
-    if inner == 1 and otail.shape[0] == 1 and boff.shape[0] == 1:
+    if otail.shape[0] == 1 and boff.shape[0] == 1:
         oo = o0 + otail[0]
         u0 = boff[0] + utail[0]
-        for b in range(idx.shape[0]):
-            o = oo + idx[b, 0] * s0
-            v = upd[u0 + b * bs]
-            if v > out[o] or v != v:
-                out[o] = v
-        return
+        if inner == 1:
+            for b in range(idx.shape[0]):
+                o = oo + idx[b, 0] * s0
+                v = upd[u0 + b * bs]
+                if v > out[o] or v != v:  # nan-propagating, as np.minimum.at / np.maximum.at
+                    out[o] = v
+            return
+        if os == 1 and us == 1:
+            for b in range(idx.shape[0]):
+                ob = oo + idx[b, 0] * s0
+                ub = u0 + b * bs
+                for i in range(inner):
+                    v = upd[ub + i]
+                    if v > out[ob + i] or v != v:
+                        out[ob + i] = v
+            return
     b = 0
     for mb in range(boff.shape[0]):
         for lb in range(binner):

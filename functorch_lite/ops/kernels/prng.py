@@ -29,55 +29,64 @@ from functorch_lite.ops.kernels.indexing import collapse, outer_offsets
 # one operand: (flat int32 storage buffer, element offset, element strides)
 Operand = tuple[np.ndarray[Any, Any], int, tuple[int, ...]]
 
-_M32 = 0xFFFFFFFF
-
-
-@numba.njit(cache=True)
-def _rotl(x: Any, r: int) -> Any:  # pragma: no cover - compiled
-    return np.uint32((x << np.uint32(r)) | (x >> np.uint32(32 - r)))
-
-
-@numba.njit(cache=True)
-def _mix(x0: Any, x1: Any, r: int) -> tuple[Any, Any]:  # pragma: no cover - compiled
-    x0 = np.uint32(x0 + x1)
-    x1 = _rotl(x1, r) ^ x0
-    return x0, x1
-
 
 @numba.njit(cache=True)
 def _block(k0: Any, k1: Any, x0: Any, x1: Any) -> tuple[Any, Any]:  # pragma: no cover - compiled
-    """One Threefry-2x32-20 block: 5 groups of 4 rounds, a key injection after each."""
+    """One Threefry-2x32-20 block on uint32 words: 5 groups of 4 rounds (add,
+    rotate left by 13 15 26 6, then 17 29 16 24; xor), a key injection after
+    each group.  Written out in full: straight-line code inlines into the
+    kernel's loop and vectorises (rotations become rotate instructions)."""
     k2 = np.uint32(k0 ^ k1 ^ np.uint32(0x1BD11BDA))
     x0 = np.uint32(x0 + k0)
     x1 = np.uint32(x1 + k1)
-    x0, x1 = _mix(x0, x1, 13)
-    x0, x1 = _mix(x0, x1, 15)
-    x0, x1 = _mix(x0, x1, 26)
-    x0, x1 = _mix(x0, x1, 6)
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(13)) | np.uint32(x1 >> np.uint32(19))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(15)) | np.uint32(x1 >> np.uint32(17))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(26)) | np.uint32(x1 >> np.uint32(6))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(6)) | np.uint32(x1 >> np.uint32(26))) ^ x0
     x0 = np.uint32(x0 + k1)
     x1 = np.uint32(x1 + k2 + np.uint32(1))
-    x0, x1 = _mix(x0, x1, 17)
-    x0, x1 = _mix(x0, x1, 29)
-    x0, x1 = _mix(x0, x1, 16)
-    x0, x1 = _mix(x0, x1, 24)
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(17)) | np.uint32(x1 >> np.uint32(15))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(29)) | np.uint32(x1 >> np.uint32(3))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(16)) | np.uint32(x1 >> np.uint32(16))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(24)) | np.uint32(x1 >> np.uint32(8))) ^ x0
     x0 = np.uint32(x0 + k2)
     x1 = np.uint32(x1 + k0 + np.uint32(2))
-    x0, x1 = _mix(x0, x1, 13)
-    x0, x1 = _mix(x0, x1, 15)
-    x0, x1 = _mix(x0, x1, 26)
-    x0, x1 = _mix(x0, x1, 6)
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(13)) | np.uint32(x1 >> np.uint32(19))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(15)) | np.uint32(x1 >> np.uint32(17))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(26)) | np.uint32(x1 >> np.uint32(6))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(6)) | np.uint32(x1 >> np.uint32(26))) ^ x0
     x0 = np.uint32(x0 + k0)
     x1 = np.uint32(x1 + k1 + np.uint32(3))
-    x0, x1 = _mix(x0, x1, 17)
-    x0, x1 = _mix(x0, x1, 29)
-    x0, x1 = _mix(x0, x1, 16)
-    x0, x1 = _mix(x0, x1, 24)
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(17)) | np.uint32(x1 >> np.uint32(15))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(29)) | np.uint32(x1 >> np.uint32(3))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(16)) | np.uint32(x1 >> np.uint32(16))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(24)) | np.uint32(x1 >> np.uint32(8))) ^ x0
     x0 = np.uint32(x0 + k1)
     x1 = np.uint32(x1 + k2 + np.uint32(4))
-    x0, x1 = _mix(x0, x1, 13)
-    x0, x1 = _mix(x0, x1, 15)
-    x0, x1 = _mix(x0, x1, 26)
-    x0, x1 = _mix(x0, x1, 6)
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(13)) | np.uint32(x1 >> np.uint32(19))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(15)) | np.uint32(x1 >> np.uint32(17))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(26)) | np.uint32(x1 >> np.uint32(6))) ^ x0
+    x0 = np.uint32(x0 + x1)
+    x1 = np.uint32(np.uint32(x1 << np.uint32(6)) | np.uint32(x1 >> np.uint32(26))) ^ x0
     x0 = np.uint32(x0 + k2)
     x1 = np.uint32(x1 + k0 + np.uint32(5))
     return x0, x1
@@ -98,26 +107,16 @@ def _threefry_kernel(k0: Any, k1: Any, x0: Any, x1: Any, offs: Any, strides: Any
         b = offs[1, m]
         c = offs[2, m]
         d = offs[3, m]
-        if sa == 0 and sb == 0:
-            # one key for the whole run (a broadcast key: the common case)
+        if sa == 0 and sb == 0 and sc == 0 and sd == 1:
+            # one key and one high counter word per run, dense low words: what
+            # random_bits/split/uniform produce (also per key under vmap); vectorises
             ka = k0[a]
             kb = k1[b]
-            if sc == 0 and sd == 1:
-                xc = x0[c]
-                for i in range(inner):
-                    y0, y1 = _block(ka, kb, xc, x1[d + i])
-                    out0[dst + i] = y0
-                    out1[dst + i] = y1
-            elif sc == 1 and sd == 1:
-                for i in range(inner):
-                    y0, y1 = _block(ka, kb, x0[c + i], x1[d + i])
-                    out0[dst + i] = y0
-                    out1[dst + i] = y1
-            else:
-                for i in range(inner):
-                    y0, y1 = _block(ka, kb, x0[c + i * sc], x1[d + i * sd])
-                    out0[dst + i] = y0
-                    out1[dst + i] = y1
+            xc = x0[c]
+            for i in range(inner):
+                y0, y1 = _block(ka, kb, xc, x1[d + i])
+                out0[dst + i] = y0
+                out1[dst + i] = y1
         else:
             for i in range(inner):
                 y0, y1 = _block(k0[a + i * sa], k1[b + i * sb], x0[c + i * sc], x1[d + i * sd])

@@ -1,8 +1,9 @@
-"""Sorting kernels: sort, argsort (NumPy) and searchsorted (Numba).
+"""Sorting kernels: sort, argsort and searchsorted, all NumPy.
 
-Sorting uses NumPy: its sorts are at the hardware limit here (AVX-512
-SIMD quicksort for 32/64-bit keys, radix sort for 8/16-bit and boolean
-keys), far beyond what a hand-written Numba sort reaches.  Measured on this
+Sorting uses NumPy: its quicksort dispatches to AVX-512 SIMD sorts here
+(x86-simd-sort; NumPy reports AVX512_ICL on this CPU) and its stable sort of
+8/16-bit and boolean keys is a radix sort, beyond what a hand-written Numba
+sort reaches.  Measured on this
 project's 2-vCPU AMD EPYC (AVX-512) machine, 4M random values, NumPy 2.4,
 milliseconds (``kind="quicksort"`` / ``kind="stable"``)::
 
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import numba
 import numpy as np
 
 _RADIX = frozenset("?bBh")  # bool, int8, uint8, int16: NumPy's stable sort is a radix sort
@@ -77,56 +77,14 @@ def argsort(x: np.ndarray[Any, Any], axis: int, descending: bool, stable: bool,
     return np.moveaxis(out, -1, axis)
 
 
-@numba.njit(inline="always")
-def _lt(a: Any, b: Any) -> Any:
-    # NaN-aware less-than: NaN is larger than everything (NumPy's sort order)
-    return a < b or (b != b and a == a)
+def searchsorted(sorted_arr: np.ndarray[Any, Any], keys: np.ndarray[Any, Any], right: bool,
+                 index_dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
+    """Insertion points of ``keys`` in the sorted 1-D ``sorted_arr`` (NaN-aware).
 
-
-@numba.njit(cache=True)
-def _searchsorted(sb: Any, off: int, stride: int, n: int, keys: Any, out: Any, right: bool) -> None:
-    # NumPy's binary search, including its trick for sorted keys: a key not
-    # smaller than the previous one only moves the lower bound.
-    lo = 0
-    hi = n
-    if keys.shape[0] == 0:
-        return
-    last = keys[0]
-    for j in range(keys.shape[0]):
-        v = keys[j]
-        if _lt(last, v):
-            hi = n
-        else:
-            lo = 0
-            hi = hi + 1 if hi < n else n
-        last = v
-        while lo < hi:
-            mid = lo + ((hi - lo) >> 1)
-            mv = sb[off + mid * stride]
-            if right:
-                go_right = not _lt(v, mv)
-            else:
-                go_right = _lt(mv, v)
-            if go_right:
-                lo = mid + 1
-            else:
-                hi = mid
-        out[j] = lo
-
-
-def searchsorted(buf: np.ndarray[Any, Any], offset: int, n: int, stride: int,
-                 keys: np.ndarray[Any, Any], right: bool, index_dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
-    """Insertion points of ``keys`` in the sorted strided 1-D view
-    (``offset``, ``n``, ``stride`` in elements) of the flat buffer ``buf``.
-
-    The sorted array is read in place (a reversed or stepped view is not
-    copied: that would cost O(n) against O(log n) per key).  Keys are
-    flattened, which copies only when their layout is not row-major; each
-    key costs a binary search, so that copy is noise.
+    NumPy's binary search reads a strided (reversed, stepped) sorted array in
+    place and speeds up sorted keys; a Numba port of it measured the same
+    (10M sorted float32, 1M keys: 1.11x NumPy's time for random keys, 1.02x
+    for sorted keys, 0.96-1.04x on a reversed stepped view), so NumPy it is.
     """
-    k = np.ascontiguousarray(keys).reshape(-1)
-    out = np.empty(k.shape[0], index_dtype)
-    if buf.dtype.kind == "b":
-        buf, k = buf.view(np.uint8), k.view(np.uint8)
-    _searchsorted(buf, offset, stride, n, k, out, right)
-    return out.reshape(keys.shape)
+    out = np.searchsorted(sorted_arr, keys, side="right" if right else "left")
+    return np.asarray(out).astype(index_dtype)

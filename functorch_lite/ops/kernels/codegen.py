@@ -1,0 +1,718 @@
+"""Generated fused kernels: Numba source building, compiling and the disk cache.
+
+``transforms/fusion.py`` groups a jit program's elementwise, broadcast and
+reduction equations and describes each group as a :class:`KernelDesc` (a
+topologically ordered list of scalar :class:`Node` s) plus, per call, a
+:class:`LoopNest` (how many loops, which of them reduce, flat or strided,
+parallel or not).  :func:`kernel_source` turns the two into the source of
+ONE Numba function and :func:`get_kernel` compiles it.
+
+The generated kernel loops over the iteration space in the memory order
+the caller chose (sizes and strides are arguments, so one compiled kernel
+serves every shape and layout of that structure), reads every input
+through its storage buffer, offset and strides (transposed and broadcast,
+stride-0, inputs are read in place: no hidden copies) and writes outputs
+allocated by the caller.  Indices are cast to ``uint64`` so Numba emits no
+negative-index wraparound (which would stop LLVM from vectorising); the
+caller validated every stride and offset (they come from valid Arrays).
+
+Reductions run in *phases*: each phase is one sweep of the inner loops
+that accumulates the reductions whose inputs are ready and writes the
+full-size outputs that are; values computed from reduced results (a
+softmax's max, a logsumexp's log) are computed once per row between phases
+("row passes").  When the reduced dims are innermost the accumulators are
+scalars and values are buffered in chunks reduced by vectorised helpers
+(``fm.sum_chunk``...); otherwise they are arrays over the inner kept dims,
+updated elementwise (which vectorises by itself).
+
+Disk cache: the module text is written to
+``<cache dir>/kernels/k<hash>.py`` (hash of the source, the Numba and
+llvmlite versions, the CPU name and features, and fastmath.py's source)
+through a temporary file and ``os.replace`` (safe with concurrent
+processes) and imported; its function is ``@njit(cache=True)``, so Numba's
+own cache next to it lets a new process skip compiling.  An entry whose
+text does not match (truncated, edited, bad header) is rewritten, and a
+Numba cache entry that fails to load is deleted and rebuilt, never
+trusted.  The cache directory is ``$FUNCTORCH_LITE_CACHE_DIR``, else
+``$XDG_CACHE_HOME/functorch_lite``, else ``~/.cache/functorch_lite``.
+
+Example:
+    >>> import numpy as np
+    >>> from functorch_lite.ops.kernels import codegen as cg
+    >>> f32 = np.dtype("float32")
+    >>> desc = cg.KernelDesc(
+    ...     nodes=(cg.Node("x0", f32, "in"), cg.Node("v1", f32, "op", ("x0",), "(x0 * x0)")),
+    ...     inputs=("x0",), outputs=("v1",))
+    >>> src = cg.kernel_source(desc, cg.LoopNest(1, (False,), flat=True))
+    >>> "for i0 in range(n0):" in src
+    True
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# --- kernel descriptions ----------------------------------------------------------------------
+
+CHUNK = 512  # values buffered per vectorised chunk reduction
+PAR_CHUNK = 1 << 16  # elements per parallel work item of a flat loop
+
+
+@dataclass(frozen=True)
+class Node:
+    """One scalar value of a fused kernel.
+
+    ``kind``: ``"in"`` (an array input, read through strides), ``"scalar"``
+    (an input passed by value), ``"op"`` (``expr``, a Python expression over
+    earlier node names) or ``"red"`` (a reduction of ``args[0]``).
+    ``row``: the value does not vary along the reduced dims.
+    """
+
+    name: str
+    dtype: np.dtype[Any]
+    kind: str
+    args: tuple[str, ...] = ()
+    expr: str = ""
+    row: bool = False
+    identity: str = ""  # reductions: typed source literal of the start value
+    combine: str = ""  # reductions: format string over the accumulator {0} and a value {1}
+    acc_dtype: np.dtype[Any] | None = None
+    chunk: str = ""  # reductions: fastmath chunk reducer
+
+
+@dataclass(frozen=True)
+class KernelDesc:
+    """A fused group: nodes in topological order, inputs and outputs (by name)."""
+
+    nodes: tuple[Node, ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LoopNest:
+    """The loop structure of one call: ``ndim`` loops (outer to inner),
+    which of them reduce, whether it is the flat unit-stride fast path, and
+    whether the outermost loop runs in parallel."""
+
+    ndim: int
+    reduced: tuple[bool, ...]
+    flat: bool = False
+    parallel: bool = False
+
+
+def literal(value: Any, dtype: np.dtype[Any]) -> str:
+    """Source text of a typed scalar constant.
+
+    Example:
+        >>> literal(0.5, np.dtype("float32")), literal(float("-inf"), np.dtype("float64"))
+        ('np.float32(0.5)', 'np.float64(-np.inf)')
+    """
+    if dtype.kind == "b":
+        return "True" if bool(value) else "False"
+    if dtype.kind in "iu":
+        return f"np.{dtype.name}({int(value)})"
+    v = float(value)
+    if v != v:
+        text = "np.nan"
+    elif v in (float("inf"), float("-inf")):
+        text = "np.inf" if v > 0 else "-np.inf"
+    else:
+        text = repr(float(np.asarray(v, dtype)))
+    return f"np.{dtype.name}({text})"
+
+
+def _cast(dtype: np.dtype[Any], expr: str) -> str:
+    if dtype.kind == "b":
+        return f"bool({expr})"
+    return f"np.{dtype.name}({expr})"
+
+
+# --- source generation ---------------------------------------------------------------------
+
+
+class _Emitter:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 1
+
+    def __call__(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+
+def kernel_source(desc: KernelDesc, nest: LoopNest) -> str:
+    """The Python/Numba source of the kernel for ``desc`` under ``nest``."""
+    return _Gen(desc, nest).source()
+
+
+class _Gen:
+    def __init__(self, desc: KernelDesc, nest: LoopNest) -> None:
+        self.desc = desc
+        self.nest = nest
+        self.nodes = {n.name: n for n in desc.nodes}
+        self.L = nest.ndim
+        red = nest.reduced
+        self.d = 0
+        while self.d < self.L and not red[self.d]:
+            self.d += 1
+        self.kept_inner = [p for p in range(self.d, self.L) if not red[p]]
+        js = self.L
+        while js > self.d and red[js - 1]:
+            js -= 1
+        self.jstar = js
+        self.scalar_rows = not self.kept_inner  # row values are scalars (reduced dims innermost)
+        self.chunked = self.jstar < self.L
+        # levels: 0 for values computable from the inputs; 1 + phase of the reductions they need
+        self.lvl: dict[str, int] = {}
+        self.phase: dict[str, int] = {}
+        for n in desc.nodes:
+            if n.kind in ("in", "scalar"):
+                self.lvl[n.name] = 0
+            elif n.kind == "op":
+                self.lvl[n.name] = max((self.lvl[a] for a in n.args), default=0)
+            else:
+                self.phase[n.name] = self.lvl[n.args[0]]
+                self.lvl[n.name] = self.phase[n.name] + 1
+        self.stored = {
+            n.name for n in desc.nodes if n.kind == "red" or (n.kind == "op" and n.row and self.lvl[n.name] > 0)
+        }
+        self.reds = [n for n in desc.nodes if n.kind == "red"]
+        self.out_index = {name: k for k, name in enumerate(desc.outputs)}
+        self.row_outputs = [o for o in desc.outputs if o in self.stored]
+        self.loop_outputs = [o for o in desc.outputs if o not in self.stored]
+        phases = [self.phase[r.name] for r in self.reds] + [self.lvl[o] for o in self.loop_outputs]
+        self.nphases = max(phases, default=0) + 1
+        self.e = _Emitter()
+        self.nest_id = 0
+
+    # --- names ---------------------------------------------------------------------------
+    def _arrays(self) -> list[str]:
+        return [n for n in self.desc.inputs if self.nodes[n].kind == "in"]
+
+    def signature(self) -> list[str]:
+        args = [f"n{p}" for p in range(self.L)]
+        for name in self.desc.inputs:
+            if self.nodes[name].kind == "in":
+                args += [f"B_{name}", f"O_{name}"]
+                if not self.nest.flat:
+                    args += [f"S_{name}_{p}" for p in range(self.L)]
+            else:
+                args.append(name)
+        for k in range(len(self.desc.outputs)):
+            args.append(f"Q{k}")
+            if not self.nest.flat:
+                args += [f"T{k}_{p}" for p in range(self.L)]
+        return args
+
+    # --- the whole function -----------------------------------------------------------------
+    def source(self) -> str:
+        e = self.e
+        par = self.nest.parallel
+        header = [
+            "import numpy as np",
+            "from numba import njit, prange, uint64",
+            "from functorch_lite.ops.kernels import fastmath as fm",
+            "",
+            "",
+            f'@njit(cache=True, error_model="numpy", nogil=True{", parallel=True" if par else ""})',
+            f"def kernel({', '.join(self.signature())}):",
+        ]
+        if self.nest.flat:
+            self._flat()
+        else:
+            self._general()
+        if len(e.lines) == 0:
+            e("pass")
+        return "\n".join(header + e.lines) + "\n"
+
+    def _flat(self) -> None:
+        e = self.e
+        arrays = self._arrays()
+        if self.nest.parallel:
+            e(f"for c in prange((n0 + {PAR_CHUNK - 1}) // {PAR_CHUNK}):")
+            e.depth += 1
+            e(f"for i0 in range(c * {PAR_CHUNK}, min(n0, (c + 1) * {PAR_CHUNK})):")
+        else:
+            e("for i0 in range(n0):")
+        e.depth += 1
+        for a in arrays:
+            if self._needed_in_body(a):
+                e(f"{a} = B_{a}[uint64(O_{a} + i0)]")
+        for name in self._topo_needed(self.desc.outputs, set()):
+            self._emit_op(name)
+        for k, o in enumerate(self.desc.outputs):
+            e(f"Q{k}[i0] = {o}")
+
+    def _needed_in_body(self, a: str) -> bool:
+        return a in self._closure(self.desc.outputs, set())
+
+    # --- dependency closures ------------------------------------------------------------------
+    def _closure(self, targets: Any, stop: set[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(targets)
+        while todo:
+            n = todo.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if n in stop:
+                continue
+            todo.extend(self.nodes[n].args)
+        return seen
+
+    def _topo_needed(self, targets: Any, stop: set[str]) -> list[str]:
+        """Op nodes to compute (in order) for ``targets``, reading ``stop`` nodes."""
+        need = self._closure(targets, stop)
+        return [n.name for n in self.desc.nodes if n.name in need and n.name not in stop and n.kind == "op"]
+
+    def _emit_op(self, name: str) -> None:
+        n = self.nodes[name]
+        self.e(f"{name} = {_cast(n.dtype, n.expr)}")
+
+    # --- general (strided, reductions) ------------------------------------------------------
+    def _general(self) -> None:
+        e = self.e
+        d = self.d
+        par = self.nest.parallel
+        if self.reds and not self.scalar_rows:
+            e("P = " + " * ".join(f"n{p}" for p in self.kept_inner))
+            prev = "1"
+            for p in reversed(self.kept_inner):
+                e(f"R_{p} = {prev}")
+                prev = f"R_{p} * n{p}"
+        if not par:
+            self._allocs()
+        # outer (kept) loops, shared by every phase
+        for p in range(d):
+            rng = "prange" if (par and p == 0) else "range"
+            e(f"for i{p} in {rng}(n{p}):")
+            e.depth += 1
+            for a in self._arrays():
+                e(f"b_{a}_{p} = {self._base(a, p - 1)} + i{p} * S_{a}_{p}")
+            for k in range(len(self.desc.outputs)):
+                e(f"b_Q{k}_{p} = {self._base(f'Q{k}', p - 1)} + i{p} * T{k}_{p}")
+            if par and p == 0:
+                self._allocs()
+        if par and d == 0:
+            raise ValueError("a parallel loop nest needs an outer kept loop")
+        for ph in range(self.nphases):
+            self._phase(ph)
+            self._row_pass(ph)
+        e.depth = 1
+
+    def _allocs(self) -> None:
+        e = self.e
+        for r in self.reds:
+            assert r.acc_dtype is not None
+            if self.chunked:
+                e(f"C_{r.name} = np.empty({CHUNK}, np.{self.nodes[r.args[0]].dtype.name})")
+        if not self.scalar_rows:
+            for name in sorted(self.stored):
+                n = self.nodes[name]
+                e(f"R_{name} = np.empty(P, np.{n.dtype.name})")
+                if n.kind == "red":
+                    assert n.acc_dtype is not None
+                    e(f"A_{name} = np.empty(P, np.{n.acc_dtype.name})")
+
+    def _base(self, a: str, level: int) -> str:
+        if level >= 0:
+            return f"b_{a}_{level}"
+        return f"O_{a}" if not a.startswith("Q") else "0"
+
+    def _read_stored(self, names: Any) -> None:
+        """Row values computed in earlier passes: scalar locals already in
+        scope when the reduced dims are innermost, else read at ``ik``."""
+        if self.scalar_rows:
+            return
+        for n in self.desc.nodes:
+            if n.name in names and n.name in self.stored:
+                self.e(f"{n.name} = R_{n.name}[ik]")
+
+    def _phase(self, ph: int) -> None:
+        e = self.e
+        L, d = self.L, self.d
+        reds = [r for r in self.reds if self.phase[r.name] == ph]
+        outs = [o for o in self.loop_outputs if self.lvl[o] == ph]
+        if not reds and not outs:
+            return
+        self.nest_id += 1
+        nid = self.nest_id
+        depth0 = e.depth
+        for r in reds:  # accumulator start values
+            if self.scalar_rows:
+                e(f"s_{r.name} = {r.identity}")
+            else:
+                e("for k in range(P):")
+                e(f"    A_{r.name}[k] = {r.identity}")
+        targets = [r.args[0] for r in reds] + outs
+        stop = {n for n in self.stored if self.lvl[n] <= ph}
+        need = self._closure(targets, stop)
+        ops = self._topo_needed(targets, stop)
+        arrays = [a for a in self._arrays() if a in need]
+        qs = [f"Q{k}" for k, o in enumerate(self.desc.outputs) if o in outs]
+        strides = {a: f"S_{a}" for a in arrays} | {q: f"T{q[1:]}" for q in qs}
+
+        def base(a: str, p: int) -> str:
+            return self._base(a, p) if p < d else f"c{nid}_{a}_{p}"
+
+        for p in range(d, L):
+            if p == self.jstar and not self.scalar_rows:
+                for r in reds:
+                    e(f"s_{r.name} = A_{r.name}[ik]")
+            if p == L - 1 and self.chunked:
+                e(f"for cc in range(0, n{p}, {CHUNK}):")
+                e.depth += 1
+                e(f"m = min({CHUNK}, n{p} - cc)")
+                e("for ii in range(m):")
+                e.depth += 1
+                e(f"i{p} = cc + ii")
+            else:
+                e(f"for i{p} in range(n{p}):")
+                e.depth += 1
+            for a in arrays + qs:
+                e(f"{base(a, p)} = {base(a, p - 1)} + i{p} * {strides[a]}_{p}")
+            if p in self.kept_inner:
+                self._ik(p)
+        # innermost body
+        for a in arrays:
+            e(f"{a} = B_{a}[uint64({base(a, L - 1)})]")
+        self._read_stored(need & stop)
+        for name in ops:
+            self._emit_op(name)
+        for k, o in enumerate(self.desc.outputs):
+            if o in outs:
+                e(f"Q{k}[uint64({base(f'Q{k}', L - 1)})] = {o}")
+        for r in reds:
+            v = r.args[0]
+            if self.chunked:
+                e(f"C_{r.name}[ii] = {v}")
+            elif self.jstar == L and not self.scalar_rows:
+                e(f"A_{r.name}[ik] = {r.combine.format(f'A_{r.name}[ik]', v)}")
+            else:
+                e(f"s_{r.name} = {r.combine.format(f's_{r.name}', v)}")
+        # close the loops, reducing chunks and storing accumulators on the way out
+        for p in reversed(range(d, L)):
+            if p == L - 1 and self.chunked:
+                e.depth -= 1
+                for r in reds:
+                    e(f"s_{r.name} = {r.combine.format(f's_{r.name}', f'fm.{r.chunk}(C_{r.name}, m)')}")
+            e.depth -= 1
+            if p == self.jstar and not self.scalar_rows:
+                for r in reds:
+                    e(f"A_{r.name}[ik] = s_{r.name}")
+        assert e.depth == depth0
+
+    def _ik(self, p: int) -> None:
+        prev = [q for q in self.kept_inner if q < p]
+        self.e(f"ik_{p} = {('ik_' + str(prev[-1])) if prev else '0'} + i{p} * R_{p}")
+        self.e(f"ik = ik_{p}")
+
+    def _row_pass(self, ph: int) -> None:
+        """After phase ``ph``: finish its reductions and compute the row
+        values (and row outputs) that just became available."""
+        e = self.e
+        d = self.d
+        reds = [r for r in self.reds if self.phase[r.name] == ph]
+        new = {n.name for n in self.desc.nodes if n.name in self.stored and self.lvl[n.name] == ph + 1}
+        if not new:
+            return
+        avail = {n for n in self.stored if self.lvl[n] <= ph + 1}
+        new_ops = [n.name for n in self.desc.nodes if n.name in new and n.kind == "op"]
+        targets = [a for n in new_ops for a in self.nodes[n].args]
+        need = self._closure(targets, avail)
+        helpers = self._topo_needed(targets, avail)  # lvl-0 row values, computed from the inputs here
+        outs = [o for o in self.row_outputs if o in new]
+        depth0 = e.depth
+        self.nest_id += 1
+        nid = self.nest_id
+        positions = [] if self.scalar_rows else self.kept_inner
+        arrays = [a for a in self._arrays() if a in need]
+        qs = [f"Q{k}" for k, o in enumerate(self.desc.outputs) if o in outs]
+        strides = {a: f"S_{a}" for a in arrays} | {q: f"T{q[1:]}" for q in qs}
+
+        def base(a: str, p: int | None) -> str:
+            return self._base(a, d - 1) if p is None else f"r{nid}_{a}_{p}"
+
+        prev: int | None = None
+        for p in positions:
+            e(f"for i{p} in range(n{p}):")
+            e.depth += 1
+            for a in arrays + qs:
+                e(f"{base(a, p)} = {base(a, prev)} + i{p} * {strides[a]}_{p}")
+            self._ik(p)
+            prev = p
+        for a in arrays:
+            e(f"{a} = B_{a}[uint64({base(a, prev)})]")
+        self._read_stored((need & avail) - new)
+        for r in reds:
+            acc = f"s_{r.name}" if self.scalar_rows else f"A_{r.name}[ik]"
+            e(f"{r.name} = {_cast(r.dtype, acc)}")
+        order = set(helpers) | set(new_ops)
+        for n in self.desc.nodes:
+            if n.name in order:
+                self._emit_op(n.name)
+        if not self.scalar_rows:
+            for n in self.desc.nodes:
+                if n.name in new:
+                    e(f"R_{n.name}[ik] = {n.name}")
+        for k, o in enumerate(self.desc.outputs):
+            if o in outs:
+                e(f"Q{k}[uint64({base(f'Q{k}', prev)})] = {o}")
+        e.depth = depth0
+
+
+# --- compiling, with the in-memory and disk caches ---------------------------------------------
+
+_FORMAT_VERSION = "1"
+_lock = threading.RLock()
+_kernels: dict[str, Kernel] = {}
+_env_key: str | None = None
+
+
+def cache_dir() -> str:
+    """The root of the on-disk cache (kernels live in its ``kernels/``).
+
+    Example:
+        >>> import os
+        >>> os.path.isabs(cache_dir())
+        True
+    """
+    root = os.environ.get("FUNCTORCH_LITE_CACHE_DIR")
+    if not root:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(xdg, "functorch_lite")
+    return os.path.abspath(root)
+
+
+def _environment_key() -> str:
+    """What compiled code depends on besides its source."""
+    global _env_key
+    if _env_key is None:
+        import llvmlite
+        import llvmlite.binding as ll
+        import numba
+
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "fastmath.py"), "rb") as f:
+            fm_hash = hashlib.sha256(f.read()).hexdigest()
+        _env_key = "|".join([
+            _FORMAT_VERSION, numba.__version__, llvmlite.__version__, ll.get_host_cpu_name(),
+            ll.get_host_cpu_features().flatten(), fm_hash, sys.version.split()[0],
+        ])
+    return _env_key
+
+
+def _writable_dir(path: str) -> str:
+    try:
+        os.makedirs(path, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path, delete=True)
+        probe.close()
+        return path
+    except OSError:
+        fallback = os.path.join(tempfile.gettempdir(), f"functorch_lite-{os.getuid() if hasattr(os, 'getuid') else 0}")
+        os.makedirs(fallback, exist_ok=True)
+        return fallback
+
+
+@dataclass
+class Kernel:
+    """A compiled generated kernel: ``fn`` is the Numba dispatcher."""
+
+    source: str
+    key: str
+    path: str
+    fn: Any = None
+    module: Any = field(default=None, repr=False)
+
+    def __call__(self, *args: Any) -> Any:
+        """Run the kernel; a Numba cache entry that cannot be loaded is
+        deleted and the kernel rebuilt from source (once)."""
+        try:
+            return self.fn(*args)
+        except Exception:
+            if not self._numba_cache_files():
+                raise
+            self.drop_numba_cache()
+            return self.fn(*args)
+
+    def _numba_cache_files(self) -> list[str]:
+        stem = os.path.splitext(os.path.basename(self.path))[0]
+        pattern = os.path.join(os.path.dirname(self.path), "__pycache__", f"{stem}.*")
+        return [p for p in glob.glob(pattern) if p.endswith((".nbi", ".nbc"))]
+
+    def drop_numba_cache(self) -> None:
+        """Delete this kernel's Numba cache files (they are rebuilt on the next compile)."""
+        for p in self._numba_cache_files():
+            try:
+                os.remove(p)
+            except OSError:
+                pass
+
+    def compile_stats(self) -> tuple[int, int]:
+        """(signatures loaded from Numba's disk cache, signatures compiled)."""
+        st = self.fn.stats
+        return sum(st.cache_hits.values()), sum(st.cache_misses.values())
+
+
+def _module_text(source: str, key: str) -> str:
+    body_hash = hashlib.sha256(source.encode()).hexdigest()
+    return f"# functorch_lite generated kernel\n# key: {key}\n# sha256: {body_hash}\n{source}"
+
+
+def _valid_entry(path: str, text: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as f:
+            have = f.read()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if have == text:
+        return True
+    return False
+
+
+def _write_atomic(path: str, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".py")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def get_kernel(source: str) -> Kernel:
+    """The compiled kernel for ``source`` (a module defining ``kernel``),
+    from the in-memory cache, else imported from the disk cache (writing
+    the file first if it is missing or does not match)."""
+    k = _kernels.get(source)
+    if k is not None:
+        return k
+    with _lock:
+        k = _kernels.get(source)
+        if k is not None:
+            return k
+        key = hashlib.sha256((_environment_key() + "\n" + source).encode()).hexdigest()
+        directory = _writable_dir(os.path.join(cache_dir(), "kernels"))
+        path = os.path.join(directory, f"k{key[:32]}.py")
+        text = _module_text(source, key)
+        k = Kernel(source, key, path)
+        if not _valid_entry(path, text):
+            k.drop_numba_cache()  # compiled from other text: never trust it
+            _write_atomic(path, text)
+        if "parallel=True" in source:
+            _ensure_threading_layer()
+        modname = f"functorch_lite_kernel_{key[:32]}"
+        spec = importlib.util.spec_from_file_location(modname, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import the generated kernel module {path}")
+        module = importlib.util.module_from_spec(spec)
+        # registered like any import: Numba finds the module by name when it
+        # rebuilds a cached kernel's environment
+        sys.modules[modname] = module
+        spec.loader.exec_module(module)
+        k.module = module
+        k.fn = module.kernel
+        _kernels[source] = k
+        return k
+
+
+def _ensure_threading_layer() -> None:
+    """Numba's ``workqueue`` threading layer unless the user chose one: the
+    OpenMP/TBB layers spin-wait, which collapses on a busy 2-core machine
+    (DESIGN.md).  Takes effect if no parallel kernel has run yet."""
+    import numba
+
+    config: Any = numba.config
+    if "NUMBA_THREADING_LAYER" not in os.environ and config.THREADING_LAYER == "default":
+        config.THREADING_LAYER = "workqueue"
+
+
+def _forget(source: str) -> None:
+    """Drop a kernel from this process's memory (tests: the next
+    :func:`get_kernel` goes to the disk cache again)."""
+    with _lock:
+        k = _kernels.pop(source, None)
+        if k is not None and k.module is not None:
+            sys.modules.pop(k.module.__name__, None)
+
+
+def stats() -> dict[str, int]:
+    """Counts over this process's kernels: ``kernels`` (distinct sources),
+    ``loaded`` (signatures loaded from Numba's disk cache) and ``compiled``.
+
+    Example:
+        >>> sorted(stats())
+        ['compiled', 'kernels', 'loaded']
+    """
+    loaded = compiled = 0
+    for k in list(_kernels.values()):
+        h, m = k.compile_stats()
+        loaded += h
+        compiled += m
+    return {"kernels": len(_kernels), "loaded": loaded, "compiled": compiled}
+
+
+# --- output buffers --------------------------------------------------------------------------
+
+POOL_MIN_BYTES = 1 << 20
+_POOL_MAX_BYTES = 512 << 20
+_POOL_MAX_ENTRIES = 16
+_pool: list[np.ndarray[Any, Any]] = []
+_pool_lock = threading.Lock()
+
+
+def empty(n: int, dtype: Any) -> np.ndarray[Any, Any]:
+    """A flat output buffer of ``n`` elements.
+
+    Large buffers come from a small pool of recently returned outputs that
+    nobody references any more (the caching-allocator idea: a fresh large
+    buffer pays a page fault per 4 KiB on first write, a recycled one does
+    not).  A pooled buffer is handed out only when the pool holds the only
+    reference to it.
+
+    Example:
+        >>> empty(3, np.dtype("float32")).shape
+        (3,)
+    """
+    dtype = np.dtype(dtype)
+    nbytes = n * dtype.itemsize
+    if nbytes < POOL_MIN_BYTES:
+        return np.empty(n, dtype)
+    with _pool_lock:
+        for i in range(len(_pool)):
+            buf = _pool[i]
+            # 3 = the pool's list + ``buf`` + getrefcount's argument: nobody else holds it
+            if buf.size == n and buf.dtype == dtype and sys.getrefcount(buf) <= 3:
+                del _pool[i]
+                _pool.append(buf)  # most recently used last
+                return buf
+        buf = np.empty(n, dtype)
+        _pool.append(buf)
+        total = sum(b.nbytes for b in _pool)
+        while _pool and (len(_pool) > _POOL_MAX_ENTRIES or total > _POOL_MAX_BYTES):
+            total -= _pool.pop(0).nbytes
+        return buf
+
+
+def clear_pool() -> None:
+    """Forget the pooled output buffers (their memory is freed once unused).
+
+    Example:
+        >>> clear_pool()
+    """
+    with _pool_lock:
+        _pool.clear()

@@ -1,0 +1,268 @@
+"""vmap of every registry entry against a Python loop of the entry.
+
+A batch of 1-3 examples is made from one drawn input by permuting values
+(float arrays: all elements; integer/boolean arrays: rows, so index columns
+keep their bounds), so every example stays inside the entry's domain and
+shapes.  Checks: ``vmap(fn)`` over stacked inputs equals stacking ``fn``
+over the examples, for drawn ``in_axes`` (0, 1, -1, None per argument) and
+``out_axes`` (0, -1), on drawn memory layouts; nested vmap; per-example
+gradients ``vmap(grad(f))`` equal a loop of ``grad``.
+
+A primitive without a batch rule makes its entries FAIL, except for the
+primitives in ``PENDING_BATCH_RULES`` (rules still being written), whose
+entries xfail on the MissingRuleError.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import hypothesis.strategies as st
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+
+import functorch_lite as fl
+import functorch_lite.numpy as jnp
+from functorch_lite import core, tree
+from tests.registry import REGISTRY, OpEntry, load_all
+from tests.strategies import fl_view
+from tests.test_grad_registry import Float64Draws, jitter
+
+load_all()
+
+# Primitives whose batch rules are still being written by other engineers.
+# Keep this list SMALL: delete a name as soon as its rule lands.
+PENDING_BATCH_RULES: dict[str, str] = {
+    "sort": "ops/sorting.py",
+    "argsort": "ops/sorting.py",
+    "searchsorted": "ops/sorting.py",
+    "cumsum": "ops/cumulative.py",
+    "cumprod": "ops/cumulative.py",
+    "cummax": "ops/cumulative.py",
+    "cummin": "ops/cumulative.py",
+}
+
+# The output SHAPE depends on the input VALUES: no transform that traces can
+# handle these (JAX neither); they are tested eagerly by test_registry.py.
+VALUE_DEPENDENT_SHAPE: dict[str, str] = {
+    "unique": "number of distinct values",
+    "unique_all": "number of distinct values",
+    "unique_no_equal_nan": "number of distinct values",
+}
+
+# Arguments whose values fix the output shape or an axis (split sections,
+# boolean masks, repeat counts, the axis of take_along_axis): passed as
+# concrete, unbatched constants (closed over), as a user would.
+STATIC_ARGS: dict[str, tuple[int, ...]] = {
+    "split_sections": (1,),
+    "getitem_mask": (1,),
+    "getitem_mask_trailing": (1,),
+    "at_max_mask": (1,),
+    "repeat_per_element": (1,),
+    "take_along_axis": (2,),
+    "put_along_axis": (2,),
+}
+
+# entries whose float inputs are structured (sorted): permute rows only
+ROWS_ONLY = ("searchsorted",)
+
+ENTRIES = sorted(n for n in REGISTRY if n not in VALUE_DEPENDENT_SHAPE)
+
+
+def xfail_if_pending(err: core.MissingRuleError, pending: dict[str, str]) -> None:
+    m = re.search(r"primitive '([^']+)'", str(err))
+    if m and m.group(1) in pending:
+        pytest.xfail(f"rule still being written ({pending[m.group(1)]}): {err}")
+    raise err
+
+
+def _permuted(x: np.ndarray[Any, Any], rng: np.random.Generator, rows_only: bool) -> np.ndarray[Any, Any]:
+    if x.ndim == 0 or x.size == 0:
+        return x
+    if x.dtype.kind == "f" and not rows_only:
+        return rng.permutation(x.reshape(-1)).reshape(x.shape)
+    return x[rng.permutation(x.shape[0])]
+
+
+def make_examples(e: OpEntry, base: list[np.ndarray[Any, Any]], n: int,
+                  rng: np.random.Generator) -> list[list[np.ndarray[Any, Any]]]:
+    statics = STATIC_ARGS.get(e.name, ())
+    rows_only = e.name.startswith(ROWS_ONLY)
+    out = [base]
+    for _ in range(n - 1):
+        out.append([x if i in statics else _permuted(x, rng, rows_only) for i, x in enumerate(base)])
+    return out
+
+
+def bind_statics(e: OpEntry, base: list[np.ndarray[Any, Any]]) -> tuple[Any, list[int]]:
+    """The entry as a function of its non-static arguments, and their positions."""
+    statics = STATIC_ARGS.get(e.name, ())
+    dyn = [i for i in range(len(base)) if i not in statics]
+    consts = {i: jnp.asarray(base[i]) for i in statics}
+
+    def f(*xs: Any) -> Any:
+        full: list[Any] = [None] * len(base)
+        for i, c in consts.items():
+            full[i] = c
+        for i, x in zip(dyn, xs):
+            full[i] = x
+        return e.fn(*full)
+
+    return f, dyn
+
+
+def assert_tree_close(got: Any, want: Any, e: OpEntry, what: str) -> None:
+    g_leaves, g_tree = tree.flatten(got)
+    w_leaves, w_tree = tree.flatten(want)
+    assert g_tree == w_tree, f"{e.name} {what}: output structure {g_tree} != {w_tree}"
+    for g, w in zip(g_leaves, w_leaves):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.shape == w.shape, f"{e.name} {what}: shape {g.shape} != loop's {w.shape}"
+        assert g.dtype == w.dtype, f"{e.name} {what}: dtype {g.dtype} != loop's {w.dtype}"
+        if g.dtype.kind == "f":
+            tol = 1e-9 if g.dtype == np.float64 else 0.0
+            np.testing.assert_allclose(g, w, rtol=max(e.rtol, tol), atol=max(e.atol, tol), err_msg=f"{e.name} {what}")
+        else:
+            np.testing.assert_array_equal(g, w, err_msg=f"{e.name} {what}")
+
+
+def stack_outputs(outs: list[Any], axis: int) -> Any:
+    leaves = [tree.flatten(o) for o in outs]
+    o_tree = leaves[0][1]
+    stacked = [np.stack([np.asarray(lv[0][k]) for lv in leaves], axis=axis) for k in range(len(leaves[0][0]))]
+    return tree.unflatten(o_tree, stacked)
+
+
+def _axis_choices(ndim: int) -> list[int | None]:
+    # axes of the stacked argument (ndim + 1 dimensions)
+    return [0, None, -1] + ([1] if ndim >= 1 else [])
+
+
+# --- vmap vs loop -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ENTRIES)
+@given(data=st.data())
+def test_vmap_matches_loop(name: str, data: Any) -> None:
+    e = REGISTRY[name]
+    base = [np.asarray(x) for x in e.inputs(data)]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    n = data.draw(st.integers(1, 3), label="batch")
+    f, dyn = bind_statics(e, base)
+    assume(dyn)
+    examples = make_examples(e, base, n, rng)
+    axes = [data.draw(st.sampled_from(_axis_choices(base[i].ndim)), label=f"in_axes[{i}]") for i in dyn]
+    if all(a is None for a in axes):
+        axes[0] = 0
+    out_axis = data.draw(st.sampled_from([0, -1]), label="out_axes")
+    args = []
+    for i, a in zip(dyn, axes):
+        if a is None:
+            for ex in examples:
+                ex[i] = base[i]
+            args.append(jnp.asarray(base[i]))
+        else:
+            stacked = np.stack([ex[i] for ex in examples], axis=a)
+            args.append(fl_view(data.draw, stacked) if e.views else jnp.asarray(stacked))
+    want = stack_outputs([f(*[jnp.asarray(ex[i]) for i in dyn]) for ex in examples], out_axis)
+    try:
+        got = fl.vmap(f, in_axes=tuple(axes), out_axes=out_axis)(*args)
+    except core.MissingRuleError as err:
+        xfail_if_pending(err, PENDING_BATCH_RULES)
+    assert_tree_close(got, want, e, f"vmap(in_axes={tuple(axes)}, out_axes={out_axis})")
+
+
+@pytest.mark.parametrize("name", ENTRIES)
+@given(data=st.data())
+@settings(max_examples=4)
+def test_nested_vmap_matches_loop(name: str, data: Any) -> None:
+    e = REGISTRY[name]
+    base = [np.asarray(x) for x in e.inputs(data)]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    f, dyn = bind_statics(e, base)
+    assume(dyn)
+    n_out, n_in = 2, data.draw(st.integers(1, 2), label="inner batch")
+    grid = [make_examples(e, base, n_in, rng) for _ in range(n_out)]
+    # the first argument varies over both axes; the others over the inner axis only
+    inner_only = {i: make_examples(e, base, n_in, rng) for i in dyn[1:]}
+    for j in range(n_out):
+        for k in range(n_in):
+            for i in dyn[1:]:
+                grid[j][k][i] = inner_only[i][k][i]
+    first = dyn[0]
+    args = [jnp.asarray(np.stack([np.stack([grid[j][k][first] for k in range(n_in)]) for j in range(n_out)]))]
+    args += [jnp.asarray(np.stack([grid[0][k][i] for k in range(n_in)])) for i in dyn[1:]]
+    inner_axes = (0,) * len(dyn)
+    outer_axes = (0,) + (None,) * (len(dyn) - 1)
+    want = stack_outputs([stack_outputs([f(*[jnp.asarray(grid[j][k][i]) for i in dyn]) for k in range(n_in)], 0)
+                          for j in range(n_out)], 0)
+    try:
+        got = fl.vmap(fl.vmap(f, in_axes=inner_axes), in_axes=outer_axes)(*args)
+    except core.MissingRuleError as err:
+        xfail_if_pending(err, PENDING_BATCH_RULES)
+    assert_tree_close(got, want, e, "vmap(vmap)")
+
+
+# --- per-example gradients ----------------------------------------------------------------------
+
+GRAD_ENTRIES = sorted(n for n in ENTRIES if REGISTRY[n].differentiable)
+
+
+@pytest.mark.parametrize("name", GRAD_ENTRIES)
+@given(data=st.data())
+@settings(max_examples=6)
+def test_vmap_of_grad_matches_loop(name: str, data: Any) -> None:
+    e = REGISTRY[name]
+    base = [np.asarray(x) for x in e.inputs(Float64Draws(data))]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    statics = STATIC_ARGS.get(name, ())
+    diff = [i for i, x in enumerate(base) if x.dtype.kind == "f" and i not in e.nondiff_args and i not in statics]
+    assume(diff)
+    base = [jitter(x, rng) if i in diff else x for i, x in enumerate(base)]
+    f, dyn = bind_statics(e, base)
+    out0 = tree.leaves(f(*[jnp.asarray(base[i]) for i in dyn]))
+    weights = [rng.standard_normal(np.shape(o)) if np.asarray(o).dtype.kind == "f" else None for o in out0]
+    assume(any(w is not None for w in weights))
+
+    def loss(*xs: Any) -> Any:
+        total = jnp.asarray(0.0)
+        for o, w in zip(tree.leaves(f(*xs)), weights):
+            if w is not None:
+                total = total + jnp.sum(o * jnp.asarray(w))
+        return total
+
+    argnum = dyn.index(diff[0])
+    n = data.draw(st.integers(1, 3), label="batch")
+    examples = make_examples(e, base, n, rng)
+    # the differentiated argument is batched; the others are batched or shared (drawn)
+    axes = [0 if k == argnum else data.draw(st.sampled_from([0, None])) for k in range(len(dyn))]
+    for k, i in enumerate(dyn):
+        if axes[k] is None:
+            for ex in examples:
+                ex[i] = base[i]
+    args = [jnp.asarray(np.stack([ex[i] for ex in examples])) if a == 0 else jnp.asarray(base[i])
+            for a, i in zip(axes, dyn)]
+    g = fl.grad(loss, argnums=argnum)
+    want = np.stack([np.asarray(g(*[jnp.asarray(ex[i]) for i in dyn])) for ex in examples])
+    try:
+        got = fl.vmap(g, in_axes=tuple(axes))(*args)
+    except core.MissingRuleError as err:
+        from tests.test_grad_registry import PENDING_AD_RULES
+
+        xfail_if_pending(err, {**PENDING_BATCH_RULES, **PENDING_AD_RULES})
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-9, atol=1e-9, err_msg=f"{name}: vmap(grad)")
+
+
+# --- coverage ---------------------------------------------------------------------------------
+
+
+def test_every_primitive_has_a_batch_rule() -> None:
+    missing = sorted(n for n, p in core.PRIMITIVES.items() if p.batch is None and n not in PENDING_BATCH_RULES)
+    assert not missing, f"primitives without a batch (vmap) rule: {missing}"
+
+
+def test_pending_batch_allowlist_names_real_primitives() -> None:
+    unknown = set(PENDING_BATCH_RULES) - set(core.PRIMITIVES)
+    assert not unknown, f"PENDING_BATCH_RULES names unknown primitives: {sorted(unknown)}"
