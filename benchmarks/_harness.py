@@ -13,6 +13,7 @@ import gc
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -32,26 +33,34 @@ if str(REPO) not in sys.path:
 
 def interleaved(
     cases: dict[str, Callable[[], Any]], rounds: int, number: int = 1, warmup: int = 2,
-    mins: dict[str, float] | None = None,
+    mins: dict[str, float] | None = None, settle: float = 0.02,
 ) -> dict[str, float]:
     """Median seconds per call of each case (the fastest round goes to ``mins``).
 
-    Each round times ``number`` back-to-back calls of every case; the order
-    of the cases rotates from round to round.  The garbage collector is off
-    while timing (results are dropped at once, so memory is freed by
-    reference counting as in normal use).
+    Each round times ``number`` back-to-back calls of every case, in an order
+    shuffled from round to round (seeded), so that no contender always runs
+    right after the same other one.  Between cases the process sleeps
+    ``settle`` seconds: thread pools of a peer (PyTorch's OpenMP, XLA's)
+    keep spinning for a while after an op returns and would otherwise steal
+    the CPU from whichever case runs next (measured: +4 ms on a 7 ms add).
+    The garbage collector is off while timing (results are dropped at once,
+    so memory is freed by reference counting as in normal use).
     """
     for fn in cases.values():
         for _ in range(warmup):
             fn()
     names = list(cases)
+    rng = random.Random(1234)
     samples: dict[str, list[float]] = {n: [] for n in names}
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for r in range(rounds):
-            k = r % len(names)
-            for name in names[k:] + names[:k]:
+        for _ in range(rounds):
+            order = names[:]
+            rng.shuffle(order)
+            for name in order:
+                if settle:
+                    time.sleep(settle)
                 fn = cases[name]
                 t0 = time.perf_counter()
                 for _ in range(number):

@@ -19,6 +19,9 @@ import functorch_lite as fl  # noqa: E402
 import functorch_lite.numpy as fnp  # noqa: E402
 from functorch_lite import lax as flax  # noqa: E402
 
+# JAX runs jitted (its eager op-by-op dispatch of transformed functions is
+# slow); functorch_lite runs eagerly and, where named, under its own jit.
+#
 # Each function is written once against a namespace ``ns`` with the numpy API
 # (``ns.np``), ``ns.lax`` and the transforms, so the same code runs on both.
 
@@ -117,7 +120,7 @@ def _close(a: Any, b: Any, rtol: float = 1e-9, atol: float = 1e-11) -> None:
 def test_value_and_grad_match_jax(case: str) -> None:
     f, args = CASES[case]
     v1, g1 = fl.value_and_grad(lambda *a: f(FL, *a), argnums=tuple(range(len(args))))(*_to(FL, args))
-    v2, g2 = jax.value_and_grad(lambda *a: f(JX, *a), argnums=tuple(range(len(args))))(*_to(JX, args))
+    v2, g2 = jax.jit(jax.value_and_grad(lambda *a: f(JX, *a), argnums=tuple(range(len(args)))))(*_to(JX, args))
     _close(v1, v2)
     _close(g1, g2)
     # jit of grad too
@@ -144,11 +147,11 @@ def _one_arg(case: str) -> tuple[Callable[[NS, Any], Any], np.ndarray[Any, Any]]
 def test_jacfwd_jacrev_hessian_match_jax(case: str) -> None:
     g, x = _one_arg(case)
     xf, xj = _to(FL, x), _to(JX, x)
-    _close(fl.jacfwd(lambda v: g(FL, v))(xf), jax.jacfwd(lambda v: g(JX, v))(xj))
-    _close(fl.jacrev(lambda v: g(FL, v))(xf), jax.jacrev(lambda v: g(JX, v))(xj))
-    _close(fl.hessian(lambda v: g(FL, v))(xf), jax.hessian(lambda v: g(JX, v))(xj), rtol=1e-8, atol=1e-10)
+    _close(fl.jacfwd(lambda v: g(FL, v))(xf), jax.jit(jax.jacfwd(lambda v: g(JX, v)))(xj))
+    _close(fl.jacrev(lambda v: g(FL, v))(xf), jax.jit(jax.jacrev(lambda v: g(JX, v)))(xj))
+    _close(fl.hessian(lambda v: g(FL, v))(xf), jax.jit(jax.hessian(lambda v: g(JX, v)))(xj), rtol=1e-8, atol=1e-10)
     # jacobians of a vector-valued function: the gradient itself
-    _close(fl.jacrev(fl.grad(lambda v: g(FL, v)))(xf), jax.jacrev(jax.grad(lambda v: g(JX, v)))(xj),
+    _close(fl.jacrev(fl.grad(lambda v: g(FL, v)))(xf), jax.jit(jax.jacrev(jax.grad(lambda v: g(JX, v))))(xj),
            rtol=1e-8, atol=1e-10)
 
 
@@ -157,7 +160,7 @@ def test_per_example_gradients_match_jax(case: str) -> None:
     g, x = _one_arg(case)
     batch = np.stack([x, 0.5 * x, -x + 0.1])
     got = fl.vmap(fl.grad(lambda v: g(FL, v)))(_to(FL, batch))
-    want = jax.vmap(jax.grad(lambda v: g(JX, v)))(_to(JX, batch))
+    want = jax.jit(jax.vmap(jax.grad(lambda v: g(JX, v))))(_to(JX, batch))
     _close(got, want)
     _close(fl.jit(fl.vmap(fl.grad(lambda v: g(FL, v))))(_to(FL, batch)), want)
 
@@ -166,7 +169,7 @@ def test_jvp_and_linearize_match_jax() -> None:
     g, x = _one_arg("rnn")
     t = RNG.standard_normal(x.shape)
     p1, t1 = fl.jvp(lambda v: g(FL, v), (_to(FL, x),), (_to(FL, t),))
-    p2, t2 = jax.jvp(lambda v: g(JX, v), (_to(JX, x),), (_to(JX, t),))
+    p2, t2 = jax.jit(lambda a, b: jax.jvp(lambda v: g(JX, v), (a,), (b,)))(_to(JX, x), _to(JX, t))
     _close(p1, p2)
     _close(t1, t2)
     _, f_lin = fl.linearize(lambda v: g(FL, v), _to(FL, x))

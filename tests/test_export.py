@@ -277,7 +277,7 @@ d = sys.argv[2]
 params = {"b": jnp.linspace(-1.0, 1.0, 4)}
 x = jnp.asarray(np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3))
 out = fl.export.load(d + "/model.flx")(params, x)
-np.testing.assert_array_equal(np.asarray(out["y"]), np.load(d + "/y.npy", allow_pickle=False))
+np.testing.assert_allclose(np.asarray(out["y"]), np.load(d + "/y.npy", allow_pickle=False), rtol=1e-6)
 np.testing.assert_array_equal(np.asarray(out["n"]), np.load(d + "/n.npy", allow_pickle=False))
 g = fl.export.load(d + "/grad.flx")(params, x)
 np.testing.assert_allclose(np.asarray(g["b"]), np.load(d + "/g.npy", allow_pickle=False), rtol=1e-6)

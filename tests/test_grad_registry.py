@@ -14,6 +14,9 @@ direction ``v`` and with a random output cotangent ``ct``:
 (d) non-contiguous inputs (``tests.strategies.fl_view`` layouts) give the
     same derivatives as contiguous ones.
 
+Of several float inputs a drawn subset is differentiated, the rest being
+constants, so the rules' symbolic-zero and constant paths are exercised too.
+
 Directional checks cost two extra evaluations each, whatever the input size.
 
 A primitive without a jvp/vjp rule makes its entries FAIL, except for the
@@ -38,18 +41,15 @@ from tests.strategies import fl_view
 
 load_all()
 
-# Primitives whose jvp/vjp/batch rules are still being written by other
-# engineers (the modules named below).  Keep this list SMALL: delete a name as
-# soon as its rules land.  Entries that hit a missing rule of one of these
-# xfail (non-strict), so they start passing by themselves; any other missing
-# rule is a failure.
-PENDING_AD_RULES: dict[str, str] = {
-    "sort": "ops/sorting.py",
-    "cumsum": "ops/cumulative.py",
-    "cumprod": "ops/cumulative.py",
-    "cummax": "ops/cumulative.py",
-    "cummin": "ops/cumulative.py",
-}
+# Primitives whose jvp/vjp rules are still being written by other engineers,
+# mapped to the module they live in.  Keep this list SMALL and delete a name as
+# soon as its rules land (test_pending_allowlist_is_not_stale enforces it).
+# Entries that hit a missing rule of one of these xfail (non-strict); any
+# other missing rule is a failure.  When this sweep was written it held the
+# primitives of ops/indexing.py (gather, scatter), ops/sorting.py (sort) and
+# ops/cumulative.py (cumsum, cumprod, cummax, cummin); ops/prng.py's
+# threefry2x32 is nondifferentiable.  All of them have their rules now.
+PENDING_AD_RULES: dict[str, str] = {}
 
 EPS = 1e-6
 DIFF_ENTRIES = sorted(n for n, e in REGISTRY.items() if e.differentiable)
@@ -122,7 +122,15 @@ class Case:
                 self.diff.append(i)
             else:
                 self.args.append(x)
-        assume(self.diff)  # integer-only draws of this entry: nothing to differentiate
+        if not self.diff:
+            # Float64Draws turns every dtype choice that allows a float into float64,
+            # so only an entry whose differentiable inputs are integer-only gets here
+            pytest.skip(f"{e.name}: integer-only inputs, nothing to differentiate")
+        if len(self.diff) > 1:
+            # differentiate a drawn subset: the other float inputs are constants
+            # (symbolic-zero tangents in forward mode, no parent in reverse mode)
+            keep = data.draw(st.sets(st.sampled_from(self.diff), min_size=1), label="differentiated args")
+            self.diff = sorted(keep)
         out = self.call([self.args[i] for i in self.diff])
         self.out_leaves, self.out_tree = tree.flatten(out)
         self.float_out = [np.asarray(o).dtype.kind == "f" for o in self.out_leaves]
@@ -131,7 +139,7 @@ class Case:
         assume(all(np.all(np.isfinite(y)) for y, f in zip(self.y0, self.float_out) if f))
         # a float32 result (astype, dtype=) rounds: difference it with a larger step
         low = any(y.dtype != np.float64 for y, f in zip(self.y0, self.float_out) if f)
-        self.eps = 1e-3 if low else EPS
+        self.eps = 1e-2 * (1.0 + _mag([self.args[i] for i in self.diff])) if low else EPS
         self.rtol = 1e-2 if low else 1e-5
 
     def fn(self, *dargs: Any) -> Any:
@@ -283,9 +291,12 @@ def test_every_differentiable_primitive_has_jvp_and_vjp_rules() -> None:
     )
 
 
-def test_pending_allowlist_names_real_primitives() -> None:
+def test_pending_allowlist_is_not_stale() -> None:
     unknown = set(PENDING_AD_RULES) - set(core.PRIMITIVES)
     assert not unknown, f"PENDING_AD_RULES names unknown primitives: {sorted(unknown)}"
+    done = sorted(n for n in PENDING_AD_RULES if core.PRIMITIVES[n].jvp is not None
+                  and (core.PRIMITIVES[n].vjp is not None or core.PRIMITIVES[n].vjp_all is not None))
+    assert not done, f"these primitives have their jvp/vjp rules now: remove them from PENDING_AD_RULES: {done}"
 
 
 def test_every_differentiable_primitive_is_exercised_by_a_differentiable_entry() -> None:

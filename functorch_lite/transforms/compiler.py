@@ -103,9 +103,110 @@ def dce(p: Program) -> Program:
     return Program(p.invars, [v for v, _ in cv], [c for _, c in cv], kept, p.outs)
 
 
+def _literal_value(a: Atom) -> Any:
+    if isinstance(a, Literal) and a.aval.size > 0:
+        return a.scalar()
+    return None
+
+
+def _is_identity(e: Eqn, inputs: list[Atom]) -> Atom | None:
+    """The input an equation merely passes through (x*1, x+0, x/1, identity
+    casts, broadcasts, reshapes and transposes), or None."""
+    name = e.prim.name
+    out = e.outvars[0].aval if len(e.outvars) == 1 else None
+    if out is None:
+        return None
+
+    def same(a: Atom) -> bool:
+        return a.aval.shape == out.shape and a.aval.dtype == out.dtype
+
+    if name in ("mul", "add", "sub", "div") and len(inputs) == 2:
+        x, y = inputs
+        unit = 1 if name in ("mul", "div") else 0
+        if _literal_value(y) == unit and same(x) and not isinstance(_literal_value(y), bool):
+            return x
+        if name in ("mul", "add") and _literal_value(x) == unit and same(y) and not isinstance(
+                _literal_value(x), bool):
+            return y
+        return None
+    if name in ("convert_element_type", "broadcast_in_dim", "reshape", "copy") and same(inputs[0]):
+        if name == "convert_element_type" and inputs[0].aval.weak_type != out.weak_type:
+            return None
+        return inputs[0] if name != "copy" else None
+    if name == "transpose" and tuple(e.params["permutation"]) == tuple(range(out.ndim)):
+        return inputs[0]
+    return None
+
+
+def _outer_product_form(e: Eqn, inputs: list[Atom], eqns: list[Eqn]) -> bool:
+    """Rewrite a float ``dot_general`` that sums over nothing (or over size-1
+    axes) as broadcasts and one multiply, which fusion can merge with the
+    elementwise ops around it (per-example gradients are such products)."""
+    from functorch_lite.core import PRIMITIVES, ShapedArray
+
+    (lc, rc), (lb, rb) = e.params["dimension_numbers"]
+    lhs, rhs = inputs
+    la, ra = lhs.aval, rhs.aval
+    out = e.outvars[0].aval
+    if e.params.get("preferred_element_type") is not None or out.dtype.kind != "f":
+        return False
+    if any(la.shape[i] != 1 for i in lc):
+        return False
+    lfree = [i for i in range(la.ndim) if i not in lc and i not in lb]
+    rfree = [i for i in range(ra.ndim) if i not in rc and i not in rb]
+    nb, nl = len(lb), len(lfree)
+
+    def emit(prim: str, x: Atom, aval: ShapedArray, **params: Any) -> Var:
+        v = Var(aval)
+        eqns.append(Eqn(PRIMITIVES[prim], [x], params, [v]))
+        return v
+
+    def side(x: Atom, aval: ShapedArray, batch: Sequence[int], free: list[int], contract: Sequence[int],
+             dims: tuple[int, ...]) -> Atom:
+        perm = tuple(batch) + tuple(free) + tuple(contract)
+        if perm != tuple(range(aval.ndim)):
+            aval = ShapedArray(tuple(aval.shape[i] for i in perm), aval.dtype, aval.weak_type)
+            x = emit("transpose", x, aval, permutation=perm)
+        kept = aval.shape[: len(batch) + len(free)]
+        if len(kept) != aval.ndim:
+            aval = ShapedArray(kept, aval.dtype, aval.weak_type)
+            x = emit("reshape", x, aval, new_sizes=kept)
+        if aval.shape == out.shape:
+            return x
+        return emit("broadcast_in_dim", x, ShapedArray(out.shape, aval.dtype, aval.weak_type),
+                    shape=out.shape, broadcast_dimensions=dims)
+
+    a = side(lhs, la, lb, lfree, lc, tuple(range(nb + nl)))
+    b = side(rhs, ra, rb, rfree, rc, tuple(range(nb)) + tuple(range(nb + nl, out.ndim)))
+    eqns.append(Eqn(PRIMITIVES["mul"], [a, b], {}, e.outvars))
+    return True
+
+
+def simplify(p: Program) -> Program:
+    """Algebraic identities: drop equations that return one of their inputs."""
+    env: dict[int, Atom] = {}
+
+    def sub(a: Atom) -> Atom:
+        return env.get(id(a), a) if isinstance(a, Var) else a
+
+    eqns: list[Eqn] = []
+    for e in p.eqns:
+        inputs = [sub(a) for a in e.inputs]
+        if not e.prim.effectful and not e.prim.multiple_results:
+            same = _is_identity(e, inputs)
+            if same is not None:
+                env[id(e.outvars[0])] = same
+                continue
+            if e.prim.name == "dot_general" and _outer_product_form(e, inputs, eqns):
+                continue
+        eqns.append(Eqn(e.prim, inputs, e.params, e.outvars))
+    outs = [sub(a) for a in p.outs]
+    return Program(p.invars, p.constvars, p.consts, eqns, outs)
+
+
 def optimize(p: Program) -> Program:
-    """Constant folding, CSE and DCE, in that order."""
-    return dce(cse(fold_constants(p)))
+    """Constant folding, algebraic simplification, CSE and DCE, in that order."""
+    return dce(cse(simplify(fold_constants(p))))
 
 
 class Executable:

@@ -182,7 +182,7 @@ def _classify(e: Eqn) -> str | None:
         return "map"
     rule = prim.fusion
     if isinstance(rule, dict):
-        return "reduce" if "axes" in e.params else None
+        return "reduce" if "axes" in e.params and isinstance(e.inputs[0], Var) else None
     if rule is None:
         return None
     names = [f"a{k}" for k in range(len(e.inputs))]
@@ -755,10 +755,13 @@ def lower_with_fusion(p: Program) -> Executable:
                 ns[f"P{t}"] = e.params
                 args.append(f"**P{t}")
             outs = [name(v) for v in e.outvars]
-            lhs = ", ".join(outs) + ("," if e.prim.multiple_results and len(outs) == 1 else "")
             if not e.prim.multiple_results:
-                lhs = outs[0]
-            lines.append(f"    {lhs} = I{t}({', '.join(args)})  # {e.prim.name}")
+                lhs = f"{outs[0]} = "
+            elif outs:
+                lhs = ", ".join(outs) + ("," if len(outs) == 1 else "") + " = "
+            else:
+                lhs = ""  # an effect (debug_print): no results
+            lines.append(f"    {lhs}I{t}({', '.join(args)})  # {e.prim.name}")
         dead = [name(v) for v in frees[t]]
         if dead:
             lines.append(f"    del {', '.join(dead)}")

@@ -187,11 +187,20 @@ class _Gen:
             n.name for n in desc.nodes if n.kind == "red" or (n.kind == "op" and n.row and self.lvl[n.name] > 0)
         }
         self.reds = [n for n in desc.nodes if n.kind == "red"]
-        self.out_index = {name: k for k, name in enumerate(desc.outputs)}
         self.row_outputs = [o for o in desc.outputs if o in self.stored]
         self.loop_outputs = [o for o in desc.outputs if o not in self.stored]
         phases = [self.phase[r.name] for r in self.reds] + [self.lvl[o] for o in self.loop_outputs]
         self.nphases = max(phases, default=0) + 1
+        # stored row values read after the pass that computes them (by a phase loop or a later pass)
+        self.read_later: set[str] = set()
+        for ph in range(self.nphases):
+            targets = [r.args[0] for r in self.reds if self.phase[r.name] == ph] + [
+                o for o in self.loop_outputs if self.lvl[o] == ph]
+            stop = {n for n in self.stored if self.lvl[n] <= ph}
+            self.read_later |= self._closure(targets, stop) & stop
+            new_ops = [n for n in self.stored if self.lvl[n] == ph + 1 and self.nodes[n].kind == "op"]
+            avail = {n for n in self.stored if self.lvl[n] <= ph}
+            self.read_later |= self._closure([a for n in new_ops for a in self.nodes[n].args], avail) & avail
         self.e = _Emitter()
         self.nest_id = 0
 
@@ -287,9 +296,9 @@ class _Gen:
         if self.reds and not self.scalar_rows:
             e("P = " + " * ".join(f"n{p}" for p in self.kept_inner))
             prev = "1"
-            for p in reversed(self.kept_inner):
-                e(f"R_{p} = {prev}")
-                prev = f"R_{p} * n{p}"
+            for p in reversed(self.kept_inner):  # strides of the dense row storage
+                e(f"RS_{p} = {prev}")
+                prev = f"RS_{p} * n{p}"
         if not par:
             self._allocs()
         # outer (kept) loops, shared by every phase
@@ -319,7 +328,8 @@ class _Gen:
         if not self.scalar_rows:
             for name in sorted(self.stored):
                 n = self.nodes[name]
-                e(f"R_{name} = np.empty(P, np.{n.dtype.name})")
+                if name in self.read_later:
+                    e(f"R_{name} = np.empty(P, np.{n.dtype.name})")
                 if n.kind == "red":
                     assert n.acc_dtype is not None
                     e(f"A_{name} = np.empty(P, np.{n.acc_dtype.name})")
@@ -414,7 +424,7 @@ class _Gen:
 
     def _ik(self, p: int) -> None:
         prev = [q for q in self.kept_inner if q < p]
-        self.e(f"ik_{p} = {('ik_' + str(prev[-1])) if prev else '0'} + i{p} * R_{p}")
+        self.e(f"ik_{p} = {('ik_' + str(prev[-1])) if prev else '0'} + i{p} * RS_{p}")
         self.e(f"ik = ik_{p}")
 
     def _row_pass(self, ph: int) -> None:
@@ -463,7 +473,7 @@ class _Gen:
                 self._emit_op(n.name)
         if not self.scalar_rows:
             for n in self.desc.nodes:
-                if n.name in new:
+                if n.name in new and n.name in self.read_later:
                     e(f"R_{n.name}[ik] = {n.name}")
         for k, o in enumerate(self.desc.outputs):
             if o in outs:
@@ -669,7 +679,8 @@ def stats() -> dict[str, int]:
 # --- output buffers --------------------------------------------------------------------------
 
 POOL_MIN_BYTES = 1 << 20
-_POOL_MAX_BYTES = 512 << 20
+#: bytes of unreferenced outputs kept for reuse (``FUNCTORCH_LITE_POOL_BYTES``; 0 disables)
+POOL_MAX_BYTES = int(os.environ.get("FUNCTORCH_LITE_POOL_BYTES", str(256 << 20)))
 _POOL_MAX_ENTRIES = 16
 _pool: list[np.ndarray[Any, Any]] = []
 _pool_lock = threading.Lock()
@@ -690,7 +701,7 @@ def empty(n: int, dtype: Any) -> np.ndarray[Any, Any]:
     """
     dtype = np.dtype(dtype)
     nbytes = n * dtype.itemsize
-    if nbytes < POOL_MIN_BYTES:
+    if nbytes < POOL_MIN_BYTES or nbytes > POOL_MAX_BYTES:
         return np.empty(n, dtype)
     with _pool_lock:
         for i in range(len(_pool)):
@@ -703,7 +714,7 @@ def empty(n: int, dtype: Any) -> np.ndarray[Any, Any]:
         buf = np.empty(n, dtype)
         _pool.append(buf)
         total = sum(b.nbytes for b in _pool)
-        while _pool and (len(_pool) > _POOL_MAX_ENTRIES or total > _POOL_MAX_BYTES):
+        while _pool and (len(_pool) > _POOL_MAX_ENTRIES or total > POOL_MAX_BYTES):
             total -= _pool.pop(0).nbytes
         return buf
 

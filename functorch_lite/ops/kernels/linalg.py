@@ -164,6 +164,10 @@ def dot_general(
     if lhs.dtype != out_dtype:  # preferred_element_type: compute in the result dtype
         lhs = lhs.astype(out_dtype)
         rhs = rhs.astype(out_dtype)
+    if lb and _prod(lhs.shape[i] for i in lc) == 1 and out_dtype.kind != "b":
+        # nothing (or one element) to sum over: a broadcast multiply beats a batch of
+        # tiny GEMMs by far (per-example gradients are outer products like this)
+        return _outer_product(lhs, rhs, lc, rc, lb, rb)
     if out_dtype.kind == "f":
         # OpenBLAS GEMM (GEMV/DOT for vector shapes): the hardware limit here
         a, b, out_shape = blas_operands(lhs, rhs, lc, rc, lb, rb)
@@ -171,6 +175,23 @@ def dot_general(
         return out if out_shape is None else out.reshape(out_shape)
     a, b, shape = canonical_operands(lhs, rhs, lc, rc, lb, rb)
     return _int_dot(a, b).reshape(shape)
+
+
+def _outer_product(
+    lhs: NDArray, rhs: NDArray, lc: tuple[int, ...], rc: tuple[int, ...],
+    lb: tuple[int, ...], rb: tuple[int, ...],
+) -> NDArray:
+    lfree = [i for i in range(lhs.ndim) if i not in lc and i not in lb]
+    rfree = [i for i in range(rhs.ndim) if i not in rc and i not in rb]
+    nb = len(lb)
+    # lhs -> (batch, lfree, 1...), rhs -> (batch, 1..., rfree); contracted size-1 axes dropped
+    a = lhs.transpose(list(lb) + lfree + list(lc)).reshape(
+        tuple(lhs.shape[i] for i in lb) + tuple(lhs.shape[i] for i in lfree) + (1,) * len(rfree))
+    b = rhs.transpose(list(rb) + rfree + list(rc)).reshape(
+        tuple(rhs.shape[i] for i in rb) + (1,) * len(lfree) + tuple(rhs.shape[i] for i in rfree))
+    del nb
+    out: NDArray = np.multiply(a, b)
+    return out
 
 
 def blas_operands(
