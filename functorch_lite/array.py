@@ -544,10 +544,22 @@ class Array(ArrayMethods):
         return v
 
     def _readonly(self) -> np.ndarray[Any, Any]:
-        """A read-only NumPy view for users (kernels use ``_numpy()``)."""
-        v = self._numpy().view()
-        v.flags.writeable = False
-        return v
+        """A read-only NumPy view for users (kernels use ``_numpy()``).
+
+        It is built on a read-only buffer, so the flag cannot be switched back
+        on to write into an array that is promised immutable.
+        """
+        if 0 in self._shape:
+            v = np.empty(self._shape, self._dtype)
+            v.flags.writeable = False
+            return v
+        isz = self._dtype.itemsize
+        data = self._storage._data
+        buf = np.frombuffer(memoryview(data).toreadonly(), dtype=data.dtype)
+        return np.ndarray(
+            self._shape, self._dtype, buffer=buf, offset=self._offset * isz,
+            strides=tuple(s * isz for s in self._strides),
+        )
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
         v = self._readonly()

@@ -121,9 +121,10 @@ def _b(f: Any) -> Callable[[np.ndarray[Any, Any], np.ndarray[Any, Any]], Any]:
     return lambda x, y: k.binary(f, x, y)
 
 
-# Ops that cannot raise floating-point domain errors call the ufunc directly:
-# entering np.errstate costs ~1 us, more than the whole op on small arrays.
-# (Overflow to inf in add/mul may still warn, exactly as NumPy does.)
+# Ops without floating-point *domain* errors call the ufunc directly: entering
+# np.errstate costs ~1 us, more than the whole op on small arrays.  (Overflow to
+# inf in add/mul/exp may still warn, exactly as NumPy does; log(0), sqrt(-1)
+# and 0/0 stay quiet, as in JAX.)
 _direct = k.direct
 
 
@@ -135,27 +136,27 @@ sign_p = unop("sign", _direct(np.sign), NUMBER)
 abs_p = unop("abs", _direct(np.abs), NUMBER)
 floor_p = unop("floor", _direct(np.floor), FLOAT)
 ceil_p = unop("ceil", _direct(np.ceil), FLOAT)
-round_p = unop("round", _u(np.rint), FLOAT)  # half to even, as NumPy/JAX
+round_p = unop("round", _direct(np.rint), FLOAT)  # half to even, as NumPy/JAX
 trunc_p = unop("trunc", _direct(np.trunc), FLOAT)
-exp_p = unop("exp", _u(np.exp), FLOAT)
-exp2_p = unop("exp2", _u(np.exp2), FLOAT)
-expm1_p = unop("expm1", _u(np.expm1), FLOAT)
+exp_p = unop("exp", _direct(np.exp), FLOAT)
+exp2_p = unop("exp2", _direct(np.exp2), FLOAT)
+expm1_p = unop("expm1", _direct(np.expm1), FLOAT)
 log_p = unop("log", _u(np.log), FLOAT)
 log1p_p = unop("log1p", _u(np.log1p), FLOAT)
 log2_p = unop("log2", _u(np.log2), FLOAT)
 log10_p = unop("log10", _u(np.log10), FLOAT)
 sqrt_p = unop("sqrt", _u(np.sqrt), FLOAT)
-cbrt_p = unop("cbrt", _u(np.cbrt), FLOAT)
-sin_p = unop("sin", _u(np.sin), FLOAT)
-cos_p = unop("cos", _u(np.cos), FLOAT)
-tan_p = unop("tan", _u(np.tan), FLOAT)
+cbrt_p = unop("cbrt", _direct(np.cbrt), FLOAT)
+sin_p = unop("sin", _direct(np.sin), FLOAT)
+cos_p = unop("cos", _direct(np.cos), FLOAT)
+tan_p = unop("tan", _direct(np.tan), FLOAT)
 asin_p = unop("asin", _u(np.arcsin), FLOAT)
 acos_p = unop("acos", _u(np.arccos), FLOAT)
-atan_p = unop("atan", _u(np.arctan), FLOAT)
-sinh_p = unop("sinh", _u(np.sinh), FLOAT)
-cosh_p = unop("cosh", _u(np.cosh), FLOAT)
-tanh_p = unop("tanh", _u(np.tanh), FLOAT)
-asinh_p = unop("asinh", _u(np.arcsinh), FLOAT)
+atan_p = unop("atan", _direct(np.arctan), FLOAT)
+sinh_p = unop("sinh", _direct(np.sinh), FLOAT)
+cosh_p = unop("cosh", _direct(np.cosh), FLOAT)
+tanh_p = unop("tanh", _direct(np.tanh), FLOAT)
+asinh_p = unop("asinh", _direct(np.arcsinh), FLOAT)
 acosh_p = unop("acosh", _u(np.arccosh), FLOAT)
 atanh_p = unop("atanh", _u(np.arctanh), FLOAT)
 logical_not_p = unop("logical_not", _direct(np.logical_not), "b")
