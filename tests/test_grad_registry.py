@@ -66,21 +66,41 @@ def xfail_if_pending(err: core.MissingRuleError) -> None:
     raise err
 
 
-def jitter(x: np.ndarray[Any, Any], rng: np.random.Generator) -> np.ndarray[Any, Any]:
-    """Move a float array off ties, zeros and integer boundaries.
+def jitter(xs: list[np.ndarray[Any, Any]], rng: np.random.Generator) -> list[np.ndarray[Any, Any]]:
+    """Move float arrays (jointly) off ties, zeros and integer boundaries.
 
     Multiplicative jitter keeps every value inside the (sign-preserving)
     domain the registry drew it from; values near zero (kinks of abs, norms,
     sign changes) are pushed to 0.05-0.3 keeping their sign (either sign
     for exact zeros, which are only drawn where the domain contains 0).
+    Finally all magnitudes, across the arrays, are spread at least
+    ``1e-4 * (1 + |x|)`` apart (pushing the larger one outward by at most
+    ~1 %), so no two values tie or nearly tie, not even ``x`` and ``-x``
+    (max, min, sort, cummax, max(|x|) and the like have kinks there).
     """
-    x = np.asarray(x, np.float64)
-    out = x * (1.0 + 0.01 * rng.uniform(-1.0, 1.0, x.shape))
-    tiny = np.abs(out) < 0.05
-    if tiny.any():
-        sign = np.where(out == 0, rng.choice([-1.0, 1.0], x.shape), np.sign(out))
-        out = np.where(tiny, sign * rng.uniform(0.05, 0.3, x.shape), out)
-    return out
+    out = []
+    for x in xs:
+        x = np.asarray(x, np.float64)
+        y = x * (1.0 + 0.01 * rng.uniform(-1.0, 1.0, x.shape))
+        tiny = np.abs(y) < 0.05
+        if tiny.any():
+            sign = np.where(y == 0, rng.choice([-1.0, 1.0], x.shape), np.sign(y))
+            y = np.where(tiny, sign * rng.uniform(0.05, 0.3, x.shape), y)
+        out.append(y)
+    flat = np.concatenate([y.reshape(-1) for y in out]) if out else np.zeros(0)
+    if flat.size > 1:
+        order = np.argsort(np.abs(flat), kind="stable")
+        mags = np.abs(flat)[order]
+        for k in range(1, mags.size):
+            mags[k] = max(mags[k], mags[k - 1] + 1e-4 * (1.0 + mags[k - 1]))
+        spread = np.empty_like(flat)
+        spread[order] = mags
+        flat = np.sign(flat) * spread
+    res, pos = [], 0
+    for y in out:
+        res.append(flat[pos:pos + y.size].reshape(y.shape))
+        pos += y.size
+    return res
 
 
 class Float64Draws:
@@ -117,11 +137,11 @@ class Case:
         self.diff: list[int] = []
         for i, x in enumerate(raw):
             x = np.asarray(x)
+            self.args.append(x)
             if i not in e.nondiff_args and x.dtype.kind == "f":
-                self.args.append(jitter(x, self.rng))
                 self.diff.append(i)
-            else:
-                self.args.append(x)
+        for i, y in zip(self.diff, jitter([self.args[i] for i in self.diff], self.rng)):
+            self.args[i] = y
         if not self.diff:
             # Float64Draws turns every dtype choice that allows a float into float64,
             # so only an entry whose differentiable inputs are integer-only gets here

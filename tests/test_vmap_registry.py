@@ -235,7 +235,8 @@ def test_vmap_of_grad_matches_loop(name: str, data: Any) -> None:
     diff = [i for i, x in enumerate(base) if x.dtype.kind == "f" and i not in e.nondiff_args and i not in statics]
     if not diff:
         pytest.skip(f"{name}: integer-only inputs, nothing to differentiate")
-    base = [jitter(x, rng) if i in diff else x for i, x in enumerate(base)]
+    for i, y in zip(diff, jitter([base[i] for i in diff], rng)):
+        base[i] = y
     f, dyn = bind_statics(e, base)
     out0 = tree.leaves(f(*[jnp.asarray(base[i]) for i in dyn]))
     weights = [rng.standard_normal(np.shape(o)) if np.asarray(o).dtype.kind == "f" else None for o in out0]

@@ -52,6 +52,7 @@ class _Config:
         if name not in self.values:
             raise KeyError(f"unknown config option {name!r}; known: {sorted(self.values)}")
         self.values[name] = value
+        setattr(_state, name, value)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -60,7 +61,16 @@ class _Config:
             raise AttributeError(name) from None
 
 
+class _State:
+    """Plain attributes mirroring ``config`` for the hot path (no dict lookups)."""
+
+    disable_jit = False
+    explain_cache_misses = False
+
+
+_state = _State()
 config = _Config()
+_state.explain_cache_misses = config.values["explain_cache_misses"]
 
 
 @contextlib.contextmanager
@@ -90,13 +100,14 @@ class CacheInfo:
 
 
 class _Entry:
-    __slots__ = ("program", "out_tree", "executable", "closes_over_tracer")
+    __slots__ = ("program", "out_tree", "executable", "closes_over_tracer", "single_out")
 
     def __init__(self, program: Program, out_tree: tree.PyTreeDef, executable: compiler.Executable) -> None:
         self.program = program
         self.out_tree = out_tree
         self.executable = executable
         self.closes_over_tracer = any(isinstance(c, Tracer) for c in program.consts)
+        self.single_out = out_tree == tree.structure(0)
 
 
 class Lowered:
@@ -139,6 +150,8 @@ class JitFunction:
         self.static_argnames = static_argnames
         self.donate_argnums = donate_argnums
         self._cache: dict[Any, _Entry] = {}
+        # positional-Arrays-only signatures -> entry (skips pytree flattening)
+        self._fast: dict[tuple[Any, ...], _Entry] = {}
         self._hits = 0
         self._misses = 0
         self._last_key: Any = None
@@ -175,8 +188,21 @@ class JitFunction:
         return static_key, leaves, in_tree, statics_pos
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if config.disable_jit:
+        if _state.disable_jit:
             return self.fun(*args, **kwargs)
+        if not kwargs and not self.static_argnums:
+            # fast path: positional Arrays only, a signature seen before
+            key = []
+            for a in args:
+                if type(a) is not Array:
+                    break
+                key.append((a._shape, a._dtype, a.weak_type))
+            else:
+                entry = self._fast.get(tuple(key))
+                if entry is not None:
+                    self._hits += 1
+                    outs = entry.executable.run(args)
+                    return outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
         static_key, leaves, in_tree, statics_pos = self._split(args, kwargs)
         leaves = [_to_arg(x) for x in leaves]
         if any(isinstance(x, Tracer) for x in leaves):
@@ -186,6 +212,8 @@ class JitFunction:
         if entry.closes_over_tracer:
             # the function captured a value of an enclosing transform: run it there
             return self.fun(*args, **kwargs)
+        if not kwargs and not statics_pos and all(type(a) is Array for a in args):
+            self._fast[tuple((a._shape, a._dtype, a.weak_type) for a in args)] = entry
         outs = entry.executable.run(leaves)
         return tree.unflatten(entry.out_tree, outs)
 
@@ -236,6 +264,7 @@ class JitFunction:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._fast.clear()
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         if obj is None:

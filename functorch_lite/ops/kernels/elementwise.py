@@ -84,8 +84,17 @@ def convert(x: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> Any:
     with np.errstate(all="ignore"):
         if dtype.kind in "iu" and x.dtype.kind == "f":
             # float -> int: nan/inf and out-of-range values are implementation
-            # defined in C; clamp them to a defined result like XLA does.
+            # defined in C; saturate them to a defined result as XLA does.  The
+            # bounds are compared in float64 and the saturated lanes written as
+            # integers, because the dtype's max itself may round up in float
+            # (float32(2**31 - 1) == 2**31, which would wrap to -2**31).
             info = np.iinfo(dtype)
-            x = np.nan_to_num(x, nan=0.0, posinf=float(info.max), neginf=float(info.min))
-            x = np.clip(np.trunc(x), float(info.min), float(info.max))
+            wide = x.astype(np.float64)
+            hi = wide >= float(info.max)
+            lo = wide <= float(info.min)
+            safe = np.where(hi | lo | np.isnan(wide), 0.0, np.trunc(wide))
+            out = safe.astype(dtype, order="K")
+            out[hi] = info.max
+            out[lo] = info.min
+            return out
         return x.astype(dtype, order="K")
