@@ -37,7 +37,6 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
-
 from _harness import fmt_ratio, fmt_time, interleaved, load_peers  # noqa: E402
 
 import functorch_lite as fl  # noqa: E402
@@ -354,7 +353,8 @@ def section_compile() -> list[str]:
         "| | cold | warm | target |",
         "|---|---|---|---|",
         f"| import + setup | {fmt_time(cold['import_and_setup'])} | {fmt_time(warm['import_and_setup'])} | |",
-        f"| first call | {fmt_time(cold['first_call'])} | {fmt_time(warm['first_call'])} | cold <= 3 s, warm <= 0.3 s |",
+        f"| first call | {fmt_time(cold['first_call'])} | {fmt_time(warm['first_call'])} "
+        "| cold <= 3 s, warm <= 0.3 s |",
         f"| second call | {fmt_time(cold['second_call'])} | {fmt_time(warm['second_call'])} | |",
         "",
         f"Targets met: cold {'yes' if cold['first_call'] <= 3 else '**no**'}, "

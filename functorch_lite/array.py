@@ -555,7 +555,7 @@ class Array(ArrayMethods):
             return v
         isz = self._dtype.itemsize
         data = self._storage._data
-        buf = np.frombuffer(memoryview(data).toreadonly(), dtype=data.dtype)
+        buf = np.frombuffer(memoryview(data).toreadonly(), dtype=data.dtype)  # type: ignore[arg-type]
         return np.ndarray(
             self._shape, self._dtype, buffer=buf, offset=self._offset * isz,
             strides=tuple(s * isz for s in self._strides),
