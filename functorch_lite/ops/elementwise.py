@@ -289,7 +289,9 @@ r.defderiv(sub_p, lambda ans, x, y: _c(x, 1.0), lambda ans, x, y: _c(y, -1.0))
 r.defderiv(mul_p, lambda ans, x, y: y, lambda ans, x, y: x)
 r.defderiv(div_p, lambda ans, x, y: r.div(_c(x, 1.0), y), lambda ans, x, y: r.neg(r.div(ans, y)))
 r.defderiv(
-    rem_p, lambda ans, x, y: _c(x, 1.0), lambda ans, x, y: r.neg(floor_p.bind(r.div(r.sub(x, ans), y)))
+    # d/dy = -q with q = (x - ans) / y, an integer up to rounding: round it (floor
+    # of 2.9999999999999996 would be off by one)
+    rem_p, lambda ans, x, y: _c(x, 1.0), lambda ans, x, y: r.neg(round_p.bind(r.div(r.sub(x, ans), y)))
 )
 
 

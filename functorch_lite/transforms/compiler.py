@@ -9,7 +9,7 @@ equations with one generated Numba kernel each.
 Example:
     >>> import functorch_lite as fl
     >>> import functorch_lite.numpy as jnp
-    >>> p = fl.make_ir(lambda x: (x * 2.0 + 0.0) * (x * 2.0))(jnp.ones(2))
+    >>> p = fl.make_ir(lambda x: (x * 2.0 + 1.0) * (x * 2.0))(jnp.ones(2))
     >>> [e.prim.name for e in optimize(p).eqns]
     ['mul', 'add', 'mul']
 """

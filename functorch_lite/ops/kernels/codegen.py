@@ -50,6 +50,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import importlib.util
@@ -57,6 +58,7 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -633,11 +635,30 @@ def get_kernel(source: str) -> Kernel:
         # registered like any import: Numba finds the module by name when it
         # rebuilds a cached kernel's environment
         sys.modules[modname] = module
-        spec.loader.exec_module(module)
+        with _numba_cache_beside_source():
+            spec.loader.exec_module(module)
         k.module = module
         k.fn = module.kernel
         _kernels[source] = k
         return k
+
+
+@contextlib.contextmanager
+def _numba_cache_beside_source() -> Iterator[None]:
+    """Keep a generated kernel's Numba cache in ``__pycache__`` beside its
+    source file, inside FUNCTORCH_LITE_CACHE_DIR, even when NUMBA_CACHE_DIR is
+    set: the kernel file and its compiled code are validated, replaced and
+    deleted together.  Numba picks the cache location when the ``@njit``
+    decorator runs, so the setting is only changed around the module import."""
+    import numba
+
+    config: Any = numba.config
+    saved = config.CACHE_DIR
+    config.CACHE_DIR = ""
+    try:
+        yield
+    finally:
+        config.CACHE_DIR = saved
 
 
 def _ensure_threading_layer() -> None:
