@@ -156,6 +156,26 @@ def _offsets(axes: list[int], shape: tuple[int, ...], strides: list[int], base: 
     return off.reshape(-1)
 
 
+# Below this many elements NumPy's accumulate runs the (same, sequential) scan:
+# at that size the work is a few microseconds and Numba's dispatch, and its
+# one-time start-up in a fresh process (0.3-0.6 s here), would dominate.
+NUMPY_BELOW = 4096
+_UFUNCS = {"sum": np.add, "prod": np.multiply, "max": np.maximum, "min": np.minimum}
+
+
+def _numpy_scan(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strides: tuple[int, ...],
+                axis: int, op: str, reverse: bool) -> np.ndarray[Any, Any]:
+    isz = buf.itemsize
+    x = np.ndarray(shape, buf.dtype, buffer=buf, offset=offset * isz, strides=tuple(s * isz for s in strides))
+    if reverse:
+        x = np.flip(x, axis)
+    with np.errstate(all="ignore"):
+        out = _UFUNCS[op].accumulate(x, axis=axis, dtype=buf.dtype)
+    if reverse:
+        out = np.flip(out, axis)
+    return np.ascontiguousarray(out)
+
+
 def cumulative(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strides: tuple[int, ...],
                axis: int, op: str, reverse: bool) -> np.ndarray[Any, Any]:
     """Scan ``op`` along ``axis`` of the strided view (``offset``, ``shape``,
@@ -164,6 +184,8 @@ def cumulative(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], s
     The caller has validated ``axis`` and ``op``; every index the kernel
     forms lies inside the view, which lies inside ``buf``.
     """
+    if int(np.prod(shape, dtype=np.int64)) < NUMPY_BELOW:
+        return _numpy_scan(buf, offset, shape, strides, axis, op, reverse)
     nd = len(shape)
     dtype = buf.dtype
     xs = list(strides)

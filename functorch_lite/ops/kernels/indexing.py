@@ -294,6 +294,18 @@ def _rows(idx: np.ndarray[Any, Any], strides: tuple[int, ...]) -> tuple[np.ndarr
     return lin, 1
 
 
+# Below this many output elements NumPy's fancy indexing / ``ufunc.at`` do the
+# work (indices are validated before either runs): at that size Numba's dispatch,
+# and its one-time start-up in a fresh process (0.3-0.6 s here), would dominate.
+NUMPY_BELOW = 4096
+
+
+def _strided(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...],
+             strides: tuple[int, ...]) -> np.ndarray[Any, Any]:
+    isz = buf.itemsize
+    return np.ndarray(shape, buf.dtype, buffer=buf, offset=offset * isz, strides=tuple(s * isz for s in strides))
+
+
 def gather(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strides: tuple[int, ...],
            idx: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Rows ``src[idx[b, 0], ..., idx[b, k-1], ...]`` of the strided array
@@ -302,6 +314,8 @@ def gather(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strid
     C-contiguous matrix."""
     nb, k = idx.shape
     tail = shape[k:]
+    if 0 < nb * int(np.prod(tail, dtype=np.int64)) < NUMPY_BELOW and 0 not in shape:
+        return np.ascontiguousarray(_strided(buf, offset, shape, strides)[tuple(idx.T)])
     out = np.empty((nb,) + tail, buf.dtype)
     if out.size == 0:
         return out
@@ -311,6 +325,9 @@ def gather(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strid
     bits = _BITS[buf.dtype.itemsize]
     _gather(buf.view(bits), offset, rows, s0, outer_offsets(outer, 0), inner, s, out.reshape(-1).view(bits))
     return out
+
+
+_UFUNC_AT = {"add": np.add, "mul": np.multiply, "min": np.minimum, "max": np.maximum}
 
 
 def memory_order_empty(view: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
@@ -346,6 +363,12 @@ def scatter(operand: np.ndarray[Any, Any], idx: np.ndarray[Any, Any], upd_buf: n
     np.copyto(out, operand)
     nb, k = idx.shape
     if nb == 0 or out.size == 0:
+        return out
+    if mode != "set" and nb * int(np.prod(operand.shape[k:], dtype=np.int64)) < NUMPY_BELOW:
+        # ufunc.at applies repeated indices in order, as the kernels do
+        upd = _strided(upd_buf, upd_offset, upd_shape, upd_strides).reshape((nb,) + operand.shape[k:])
+        with np.errstate(all="ignore"):
+            _UFUNC_AT[mode].at(out, tuple(idx.T), upd)
         return out
     isz = out.itemsize
     out_strides = tuple(s // isz for s in out.strides)

@@ -248,6 +248,9 @@ def _arrange(x: NDArray, perm: list[int], shape: tuple[int, ...]) -> NDArray:
     return x
 
 
+INT_NUMPY_BELOW = 1 << 15
+
+
 def _int_dot(a: NDArray, b: NDArray) -> NDArray:
     batch = a.shape[:-2]
     m, kk, n = a.shape[-2], a.shape[-1], b.shape[-1]
@@ -255,6 +258,11 @@ def _int_dot(a: NDArray, b: NDArray) -> NDArray:
     dt = a.dtype
     if nb * m * n == 0 or kk == 0:
         return np.zeros(batch + (m, n), dt)
+    if nb * m * n * kk < INT_NUMPY_BELOW:
+        # tiny products: NumPy's exact integer matmul (wrapping like the kernel) costs
+        # microseconds, less than Numba's dispatch and its one-time start-up
+        out: NDArray = np.matmul(a, b)
+        return out
     # int8/uint8/int16 compute in int32 and wrap back on the way out: integer arithmetic
     # is exact modulo 2**bits, so the result is identical, with one compiled variant
     # (int32) instead of four.

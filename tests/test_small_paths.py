@@ -1,0 +1,100 @@
+"""Tiny inputs take NumPy paths (cheaper than a Numba dispatch); they must agree
+exactly with the Numba kernels that larger inputs use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+import functorch_lite.numpy as jnp
+from functorch_lite.ops.kernels import cumulative as kcum
+from functorch_lite.ops.kernels import indexing as kidx
+from functorch_lite.ops.kernels import linalg as klin
+
+
+@pytest.fixture
+def numpy_paths() -> Iterator[None]:
+    saved = kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW
+    kcum.NUMPY_BELOW = kidx.NUMPY_BELOW = klin.INT_NUMPY_BELOW = 1 << 30
+    try:
+        yield
+    finally:
+        kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW = saved
+
+
+def _both(f: Any, numpy_paths_on: Any) -> tuple[Any, Any]:
+    kernel = np.asarray(f())
+    with numpy_paths_on():
+        small = np.asarray(f())
+    return kernel, small
+
+
+class _On:
+    def __enter__(self) -> None:
+        self.saved = kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW
+        kcum.NUMPY_BELOW = kidx.NUMPY_BELOW = klin.INT_NUMPY_BELOW = 1 << 30
+
+    def __exit__(self, *exc: Any) -> None:
+        kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW = self.saved
+
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(6, 7)).astype(np.float32)
+X[2, 3] = np.nan
+XI = RNG.integers(-50, 50, size=(6, 7)).astype(np.int8)
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("layout", ["plain", "transposed", "reversed"])
+def test_cumulative_small_path_matches_kernel(op: str, axis: int, layout: str) -> None:
+    x = jnp.array(X)
+    if layout == "transposed":
+        x = jnp.array(np.ascontiguousarray(X.T)).T
+    elif layout == "reversed":
+        x = jnp.flip(jnp.array(np.flip(X, 0).copy()), 0)
+    fn = getattr(jnp, op)
+    kernel, small = _both(lambda: fn(x, axis=axis), _On)
+    np.testing.assert_array_equal(kernel, small)
+
+
+def test_cummax_reverse_small_path_matches_kernel() -> None:
+    from functorch_lite.ops.cumulative import cummax_p
+
+    x = jnp.array(X)
+    kernel, small = _both(lambda: cummax_p.bind(x, axis=1, reverse=True), _On)
+    np.testing.assert_array_equal(kernel, small)
+
+
+@pytest.mark.parametrize("mode", ["add", "mul", "min", "max"])
+def test_scatter_small_path_matches_kernel(mode: str) -> None:
+    x = jnp.array(X)
+    idx = jnp.array([1, 4, 1, 0, 4, 4])
+    upd = jnp.array(RNG.normal(size=(6, 7)).astype(np.float32))
+    method = {"add": "add", "mul": "multiply", "min": "min", "max": "max"}[mode]
+    kernel, small = _both(lambda: getattr(x.at[idx], method)(upd), _On)
+    np.testing.assert_array_equal(kernel, small)
+
+
+def test_gather_small_path_matches_kernel() -> None:
+    x = jnp.array(np.ascontiguousarray(X.T)).T
+    idx = jnp.array([[5, 0], [2, 6], [2, 6]])
+    kernel, small = _both(lambda: x[idx[:, 0], idx[:, 1]], _On)
+    np.testing.assert_array_equal(kernel, small)
+    kernel, small = _both(lambda: x[jnp.array([3, 0, 3])], _On)
+    np.testing.assert_array_equal(kernel, small)
+
+
+def test_int_matmul_small_path_matches_kernel() -> None:
+    a = jnp.array(XI)
+    b = jnp.array(np.ascontiguousarray(XI.T))
+    kernel, small = _both(lambda: a @ b, _On)
+    np.testing.assert_array_equal(kernel, small)
+    assert small.dtype == np.int8
+
+
+def test_fixture_restores_thresholds(numpy_paths: None) -> None:
+    assert kcum.NUMPY_BELOW == 1 << 30
