@@ -55,6 +55,11 @@ EPS = 1e-6
 DIFF_ENTRIES = sorted(n for n, e in REGISTRY.items() if e.differentiable)
 
 
+def fewer_examples(divisor: int, minimum: int) -> int:
+    """A fraction of the profile's example count (tests/conftest.py) for a slow sweep."""
+    return max(minimum, settings().max_examples // divisor)
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -244,7 +249,7 @@ def test_first_order_matches_finite_differences(name: str, data: Any) -> None:
 
 @pytest.mark.parametrize("name", DIFF_ENTRIES)
 @given(data=st.data())
-@settings(max_examples=8)
+@settings(max_examples=fewer_examples(2, 5))
 def test_second_order_matches_finite_differences(name: str, data: Any) -> None:
     c = Case(REGISTRY[name], data)
     xs = [fl.numpy.asarray(c.args[i]) for i in c.diff]
@@ -272,7 +277,7 @@ def test_second_order_matches_finite_differences(name: str, data: Any) -> None:
 
 @pytest.mark.parametrize("name", sorted(n for n in DIFF_ENTRIES if REGISTRY[n].views))
 @given(data=st.data())
-@settings(max_examples=8)
+@settings(max_examples=fewer_examples(2, 5))
 def test_non_contiguous_inputs_give_same_derivatives(name: str, data: Any) -> None:
     c = Case(REGISTRY[name], data)
     xa = [c.args[i] for i in c.diff]

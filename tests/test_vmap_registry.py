@@ -28,7 +28,7 @@ import functorch_lite.numpy as jnp
 from functorch_lite import core, tree
 from tests.registry import REGISTRY, OpEntry, load_all
 from tests.strategies import fl_view
-from tests.test_grad_registry import PENDING_AD_RULES, Float64Draws, jitter
+from tests.test_grad_registry import PENDING_AD_RULES, Float64Draws, fewer_examples, jitter
 
 load_all()
 
@@ -190,7 +190,7 @@ def test_vmap_matches_loop(name: str, data: Any) -> None:
 
 @pytest.mark.parametrize("name", ENTRIES)
 @given(data=st.data())
-@settings(max_examples=4)
+@settings(max_examples=fewer_examples(4, 3))
 def test_nested_vmap_matches_loop(name: str, data: Any) -> None:
     e = REGISTRY[name]
     base = [np.asarray(x) for x in e.inputs(data)]
@@ -226,7 +226,7 @@ GRAD_ENTRIES = sorted(n for n in ENTRIES if REGISTRY[n].differentiable)
 
 @pytest.mark.parametrize("name", GRAD_ENTRIES)
 @given(data=st.data())
-@settings(max_examples=6)
+@settings(max_examples=fewer_examples(3, 4))
 def test_vmap_of_grad_matches_loop(name: str, data: Any) -> None:
     e = REGISTRY[name]
     base = [np.asarray(x) for x in e.inputs(Float64Draws(data))]

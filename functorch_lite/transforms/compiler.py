@@ -138,6 +138,9 @@ def _is_identity(e: Eqn, inputs: list[Atom]) -> Atom | None:
     return None
 
 
+_OUTER_FUSE_MAX = 1 << 18
+
+
 def _outer_product_form(e: Eqn, inputs: list[Atom], eqns: list[Eqn]) -> bool:
     """Rewrite a float ``dot_general`` that sums over nothing (or over size-1
     axes) as broadcasts and one multiply, which fusion can merge with the
@@ -149,6 +152,10 @@ def _outer_product_form(e: Eqn, inputs: list[Atom], eqns: list[Eqn]) -> bool:
     la, ra = lhs.aval, rhs.aval
     out = e.outvars[0].aval
     if e.params.get("preferred_element_type") is not None or out.dtype.kind != "f":
+        return False
+    if out.size > _OUTER_FUSE_MAX:
+        # large products: the dot_general kernel's broadcast multiply is vectorised,
+        # while a fused loop over stride-0 operands is not (yet) -- measured 2x slower
         return False
     if any(la.shape[i] != 1 for i in lc):
         return False
