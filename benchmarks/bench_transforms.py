@@ -108,6 +108,25 @@ def fl_sgd_step(params: list[Any], x: Any, y: Any) -> list[Any]:
 # --- sections ------------------------------------------------------------------------------------------
 
 
+def _table(title: str, t: dict[str, float]) -> list[str]:
+    lines = [title, "", "| case | median |", "|---|---|"]
+    lines += [f"| {k} | {fmt_time(v)} |" for k, v in t.items()]
+    return lines + ["", "| ratio | value | target | met |", "|---|---|---|---|"]
+
+
+def _ratio_row(lines: list[str], t: dict[str, float], name: str, num: str, den: str, target: float,
+               faster: bool = False) -> None:
+    """A target row: ``num / den <= target`` (or, with ``faster``, den / num >= target)."""
+    if num not in t or den not in t:
+        return
+    if faster:
+        r = t[den] / t[num]
+        lines.append(f"| {name} | {r:.1f}x faster | >= {target}x | {'yes' if r >= target else '**no**'} |")
+    else:
+        r = t[num] / t[den]
+        lines.append(f"| {name} | {fmt_ratio(r)} | <= {target} | {'yes' if r <= target else '**no**'} |")
+
+
 def section_mlp(rounds: int) -> list[str]:
     peers = load_peers(single_thread=True)
     params_np, x_np, y_np = make_mlp()
@@ -176,19 +195,10 @@ def section_mlp(rounds: int) -> list[str]:
         jax_vg = jax.jit(jax.value_and_grad(jax_loss))
         cases["JAX jit(value_and_grad)"] = lambda: jax.block_until_ready(jax_vg(jp, jx, jy))
     t = interleaved(cases, rounds)
-    lines = [
-        "## Autodiff and jit of the MLP (784-256-256-10, batch 128, float32)",
-        "",
-        "| case | median |",
-        "|---|---|",
-    ]
-    lines += [f"| {k} | {fmt_time(v)} |" for k, v in t.items()]
-    lines += ["", "| ratio | value | target | met |", "|---|---|---|---|"]
+    lines = _table("## Autodiff and jit of the MLP (784-256-256-10, batch 128, float32)", t)
 
     def row(name: str, num: str, den: str, target: float) -> None:
-        if num in t and den in t:
-            r = t[num] / t[den]
-            lines.append(f"| {name} | {fmt_ratio(r)} | <= {target} | {'yes' if r <= target else '**no**'} |")
+        _ratio_row(lines, t, name, num, den, target)
 
     row("eager value_and_grad / eager forward", "fl value_and_grad", "fl forward", 3.0)
     row("eager value_and_grad / PyTorch autograd", "fl value_and_grad", "PyTorch autograd value_and_grad", 1.5)
@@ -280,24 +290,10 @@ def section_per_example(rounds: int) -> list[str]:
         jX, jY, jW = jjnp.asarray(X), jjnp.asarray(Y), jjnp.asarray(W)
         cases["JAX jit(vmap(grad))"] = lambda: jax.block_until_ready(jf(jW, jX, jY))
     t = interleaved(cases, rounds)
-    lines = [
-        "## Per-example gradients (linear regression 256 x 512; MLP 784-256-256-10 on 32 examples)",
-        "",
-        "| case | median |",
-        "|---|---|",
-    ]
-    lines += [f"| {k} | {fmt_time(v)} |" for k, v in t.items()]
-    lines += ["", "| ratio | value | target | met |", "|---|---|---|---|"]
+    lines = _table("## Per-example gradients (linear regression 256 x 512; MLP 784-256-256-10 on 32 examples)", t)
 
     def row(name: str, num: str, den: str, target: float, faster: bool = False) -> None:
-        if num in t and den in t:
-            r = t[num] / t[den]
-            if faster:
-                r = t[den] / t[num]
-                ok = r >= target
-                lines.append(f"| {name} | {r:.1f}x faster | >= {target}x | {'yes' if ok else '**no**'} |")
-            else:
-                lines.append(f"| {name} | {fmt_ratio(r)} | <= {target} | {'yes' if r <= target else '**no**'} |")
+        _ratio_row(lines, t, name, num, den, target, faster)
 
     row("linreg: vmap(grad) speed-up over a Python loop", "fl vmap(grad)", "fl Python loop of grad", 20, True)
     row("linreg: vmap(grad) / NumPy closed form", "fl vmap(grad)", "NumPy closed form", 1.5)
