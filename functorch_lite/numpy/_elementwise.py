@@ -7,9 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from functorch_lite import dtypes
+from functorch_lite import core, dtypes
 from functorch_lite.array import Array
-from functorch_lite import core
 from functorch_lite.core import Primitive
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
