@@ -332,7 +332,13 @@ class Storage:
         return f"Storage(size={len(self)}, dtype={self.dtype})"
 
 
-def _contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Row-major strides in elements for ``shape``.
+
+    Example:
+        >>> contiguous_strides((2, 3, 4))
+        (12, 4, 1)
+    """
     strides = []
     acc = 1
     for d in reversed(shape):
@@ -397,7 +403,7 @@ class Array(ArrayMethods):
         if arr.flags.c_contiguous:
             strides = _CSTRIDES.get(shape)
             if strides is None:
-                strides = _contiguous_strides(shape)
+                strides = contiguous_strides(shape)
                 if len(_CSTRIDES) < 4096:
                     _CSTRIDES[shape] = strides
             storage = Storage._of_dense(arr)
@@ -582,9 +588,7 @@ class Array(ArrayMethods):
         return (1, 0)  # kDLCPU
 
     def __array_namespace__(self, api_version: str | None = None) -> Any:
-        import functorch_lite.numpy as jnp_ns
-
-        return jnp_ns
+        return _m("namespace")()
 
     def tolist(self) -> Any:
         """Nested Python lists (a Python scalar for 0-d arrays).
@@ -706,13 +710,3 @@ def _check_dim(dim: int, ndim: int) -> int:
     if not -ndim <= dim < max(ndim, 1) or (ndim == 0 and dim not in (0, -1)):
         raise IndexError(f"dimension {dim} is out of range for an array with {ndim} dimensions")
     return dim % ndim if ndim else 0
-
-
-def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Row-major strides in elements for ``shape``.
-
-    Example:
-        >>> contiguous_strides((2, 3, 4))
-        (12, 4, 1)
-    """
-    return _contiguous_strides(shape)

@@ -37,11 +37,11 @@ def print(fmt: str, *args: Any, **kwargs: Any) -> None:  # noqa: A001
     # positional placeholders are renumbered into one flat list of operands
     n_pos = len(tree.leaves(args))
     mapping = {k: "{" + str(n_pos + i) + "}" for i, k in enumerate(names)}
-    flat_fmt = _renumber(fmt, n_pos, mapping)
+    flat_fmt = _renumber(fmt, mapping)
     debug_print_p.bind(*arrays, fmt=flat_fmt)
 
 
-def _renumber(fmt: str, n_pos: int, mapping: dict[str, str]) -> str:
+def _renumber(fmt: str, mapping: dict[str, str]) -> str:
     import string
 
     out = []
@@ -60,5 +60,4 @@ def _renumber(fmt: str, n_pos: int, mapping: dict[str, str]) -> str:
         else:
             raise KeyError(f"debug.print: no argument named {field!r}")
         out.append(key + (("!" + conv) if conv else "") + ((":" + spec) if spec else "") + "}")
-    del n_pos
     return "".join(out)

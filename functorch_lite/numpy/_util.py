@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from functorch_lite import dtypes
 from functorch_lite.array import Array
-from functorch_lite.core import Tracer, get_aval
+from functorch_lite.core import Tracer
 from functorch_lite.ops import elementwise as ew
 from functorch_lite.ops import shape_ops as so
 
@@ -242,7 +243,7 @@ def promote_to_float(name: str, *args: Any) -> list[ArrayOrTracer]:
 
 def normalize_axis(axis: int, ndim: int, name: str = "axis") -> int:
     try:
-        a = operator_index(axis)  # ints, NumPy ints, integer 0-d arrays; never floats
+        a = operator.index(axis)  # ints, NumPy ints, integer 0-d arrays; never floats
     except TypeError:
         raise TypeError(f"{name} must be an integer, got {type(axis).__name__}") from None
     if not -ndim <= a < ndim:
@@ -267,7 +268,7 @@ def shape_tuple(shape: Any) -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     try:
-        out = tuple(int(operator_index(d)) for d in shape)
+        out = tuple(int(operator.index(d)) for d in shape)
     except TypeError:
         raise TypeError(f"a shape must be an int or a sequence of ints, got {shape!r}") from None
     if any(d < 0 for d in out):
@@ -275,11 +276,8 @@ def shape_tuple(shape: Any) -> tuple[int, ...]:
     return out
 
 
+
+
 def operator_index(d: Any) -> int:
-    import operator
-
+    """``operator.index``: ints, NumPy ints and integer 0-d arrays; never floats."""
     return operator.index(d)
-
-
-def aval_of(x: Any) -> Any:
-    return get_aval(x)

@@ -103,8 +103,7 @@ def _check_same_avals(what: str, a: Sequence[ShapedArray], b: Sequence[ShapedArr
         )
 
 
-def _run(p: Program, args: Sequence[Any]) -> list[Any]:
-    return eval_program(p, args)
+_run = eval_program
 
 
 # --- cond -----------------------------------------------------------------------------------
@@ -251,7 +250,6 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, cond_prog: Pr
     carry_t = [t if r.is_float(c) else zeros_array(get_aval(c)) for t, c in zip(ts[nc + nb:], carry)]
     # body over (primal carry, tangent carry), consts and their tangents fixed
     jp, jconsts = jvp_program(body_prog)
-    nbody_args = nb + len(carry)
 
     def body(*xs: Any) -> list[Any]:
         bc, bct, c, ct = xs[:nb], xs[nb:2 * nb], xs[2 * nb:2 * nb + len(carry)], xs[2 * nb + len(carry):]
@@ -262,7 +260,6 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, cond_prog: Pr
         # operands: cond consts, then the loop state (body consts, their tangents, carry, ...)
         return _run(cond_prog, list(xs[:nc]) + list(xs[nc + 2 * nb:nc + 2 * nb + len(carry)]))
 
-    del nbody_args
     init = list(primals[nc:nc + nb]) + bconst_t + carry + carry_t
     out = while_loop_flat(cond, body, list(primals[:nc]), init)
     k = 2 * nb
@@ -430,7 +427,6 @@ def _scan_vjp_all(cts: Sequence[Any], ans: Any, *args: Any, body: Program, lengt
 
     saved = scan_flat(fwd_step, consts, carry, xs, length, reverse)[nk:]
     vp, vconsts = vjp_program(body)
-    n_out = len(body.outs)
 
     def bwd_step(*a: Any) -> list[Any]:
         c = list(a[:n_consts])
@@ -442,7 +438,6 @@ def _scan_vjp_all(cts: Sequence[Any], ans: Any, *args: Any, body: Program, lengt
         new_acc = [r.add(a_, d) if r.is_float(a_) else a_ for a_, d in zip(acc_c, d_c)]
         return new_acc + d_k + d_x
 
-    del n_out
     acc0 = [zeros_array(get_aval(c).strip_weak()) for c in consts]
     out = scan_flat(bwd_step, consts, acc0 + ct_carry, saved + xs + ct_ys, length, not reverse)
     d_consts, d_carry, d_xs = out[:n_consts], out[n_consts:n_consts + nk], out[n_consts + nk:]

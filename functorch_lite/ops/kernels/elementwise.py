@@ -21,13 +21,6 @@ def direct(ufunc: Any) -> Any:
     return ufunc
 
 
-def unary(ufunc: Any, x: np.ndarray[Any, Any], dtype: np.dtype[Any] | None = None) -> Any:
-    """Apply a NumPy ufunc; ``dtype`` forces the output dtype (e.g. bool)."""
-    if dtype is None:
-        return ufunc(x)
-    return ufunc(x, dtype=dtype) if dtype.kind != "b" else ufunc(x)
-
-
 def binary(ufunc: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
     with np.errstate(all="ignore"):
         return ufunc(x, y)

@@ -183,13 +183,11 @@ def _outer_product(
 ) -> NDArray:
     lfree = [i for i in range(lhs.ndim) if i not in lc and i not in lb]
     rfree = [i for i in range(rhs.ndim) if i not in rc and i not in rb]
-    nb = len(lb)
     # lhs -> (batch, lfree, 1...), rhs -> (batch, 1..., rfree); contracted size-1 axes dropped
     a = lhs.transpose(list(lb) + lfree + list(lc)).reshape(
         tuple(lhs.shape[i] for i in lb) + tuple(lhs.shape[i] for i in lfree) + (1,) * len(rfree))
     b = rhs.transpose(list(rb) + rfree + list(rc)).reshape(
         tuple(rhs.shape[i] for i in rb) + (1,) * len(lfree) + tuple(rhs.shape[i] for i in rfree))
-    del nb
     out: NDArray = np.multiply(a, b)
     return out
 
