@@ -27,3 +27,4 @@ from functorch_lite.ops.kernels import linalg as _klin  # noqa: E402
 _kcum.NUMPY_BELOW = 0
 _kidx.NUMPY_BELOW = 0
 _klin.INT_NUMPY_BELOW = 0
+_klin.OUTER_NUMPY_BELOW = 0

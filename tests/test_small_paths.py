@@ -17,12 +17,12 @@ from functorch_lite.ops.kernels import linalg as klin
 
 @pytest.fixture
 def numpy_paths() -> Iterator[None]:
-    saved = kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW
-    kcum.NUMPY_BELOW = kidx.NUMPY_BELOW = klin.INT_NUMPY_BELOW = 1 << 30
+    on = _On()
+    on.__enter__()
     try:
         yield
     finally:
-        kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW = saved
+        on.__exit__()
 
 
 def _both(f: Any, numpy_paths_on: Any) -> tuple[Any, Any]:
@@ -34,11 +34,11 @@ def _both(f: Any, numpy_paths_on: Any) -> tuple[Any, Any]:
 
 class _On:
     def __enter__(self) -> None:
-        self.saved = kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW
-        kcum.NUMPY_BELOW = kidx.NUMPY_BELOW = klin.INT_NUMPY_BELOW = 1 << 30
+        self.saved = kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW, klin.OUTER_NUMPY_BELOW
+        kcum.NUMPY_BELOW = kidx.NUMPY_BELOW = klin.INT_NUMPY_BELOW = klin.OUTER_NUMPY_BELOW = 1 << 30
 
     def __exit__(self, *exc: Any) -> None:
-        kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW = self.saved
+        kcum.NUMPY_BELOW, kidx.NUMPY_BELOW, klin.INT_NUMPY_BELOW, klin.OUTER_NUMPY_BELOW = self.saved
 
 
 RNG = np.random.default_rng(0)
@@ -98,3 +98,25 @@ def test_int_matmul_small_path_matches_kernel() -> None:
 
 def test_fixture_restores_thresholds(numpy_paths: None) -> None:
     assert kcum.NUMPY_BELOW == 1 << 30
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+@pytest.mark.parametrize("layout", ["plain", "transposed"])
+def test_batched_outer_product_small_path_matches_kernel(dtype: str, layout: str) -> None:
+    from functorch_lite.ops.linalg import dot_general_p
+
+    a = RNG.normal(size=(3, 1, 5)).astype(dtype)
+    b = RNG.normal(size=(4, 1, 3)).astype(dtype)
+    x = jnp.array(a)
+    y = jnp.transpose(jnp.array(np.ascontiguousarray(b.transpose(2, 1, 0))), (2, 1, 0))
+    if layout == "plain":
+        y = jnp.array(b)
+
+    def f() -> Any:
+        # batch axis 0 of x with axis 2 of y; the size-1 axes contract: a batch of outer products
+        return dot_general_p.bind(x, y, dimension_numbers=(((1,), (1,)), ((0,), (2,))), preferred_element_type=None)
+
+    kernel, small = _both(f, _On)
+    want = np.einsum("bi,jb->bij", a[:, 0, :], b[:, 0, :])
+    np.testing.assert_array_equal(kernel, small)
+    np.testing.assert_allclose(kernel, want, rtol=1e-6)

@@ -66,6 +66,9 @@ _SHORT = {"float32": "f32", "float64": "f64", "int8": "i8", "int16": "i16", "int
 #: strided kernels loop over at least this many dims (outer size-1 loops are
 #: free), so that one compiled kernel serves arrays of any rank up to it
 PAD_RANK = 3
+#: an innermost loop at least this long gets its 0/1 strides baked into the kernel
+#: (a vectorised loop; shorter loops share one kernel across layouts instead)
+INNER_SPECIALISE_MIN = 16
 
 def _parallel_min() -> int:
     env = os.environ.get("FUNCTORCH_LITE_PARALLEL_MIN")
@@ -647,7 +650,11 @@ class _Plan:
                 loops.insert(0, [1, 0] + [0] * len(arrays))
         L = len(loops)
         reduced = tuple(bool(lp[1]) for lp in loops)
-        nest = cg.LoopNest(L, reduced, flat=flat, parallel=parallel)
+        inner: tuple[tuple[str, int], ...] = ()
+        if not flat and loops[-1][0] >= INNER_SPECIALISE_MIN:
+            names = [f"x{q}" for q in k.array_inputs] + [f"Q{j}" for j in range(len(k.out_vars))]
+            inner = tuple((nm, st) for nm, st in zip(names, loops[-1][2:]) if st in (0, 1))
+        nest = cg.LoopNest(L, reduced, flat=flat, parallel=parallel, inner=inner)
         self.source = cg.kernel_source(k.desc, nest)
         self.sizes = [lp[0] for lp in loops]
         na = len(k.array_inputs)

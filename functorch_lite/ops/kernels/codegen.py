@@ -111,6 +111,10 @@ class LoopNest:
     reduced: tuple[bool, ...]
     flat: bool = False
     parallel: bool = False
+    #: (array name, stride) for arrays whose innermost-loop stride is baked
+    #: into the source: 1 lets LLVM vectorise the loop (a runtime stride does
+    #: not), 0 hoists the load, and what depends only on it, out of the loop
+    inner: tuple[tuple[str, int], ...] = ()
 
 
 def literal(value: Any, dtype: np.dtype[Any]) -> str:
@@ -205,6 +209,7 @@ class _Gen:
             self.read_later |= self._closure([a for n in new_ops for a in self.nodes[n].args], avail) & avail
         self.e = _Emitter()
         self.nest_id = 0
+        self.hoisted: set[str] = set()  # computed before the innermost loop
 
     # --- names ---------------------------------------------------------------------------
     def _arrays(self) -> list[str]:
@@ -293,7 +298,7 @@ class _Gen:
     # --- general (strided, reductions) ------------------------------------------------------
     def _general(self) -> None:
         e = self.e
-        d = self.d
+        d, L = self.d, self.L
         par = self.nest.parallel
         if self.reds and not self.scalar_rows:
             e("P = " + " * ".join(f"n{p}" for p in self.kept_inner))
@@ -304,14 +309,25 @@ class _Gen:
         if not par:
             self._allocs()
         # outer (kept) loops, shared by every phase
+        inner = dict(self.nest.inner)
         for p in range(d):
+            if p == L - 1:  # no reduction: this is the innermost loop
+                zero = [a for a in self._arrays() if inner.get(a) == 0]
+                self.hoisted = self._hoist(zero, self._topo_needed(self.loop_outputs, set()), self._base)
             rng = "prange" if (par and p == 0) else "range"
             e(f"for i{p} in {rng}(n{p}):")
             e.depth += 1
             for a in self._arrays():
-                e(f"b_{a}_{p} = {self._base(a, p - 1)} + i{p} * S_{a}_{p}")
+                if p < L - 1 or a not in inner:
+                    e(f"b_{a}_{p} = {self._base(a, p - 1)} + i{p} * S_{a}_{p}")
+                elif inner[a] == 1:
+                    e(f"b_{a}_{p} = {self._base(a, p - 1)} + i{p}")
             for k in range(len(self.desc.outputs)):
-                e(f"b_Q{k}_{p} = {self._base(f'Q{k}', p - 1)} + i{p} * T{k}_{p}")
+                q = f"Q{k}"
+                if p < L - 1 or q not in inner:
+                    e(f"b_{q}_{p} = {self._base(q, p - 1)} + i{p} * T{k}_{p}")
+                else:
+                    e(f"b_{q}_{p} = {self._base(q, p - 1)} + i{p} * {inner[q]}")
             if par and p == 0:
                 self._allocs()
         if par and d == 0:
@@ -377,10 +393,14 @@ class _Gen:
         def base(a: str, p: int) -> str:
             return self._base(a, p) if p < d else f"c{nid}_{a}_{p}"
 
+        inner = dict(self.nest.inner)
+        hoisted = set(self.hoisted)
         for p in range(d, L):
             if p == self.jstar and not self.scalar_rows:
                 for r in reds:
                     e(f"s_{r.name} = A_{r.name}[ik]")
+            if p == L - 1:
+                hoisted = self._hoist([a for a in arrays if inner.get(a) == 0], ops, base)
             if p == L - 1 and self.chunked:
                 e(f"for cc in range(0, n{p}, {CHUNK}):")
                 e.depth += 1
@@ -392,15 +412,22 @@ class _Gen:
                 e(f"for i{p} in range(n{p}):")
                 e.depth += 1
             for a in arrays + qs:
-                e(f"{base(a, p)} = {base(a, p - 1)} + i{p} * {strides[a]}_{p}")
+                if p < L - 1 or a not in inner:
+                    e(f"{base(a, p)} = {base(a, p - 1)} + i{p} * {strides[a]}_{p}")
+                elif inner[a] == 1:
+                    e(f"{base(a, p)} = {base(a, p - 1)} + i{p}")
+                elif a not in hoisted:
+                    e(f"{base(a, p)} = {base(a, p - 1)}")
             if p in self.kept_inner:
                 self._ik(p)
         # innermost body
         for a in arrays:
-            e(f"{a} = B_{a}[uint64({base(a, L - 1)})]")
+            if a not in hoisted:
+                e(f"{a} = B_{a}[uint64({base(a, L - 1)})]")
         self._read_stored(need & stop)
         for name in ops:
-            self._emit_op(name)
+            if name not in hoisted:
+                self._emit_op(name)
         for k, o in enumerate(self.desc.outputs):
             if o in outs:
                 e(f"Q{k}[uint64({base(f'Q{k}', L - 1)})] = {o}")
@@ -423,6 +450,20 @@ class _Gen:
                 for r in reds:
                     e(f"A_{r.name}[ik] = s_{r.name}")
         assert e.depth == depth0
+
+    def _hoist(self, arrays: list[str], ops: list[str], base: Any) -> set[str]:
+        """Before the innermost loop: read the inputs that loop does not move
+        along (stride 0) and compute the ops that need nothing else, so the
+        loop body is only what varies (and vectorises)."""
+        L = self.L
+        done = set(arrays)
+        for a in arrays:
+            self.e(f"{a} = B_{a}[uint64({base(a, L - 2)})]")
+        for name in ops:
+            if all(x in done for x in self.nodes[name].args) and self.nodes[name].args:
+                self._emit_op(name)
+                done.add(name)
+        return done
 
     def _ik(self, p: int) -> None:
         prev = [q for q in self.kept_inner if q < p]

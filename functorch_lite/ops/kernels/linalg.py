@@ -177,17 +177,44 @@ def dot_general(
     return _int_dot(a, b).reshape(shape)
 
 
+#: outer products with fewer output elements than this use NumPy's broadcast multiply
+#: (no Numba start-up for small ones); larger float ones run ``_outer_kernel``
+OUTER_NUMPY_BELOW = 1 << 16
+
+
+@numba.njit(cache=True)
+def _outer_kernel(a: Any, b: Any, out: Any) -> None:  # pragma: no cover - compiled
+    """out[p, i, j] = a[p, i] * b[p, j] for C-contiguous (B,M), (B,N), (B,M,N)."""
+    for p in range(a.shape[0]):
+        for i in range(a.shape[1]):
+            s = a[p, i]
+            for j in range(b.shape[1]):
+                out[p, i, j] = s * b[p, j]
+
+
 def _outer_product(
     lhs: NDArray, rhs: NDArray, lc: tuple[int, ...], rc: tuple[int, ...],
     lb: tuple[int, ...], rb: tuple[int, ...],
 ) -> NDArray:
     lfree = [i for i in range(lhs.ndim) if i not in lc and i not in lb]
     rfree = [i for i in range(rhs.ndim) if i not in rc and i not in rb]
+    batch = tuple(lhs.shape[i] for i in lb)
+    lshape = tuple(lhs.shape[i] for i in lfree)
+    rshape = tuple(rhs.shape[i] for i in rfree)
+    nb, m, n = _prod(batch), _prod(lshape), _prod(rshape)
+    if nb * m * n >= OUTER_NUMPY_BELOW and lhs.dtype.kind == "f" and lhs.dtype.itemsize >= 4:
+        # A stride-0 inner operand keeps NumPy's broadcast multiply off its SIMD loops
+        # (a per-example (32,256)x(32,784) gradient: 3.0 ms, einsum 1.4 ms, this 0.6 ms).
+        # The operands are small next to the output, so packing them costs little.
+        a2 = np.ascontiguousarray(lhs.transpose(list(lb) + lfree + list(lc)).reshape(nb, m))
+        b2 = np.ascontiguousarray(rhs.transpose(list(rb) + rfree + list(rc)).reshape(nb, n))
+        res = np.empty((nb, m, n), lhs.dtype)
+        _outer_kernel(a2, b2, res)
+        return res.reshape(batch + lshape + rshape)
     # lhs -> (batch, lfree, 1...), rhs -> (batch, 1..., rfree); contracted size-1 axes dropped
-    a = lhs.transpose(list(lb) + lfree + list(lc)).reshape(
-        tuple(lhs.shape[i] for i in lb) + tuple(lhs.shape[i] for i in lfree) + (1,) * len(rfree))
+    a = lhs.transpose(list(lb) + lfree + list(lc)).reshape(batch + lshape + (1,) * len(rfree))
     b = rhs.transpose(list(rb) + rfree + list(rc)).reshape(
-        tuple(rhs.shape[i] for i in rb) + (1,) * len(lfree) + tuple(rhs.shape[i] for i in rfree))
+        tuple(rhs.shape[i] for i in rb) + (1,) * len(lfree) + rshape)
     out: NDArray = np.multiply(a, b)
     return out
 
