@@ -83,8 +83,21 @@ def test_threefry_rejects_bad_operands() -> None:
 # --- cross-check against JAX (optional) -----------------------------------------------------
 
 
-def test_matches_jax_random() -> None:
+@pytest.fixture
+def jax_32bit() -> Any:
+    """JAX in its default 32-bit mode (test_compare_jax.py switches x64 on for the
+    whole process, and x64 JAX sign-extends negative seeds into the key's high word)."""
     jax = pytest.importorskip("jax")
+    saved = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", False)
+    try:
+        yield jax
+    finally:
+        jax.config.update("jax_enable_x64", saved)
+
+
+def test_matches_jax_random(jax_32bit: Any) -> None:
+    jax = jax_32bit
     jr = jax.random
     for seed in (0, 1, 42, -5, 2**31 - 1, -(2**31)):
         assert (u32(random.key(seed)) == np.asarray(jr.PRNGKey(seed))).all()

@@ -307,6 +307,7 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -
     """
     from functorch_lite.numpy._elementwise import add, exp, isfinite, log, multiply, subtract, where
     from functorch_lite.numpy._util import promote_to_float
+    from functorch_lite.ops.elementwise import stop_gradient_p
     from functorch_lite.ops.reductions import reduce_max_p
 
     x = promote_to_float("logsumexp", a)[0]
@@ -321,6 +322,7 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -
         shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
         return _keep(full(shape, -float("inf"), x.dtype), axes, keepdims)
     m = where(isfinite(m), m, 0.0)  # all -inf (or inf) rows: shift by 0
+    m = stop_gradient_p.bind(m)  # a shift only: the result does not depend on it (as in JAX)
     mk = so.expand_dims_p.bind(m, dimensions=axes)
     e = exp(subtract(x, mk))
     if b is not None:
@@ -366,8 +368,11 @@ def stop_max(v: ArrayOrTracer, axis: Any) -> Any:
     """The max along ``axis`` (kept dims), used only as a numerical shift:
     any finite shift gives the same softmax, so infinite maxima become 0."""
     from functorch_lite.numpy._elementwise import isfinite, where
+    from functorch_lite.ops.elementwise import stop_gradient_p
 
     if v.size == 0:
         return v
     m = max(v, axis=axis, keepdims=True)
-    return where(isfinite(m), m, 0.0)
+    # no derivative flows through the shift (the result does not depend on it),
+    # as in JAX: the backward pass skips the max's tie-splitting rule
+    return stop_gradient_p.bind(where(isfinite(m), m, 0.0))

@@ -211,9 +211,52 @@ def simplify(p: Program) -> Program:
     return Program(p.invars, p.constvars, p.consts, eqns, outs)
 
 
+def transposed_products(p: Program) -> Program:
+    """``transpose(dot_general(a, b))`` that only swaps the two free blocks of
+    the product becomes ``dot_general(b, a)``: the result is made in the
+    layout its users read (a weight gradient ``(x.T @ g).T`` is ``g.T @ x``
+    written row-major), instead of a transposed view that every later
+    elementwise op would walk across."""
+    uses: dict[int, int] = {}
+    for e in p.eqns:
+        for a in e.inputs:
+            if isinstance(a, Var):
+                uses[id(a)] = uses.get(id(a), 0) + 1
+    for a in p.outs:
+        if isinstance(a, Var):
+            uses[id(a)] = uses.get(id(a), 0) + 1
+    producer: dict[int, int] = {}
+    eqns = list(p.eqns)
+    dropped: set[int] = set()
+    for i, e in enumerate(eqns):
+        if e.prim.name == "dot_general":
+            producer[id(e.outvars[0])] = i
+            continue
+        if e.prim.name != "transpose" or not isinstance(e.inputs[0], Var):
+            continue
+        j = producer.get(id(e.inputs[0]))
+        if j is None or uses.get(id(e.inputs[0])) != 1:
+            continue
+        d = eqns[j]
+        (lc, rc), (lb, rb) = d.params["dimension_numbers"]
+        lhs, rhs = d.inputs
+        nb = len(lb)
+        nl = lhs.aval.ndim - len(lc) - nb
+        nr = rhs.aval.ndim - len(rc) - nb
+        swap = tuple(range(nb)) + tuple(range(nb + nl, nb + nl + nr)) + tuple(range(nb, nb + nl))
+        if tuple(e.params["permutation"]) != swap:
+            continue
+        params = dict(d.params, dimension_numbers=((rc, lc), (rb, lb)))
+        eqns[j] = Eqn(d.prim, [rhs, lhs], params, e.outvars)
+        dropped.add(i)
+    kept = [e for i, e in enumerate(eqns) if i not in dropped]
+    return Program(p.invars, p.constvars, p.consts, kept, p.outs)
+
+
 def optimize(p: Program) -> Program:
-    """Constant folding, algebraic simplification, CSE and DCE, in that order."""
-    return dce(cse(simplify(fold_constants(p))))
+    """Constant folding, algebraic simplification, CSE, DCE and operand
+    order of transposed products, in that order."""
+    return transposed_products(dce(cse(simplify(fold_constants(p)))))
 
 
 class Executable:

@@ -542,8 +542,7 @@ class _Kernel:
         ns[f"K{k}"] = plan.kernel
         ns[f"F{k}"] = plan.kernel.fn
         ns[f"G{k}"] = self
-        guard = " and ".join(f"{ins[q]}._strides == {contiguous_strides(self.inputs[q].aval.shape)!r}"
-                             for q in self.array_inputs)
+        guard = " and ".join(_contiguous_guard(ins[q], self.inputs[q].aval.shape) for q in self.array_inputs)
         args = [repr(s) for s in plan.sizes]
         for q, x in enumerate(ins):
             if self.in_scalar[q]:
@@ -572,6 +571,17 @@ class _Kernel:
             return body
         return [f"if {guard}:"] + ["    " + ln for ln in body] + ["else:", "    " + generic]
 
+
+
+def _contiguous_guard(name: str, shape: tuple[int, ...]) -> str:
+    """Source of a test that ``name`` is laid out C-contiguously; the stride of
+    a size-1 axis is never used, so it is not tested (``expand_dims`` views
+    may carry any stride there)."""
+    want = contiguous_strides(shape)
+    if 1 not in shape:
+        return f"{name}._strides == {want!r}"
+    tests = [f"{name}._strides[{i}] == {s}" for i, (n, s) in enumerate(zip(shape, want)) if n != 1]
+    return " and ".join(tests) or "True"
 
 
 class _Plan:

@@ -190,18 +190,17 @@ class JitFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _state.disable_jit:
             return self.fun(*args, **kwargs)
+        fast_key: tuple[Any, ...] | None = None
         if not kwargs and not self.static_argnums:
-            # fast path: positional Arrays only, a signature seen before
-            key = []
-            for a in args:
-                if type(a) is not Array:
-                    break
-                key.append((a._shape, a._dtype, a.weak_type))
-            else:
-                entry = self._fast.get(tuple(key))
+            # fast path: Arrays and Python scalars in plain lists/tuples, a signature seen before
+            key: list[Any] = []
+            fast_leaves: list[Any] = []
+            if _walk(args, key, fast_leaves):
+                fast_key = tuple(key)
+                entry = self._fast.get(fast_key)
                 if entry is not None:
                     self._hits += 1
-                    outs = entry.executable.run(args)
+                    outs = entry.executable.run(fast_leaves)
                     return outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
         static_key, leaves, in_tree, statics_pos = self._split(args, kwargs)
         leaves = [_to_arg(x) for x in leaves]
@@ -212,8 +211,8 @@ class JitFunction:
         if entry.closes_over_tracer:
             # the function captured a value of an enclosing transform: run it there
             return self.fun(*args, **kwargs)
-        if not kwargs and not statics_pos and all(type(a) is Array for a in args):
-            self._fast[tuple((a._shape, a._dtype, a.weak_type) for a in args)] = entry
+        if fast_key is not None and not statics_pos:
+            self._fast[fast_key] = entry
         outs = entry.executable.run(leaves)
         return tree.unflatten(entry.out_tree, outs)
 
@@ -270,6 +269,29 @@ class JitFunction:
         if obj is None:
             return self
         return functools.partial(self, obj)
+
+
+def _walk(x: Any, key: list[Any], leaves: list[Any]) -> bool:
+    """Flatten ``x`` as ``tree.flatten`` would, for plain lists/tuples of
+    Arrays and Python scalars only (scalars become their weak 0-d Arrays),
+    appending a signature to ``key``; False for anything else."""
+    t = type(x)
+    if t is Array:
+        key.append((x._shape, x._dtype, x.weak_type))
+        leaves.append(x)
+        return True
+    if t is tuple or t is list:
+        key.append((t, len(x)))
+        for c in x:
+            if not _walk(c, key, leaves):
+                return False
+        return True
+    if t is float or t is int or t is bool:
+        a = _to_arg(x)
+        key.append((a._shape, a._dtype, True))
+        leaves.append(a)
+        return True
+    return False
 
 
 def _hashable(v: Any, what: str) -> Any:

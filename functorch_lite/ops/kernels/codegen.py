@@ -313,7 +313,7 @@ class _Gen:
         for p in range(d):
             if p == L - 1:  # no reduction: this is the innermost loop
                 zero = [a for a in self._arrays() if inner.get(a) == 0]
-                self.hoisted = self._hoist(zero, self._topo_needed(self.loop_outputs, set()), self._base)
+                self.hoisted = self._hoist(zero, self._topo_needed(self.loop_outputs, set()), self._base, L - 2, set())
             rng = "prange" if (par and p == 0) else "range"
             e(f"for i{p} in {rng}(n{p}):")
             e.depth += 1
@@ -395,12 +395,19 @@ class _Gen:
 
         inner = dict(self.nest.inner)
         hoisted = set(self.hoisted)
+        if self.scalar_rows and d < L:
+            # reduced dims innermost: row values are the same all along them
+            ready = need & stop
+            rows = [a for a in arrays if self.nodes[a].row]
+            hoisted = self._hoist(rows, [o for o in ops if self.nodes[o].row], base, d - 1, hoisted | ready) - ready
         for p in range(d, L):
             if p == self.jstar and not self.scalar_rows:
                 for r in reds:
                     e(f"s_{r.name} = A_{r.name}[ik]")
             if p == L - 1:
-                hoisted = self._hoist([a for a in arrays if inner.get(a) == 0], ops, base)
+                zero = [a for a in arrays if inner.get(a) == 0 and a not in hoisted]
+                ready = need & stop if self.scalar_rows else set()
+                hoisted = self._hoist(zero, ops, base, L - 2, hoisted | ready) - ready
             if p == L - 1 and self.chunked:
                 e(f"for cc in range(0, n{p}, {CHUNK}):")
                 e.depth += 1
@@ -412,6 +419,8 @@ class _Gen:
                 e(f"for i{p} in range(n{p}):")
                 e.depth += 1
             for a in arrays + qs:
+                if a in hoisted:
+                    continue
                 if p < L - 1 or a not in inner:
                     e(f"{base(a, p)} = {base(a, p - 1)} + i{p} * {strides[a]}_{p}")
                 elif inner[a] == 1:
@@ -451,16 +460,17 @@ class _Gen:
                     e(f"A_{r.name}[ik] = s_{r.name}")
         assert e.depth == depth0
 
-    def _hoist(self, arrays: list[str], ops: list[str], base: Any) -> set[str]:
-        """Before the innermost loop: read the inputs that loop does not move
-        along (stride 0) and compute the ops that need nothing else, so the
-        loop body is only what varies (and vectorises)."""
-        L = self.L
-        done = set(arrays)
+    def _hoist(self, arrays: list[str], ops: list[str], base: Any, level: int, ready: set[str]) -> set[str]:
+        """Before a loop: read the inputs it does not move along (their base at
+        loop ``level``) and compute the ops that need nothing else (or values
+        in ``ready``), so the loop body is only what varies (and vectorises).
+        Returns the names now computed, ``ready`` included."""
+        done = set(ready) | set(arrays)
         for a in arrays:
-            self.e(f"{a} = B_{a}[uint64({base(a, L - 2)})]")
+            self.e(f"{a} = B_{a}[uint64({base(a, level)})]")
         for name in ops:
-            if all(x in done for x in self.nodes[name].args) and self.nodes[name].args:
+            args = self.nodes[name].args
+            if name not in done and args and all(x in done for x in args):
                 self._emit_op(name)
                 done.add(name)
         return done
