@@ -33,7 +33,7 @@ if str(REPO) not in sys.path:
 
 def interleaved(
     cases: dict[str, Callable[[], Any]], rounds: int, number: int = 1, warmup: int = 2,
-    mins: dict[str, float] | None = None, settle: float = 0.02,
+    mins: dict[str, float] | None = None, settle: float = 0.02, min_sample: float = 0.0,
 ) -> dict[str, float]:
     """Median seconds per call of each case (the fastest round goes to ``mins``).
 
@@ -45,10 +45,23 @@ def interleaved(
     the CPU from whichever case runs next (measured: +4 ms on a 7 ms add).
     The garbage collector is off while timing (results are dropped at once,
     so memory is freed by reference counting as in normal use).
+
+    ``min_sample``: time at least ``number`` calls and enough back-to-back
+    calls for a sample to last about this many seconds (per case), as
+    ``timeit`` does.  A single call of a few tens of microseconds right after
+    the settle sleep measures the wake-up with cold caches (measured 5-10x
+    the steady-state time of a 40 us NumPy expression), not the case.
     """
-    for fn in cases.values():
+    counts = {}
+    for name, fn in cases.items():
         for _ in range(warmup):
             fn()
+        per_call = float("inf")
+        for _ in range(3 if min_sample else 0):  # after the warm-up: no compiling in it
+            t0 = time.perf_counter()
+            fn()
+            per_call = min(per_call, time.perf_counter() - t0)
+        counts[name] = max(number, int(min_sample / per_call) if 0 < per_call < float("inf") else number)
     names = list(cases)
     rng = random.Random(1234)
     samples: dict[str, list[float]] = {n: [] for n in names}
@@ -62,10 +75,11 @@ def interleaved(
                 if settle:
                     time.sleep(settle)
                 fn = cases[name]
+                n = counts[name]
                 t0 = time.perf_counter()
-                for _ in range(number):
+                for _ in range(n):
                     fn()
-                samples[name].append((time.perf_counter() - t0) / number)
+                samples[name].append((time.perf_counter() - t0) / n)
     finally:
         if was_enabled:
             gc.enable()
