@@ -152,6 +152,8 @@ class JitFunction:
         self._cache: dict[Any, _Entry] = {}
         # positional-Arrays-only signatures -> entry (skips pytree flattening)
         self._fast: dict[tuple[Any, ...], _Entry] = {}
+        # the same for lists/tuples of Arrays and Python scalars (see ``_walk``)
+        self._fast_tree: dict[tuple[Any, ...], _Entry] = {}
         self._hits = 0
         self._misses = 0
         self._last_key: Any = None
@@ -191,17 +193,33 @@ class JitFunction:
         if _state.disable_jit:
             return self.fun(*args, **kwargs)
         fast_key: tuple[Any, ...] | None = None
+        fast_table = self._fast
         if not kwargs and not self.static_argnums:
-            # fast path: Arrays and Python scalars in plain lists/tuples, a signature seen before
+            # fast paths for a signature seen before: positional Arrays only, else
+            # Arrays and Python scalars in plain lists/tuples
             key: list[Any] = []
-            fast_leaves: list[Any] = []
-            if _walk(args, key, fast_leaves):
+            for a in args:
+                if type(a) is not Array:
+                    break
+                key.append((a._shape, a._dtype, a.weak_type))
+            else:
                 fast_key = tuple(key)
-                entry = self._fast.get(fast_key)
+                entry = fast_table.get(fast_key)
                 if entry is not None:
                     self._hits += 1
-                    outs = entry.executable.run(fast_leaves)
+                    outs = entry.executable.run(args)
                     return outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
+            if fast_key is None:
+                key = []
+                fast_leaves: list[Any] = []
+                if _walk(args, key, fast_leaves):
+                    fast_key = tuple(key)
+                    fast_table = self._fast_tree
+                    entry = fast_table.get(fast_key)
+                    if entry is not None:
+                        self._hits += 1
+                        outs = entry.executable.run(fast_leaves)
+                        return outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
         static_key, leaves, in_tree, statics_pos = self._split(args, kwargs)
         leaves = [_to_arg(x) for x in leaves]
         if any(isinstance(x, Tracer) for x in leaves):
@@ -212,7 +230,7 @@ class JitFunction:
             # the function captured a value of an enclosing transform: run it there
             return self.fun(*args, **kwargs)
         if fast_key is not None and not statics_pos:
-            self._fast[fast_key] = entry
+            fast_table[fast_key] = entry
         outs = entry.executable.run(leaves)
         return tree.unflatten(entry.out_tree, outs)
 
@@ -264,6 +282,7 @@ class JitFunction:
     def clear_cache(self) -> None:
         self._cache.clear()
         self._fast.clear()
+        self._fast_tree.clear()
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         if obj is None:
