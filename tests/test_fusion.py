@@ -203,6 +203,87 @@ def test_strided_layouts_explicitly() -> None:
     assert out.stride() == (1, 20, 5)
 
 
+def test_long_inner_loops_bake_unit_and_zero_strides() -> None:
+    """An innermost loop of >= INNER_SPECIALISE_MIN iterations has its 0/1 strides
+    written into the kernel (a vectorised loop), and what does not move along it
+    (a stride-0 input and the ops on it alone) is read and computed before it."""
+    rng = np.random.default_rng(7)
+    r = jnp.asarray(rng.standard_normal(24).astype(np.float32))
+    m = jnp.asarray(rng.standard_normal((24, 40)).astype(np.float32))
+
+    def outer_scale(r: Any, m: Any) -> Any:
+        return (jnp.exp(r) * 2.0)[:, None] * m
+
+    text = fl.jit(outer_scale).lower(r, m).as_text()
+    kernel = text[text.index("def kernel("):]
+    body = kernel[kernel.rindex("for i"):]
+    assert "fm.exp_f32" not in body  # computed once per row, before the inner loop
+    for v in (m, m[::-1], jnp.transpose(jnp.asarray(np.asarray(m).T.copy())), m[:, ::2]):
+        check(outer_scale, r[: v.shape[0]], v, rtol=1e-5)
+    # reductions over the innermost dims: row values are computed once per row
+    x = jnp.asarray(rng.standard_normal((6, 40)).astype(np.float32))
+    s = jnp.asarray(rng.uniform(1, 2, 6).astype(np.float32))
+
+    def row_log(x: Any, s: Any) -> Any:
+        return jnp.sum(x * jnp.log(s)[:, None], axis=1)
+
+    text = fl.jit(row_log).lower(x, s).as_text()
+    kernel = text[text.index("def kernel("):]
+    assert "fm.log_f32" not in kernel[kernel.index("for ii in"):]
+    for v in (x, x[::-1], x[:, ::-1]):
+        check(row_log, v, s, rtol=1e-5)
+
+
+def test_transposed_products_are_made_in_place() -> None:
+    """``transpose(dot_general(a, b))`` becomes ``dot_general(b, a)`` when the product
+    has no other use: the result is laid out as it is read."""
+    rng = np.random.default_rng(8)
+    a = jnp.asarray(rng.standard_normal((5, 7)).astype(np.float32))
+    b = jnp.asarray(rng.standard_normal((5, 3)).astype(np.float32))
+
+    def wgrad(a: Any, b: Any) -> Any:
+        return (a.T @ b).T
+
+    prog = fl.jit(wgrad).lower(a, b).ir()
+    assert [e.prim.name for e in prog.eqns] == ["dot_general"]
+    out = check(wgrad, a, b, rtol=1e-5)
+    assert out.stride() == (7, 1)  # written row-major, not a transposed view
+    # batched: the batch axis stays in front
+    ab = jnp.asarray(rng.standard_normal((2, 5, 7)).astype(np.float32))
+    bb = jnp.asarray(rng.standard_normal((2, 5, 3)).astype(np.float32))
+    check(lambda a, b: jnp.swapaxes(jnp.einsum("bki,bkj->bij", a, b), 1, 2), ab, bb, rtol=1e-5)
+    # the product used twice: left alone
+    def twice(a: Any, b: Any) -> Any:
+        p = a.T @ b
+        return p.T, p * 2.0
+
+    prog = fl.jit(twice).lower(a, b).ir()
+    assert "transpose" in [e.prim.name for e in prog.eqns]
+    check(twice, a, b, rtol=1e-5)
+
+
+@pytest.mark.parametrize("pa", [(0, 1, 2), (0, 2, 1), (2, 0, 1), (1, 2, 0)])
+@pytest.mark.parametrize("pb", [(0, 1, 2), (2, 1, 0)])
+def test_operand_transposes_absorbed_into_products(pa: tuple[int, ...], pb: tuple[int, ...]) -> None:
+    from functorch_lite.ops.linalg import dot_general_p
+
+    rng = np.random.default_rng(9)
+    a = jnp.asarray(rng.standard_normal((2, 3, 4)).astype(np.float32))
+    b = jnp.asarray(rng.standard_normal((2, 3, 4)).astype(np.float32))
+    at, bt = jnp.transpose(a, pa), jnp.transpose(b, pb)
+    # batch over the transposed operands' first axes of equal size, contract one more pair
+    for dn in [(((1,), (1,)), ((), ())), (((2,), (2,)), ((0,), (0,))), (((), ()), ((), ()))]:
+        (lc, rc), (lb, rb) = dn
+        if any(at.shape[i] != bt.shape[j] for i, j in zip(lc + lb, rc + rb)):
+            continue
+
+        def f(x: Any, y: Any, dn: Any = dn) -> Any:
+            return dot_general_p.bind(jnp.transpose(x, pa), jnp.transpose(y, pb), dimension_numbers=dn,
+                                      preferred_element_type=None)
+
+        check(f, a, b, rtol=1e-5, atol=1e-5)
+
+
 def test_empty_and_scalar_shapes() -> None:
     check(chain, jnp.zeros((0, 3)), 2.0, 1.0)
     check(lambda t: jnp.sum(jnp.exp(t), axis=0), jnp.zeros((0, 3)))

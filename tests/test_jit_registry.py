@@ -102,6 +102,40 @@ def test_retrace_on_new_shape_dtype_weak_type_and_structure() -> None:
     assert jf.cache_info().misses == 5
 
 
+def test_list_and_python_scalar_arguments_take_the_fast_path_correctly() -> None:
+    """Lists/tuples of Arrays and Python scalars are keyed without pytree flattening;
+    values still flow in, and structure, dtype and shape changes still retrace."""
+    f, traces = _counting(lambda ps, s, k: [p * s + k for p in ps])
+    jf = fl.jit(f)
+    ps = [jnp.ones(2), jnp.arange(3.0)]
+
+    def expect(out: Any, s: float, k: float) -> None:
+        np.testing.assert_allclose(np.asarray(out[0]), np.ones(2) * s + k)
+        np.testing.assert_allclose(np.asarray(out[1]), np.arange(3.0) * s + k)
+
+    expect(jf(ps, 2.0, 1), 2.0, 1)
+    expect(jf(ps, 3.0, 2), 3.0, 2)  # new values, same trace
+    expect(jf([ps[0], ps[1]], -1.5, 0), -1.5, 0)
+    assert len(traces) == 1
+    expect(jf(ps, 2, 1), 2, 1)  # an int scale: another dtype
+    assert len(traces) == 2
+    expect(jf(tuple(ps), 2.0, 1), 2.0, 1)  # a tuple: another structure
+    assert len(traces) == 3
+    jf([ps[0], ps[1][:2]], 2.0, 1)  # another shape
+    assert len(traces) == 4
+    big = jf(ps, 2.0, 2**40)  # an int beyond int32 is int64: another dtype
+    assert len(traces) == 5 and float(big[0][0]) == float(np.float32(2.0) + np.float32(2**40))
+    expect(jf(ps, 3.0, 2), 3.0, 2)
+    assert len(traces) == 5
+    # bools are not ints
+    g, gtraces = _counting(lambda x, flag: jnp.where(flag, x, -x))
+    jg = fl.jit(g)
+    np.testing.assert_array_equal(np.asarray(jg(jnp.ones(2), True)), [1.0, 1.0])
+    np.testing.assert_array_equal(np.asarray(jg(jnp.ones(2), False)), [-1.0, -1.0])
+    np.testing.assert_array_equal(np.asarray(jg(jnp.ones(2), 0)), [-1.0, -1.0])
+    assert len(gtraces) == 2
+
+
 def test_weak_type_is_kept_through_jit() -> None:
     out = fl.jit(lambda x: x * 2)(1.0)
     assert out.weak_type == (1.0 * jnp.asarray(1.0)).weak_type

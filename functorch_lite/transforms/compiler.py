@@ -212,8 +212,10 @@ def simplify(p: Program) -> Program:
 
 
 def transposed_products(p: Program) -> Program:
-    """``transpose(dot_general(a, b))`` that only swaps the two free blocks of
-    the product becomes ``dot_general(b, a)``: the result is made in the
+    """Transposes around products.  An operand ``transpose`` is absorbed into the
+    contraction where the output order allows, and ``transpose(dot_general(a, b))``
+    that only swaps the two free blocks of the product becomes
+    ``dot_general(b, a)``: the result is made in the
     layout its users read (a weight gradient ``(x.T @ g).T`` is ``g.T @ x``
     written row-major), instead of a transposed view that every later
     elementwise op would walk across."""
@@ -226,12 +228,16 @@ def transposed_products(p: Program) -> Program:
         if isinstance(a, Var):
             uses[id(a)] = uses.get(id(a), 0) + 1
     producer: dict[int, int] = {}
+    transposes: dict[int, Eqn] = {}
     eqns = list(p.eqns)
     dropped: set[int] = set()
     for i, e in enumerate(eqns):
         if e.prim.name == "dot_general":
+            e = eqns[i] = _absorb_operand_transposes(e, transposes)
             producer[id(e.outvars[0])] = i
             continue
+        if e.prim.name == "transpose":
+            transposes[id(e.outvars[0])] = e
         if e.prim.name != "transpose" or not isinstance(e.inputs[0], Var):
             continue
         j = producer.get(id(e.inputs[0]))
@@ -253,10 +259,37 @@ def transposed_products(p: Program) -> Program:
     return Program(p.invars, p.constvars, p.consts, kept, p.outs)
 
 
+def _absorb_operand_transposes(d: Eqn, transposes: dict[int, Eqn]) -> Eqn:
+    """``dot_general(transpose(x), y)`` reads ``x`` directly (the contraction
+    names ``x``'s axes), when that keeps the output's axis order: one view op
+    fewer per call, and the kernel sees the operand's real layout."""
+    (lc, rc), (lb, rb) = d.params["dimension_numbers"]
+    ins = list(d.inputs)
+    dims = [[list(lc), list(lb)], [list(rc), list(rb)]]
+    changed = False
+    for k in range(2):
+        t = transposes.get(id(ins[k])) if isinstance(ins[k], Var) else None
+        if t is None:
+            continue
+        perm = t.params["permutation"]
+        contract, batch = dims[k]
+        free = [perm[i] for i in range(len(perm)) if i not in contract and i not in batch]
+        if free != sorted(free):
+            continue  # the output's free axes would come out in another order
+        dims[k] = [[perm[i] for i in contract], [perm[i] for i in batch]]
+        ins[k] = t.inputs[0]
+        changed = True
+    if not changed:
+        return d
+    (lc2, lb2), (rc2, rb2) = dims
+    params = dict(d.params, dimension_numbers=((tuple(lc2), tuple(rc2)), (tuple(lb2), tuple(rb2))))
+    return Eqn(d.prim, ins, params, d.outvars)
+
+
 def optimize(p: Program) -> Program:
     """Constant folding, algebraic simplification, CSE, DCE and operand
     order of transposed products, in that order."""
-    return transposed_products(dce(cse(simplify(fold_constants(p)))))
+    return dce(transposed_products(dce(cse(simplify(fold_constants(p))))))
 
 
 class Executable:
