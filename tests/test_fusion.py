@@ -284,6 +284,24 @@ def test_operand_transposes_absorbed_into_products(pa: tuple[int, ...], pb: tupl
         check(f, a, b, rtol=1e-5, atol=1e-5)
 
 
+def test_matrix_vector_products_fuse_with_other_uses_of_the_matrix() -> None:
+    rng = np.random.default_rng(10)
+    x = jnp.asarray(rng.standard_normal((24, 40)).astype(np.float32))
+    w = jnp.asarray(rng.standard_normal(40).astype(np.float32))
+    y = jnp.asarray(rng.standard_normal(24).astype(np.float32))
+
+    def per_example(w: Any, x: Any, y: Any) -> Any:
+        return fl.vmap(fl.grad(lambda w, x, y: (jnp.dot(x, w) - y) ** 2), in_axes=(None, 0, 0))(w, x, y)
+
+    assert n_kernels(per_example, w, x, y) == 1  # x is read by one kernel for both uses
+    for v in (x, x[::-1], jnp.asarray(np.asarray(x).T.copy()).T):
+        check(per_example, w, v, y, rtol=1e-4, atol=1e-5)
+    check(lambda a, v: (v @ a, a * 2.0), x, y, rtol=1e-5, atol=1e-5)  # vector on the left
+    # alone, a matrix-vector product stays with BLAS
+    prog = fl.jit(lambda a, v: a @ v).lower(x, w).ir()
+    assert [e.prim.name for e in prog.eqns] == ["dot_general"]
+
+
 def test_empty_and_scalar_shapes() -> None:
     check(chain, jnp.zeros((0, 3)), 2.0, 1.0)
     check(lambda t: jnp.sum(jnp.exp(t), axis=0), jnp.zeros((0, 3)))
