@@ -25,20 +25,23 @@ from functorch_lite.ops import _rules as r
 
 
 class BatchTracer(Tracer):
-    __slots__ = ("val", "bdim")
+    __slots__ = ("val", "bdim", "_aval")
 
     def __init__(self, trace: Trace, val: Any, bdim: int | None) -> None:
         self._trace = trace
         self.val = val
         self.bdim = bdim
+        self._aval: ShapedArray | None = None
 
     @property
     def aval(self) -> ShapedArray:
-        a = get_aval(self.val)
-        if self.bdim is None:
-            return a
-        shape = a.shape[: self.bdim] + a.shape[self.bdim + 1:]
-        return ShapedArray(shape, a.dtype, a.weak_type)
+        a = self._aval
+        if a is None:  # computed once: batching rules and tracers above ask often
+            a = get_aval(self.val)
+            if self.bdim is not None:
+                a = ShapedArray(a.shape[: self.bdim] + a.shape[self.bdim + 1:], a.dtype, a.weak_type)
+            self._aval = a
+        return a
 
     def full_lower(self) -> Any:
         if self.bdim is None:
