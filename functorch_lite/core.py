@@ -124,7 +124,11 @@ class Primitive:
     - ``vjp(ct, out, *primals, **params) -> cotangent per input``;
     - ``batch(args, dims, **params) -> (out, out_dim)``;
     - ``fusion``: the scalar expression an elementwise op contributes to a
-      generated fused loop.
+      generated fused loop;
+    - ``specialize(*avals, **params)`` (optional): a callable of the arrays
+      alone that ``jit``'s generated code runs instead of ``impl``, prepared for
+      these abstract inputs (what ``impl`` re-derives on every call is done
+      once), or None where the generic ``impl`` is as good.
 
     Example:
         >>> from functorch_lite.ops import elementwise
@@ -146,6 +150,7 @@ class Primitive:
         self.vjp_all: Callable[..., Any] | None = None
         self.batch: Callable[..., Any] | None = None
         self.fusion: Any = None
+        self.specialize: Callable[..., Callable[..., Any] | None] | None = None
         # ops that never produce a nonzero derivative (comparisons, argmax...)
         self.nondifferentiable = False
         # ops with side effects (printing): never removed or merged by the compiler

@@ -302,6 +302,20 @@ def test_matrix_vector_products_fuse_with_other_uses_of_the_matrix() -> None:
     assert [e.prim.name for e in prog.eqns] == ["dot_general"]
 
 
+def test_specialised_matrix_products_take_any_layout() -> None:
+    """jit runs plain float matrix products straight on BLAS; layouts BLAS cannot
+    take (stepped, size-1 and empty axes) go through the general kernel."""
+    rng = np.random.default_rng(11)
+    a = jnp.asarray(rng.standard_normal((6, 8)).astype(np.float32))
+    b = jnp.asarray(rng.standard_normal((8, 5)).astype(np.float32))
+    for u, v in [(a, b), (a.T.T, b.T.T), (jnp.asarray(np.asarray(a).T.copy()).T, b), (a[:, ::2], b[::2]),
+                 (a[:1], b), (a, b[:, :1]), (a[:0], b)]:
+        check(lambda p, q: p @ q, u, v, rtol=1e-5, atol=1e-5)
+        check(lambda p, q: q.T @ p.T, u, v, rtol=1e-5, atol=1e-5)
+    check(lambda p, q: p @ q, a.astype(jnp.float64), b.astype(jnp.float64))
+    check(lambda p, q: p @ q, a.astype(jnp.int32), b.astype(jnp.int32))
+
+
 def test_empty_and_scalar_shapes() -> None:
     check(chain, jnp.zeros((0, 3)), 2.0, 1.0)
     check(lambda t: jnp.sum(jnp.exp(t), axis=0), jnp.zeros((0, 3)))

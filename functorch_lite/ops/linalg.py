@@ -152,6 +152,39 @@ dot_general_p.impl = _dot_general_impl
 dot_general_p.abstract_eval = _dot_general_abstract
 
 
+def _dot_general_specialize(
+    lhs: ShapedArray, rhs: ShapedArray, *, dimension_numbers: DimensionNumbers,
+    preferred_element_type: np.dtype[Any] | None = None,
+) -> Any:
+    """For jit: a plain float matrix product (2-D operands, one contracted
+    pair, no batch axes) goes straight to ``np.matmul`` on the operands' views
+    (shape checks, the result dtype and the operand orientation are settled
+    here, once), falling back to ``impl`` for a layout BLAS cannot take."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    if (lhs.ndim != 2 or rhs.ndim != 2 or lb or len(lc) != 1 or lhs.dtype != rhs.dtype
+            or lhs.dtype.kind != "f" or preferred_element_type not in (None, lhs.dtype)):
+        return None
+    lhs_t, rhs_t = lc[0] == 0, rc[0] == 1
+    weak = preferred_element_type is None and lhs.weak_type and rhs.weak_type
+    blasable, matmul, wrap = k.blas_ready, np.matmul, Array._wrap
+
+    def matrix_product(a: Array, b: Array) -> Array:
+        x, y = a._numpy(), b._numpy()
+        if lhs_t:
+            x = x.T
+        if rhs_t:
+            y = y.T
+        if blasable(x) and blasable(y):
+            return wrap(matmul(x, y), weak)
+        return _dot_general_impl(a, b, dimension_numbers=dimension_numbers,
+                                 preferred_element_type=preferred_element_type)
+
+    return matrix_product
+
+
+dot_general_p.specialize = _dot_general_specialize
+
+
 # --- differentiation and batching rules ---------------------------------------------------
 from functorch_lite.ops import _rules as r  # noqa: E402
 

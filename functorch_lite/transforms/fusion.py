@@ -760,7 +760,8 @@ def lower_with_fusion(p: Program) -> Executable:
             impl = e.prim.impl
             if impl is None:
                 raise NotImplementedError(f"primitive {e.prim.name!r} has no impl rule and cannot run")
-            ns[f"I{t}"] = impl
+            special = e.prim.specialize(*[a.aval for a in e.inputs], **e.params) if e.prim.specialize else None
+            ns[f"I{t}"] = special or impl
             args = []
             for q, a in enumerate(e.inputs):
                 if isinstance(a, Var):
@@ -768,7 +769,7 @@ def lower_with_fusion(p: Program) -> Executable:
                 else:
                     ns[f"L{t}_{q}"] = a.val
                     args.append(f"L{t}_{q}")
-            if e.params:
+            if e.params and special is None:
                 ns[f"P{t}"] = e.params
                 args.append(f"**P{t}")
             outs = [name(v) for v in e.outvars]

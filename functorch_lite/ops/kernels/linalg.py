@@ -128,6 +128,17 @@ def _fix_unit_strides(x: NDArray) -> NDArray:
     return as_strided(x, x.shape, tuple(s), writeable=False)
 
 
+def blas_ready(x: NDArray) -> bool:
+    """Whether ``np.matmul`` hands the 2-D ``x`` to BLAS as it is: no size-1 or
+    empty axis (whose strides NumPy may judge oddly) and a row- or column-major layout.
+
+    Example:
+        >>> blas_ready(np.ones((3, 4), np.float32)), blas_ready(np.ones((3, 4), np.float32)[:, ::2])
+        (True, False)
+    """
+    return x.shape[0] > 1 and x.shape[1] > 1 and _blasable(x)
+
+
 def _blasable(x: NDArray) -> bool:
     """NumPy's test for handing a 2-D core straight to BLAS (row- or column-major)."""
     r, c = x.shape[-2], x.shape[-1]
