@@ -152,6 +152,7 @@ class JitFunction:
         self._cache: dict[Any, _Entry] = {}
         # positional-Arrays-only signatures -> entry (skips pytree flattening)
         self._fast: dict[tuple[Any, ...], _Entry] = {}
+        self._plain = not static_argnums and not static_argnames  # no static arguments: fast paths apply
         # the same for lists/tuples of Arrays and Python scalars (see ``_walk``)
         self._fast_tree: dict[tuple[Any, ...], _Entry] = {}
         self._hits = 0
@@ -190,27 +191,32 @@ class JitFunction:
         return static_key, leaves, in_tree, statics_pos
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _state.disable_jit:
-            return self.fun(*args, **kwargs)
-        fast_key: tuple[Any, ...] | None = None
-        fast_table = self._fast
-        if not kwargs and not self.static_argnums:
-            # fast paths for a signature seen before: positional Arrays only, else
-            # Arrays and Python scalars in plain lists/tuples
-            key: list[Any] = []
+        if not kwargs and self._plain and not _state.disable_jit:
+            # the hot path: positional Arrays only, a signature seen before
+            key = []
             for a in args:
                 if type(a) is not Array:
                     break
                 key.append((a._shape, a._dtype, a.weak_type))
             else:
-                fast_key = tuple(key)
-                entry = fast_table.get(fast_key)
+                entry = self._fast.get(tuple(key))
                 if entry is not None:
                     self._hits += 1
                     outs = entry.executable.run(args)
                     return outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
-            if fast_key is None:
-                key = []
+        return self._call(args, kwargs)
+
+    def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if _state.disable_jit:
+            return self.fun(*args, **kwargs)
+        fast_key: tuple[Any, ...] | None = None
+        fast_table = self._fast
+        if not kwargs and self._plain:
+            if all(type(a) is Array for a in args):
+                fast_key = tuple((a._shape, a._dtype, a.weak_type) for a in args)
+            else:
+                # lists/tuples of Arrays and Python scalars: keyed without pytree flattening
+                key: list[Any] = []
                 fast_leaves: list[Any] = []
                 if _walk(args, key, fast_leaves):
                     fast_key = tuple(key)
