@@ -316,6 +316,27 @@ def test_specialised_matrix_products_take_any_layout() -> None:
     check(lambda p, q: p @ q, a.astype(jnp.int32), b.astype(jnp.int32))
 
 
+def test_broadcast_dims_loop_outside_so_inputs_stream() -> None:
+    """A dim the biggest input does not move along is looped outside the ones it
+    does: the input streams contiguously, the output comes out row-major, and a
+    small chain broadcast along the inner dim is computed once per outer step."""
+    rng = np.random.default_rng(12)
+    v = jnp.asarray(rng.standard_normal(48).astype(np.float32))
+    out = check(lambda v: jnp.broadcast_to(jnp.exp(v), (20, 48)) * 2.0, v, rtol=1e-5)
+    assert out.stride() == (48, 1)
+    a = jnp.asarray(rng.standard_normal((6, 48)).astype(np.float32))
+    g = jnp.asarray(rng.standard_normal((6, 5)).astype(np.float32))
+
+    def outer_with_chain(a: Any, g: Any) -> Any:
+        gg = jnp.exp(g) / jnp.sum(jnp.exp(g), axis=1, keepdims=True) - 0.5
+        return a[:, :, None] * gg[:, None, :], gg
+
+    text = fl.jit(outer_with_chain).lower(a, g).as_text()
+    outer = [k for k in text.split("def kernel(")[1:] if " / " in k]
+    assert outer and all(" / " not in k[k.rindex("for i"):] for k in outer)  # once per (row, col)
+    check(outer_with_chain, a, g, rtol=1e-5, atol=1e-6)
+
+
 def test_empty_and_scalar_shapes() -> None:
     check(chain, jnp.zeros((0, 3)), 2.0, 1.0)
     check(lambda t: jnp.sum(jnp.exp(t), axis=0), jnp.zeros((0, 3)))

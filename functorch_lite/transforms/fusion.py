@@ -607,7 +607,14 @@ class _Plan:
             return n
 
         ranked = sorted(k.array_inputs, key=lambda q: -domain_size(q))
-        order = sorted(range(nd), key=lambda d: tuple(-abs(sst[q][d]) for q in ranked) + (d,))
+        # Loop order: by the biggest input's strides (memory order), then the next's.
+        # A dim an input does not move along (stride 0) goes outside the ones it
+        # does: the biggest input then streams contiguously in the inner loop, and
+        # what varies only along the outer dims is computed before it (hoisting).
+        def rank(s: int) -> float:
+            return -abs(s) if s else -float("inf")
+
+        order = sorted(range(nd), key=lambda d: tuple(rank(sst[q][d]) for q in ranked) + (d,))
         pos = {d: i for i, d in enumerate(order)}
         # outputs: dense in loop order
         out_strides: list[tuple[int, ...]] = []
