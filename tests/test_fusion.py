@@ -384,6 +384,17 @@ def test_nan_inf_propagate(dt: Any) -> None:
                                   [0, 2**31 - 1, -2**31, 2**31 - 1, -2**31, 2, -2])
 
 
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_fused_tanh_edges(dt: Any) -> None:
+    """Odd to the sign of zero, exactly +-1 where float rounds tanh to 1, nan stays nan."""
+    x = jnp.asarray(np.array([0.0, -0.0, np.inf, -np.inf, 30.0, -30.0, 1e-30, np.nan], dt))
+    got = np.asarray(fl.jit(lambda v: jnp.tanh(v) * 1.0)(x))
+    want = np.tanh(np.asarray(x))
+    np.testing.assert_array_equal(np.signbit(got[:2]), [False, True])
+    np.testing.assert_array_equal(got[2:6], want[2:6])
+    assert got[6] == want[6] and np.isnan(got[7])
+
+
 def test_integer_wraparound_and_pow() -> None:
     a = jnp.asarray(np.array([100, -128, 127, 5], np.int8))
     check(lambda v: v * 3 + 100, a)

@@ -165,7 +165,7 @@ _TP2 = _F(-5.37397155531e-2)
 _TP3 = _F(1.33314422036e-1)
 _TP4 = _F(-3.33332819422e-1)
 _T_SMALL_F = _F(0.625)
-_T_CLAMP_F = _F(9.0)
+_T_CLAMP_F = _F(10.0)  # tanh(x) rounds to 1 in float32 from about 9.01 on
 
 _D = np.float64
 _INF_D = _D(np.inf)
@@ -408,13 +408,22 @@ def log10_f64(x: Any) -> Any:
 def tanh_f32(x: Any) -> Any:
     """Hyperbolic tangent for float32 (a few ulp)."""
     ax = -x if x < _ZERO_F else x
-    z = x * x
-    small = ((((_TP0 * z + _TP1) * z + _TP2) * z + _TP3) * z + _TP4) * z * x + x
-    a = _T_CLAMP_F if ax > _T_CLAMP_F else ax  # nan stays nan
-    e = exp_f32(a + a)
+    z = ax * ax
+    small = ((((_TP0 * z + _TP1) * z + _TP2) * z + _TP3) * z + _TP4) * z * ax + ax
+    a = _T_CLAMP_F if ax > _T_CLAMP_F else ax
+    a = a if a == a else _ZERO_F  # nan: computed on 0, restored below
+    # exp(2a) for 2a in [0, 20]: exp_f32 without its range and nan handling, and
+    # 2**k (k <= 29) in one factor (a third fewer operations than the general exp)
+    t = a + a
+    k = (t * _LOG2E_F + _MAGIC_F) - _MAGIC_F
+    r = t - k * _C1_F
+    r = r - k * _C2_F
+    p = ((((_EP0 * r + _EP1) * r + _EP2) * r + _EP3) * r + _EP4) * r + _EP5
+    p = p * (r * r) + r + _ONE_F
+    e = p * bits_to_f32((np.int32(k) + np.int32(127)) << 23)
     big = _ONE_F - _TWO_F / (e + _ONE_F)
-    big = -big if x < _ZERO_F else big
-    return small if ax < _T_SMALL_F else big
+    y = np.copysign(small if ax < _T_SMALL_F else big, x)  # odd, -0.0 included
+    return y if x == x else x
 
 
 @njit(inline="always", cache=True)
@@ -429,7 +438,7 @@ def tanh_f64(x: Any) -> Any:
     e = exp_f64(a + a)
     big = 1.0 - 2.0 / (e + 1.0)
     big = -big if x < 0.0 else big
-    return small if ax < 0.625 else big
+    return np.copysign(small if ax < 0.625 else big, x)  # -0.0 keeps its sign
 
 
 # --- float -> integer conversion with defined results (as XLA: nan -> 0, clamp) ------------
