@@ -60,7 +60,7 @@ from functorch_lite.array import Array
 from functorch_lite.core import ShapedArray, Tracer
 from functorch_lite.transforms import compiler
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, eval_program, pretty
-from functorch_lite.transforms.staging import ShapeDtypeStruct, trace_to_program
+from functorch_lite.transforms.staging import ShapeDtypeStruct, aval_of_arg, trace_to_program
 
 __all__ = [
     "Exported", "ExportFormatError", "export", "load", "deserialize", "FORMAT_VERSION", "SUPPORTED_VERSIONS",
@@ -275,17 +275,8 @@ def export(fun: Callable[..., Any], *args: Any, static_argnums: int | Sequence[i
 
 
 def _aval_of_example(x: Any, i: int) -> ShapedArray:
-    if isinstance(x, ShapeDtypeStruct):
-        return ShapedArray(x.shape, x.dtype, x.weak_type)
-    if isinstance(x, Tracer):
-        return x.aval
-    if isinstance(x, Array):
-        return ShapedArray(x.shape, x.dtype, x.weak_type)
-    if isinstance(x, (bool, int, float, np.ndarray, np.generic)):
-        from functorch_lite.numpy._util import asarray
-
-        a = asarray(x)
-        return ShapedArray(a.shape, a.dtype, a.weak_type)
+    if isinstance(x, (ShapeDtypeStruct, Tracer, Array, bool, int, float, np.ndarray, np.generic)):
+        return aval_of_arg(x)
     raise TypeError(
         f"export: argument leaf {i} is a {type(x).__name__}; pass arrays, Python scalars or "
         "ShapeDtypeStruct (or mark the argument static with static_argnums)"

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from functorch_lite.array import Array
+from functorch_lite.core import PRIMITIVES, ShapedArray
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, is_scalar_literal
 
 # primitives never folded at compile time (their value must stay a runtime op)
@@ -141,104 +142,74 @@ def _is_identity(e: Eqn, inputs: list[Atom]) -> Atom | None:
 _OUTER_FUSE_MAX = 1 << 18
 
 
-def _outer_product_form(e: Eqn, inputs: list[Atom], eqns: list[Eqn]) -> bool:
-    """Rewrite a float ``dot_general`` that sums over nothing (or over size-1
-    axes) as broadcasts and one multiply, which fusion can merge with the
-    elementwise ops around it (per-example gradients are such products)."""
-    from functorch_lite.core import PRIMITIVES, ShapedArray
+def _broadcast_product_form(e: Eqn, inputs: list[Atom], eqns: list[Eqn], uses: dict[int, int]) -> bool:
+    """Rewrite a float ``dot_general`` as broadcasts, one multiply and (for a
+    sum) a ``reduce_sum``, which fusion merges with the elementwise ops around
+    it.  Two cases:
 
+    - an outer product (it sums over nothing, or over size-1 axes), up to
+      ``_OUTER_FUSE_MAX`` elements: per-example gradients are such products;
+      larger ones keep dot_general's own outer-product kernel, which writes them
+      at memory speed, where a fused loop would redo its producers' work per
+      output element;
+    - a matrix-vector product (one operand has no free axes) whose matrix has
+      other uses in the program: the product is no bigger than the matrix, so
+      the matrix is read once for the product and its other consumers
+      (per-example gradients of linear models: 256x512, 35 -> 30 us).  On its own
+      it stays with BLAS GEMV (the fused reduction runs at 0.5-0.7x its speed).
+    """
     (lc, rc), (lb, rb) = e.params["dimension_numbers"]
     lhs, rhs = inputs
     la, ra = lhs.aval, rhs.aval
     out = e.outvars[0].aval
     if e.params.get("preferred_element_type") is not None or out.dtype.kind != "f":
         return False
-    if out.size > _OUTER_FUSE_MAX:
-        # large products: dot_general's own outer-product kernel writes them at memory
-        # speed, and a fused loop would redo its producers' work per output element
-        return False
-    if any(la.shape[i] != 1 for i in lc):
-        return False
     lfree = [i for i in range(la.ndim) if i not in lc and i not in lb]
     rfree = [i for i in range(ra.ndim) if i not in rc and i not in rb]
-    nb, nl = len(lb), len(lfree)
-
-    def emit(prim: str, x: Atom, aval: ShapedArray, **params: Any) -> Var:
-        v = Var(aval)
-        eqns.append(Eqn(PRIMITIVES[prim], [x], params, [v]))
-        return v
-
-    def side(x: Atom, aval: ShapedArray, batch: Sequence[int], free: list[int], contract: Sequence[int],
-             dims: tuple[int, ...]) -> Atom:
-        perm = tuple(batch) + tuple(free) + tuple(contract)
-        if perm != tuple(range(aval.ndim)):
-            aval = ShapedArray(tuple(aval.shape[i] for i in perm), aval.dtype, aval.weak_type)
-            x = emit("transpose", x, aval, permutation=perm)
-        kept = aval.shape[: len(batch) + len(free)]
-        if len(kept) != aval.ndim:
-            aval = ShapedArray(kept, aval.dtype, aval.weak_type)
-            x = emit("reshape", x, aval, new_sizes=kept)
-        if aval.shape == out.shape:
-            return x
-        return emit("broadcast_in_dim", x, ShapedArray(out.shape, aval.dtype, aval.weak_type),
-                    shape=out.shape, broadcast_dimensions=dims)
-
-    a = side(lhs, la, lb, lfree, lc, tuple(range(nb + nl)))
-    b = side(rhs, ra, rb, rfree, rc, tuple(range(nb)) + tuple(range(nb + nl, out.ndim)))
-    eqns.append(Eqn(PRIMITIVES["mul"], [a, b], {}, e.outvars))
-    return True
-
-
-def _matvec_form(e: Eqn, inputs: list[Atom], eqns: list[Eqn], uses: dict[int, int]) -> bool:
-    """Rewrite a float ``dot_general`` in which one operand has no free axes (a
-    matrix-vector product) as a broadcast multiply and a ``reduce_sum`` when the
-    matrix has other uses in the program: the product is no bigger than the
-    matrix, and it fuses with the elementwise ops around it, so the matrix is
-    read once for the product and its other consumers (per-example gradients of
-    linear models: 256x512, 35 -> 30 us).  A matrix-vector product on its own
-    stays with BLAS GEMV (the fused reduction runs at 0.5-0.7x its speed)."""
-    from functorch_lite.core import PRIMITIVES, ShapedArray
-
-    (lc, rc), (lb, rb) = e.params["dimension_numbers"]
-    lhs, rhs = inputs
-    la, ra = lhs.aval, rhs.aval
-    out = e.outvars[0].aval
-    if e.params.get("preferred_element_type") is not None or out.dtype.kind != "f" or not lc:
-        return False
-    lfree = [i for i in range(la.ndim) if i not in lc and i not in lb]
-    rfree = [i for i in range(ra.ndim) if i not in rc and i not in rb]
-    if bool(lfree) == bool(rfree):
-        return False
     matrix = lhs if lfree else rhs
-    if not isinstance(matrix, Var) or uses.get(id(matrix), 0) < 2:
+    contract: tuple[int, ...]
+    if all(la.shape[i] == 1 for i in lc) and out.size <= _OUTER_FUSE_MAX:
+        contract = ()  # the size-1 contracted axes are dropped
+    elif lc and bool(lfree) != bool(rfree) and isinstance(matrix, Var) and uses.get(id(matrix), 0) >= 2:
+        contract = tuple(la.shape[i] for i in lc)
+    else:
         return False
     nb, nl, nr = len(lb), len(lfree), len(rfree)
-    contract = tuple(la.shape[i] for i in lc)
     full = out.shape + contract
     cdims = tuple(range(out.ndim, len(full)))
-
-    def emit(prim: str, x: Atom, aval: ShapedArray, **params: Any) -> Var:
-        v = Var(aval)
-        eqns.append(Eqn(PRIMITIVES[prim], [x], params, [v]))
-        return v
-
-    def side(x: Atom, aval: ShapedArray, batch: Sequence[int], free: list[int], con: Sequence[int],
-             dims: tuple[int, ...]) -> Atom:
-        perm = tuple(batch) + tuple(free) + tuple(con)
-        if perm != tuple(range(aval.ndim)):
-            aval = ShapedArray(tuple(aval.shape[i] for i in perm), aval.dtype, aval.weak_type)
-            x = emit("transpose", x, aval, permutation=perm)
-        if aval.shape == full:
-            return x
-        return emit("broadcast_in_dim", x, ShapedArray(full, aval.dtype, aval.weak_type),
-                    shape=full, broadcast_dimensions=dims)
-
-    a = side(lhs, la, lb, lfree, lc, tuple(range(nb + nl)) + cdims)
-    b = side(rhs, ra, rb, rfree, rc, tuple(range(nb)) + tuple(range(nb + nl, nb + nl + nr)) + cdims)
+    a = _operand_as(eqns, lhs, lb, lfree, lc, full, tuple(range(nb + nl)) + cdims)
+    b = _operand_as(eqns, rhs, rb, rfree, rc, full, tuple(range(nb)) + tuple(range(nb + nl, nb + nl + nr)) + cdims)
+    if not contract:
+        eqns.append(Eqn(PRIMITIVES["mul"], [a, b], {}, e.outvars))
+        return True
     prod = Var(ShapedArray(full, out.dtype, out.weak_type))
     eqns.append(Eqn(PRIMITIVES["mul"], [a, b], {}, [prod]))
     eqns.append(Eqn(PRIMITIVES["reduce_sum"], [prod], {"axes": cdims}, e.outvars))
     return True
+
+
+def _operand_as(eqns: list[Eqn], x: Atom, batch: Sequence[int], free: list[int], contract: Sequence[int],
+                full: tuple[int, ...], dims: tuple[int, ...]) -> Atom:
+    """A ``dot_general`` operand as an operand of the broadcast multiply of shape
+    ``full``: its axes ordered batch, free, contracted (contracted axes dropped
+    when ``full`` has none), then broadcast along ``dims``; equations go to ``eqns``."""
+    aval = x.aval
+
+    def emit(prim: str, out_shape: tuple[int, ...], **params: Any) -> Var:
+        v = Var(ShapedArray(out_shape, aval.dtype, aval.weak_type))
+        eqns.append(Eqn(PRIMITIVES[prim], [x], params, [v]))
+        return v
+
+    perm = tuple(batch) + tuple(free) + tuple(contract)
+    shape = tuple(aval.shape[i] for i in perm)
+    if perm != tuple(range(aval.ndim)):
+        x = emit("transpose", shape, permutation=perm)
+    if len(dims) < len(shape):
+        shape = shape[: len(batch) + len(free)]
+        x = emit("reshape", shape, new_sizes=shape)
+    if shape == full:
+        return x
+    return emit("broadcast_in_dim", full, shape=full, broadcast_dimensions=dims)
 
 
 def simplify(p: Program) -> Program:
@@ -261,8 +232,7 @@ def simplify(p: Program) -> Program:
             if same is not None:
                 env[id(e.outvars[0])] = same
                 continue
-            if e.prim.name == "dot_general" and (
-                    _outer_product_form(e, inputs, eqns) or _matvec_form(e, inputs, eqns, uses)):
+            if e.prim.name == "dot_general" and _broadcast_product_form(e, inputs, eqns, uses):
                 continue
         eqns.append(Eqn(e.prim, inputs, e.params, e.outvars))
     outs = [sub(a) for a in p.outs]

@@ -109,6 +109,11 @@ class _Entry:
         self.closes_over_tracer = any(isinstance(c, Tracer) for c in program.consts)
         self.single_out = out_tree == tree.structure(0)
 
+    def run(self, leaves: Sequence[Any]) -> Any:
+        """The program's outputs for these argument leaves, in the output tree."""
+        outs = self.executable.run(leaves)
+        return outs[0] if self.single_out else tree.unflatten(self.out_tree, outs)
+
 
 class Lowered:
     """What ``f.lower(*args)`` returns: the optimised IR and generated code."""
@@ -202,8 +207,7 @@ class JitFunction:
                 entry = self._fast.get(tuple(key))
                 if entry is not None:
                     self._hits += 1
-                    outs = entry.executable.run(args)
-                    return outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
+                    return entry.run(args)
         return self._call(args, kwargs)
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -224,8 +228,7 @@ class JitFunction:
                     entry = fast_table.get(fast_key)
                     if entry is not None:
                         self._hits += 1
-                        outs = entry.executable.run(fast_leaves)
-                        return outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
+                        return entry.run(fast_leaves)
         static_key, leaves, in_tree, statics_pos = self._split(args, kwargs)
         leaves = [_to_arg(x) for x in leaves]
         if any(isinstance(x, Tracer) for x in leaves):
@@ -237,8 +240,7 @@ class JitFunction:
             return self.fun(*args, **kwargs)
         if fast_key is not None and not statics_pos:
             fast_table[fast_key] = entry
-        outs = entry.executable.run(leaves)
-        return tree.unflatten(entry.out_tree, outs)
+        return entry.run(leaves)
 
     def _entry(self, args: tuple[Any, ...], kwargs: dict[str, Any], static_key: Any, leaves: list[Any],
                in_tree: tree.PyTreeDef, statics_pos: tuple[int, ...]) -> _Entry:

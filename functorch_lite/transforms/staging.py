@@ -102,7 +102,14 @@ class IRTrace(Trace):
         return tracers_out if prim.multiple_results else tracers_out[0]
 
 
-def _aval_of_arg(x: Any) -> ShapedArray:
+def aval_of_arg(x: Any) -> ShapedArray:
+    """The abstract value an argument is traced with: a ShapeDtypeStruct's, a
+    tracer's or an Array's own, else that of ``asarray(x)`` (a Python scalar is weak).
+
+    Example:
+        >>> aval_of_arg(2.0).weak_type
+        True
+    """
     if isinstance(x, ShapeDtypeStruct):
         return ShapedArray(x.shape, x.dtype, x.weak_type)
     if isinstance(x, Tracer):
@@ -169,7 +176,7 @@ def make_ir(fun: Callable[..., Any], static_argnums: Sequence[int] | int = ()) -
             return fun(*full)
 
         leaves, in_tree = tree.flatten(tuple(dyn), is_leaf=lambda x: isinstance(x, ShapeDtypeStruct))
-        avals = [_aval_of_arg(x) for x in leaves]
+        avals = [aval_of_arg(x) for x in leaves]
         prog, _ = trace_to_program(f, avals, in_tree)
         return prog
 
@@ -186,7 +193,7 @@ def eval_shape(fun: Callable[..., Any], *args: Any) -> Any:
         (2, 2)
     """
     leaves, in_tree = tree.flatten(tuple(args), is_leaf=lambda x: isinstance(x, ShapeDtypeStruct))
-    avals = [_aval_of_arg(x) for x in leaves]
+    avals = [aval_of_arg(x) for x in leaves]
     prog, o_tree = trace_to_program(fun, avals, in_tree)
     return tree.unflatten(o_tree, [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type) for a in prog.out_avals])
 
