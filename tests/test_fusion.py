@@ -621,7 +621,7 @@ def test_corrupted_cache_entries_are_rebuilt(tmp_path: Path, monkeypatch: pytest
         cg._forget(src)
         out, (loaded, compiled) = _run_tiny(src)
         assert (loaded, compiled) == (0, 1) and np.array_equal(out, want) and path.read_text() == good
-    # Numba's own cache files truncated: the load fails, they are deleted and rebuilt
+    # Numba's cache files truncated: they no longer match the manifest, so they are deleted and rebuilt
     nb = list((tmp_path / "kernels" / "__pycache__").glob("*.nb[ic]"))
     assert nb
     for p in nb:

@@ -25,16 +25,18 @@ scalars and values are buffered in chunks reduced by vectorised helpers
 (``fm.sum_chunk``...); otherwise they are arrays over the inner kept dims,
 updated elementwise (which vectorises by itself).
 
-Disk cache: the module text is written to
-``<cache dir>/kernels/k<hash>.py`` (hash of the source, the Numba and
-llvmlite versions, the CPU name and features, and fastmath.py's source)
-through a temporary file and ``os.replace`` (safe with concurrent
-processes) and imported; its function is ``@njit(cache=True)``, so Numba's
-own cache next to it lets a new process skip compiling.  An entry whose
-text does not match (truncated, edited, bad header) is rewritten, and a
-Numba cache entry that fails to load is deleted and rebuilt, never
-trusted.  The cache directory is ``$FUNCTORCH_LITE_CACHE_DIR``, else
-``$XDG_CACHE_HOME/functorch_lite``, else ``~/.cache/functorch_lite``.
+Disk cache (:mod:`.diskcache`, where the rules are): the module text
+(the source with ``@njit(cache=False...)``: Numba's own cache is never
+enabled) goes to ``<cache dir>/kernels/k<hash>.py`` (hash of the source,
+the Numba and llvmlite versions, the CPU name and features, and
+fastmath.py's source).  The checked text is compiled and run as the module
+(the file is not re-read), and its dispatcher gets a verified cache: Numba's
+index and data files are unpickled only after their bytes match the
+kernel's sha256 manifest, and any mismatch deletes them and recompiles.
+The cache directory is ``$FUNCTORCH_LITE_CACHE_DIR``, else
+``$XDG_CACHE_HOME/functorch_lite``, else ``~/.cache/functorch_lite``; one
+that is not the user's own (or that others may write) is refused with one
+warning, and kernels are then compiled in memory.
 
 Example:
     >>> import numpy as np
@@ -50,19 +52,17 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import hashlib
-import importlib.util
 import os
 import sys
-import tempfile
 import threading
-from collections.abc import Iterator
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from functorch_lite.ops.kernels import diskcache
 
 # --- kernel descriptions ----------------------------------------------------------------------
 
@@ -536,25 +536,15 @@ class _Gen:
 
 # --- compiling, with the in-memory and disk caches ---------------------------------------------
 
-_FORMAT_VERSION = "1"
+_FORMAT_VERSION = "2"
 _lock = threading.RLock()
 _kernels: dict[str, Kernel] = {}
 _env_key: str | None = None
 
-
-def cache_dir() -> str:
-    """The root of the on-disk cache (kernels live in its ``kernels/``).
-
-    Example:
-        >>> import os
-        >>> os.path.isabs(cache_dir())
-        True
-    """
-    root = os.environ.get("FUNCTORCH_LITE_CACHE_DIR")
-    if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(xdg, "functorch_lite")
-    return os.path.abspath(root)
+cache_dir = diskcache.cache_dir
+#: Numba's own disk cache is never enabled on a generated kernel: ``diskcache`` attaches one
+#: that loads only files vouched for by the kernel's manifest
+_CACHED, _UNCACHED = "@njit(cache=True", "@njit(cache=False"
 
 
 def _environment_key() -> str:
@@ -575,92 +565,61 @@ def _environment_key() -> str:
     return _env_key
 
 
-def _writable_dir(path: str) -> str:
-    try:
-        os.makedirs(path, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=path, delete=True)
-        probe.close()
-        return path
-    except OSError:
-        fallback = os.path.join(tempfile.gettempdir(), f"functorch_lite-{os.getuid() if hasattr(os, 'getuid') else 0}")
-        os.makedirs(fallback, exist_ok=True)
-        return fallback
-
-
 @dataclass
 class Kernel:
-    """A compiled generated kernel: ``fn`` is the Numba dispatcher."""
+    """A compiled generated kernel: ``fn`` is the Numba dispatcher; ``path``
+    its module file ("" when compiled in memory only)."""
 
     source: str
     key: str
     path: str
     fn: Any = None
     module: Any = field(default=None, repr=False)
+    entry: diskcache.Entry | None = field(default=None, repr=False)
 
     def __call__(self, *args: Any) -> Any:
-        """Run the kernel; a Numba cache entry that cannot be loaded is
-        deleted and the kernel rebuilt from source (once)."""
-        try:
-            return self.fn(*args)
-        except Exception:
-            if not self._numba_cache_files():
-                raise
-            self.drop_numba_cache()
-            return self.fn(*args)
-
-    def _numba_cache_files(self) -> list[str]:
-        stem = os.path.splitext(os.path.basename(self.path))[0]
-        pattern = os.path.join(os.path.dirname(self.path), "__pycache__", f"{stem}.*")
-        return [p for p in glob.glob(pattern) if p.endswith((".nbi", ".nbc"))]
+        """Run the kernel (compiling it, or loading it from the verified disk
+        cache, for new argument types)."""
+        return self.fn(*args)
 
     def drop_numba_cache(self) -> None:
         """Delete this kernel's Numba cache files (they are rebuilt on the next compile)."""
-        for p in self._numba_cache_files():
-            try:
-                os.remove(p)
-            except OSError:
-                pass
+        if self.entry is not None:
+            with self.entry.lock:
+                self.entry.reset()
 
     def compile_stats(self) -> tuple[int, int]:
-        """(signatures loaded from Numba's disk cache, signatures compiled)."""
+        """(signatures loaded from the disk cache, signatures compiled)."""
         st = self.fn.stats
         return sum(st.cache_hits.values()), sum(st.cache_misses.values())
 
 
 def _module_text(source: str, key: str) -> str:
-    body_hash = hashlib.sha256(source.encode()).hexdigest()
-    return f"# functorch_lite generated kernel\n# key: {key}\n# sha256: {body_hash}\n{source}"
+    if source.count(_CACHED) != 1:
+        raise ValueError(f"a generated kernel must have exactly one {_CACHED}...) decorator")
+    body = source.replace(_CACHED, _UNCACHED)
+    body_hash = hashlib.sha256(body.encode()).hexdigest()
+    return f"# functorch_lite generated kernel\n# key: {key}\n# sha256: {body_hash}\n{body}"
 
 
-def _valid_entry(path: str, text: str) -> bool:
+def _open_entry(key: str, text: str) -> diskcache.Entry | None:
+    store = diskcache.open_store()  # None: refused, with one warning per directory and process
+    if store is None:
+        return None
     try:
-        with open(path, encoding="utf-8") as f:
-            have = f.read()
-    except (OSError, UnicodeDecodeError):
-        return False
-    if have == text:
-        return True
-    return False
-
-
-def _write_atomic(path: str, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".py")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+        return diskcache.open_entry(store, f"k{key[:32]}", key, text)
+    except diskcache.Refused as e:
+        diskcache._warn_once(store.root, str(e))
+    except OSError as e:
+        diskcache._warn_once(store.root, f"it cannot be used ({e})")
+    return None
 
 
 def get_kernel(source: str) -> Kernel:
-    """The compiled kernel for ``source`` (a module defining ``kernel``),
-    from the in-memory cache, else imported from the disk cache (writing
-    the file first if it is missing or does not match)."""
+    """The compiled kernel for ``source`` (a module defining ``kernel``), from
+    the in-memory cache, else from its verified disk-cache entry (written
+    first if missing or stale), else compiled in memory only (the cache
+    refused or read-only: see :mod:`.diskcache`)."""
     k = _kernels.get(source)
     if k is not None:
         return k
@@ -669,47 +628,24 @@ def get_kernel(source: str) -> Kernel:
         if k is not None:
             return k
         key = hashlib.sha256((_environment_key() + "\n" + source).encode()).hexdigest()
-        directory = _writable_dir(os.path.join(cache_dir(), "kernels"))
-        path = os.path.join(directory, f"k{key[:32]}.py")
         text = _module_text(source, key)
-        k = Kernel(source, key, path)
-        if not _valid_entry(path, text):
-            k.drop_numba_cache()  # compiled from other text: never trust it
-            _write_atomic(path, text)
+        entry = _open_entry(key, text)
+        path = entry.py_path if entry is not None else ""
         if "parallel=True" in source:
             _ensure_threading_layer()
         modname = f"functorch_lite_kernel_{key[:32]}"
-        spec = importlib.util.spec_from_file_location(modname, path)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot import the generated kernel module {path}")
-        module = importlib.util.module_from_spec(spec)
+        module = types.ModuleType(modname)
+        module.__file__ = path or f"<functorch_lite kernel {modname}>"
         # registered like any import: Numba finds the module by name when it
-        # rebuilds a cached kernel's environment
+        # rebuilds a cached kernel's environment.  The verified text is run,
+        # never the file re-read (it could have changed since the check).
         sys.modules[modname] = module
-        with _numba_cache_beside_source():
-            spec.loader.exec_module(module)
-        k.module = module
-        k.fn = module.kernel
+        exec(compile(text, module.__file__, "exec"), module.__dict__)
+        if entry is not None:
+            diskcache.attach(module.kernel, entry)
+        k = Kernel(source, key, path, module.kernel, module, entry)
         _kernels[source] = k
         return k
-
-
-@contextlib.contextmanager
-def _numba_cache_beside_source() -> Iterator[None]:
-    """Keep a generated kernel's Numba cache in ``__pycache__`` beside its
-    source file, inside FUNCTORCH_LITE_CACHE_DIR, even when NUMBA_CACHE_DIR is
-    set: the kernel file and its compiled code are validated, replaced and
-    deleted together.  Numba picks the cache location when the ``@njit``
-    decorator runs, so the setting is only changed around the module import."""
-    import numba
-
-    config: Any = numba.config
-    saved = config.CACHE_DIR
-    config.CACHE_DIR = ""
-    try:
-        yield
-    finally:
-        config.CACHE_DIR = saved
 
 
 def _ensure_threading_layer() -> None:
@@ -734,7 +670,7 @@ def _forget(source: str) -> None:
 
 def stats() -> dict[str, int]:
     """Counts over this process's kernels: ``kernels`` (distinct sources),
-    ``loaded`` (signatures loaded from Numba's disk cache) and ``compiled``.
+    ``loaded`` (signatures loaded from the disk cache) and ``compiled``.
 
     Example:
         >>> sorted(stats())
