@@ -61,13 +61,13 @@ def _chain_fns(peers: H.Peers) -> dict[str, Any]:
     import functorch_lite.numpy as jnp
     from functorch_lite.ops.kernels import fastmath as fm
 
-    @njit(error_model="numpy", cache=True)
+    @njit(error_model="numpy")
     def hand_fm(x: Any, a: Any, b: Any, out: Any) -> None:
         for i in range(x.shape[0]):
             v = x[i]
             out[i] = fm.tanh_f32(v * a + b) * np.float32(0.5) + v * v
 
-    @njit(error_model="numpy", cache=True)
+    @njit(error_model="numpy")
     def hand_libm(x: Any, a: Any, b: Any, out: Any) -> None:
         for i in range(x.shape[0]):
             v = x[i]

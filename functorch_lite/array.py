@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
 from typing import Any, SupportsIndex, Union
 
@@ -272,11 +273,20 @@ class Storage:
     Arrays never write into a Storage after creating it; the stateful
     ``Tensor`` layer swaps a handle to a fresh Storage instead (copy-on-write).
 
+    ``Storage(data)`` takes a 1-D NumPy array of a supported dtype.  A plain,
+    native-byte-order, aligned, contiguous array is shared without a copy (do
+    not write into it afterwards: arrays are promised immutable); any other
+    layout (big-endian, unaligned, strided, an ndarray subclass) is copied
+    into one.  Anything else raises ``TypeError``/``ValueError``.
+
     Example:
+        >>> import numpy as np
         >>> import functorch_lite.numpy as jnp
         >>> s = jnp.arange(4).storage()
         >>> len(s), s.tolist()
         (4, [0, 1, 2, 3])
+        >>> Storage(np.arange(3, dtype=">f4")).dtype  # converted to native order
+        dtype('float32')
     """
 
     __slots__ = ("_base", "_flat", "__weakref__")
@@ -284,10 +294,9 @@ class Storage:
     _flat: np.ndarray[Any, Any] | None
 
     def __init__(self, data: np.ndarray[Any, Any]) -> None:
-        if data.ndim != 1 or not data.flags.c_contiguous:
-            raise ValueError("a Storage wraps a contiguous 1-D buffer")
-        self._base = data
-        self._flat = data
+        flat = _native_buffer(data)
+        self._base = flat
+        self._flat = flat
 
     @staticmethod
     def _of_dense(base: np.ndarray[Any, Any]) -> Storage:
@@ -332,6 +341,130 @@ class Storage:
         return f"Storage(size={len(self)}, dtype={self.dtype})"
 
 
+def _native_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
+    """``dt`` in this machine's byte order, checked to be supported."""
+    if not dt.isnative:
+        dt = dt.newbyteorder("=")
+    if dt not in dtypes.SUPPORTED:
+        names = ", ".join(str(d) for d in dtypes.SUPPORTED)
+        raise TypeError(f"dtype {dt} is not supported by functorch_lite; use one of: {names}")
+    return dt
+
+
+def _native_buffer(data: Any) -> np.ndarray[Any, Any]:
+    """``data`` as a buffer kernels can read directly: a plain 1-D ndarray of
+    a supported dtype, native byte order, aligned and contiguous (copied into
+    one when it is not: Numba kernels assume all four)."""
+    if not isinstance(data, np.ndarray):
+        raise TypeError(
+            f"a Storage wraps a 1-D NumPy array, got {type(data).__name__}; "
+            "pass numpy.asarray(data).reshape(-1), or use functorch_lite.numpy.asarray(data)"
+        )
+    if data.ndim != 1:
+        raise ValueError(
+            f"a Storage wraps a 1-D buffer, got shape {data.shape}; pass data.reshape(-1) and describe "
+            "the layout with the Array's shape and strides"
+        )
+    dt = _native_dtype(data.dtype)
+    f = data.flags
+    if type(data) is not np.ndarray or dt is not data.dtype or not (f.aligned and f.c_contiguous):
+        data = np.array(data, dtype=dt, order="C", copy=True, subok=False)
+    out: np.ndarray[Any, Any] = data
+    return out
+
+
+_INT64_MAX = 2**63 - 1
+_MAX_DIMS = 64  # NumPy's limit: every Array must have a NumPy view
+
+
+class ViewBoundsError(ValueError, IndexError):
+    """A view would reach memory outside its buffer.
+
+    A ``ValueError`` (bad layout arguments) that is also an ``IndexError``
+    (they index outside the data), as NumPy's ``AxisError`` is both.
+    """
+
+
+def _index_tuple(v: Any, what: str, name: str) -> tuple[int, ...]:
+    if not isinstance(v, (tuple, list)):
+        raise TypeError(f"{name}: {what} must be a tuple of ints, got {type(v).__name__} {v!r}")
+    out = []
+    for d in v:
+        if isinstance(d, (bool, np.bool_)):
+            raise TypeError(f"{name}: {what} must hold ints, got {tuple(v)!r} (a bool)")
+        try:
+            out.append(operator.index(d))
+        except TypeError:
+            raise TypeError(
+                f"{name}: {what} must hold ints, got {tuple(v)!r} (a {type(d).__name__}); "
+                "convert with int() only if the value is integral"
+            ) from None
+    return tuple(out)
+
+
+def check_layout(
+    shape: Any, strides: Any, offset: Any, size: int, itemsize: int = 1, name: str = "Array",
+    fix: str = "build arrays with functorch_lite.numpy (jnp.asarray, jnp.as_strided, slicing)",
+) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """Check that a view of ``size`` elements stays inside them.
+
+    Returns ``(shape, strides, offset)`` as Python ints (``strides=None`` is
+    row-major).  Raises ``TypeError`` for wrong types (bools, floats), and a
+    ``ValueError`` naming shape, strides, offset and size otherwise
+    (:class:`ViewBoundsError` when an element would lie outside
+    ``[0, size)``).  The arithmetic is in Python ints, so nothing wraps.
+
+    Example:
+        >>> check_layout([2, np.int64(2)], None, 0, size=4)
+        ((2, 2), (2, 1), 0)
+        >>> check_layout((2,), (-1,), 0, size=4)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        functorch_lite.array.ViewBoundsError: Array(shape=(2,), strides=(-1,), offset=0) over 4 elements ...
+    """
+    shp = _index_tuple(shape, "shape", name)
+    st = contiguous_strides(shp) if strides is None else _index_tuple(strides, "strides", name)
+    if isinstance(offset, (bool, np.bool_)):
+        raise TypeError(f"{name}: offset must be an int, got a bool")
+    try:
+        off = operator.index(offset)
+    except TypeError:
+        raise TypeError(f"{name}: offset must be an int, got {type(offset).__name__} {offset!r}") from None
+
+    def bad(reason: str, cls: type[ValueError] = ValueError) -> ValueError:
+        return cls(
+            f"{name}(shape={shp}, strides={st}, offset={off}) over {size} elements {reason}; {fix}, "
+            f"or pass a shape, strides and offset whose every element index lies in [0, {size})"
+        )
+
+    if len(shp) != len(st):
+        raise bad(f"has {len(shp)} sizes but {len(st)} strides: they must match in length")
+    if len(shp) > _MAX_DIMS:
+        raise bad(f"has {len(shp)} dimensions; at most {_MAX_DIMS} are supported")
+    if any(d < 0 for d in shp):
+        raise bad("has a negative size")
+    count = 1
+    for d in shp:
+        count *= max(d, 1)  # NumPy's rule: zero-length dims do not excuse the others
+    if count * itemsize > _INT64_MAX:
+        raise bad(f"has {count} elements of {itemsize} bytes, more than int64 can count")
+    if any(abs(s) * itemsize > _INT64_MAX for s in st):
+        raise bad("has a stride whose size in bytes does not fit in int64")
+    if off < 0:
+        raise bad("has a negative offset: offsets count elements from the first one and must be >= 0",
+                  ViewBoundsError)
+    if 0 in shp:
+        if off > size:
+            raise bad(f"is empty but its offset lies beyond the end ({size})", ViewBoundsError)
+        return shp, st, off
+    lo = off + sum((d - 1) * s for d, s in zip(shp, st) if s < 0)
+    hi = off + sum((d - 1) * s for d, s in zip(shp, st) if s > 0)
+    if lo < 0:
+        raise bad(f"reaches element {lo}, outside the {size} elements it may index [0, {size})", ViewBoundsError)
+    if hi >= size:
+        raise bad(f"reaches element {hi}, outside the {size} elements it may index [0, {size})", ViewBoundsError)
+    return shp, st, off
+
+
 def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     """Row-major strides in elements for ``shape``.
 
@@ -354,13 +487,38 @@ class Array(ArrayMethods):
     """An immutable strided n-d array over a shared 1-D :class:`Storage`.
 
     Build arrays with :mod:`functorch_lite.numpy` (``jnp.array``,
-    ``jnp.zeros``...); the constructor is internal.
+    ``jnp.zeros``...).  ``Array(storage, shape, strides=None, offset=0,
+    weak_type=False)`` describes a view of an existing storage (strides and
+    offset count elements; ``strides=None`` is row-major) and checks it:
+
+    - ``shape``, ``strides`` are tuples or lists of ints (NumPy ints too;
+      never bools or floats: ``TypeError``) of equal length, at most 64 dims,
+      with non-negative sizes;
+    - a non-empty array reaches only storage elements ``0 <= i < len(storage)``:
+      ``offset + sum((n-1)*s for s < 0) >= 0`` and
+      ``offset + sum((n-1)*s for s > 0) < len(storage)``; an empty one needs
+      ``0 <= offset <= len(storage)``;
+    - the element count and every stride in bytes fit in int64, as in NumPy.
+
+    Anything else raises one ``ValueError`` naming the shape, strides, offset
+    and storage size (a :class:`ViewBoundsError`, also an ``IndexError``,
+    when an element would lie outside the storage).
 
     Example:
+        >>> import numpy as np
+        >>> import functorch_lite as fl
         >>> import functorch_lite.numpy as jnp
         >>> x = jnp.array([[1.0, 2.0], [3.0, 4.0]])
         >>> x[:, 1].tolist(), x.dtype
         ([2.0, 4.0], dtype('float32'))
+        >>> s = fl.Storage(np.arange(6.0))
+        >>> fl.Array(s, (2, 3), (1, 2)).tolist()
+        [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]
+        >>> fl.Array(s, (3,), (-2,), offset=5).tolist()
+        [5.0, 3.0, 1.0]
+        >>> fl.Array(s, (10,), (1,))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        functorch_lite.array.ViewBoundsError: Array(shape=(10,), strides=(1,), offset=0) over 6 elements ...
     """
 
     __slots__ = ("_storage", "_shape", "_strides", "_offset", "_dtype", "weak_type", "_np", "_aval")
@@ -376,22 +534,55 @@ class Array(ArrayMethods):
     def __init__(
         self,
         storage: Storage,
+        shape: tuple[SupportsIndex, ...] | list[SupportsIndex],
+        strides: tuple[SupportsIndex, ...] | list[SupportsIndex] | None = None,
+        offset: SupportsIndex = 0,
+        weak_type: bool = False,
+    ) -> None:
+        if not isinstance(storage, Storage):
+            raise TypeError(
+                f"Array needs a functorch_lite Storage, got {type(storage).__name__}; wrap a 1-D NumPy "
+                "array with Storage(data), or convert data with functorch_lite.numpy.asarray"
+            )
+        if not isinstance(weak_type, (bool, np.bool_)):
+            raise TypeError(f"Array: weak_type must be a bool, got {type(weak_type).__name__}")
+        shp, st, off = check_layout(shape, strides, offset, len(storage), storage.dtype.itemsize)
+        self._storage = storage
+        self._shape = shp
+        self._strides = st
+        self._offset = off
+        self._dtype = storage._base.dtype
+        self.weak_type = bool(weak_type)
+        self._np = None
+        self._aval = None
+
+    # construction -----------------------------------------------------------
+    @staticmethod
+    def _unchecked(
+        storage: Storage,
         shape: tuple[int, ...],
         strides: tuple[int, ...],
         offset: int = 0,
         weak_type: bool = False,
         np_view: np.ndarray[Any, Any] | None = None,
-    ) -> None:
-        self._storage = storage
-        self._shape = shape
-        self._strides = strides
-        self._offset = offset
-        self._dtype = storage._base.dtype
-        self.weak_type = weak_type
-        self._np = np_view
-        self._aval = None
+    ) -> Array:
+        """The constructor without checks, for the library's own views.
 
-    # construction -----------------------------------------------------------
+        Every caller must know the layout is inside ``storage`` (it came from
+        a checked Array or a fresh buffer) and that ``np_view``, if given, is
+        exactly this view: Numba kernels trust both and do not bounds-check.
+        """
+        a = Array.__new__(Array)
+        a._storage = storage
+        a._shape = shape
+        a._strides = strides
+        a._offset = offset
+        a._dtype = storage._base.dtype
+        a.weak_type = weak_type
+        a._np = np_view
+        a._aval = None
+        return a
+
     @staticmethod
     def _wrap(arr: np.ndarray[Any, Any], weak_type: bool = False) -> Array:
         """Wrap a NumPy array that nobody else holds (a fresh kernel output).
@@ -414,7 +605,7 @@ class Array(ArrayMethods):
                 flat = arr.reshape(-1)
             isz = arr.itemsize
             strides = tuple(s // isz for s in arr.strides)
-            storage = Storage(flat)
+            storage = Storage._of_dense(flat)
         a = Array.__new__(Array)
         a._storage = storage
         a._shape = shape
@@ -428,12 +619,13 @@ class Array(ArrayMethods):
 
     @staticmethod
     def _from_numpy_copy(arr: np.ndarray[Any, Any], weak_type: bool = False) -> Array:
-        """Copy a caller-owned NumPy array (the caller may mutate it later)."""
-        return Array._wrap(np.array(arr, order="C", copy=True), weak_type)
+        """Copy a caller-owned NumPy array (the caller may mutate it later)
+        into a native-byte-order, aligned, row-major buffer."""
+        return Array._wrap(np.array(arr, dtype=_native_dtype(arr.dtype), order="C", copy=True), weak_type)
 
     def _view(self, shape: tuple[int, ...], strides: tuple[int, ...], offset: int) -> Array:
         """A new Array over the same storage (no copy)."""
-        return Array(self._storage, shape, strides, offset, self.weak_type)
+        return Array._unchecked(self._storage, shape, strides, offset, self.weak_type)
 
     # metadata ---------------------------------------------------------------
     @property

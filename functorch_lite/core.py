@@ -5,7 +5,9 @@ JAX's model, kept small (see Autodidax).  Every operation is a
 active interpreter (a :class:`Trace`) that owns one of the arguments.  With
 no transform active the primitive's ``impl`` runs directly on concrete
 Arrays.  Transforms (jvp, vjp, vmap, jit staging) push a :class:`MainTrace`
-on the stack and wrap values in their :class:`Tracer` subclass.
+on the stack and wrap values in their :class:`Tracer` subclass.  The stack
+is per thread (as in JAX): a transform in one thread never affects another
+thread's operations, and every new thread starts with none active.
 
 Each primitive carries every rule beside it: ``impl``, ``abstract_eval``
 (the shape/dtype rule), ``jvp``, ``vjp``, ``batch`` and ``fusion``.  A
@@ -20,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -168,7 +171,7 @@ class Primitive:
         return r
 
     def bind(self, *args: Any, **params: Any) -> Any:
-        if _only_eval:
+        if _only_eval or _tls.only_eval:
             for a in args:
                 if isinstance(a, Tracer):
                     break
@@ -235,66 +238,112 @@ class EvalTrace(Trace):
         return prim.rule("impl")(*tracers, **params)
 
 
-_trace_stack: list[MainTrace] = [MainTrace(0, EvalTrace, None, "eval")]
-_dynamic_trace: MainTrace = _trace_stack[0]
+class _TraceState(threading.local):
+    """This thread's transform state.  Every thread starts at the eval level:
+    a transform active in one thread never changes what another thread's
+    operations do, and its tracers are leaked tracers there (as in JAX)."""
+
+    stack: list[MainTrace]
+    dynamic: MainTrace
+    only_eval: bool
+
+    def __init__(self) -> None:
+        self.stack = [MainTrace(0, EvalTrace, None, "eval")]
+        self.dynamic = self.stack[0]
+        # no transform active in this thread: ``bind`` may call ``impl`` at once
+        self.only_eval = True
+
+
+_tls = _TraceState()
+
+# True while no thread at all has a transform active.  Eager dispatch reads
+# this one module global first (as cheap as before threads were considered);
+# when it is False, each thread's own ``_tls.only_eval`` decides.  A stale
+# True seen by another thread is harmless: it only says that *that* thread
+# may evaluate directly, which its own (unchanged) state already allows.
 _only_eval = True
+_busy_threads = 0
+_busy_lock = threading.Lock()
 
 
 def _refresh_fast_path() -> None:
-    global _only_eval
-    _only_eval = len(_trace_stack) == 1 and _dynamic_trace is _trace_stack[0]
+    global _only_eval, _busy_threads
+    s = _tls
+    now = len(s.stack) == 1 and s.dynamic is s.stack[0]
+    if now is s.only_eval:
+        return
+    s.only_eval = now
+    with _busy_lock:
+        _busy_threads += -1 if now else 1
+        _only_eval = _busy_threads == 0
 
 
 @contextlib.contextmanager
 def new_main(trace_type: type[Trace], payload: Any = None, name: str = "") -> Iterator[MainTrace]:
-    """Push a new transform level; tracers of it become leaked when it pops.
+    """Push a new transform level on this thread's stack; tracers of it
+    become leaked when it pops.
 
     Example:
         >>> with new_main(EvalTrace, name="demo") as main:
         ...     main.level
         1
     """
-    main = MainTrace(len(_trace_stack), trace_type, payload, name or trace_type.__name__)
-    _trace_stack.append(main)
+    stack = _tls.stack
+    main = MainTrace(len(stack), trace_type, payload, name or trace_type.__name__)
+    stack.append(main)
     _refresh_fast_path()
     try:
         yield main
     finally:
-        _trace_stack.pop()
+        stack.pop()
         _refresh_fast_path()
 
 
 @contextlib.contextmanager
 def new_dynamic(main: MainTrace) -> Iterator[None]:
-    """Make ``main`` catch every bind, even on constants (jit staging)."""
-    global _dynamic_trace
-    prev, _dynamic_trace = _dynamic_trace, main
+    """Make ``main`` catch every bind of this thread, even on constants (jit staging).
+
+    Example:
+        >>> with new_main(EvalTrace, name="demo") as main, new_dynamic(main):
+        ...     current_level()
+        1
+    """
+    s = _tls
+    prev, s.dynamic = s.dynamic, main
     _refresh_fast_path()
     try:
         yield
     finally:
-        _dynamic_trace = prev
+        s.dynamic = prev
         _refresh_fast_path()
 
 
 def current_level() -> int:
-    return len(_trace_stack) - 1
+    """The innermost active transform level of this thread (0: none).
+
+    Example:
+        >>> current_level()
+        0
+    """
+    return len(_tls.stack) - 1
 
 
 def _check_live(t: Tracer) -> MainTrace:
     main: MainTrace = t._trace.main
     lvl = main.level
-    if lvl >= len(_trace_stack) or _trace_stack[lvl] is not main:
+    stack = _tls.stack
+    if lvl >= len(stack) or stack[lvl] is not main:
         raise LeakedTracerError(
             f"a tracer of the {main.name!r} transform was used after that transform "
-            f"returned (value {t.aval.str_short()}); return it from the transformed "
-            "function instead of storing it in an outer variable or global"
+            f"returned, or in another thread (value {t.aval.str_short()}); return it "
+            "from the transformed function instead of storing it in an outer variable "
+            "or global, and run each transform within one thread"
         )
     return main
 
 
 def find_top_trace(args: Sequence[Any]) -> Trace:
-    top = _dynamic_trace
+    top = _tls.dynamic
     for a in args:
         if isinstance(a, Tracer):
             m = _check_live(a)
@@ -446,7 +495,7 @@ def zeros_array(aval: ShapedArray) -> Array:
     base = Array._wrap(np.zeros((), aval.dtype), aval.weak_type)
     if not aval.shape:
         return base
-    return Array(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
+    return Array._unchecked(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
 
 
 def instantiate(t: Any) -> Any:

@@ -23,11 +23,32 @@ The JSON program numbers its variables in definition order (inputs, then
 constants, then each equation's outputs), names primitives, and encodes
 params as ``[name, tagged value]`` pairs (``{"t": "dtype", "v": "float32"}``,
 ``{"t": "tuple", "v": [...]}``, ``{"t": "program", "v": {...}}``...).
-Loading validates everything -- lengths, checksum, JSON shape, primitive
-names, param types, dtypes, variable references, buffer bounds, element-count
-limits -- and re-runs every equation's shape rule on the declared input types
-to check the declared output types, so a hostile file raises
-:class:`ExportFormatError` (a ``ValueError``) instead of reaching a kernel.
+Loading treats the file as hostile data: nothing in it is evaluated as code
+(no pickle, no ``eval``, no import), and it validates everything -- lengths,
+checksum, JSON shape, primitive names, every param against the primitive's
+expected param types (integers that are not booleans, tuples of integers,
+dtype names from the supported set, nested programs checked recursively),
+dtypes, variable references, buffer bounds, element counts -- and re-runs
+every equation's shape rule on the declared input types to check the declared
+output types, so a hostile file raises :class:`ExportFormatError` (a
+``ValueError``) instead of reaching a kernel.  ``debug_print`` format strings
+must pass :func:`functorch_lite.debug.check_format` (plain fields only, no
+attribute or index access, width and precision at most 1000).
+
+Resource limits (keywords of :func:`load`; exceeding one raises
+:class:`ExportLimitError`, an :class:`ExportFormatError`):
+
+- ``max_header_bytes`` (default 16 MiB): the JSON header, checked from the
+  fixed-size prefix before it is read or parsed;
+- ``max_bytes`` (default 1 GiB): the buffer section and the file itself are
+  checked before they are read; all constant data the loader allocates
+  (constants and literals of every sub-program together) is counted from the
+  header before each allocation; and every array the program declares
+  (inputs, intermediates, outputs) must fit in it on its own;
+- ``max_elements`` (default ``2**31``): elements of any one array;
+- ``max_steps`` (default None: no limit): iterations of any one run of a
+  ``while_loop``/``fori_loop``/``scan`` in the loaded program; running it
+  raises :class:`LoopLimitError` when a loop would go further.
 
 Example:
     >>> import functorch_lite as fl
@@ -45,9 +66,12 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import inspect
 import json
 import os
+import stat
 import struct
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -56,21 +80,27 @@ from typing import Any
 import numpy as np
 
 from functorch_lite import core, dtypes, tree
-from functorch_lite.array import Array
-from functorch_lite.core import ShapedArray, Tracer
+from functorch_lite.array import Array, Storage, contiguous_strides
+from functorch_lite.core import Primitive, ShapedArray, Tracer
+from functorch_lite.debug import check_format
+from functorch_lite.ops.indexing import SCATTER_MODES
 from functorch_lite.transforms import compiler
+from functorch_lite.transforms import control_flow as cf
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, eval_program, pretty
 from functorch_lite.transforms.staging import ShapeDtypeStruct, aval_of_arg, trace_to_program
 
 __all__ = [
-    "Exported", "ExportFormatError", "export", "load", "deserialize", "FORMAT_VERSION", "SUPPORTED_VERSIONS",
-    "MAGIC", "DEFAULT_MAX_ELEMENTS",
+    "Exported", "ExportFormatError", "ExportLimitError", "LoopLimitError", "export", "load", "deserialize",
+    "FORMAT_VERSION", "SUPPORTED_VERSIONS", "MAGIC", "DEFAULT_MAX_ELEMENTS", "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_HEADER_BYTES",
 ]
 
 MAGIC = b"FLEXPORT"
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
 DEFAULT_MAX_ELEMENTS = 2**31
+DEFAULT_MAX_BYTES = 2**30
+DEFAULT_MAX_HEADER_BYTES = 16 * 2**20
 
 _PREFIX = struct.Struct("<8sIQQ")  # magic, version, header length, buffer length
 _DIGEST = 32
@@ -94,6 +124,44 @@ class ExportFormatError(ValueError):
         ... except fl.export.ExportFormatError as e:
         ...     print(str(e)[:46])
         not a functorch_lite export: the data is empty
+    """
+
+
+class ExportLimitError(ExportFormatError):
+    """A file exceeds a resource limit given to :func:`load` (``max_bytes``,
+    ``max_header_bytes``, ``max_elements``); pass a larger limit if the file
+    is trusted.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> data = fl.export.export(lambda x: x + jnp.arange(100.0), jnp.ones(100)).serialize()
+        >>> try:
+        ...     fl.export.load(data, max_bytes=100)
+        ... except fl.export.ExportLimitError as e:
+        ...     print(str(e)[:58])
+        the export's buffer section claims to be 400 bytes, more t
+    """
+
+
+class LoopLimitError(ExportLimitError):
+    """Raised while running a loaded program when one run of a loop
+    (``while_loop``, ``fori_loop``, ``scan``) would take more iterations than
+    the ``max_steps`` given to :func:`load`.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> from functorch_lite import lax
+        >>> e = fl.export.export(lambda x: lax.while_loop(lambda c: c < 100, lambda c: c + 1, x), jnp.asarray(0))
+        >>> f = fl.export.load(e.serialize(), max_steps=10)
+        >>> f(jnp.asarray(95)).item()
+        100
+        >>> try:
+        ...     f(jnp.asarray(0))
+        ... except fl.export.LoopLimitError as e:
+        ...     print(str(e).split(" (")[0])
+        loaded program: a while_loop would run more than max_steps=10 iterations
     """
 
 
@@ -132,6 +200,8 @@ class Exported:
         self.in_tree = in_tree
         self.out_tree = out_tree
         self.fun_name = fun_name
+        # what runs: ``program`` itself, or a copy whose loops count their steps (load's max_steps)
+        self._run_program = program
         self._executable: compiler.Executable | None = None
 
     @property
@@ -179,10 +249,10 @@ class Exported:
         vals = [_check_arg(x, aval, i, self.fun_name) for i, (x, aval) in enumerate(zip(leaves, self.in_avals))]
         if any(isinstance(v, Tracer) for v in vals):
             # inside grad/vmap/jit: evaluate by binding, so the transform sees every primitive
-            outs = eval_program(self.program, vals)
+            outs = eval_program(self._run_program, vals)
         else:
             if self._executable is None:
-                self._executable = compiler.lower(compiler.optimize(self.program))
+                self._executable = compiler.lower(compiler.optimize(self._run_program))
             outs = self._executable.run(vals)
         return tree.unflatten(self.out_tree, outs)
 
@@ -271,6 +341,10 @@ def export(fun: Callable[..., Any], *args: Any, static_argnums: int | Sequence[i
     name = getattr(fun, "__name__", None) or type(fun).__name__
     exp = Exported(program, in_tree, out_tree, str(name)[:200])
     _encode_program(program, _BufferWriter(dry=True), 0)  # refuse unserialisable params now, not at save
+    try:  # what load would refuse is refused now, not when someone loads the file
+        _check_program_params(program)
+    except ExportFormatError as e:
+        raise ValueError(f"export: the traced program cannot be exported: {e}") from None
     return exp
 
 
@@ -421,7 +495,7 @@ def _encode_program(p: Program, buf: _BufferWriter, depth: int) -> dict[str, Any
     eqns = []
     for k, e in enumerate(p.eqns):
         name = e.prim.name
-        if core.PRIMITIVES.get(name) is not e.prim:
+        if core.PRIMITIVES.get(name) is not _registered(e.prim):
             raise TypeError(f"export: primitive {name!r} is not registered in core.PRIMITIVES, "
                             "so a loader could not find it")
         where = f"equation {k} ({name})"
@@ -479,7 +553,7 @@ def _serialize(e: Exported) -> bytes:
     return _pack(header, b"".join(buf.chunks))
 
 
-def _pack(header: Any, buffers: bytes, version: int = FORMAT_VERSION) -> bytes:
+def _pack(header: Any, buffers: bytes | memoryview, version: int = FORMAT_VERSION) -> bytes:
     """Assemble a container (also used by the tests to build hostile files)."""
     hb = json.dumps(header, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
     body = _PREFIX.pack(MAGIC, version, len(hb), len(buffers)) + hb + buffers
@@ -492,13 +566,19 @@ def _pack(header: Any, buffers: bytes, version: int = FORMAT_VERSION) -> bytes:
 
 
 def load(source: str | os.PathLike[str] | bytes | bytearray | memoryview, *,
-         max_elements: int = DEFAULT_MAX_ELEMENTS) -> Exported:
+         max_elements: int = DEFAULT_MAX_ELEMENTS, max_bytes: int = DEFAULT_MAX_BYTES,
+         max_steps: int | None = None, max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> Exported:
     """Load an export from a path or from bytes, validating all of it.
 
     Raises :class:`ExportFormatError` (a ``ValueError``) for anything that is
-    not a well-formed, self-consistent export of a supported version; arrays
-    (inputs, constants and every intermediate) may hold at most
-    ``max_elements`` elements.
+    not a well-formed, self-consistent export of a supported version, and
+    :class:`ExportLimitError` (a subclass) when the file exceeds a limit:
+    the JSON header may hold ``max_header_bytes``; the buffer section, all
+    constant data together and each array the program declares may hold
+    ``max_bytes`` (all checked before anything is allocated); any array may
+    hold ``max_elements`` elements.  With ``max_steps``, each run of a loop
+    in the loaded program may take at most that many iterations (running it
+    raises :class:`LoopLimitError` beyond).
 
     Example:
         >>> import functorch_lite as fl
@@ -506,18 +586,38 @@ def load(source: str | os.PathLike[str] | bytes | bytearray | memoryview, *,
         >>> data = fl.export.export(jnp.cumsum, jnp.ones(4, dtype="int32")).serialize()
         >>> fl.export.load(data)(jnp.arange(4, dtype="int32")).tolist()
         [0, 1, 3, 6]
+        >>> try:
+        ...     fl.export.load(data, max_header_bytes=100)
+        ... except fl.export.ExportLimitError as e:
+        ...     print(str(e).split(", ")[1].split(" (")[0])
+        more than max_header_bytes=100
     """
+    lim = _Limits(max_elements, max_bytes, max_header_bytes, max_steps)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
+        lim.check_file_size(memoryview(source).nbytes)
+        data = bytes(source)  # a private copy: a caller's bytearray cannot change between checks and use
     elif isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as f:
-            data = f.read()
+        # non-blocking open: opening a FIFO for reading would otherwise wait for a writer forever
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise ExportFormatError(
+                    f"{os.fspath(source)!r} is not a regular file (a device, FIFO or socket could feed "
+                    "endless data)"
+                )
+            lim.check_file_size(st.st_size)
+            os.set_blocking(fd, True)
+            # one byte more than the size we checked: a file that grows meanwhile is caught below
+            data = f.read(st.st_size + 1)
+        lim.check_file_size(len(data))
     else:
         raise TypeError(f"load takes a path or bytes, got {type(source).__name__}")
-    return deserialize(data, max_elements=max_elements)
+    return _deserialize(data, lim)
 
 
-def deserialize(data: bytes, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> Exported:
+def deserialize(data: bytes, *, max_elements: int = DEFAULT_MAX_ELEMENTS, max_bytes: int = DEFAULT_MAX_BYTES,
+                max_steps: int | None = None, max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> Exported:
     """Like :func:`load`, from bytes.
 
     Example:
@@ -527,23 +627,33 @@ def deserialize(data: bytes, *, max_elements: int = DEFAULT_MAX_ELEMENTS) -> Exp
         ...     print(e)
         not a functorch_lite export: 9 bytes is shorter than the 60-byte minimum (empty or truncated file)
     """
-    header, buffers = _unpack(data)
+    return load(data, max_elements=max_elements, max_bytes=max_bytes, max_steps=max_steps,
+                max_header_bytes=max_header_bytes)
+
+
+def _deserialize(data: bytes, lim: _Limits) -> Exported:
+    header, buffers = _unpack(data, lim)
     try:
-        return _decode(header, buffers, max_elements)
+        exp = _decode(header, buffers, lim)
     except RecursionError:
         raise ExportFormatError("the export header is nested too deeply") from None
+    if lim.max_steps is not None:
+        exp._run_program = _with_loop_budget(exp.program, lim.max_steps)
+    return exp
 
 
-def _unpack(data: bytes) -> tuple[Any, bytes]:
-    """Check the container (magic, version, lengths, checksum) and parse the JSON header."""
-    data = bytes(data)
-    n = len(data)
+def _unpack(data: bytes, lim: _Limits | None = None) -> tuple[Any, memoryview]:
+    """Check the container (magic, version, lengths, limits, checksum) and
+    parse the JSON header; the buffer section comes back as a read-only view."""
+    lim = lim or _Limits()
+    mv = memoryview(data).toreadonly()
+    n = mv.nbytes
     if n == 0:
         raise ExportFormatError("not a functorch_lite export: the data is empty")
-    if n < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
+    if n < len(MAGIC) or mv[: len(MAGIC)] != MAGIC:
         raise ExportFormatError(
             f"not a functorch_lite export: it does not start with the magic bytes {MAGIC!r} "
-            f"(starts with {data[:8]!r})"
+            f"(starts with {bytes(mv[:8])!r})"
         )
     minimum = _PREFIX.size + _DIGEST
     if n < minimum:
@@ -551,11 +661,21 @@ def _unpack(data: bytes) -> tuple[Any, bytes]:
             f"not a functorch_lite export: {n} bytes is shorter than the {minimum}-byte minimum "
             "(empty or truncated file)"
         )
-    _, version, hlen, blen = _PREFIX.unpack_from(data, 0)
+    _, version, hlen, blen = _PREFIX.unpack_from(mv, 0)
     if version not in SUPPORTED_VERSIONS:
         raise ExportFormatError(
             f"unsupported functorch_lite export format version {version}; this library reads "
             f"version(s) {sorted(SUPPORTED_VERSIONS)} (export it again with this library's version)"
+        )
+    if hlen > lim.max_header_bytes:
+        raise ExportLimitError(
+            f"the export header claims to be {hlen} bytes, more than max_header_bytes={lim.max_header_bytes} "
+            "(pass a larger max_header_bytes to load if this file is trusted)"
+        )
+    if blen > lim.max_bytes:
+        raise ExportLimitError(
+            f"the export's buffer section claims to be {blen} bytes, more than max_bytes={lim.max_bytes} "
+            "(pass a larger max_bytes to load if this file is trusted)"
         )
     expected = _PREFIX.size + hlen + blen + _DIGEST
     if n < expected:
@@ -564,13 +684,12 @@ def _unpack(data: bytes) -> tuple[Any, bytes]:
         raise ExportFormatError(
             f"corrupt functorch_lite export: {n - expected} unexpected trailing bytes (expected {expected} bytes)"
         )
-    body = data[: n - _DIGEST]
-    if hashlib.sha256(body).digest() != data[n - _DIGEST:]:
+    if hashlib.sha256(mv[: n - _DIGEST]).digest() != bytes(mv[n - _DIGEST:]):
         raise ExportFormatError("corrupt functorch_lite export: SHA-256 checksum mismatch (the file was modified "
                                 "or damaged)")
     hstart = _PREFIX.size
-    raw = data[hstart: hstart + hlen]
-    buffers = data[hstart + hlen: hstart + hlen + blen]
+    raw = bytes(mv[hstart: hstart + hlen])
+    buffers = mv[hstart + hlen: hstart + hlen + blen]
     try:
         text = raw.decode("utf-8")
         header = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
@@ -647,9 +766,58 @@ def _dtype(x: Any, where: str) -> np.dtype[Any]:
     return _DTYPE_NAMES[x]
 
 
+def _limit_arg(x: Any, name: str, lo: int) -> int:
+    if type(x) is not int or x < lo:
+        raise ValueError(f"load: {name} must be an integer >= {lo}, got {x!r}")
+    return x
+
+
 class _Limits:
-    def __init__(self, max_elements: int) -> None:
-        self.max_elements = max_elements
+    """The resource limits of one load, and the constant bytes allocated so far."""
+
+    def __init__(self, max_elements: int = DEFAULT_MAX_ELEMENTS, max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES, max_steps: int | None = None) -> None:
+        self.max_elements = _limit_arg(max_elements, "max_elements", 0)
+        self.max_bytes = _limit_arg(max_bytes, "max_bytes", 0)
+        self.max_header_bytes = _limit_arg(max_header_bytes, "max_header_bytes", 0)
+        self.max_steps = None if max_steps is None else _limit_arg(max_steps, "max_steps", 0)
+        self.allocated = 0
+
+    def max_file_size(self) -> int:
+        return _PREFIX.size + self.max_header_bytes + self.max_bytes + _DIGEST
+
+    def check_file_size(self, n: int) -> None:
+        if n > self.max_file_size():
+            raise ExportLimitError(
+                f"the export is {n} bytes, more than the {self.max_file_size()} bytes that max_header_bytes="
+                f"{self.max_header_bytes} and max_bytes={self.max_bytes} allow "
+                "(pass larger limits to load if this file is trusted)"
+            )
+
+    def charge(self, nbytes: int, where: str) -> None:
+        """Count ``nbytes`` of constant data before allocating them."""
+        self.allocated += nbytes
+        if self.allocated > self.max_bytes:
+            raise ExportLimitError(
+                f"{where}: {nbytes} bytes of constant data ({self.allocated} in all so far) is more than "
+                f"max_bytes={self.max_bytes} (pass a larger max_bytes to load if this file is trusted)"
+            )
+
+    def check_array(self, shape: tuple[int, ...], dt: np.dtype[Any], where: str) -> None:
+        """One array of this shape and dtype must fit both limits."""
+        total = 1
+        for d in shape:
+            total *= d
+        if total > self.max_elements:
+            raise ExportLimitError(
+                f"{where}: shape {shape} has {total} elements, more than the limit of {self.max_elements} "
+                "(pass a larger max_elements to load if this file is trusted)"
+            )
+        if total * dt.itemsize > self.max_bytes:
+            raise ExportLimitError(
+                f"{where}: a {dt.name}{list(shape)} array takes {total * dt.itemsize} bytes, more than "
+                f"max_bytes={self.max_bytes} (pass a larger max_bytes to load if this file is trusted)"
+            )
 
 
 def _shape(x: Any, where: str, lim: _Limits) -> tuple[int, ...]:
@@ -663,7 +831,7 @@ def _shape(x: Any, where: str, lim: _Limits) -> tuple[int, ...]:
         total *= di
         out.append(di)
     if total > lim.max_elements:
-        raise ExportFormatError(
+        raise ExportLimitError(
             f"{where}: shape {tuple(out)} has {total} elements, more than the limit of {lim.max_elements} "
             "(pass a larger max_elements to load if this file is trusted)"
         )
@@ -677,20 +845,18 @@ def _check_size(a: ShapedArray, where: str, lim: _Limits) -> None:
         raise ExportFormatError(f"{where}: the shape rule produced the unsupported dtype {_short(dt)}")
     if not isinstance(a.shape, tuple) or len(a.shape) > _MAX_NDIM:
         raise ExportFormatError(f"{where}: the shape rule produced the bad shape {_short(a.shape)}")
-    total = 1
     for d in a.shape:
         if type(d) is not int or d < 0:
             raise ExportFormatError(f"{where}: bad dimension {_short(d)} in {_short(a.shape)}")
-        total *= d
-    if total > lim.max_elements:
-        raise ExportFormatError(
-            f"{where}: {a.str_short()} has {total} elements, more than the limit of {lim.max_elements}"
-        )
+    lim.check_array(a.shape, dt, where)
 
 
 def _aval(x: Any, where: str, lim: _Limits) -> ShapedArray:
     o = _obj(x, where, ("shape", "dtype", "weak"))
-    return ShapedArray(_shape(o["shape"], where, lim), _dtype(o["dtype"], where), _bool(o["weak"], where))
+    shape = _shape(o["shape"], where, lim)
+    dt = _dtype(o["dtype"], where)
+    lim.check_array(shape, dt, where)
+    return ShapedArray(shape, dt, _bool(o["weak"], where))
 
 
 def _same_aval(a: ShapedArray, b: ShapedArray) -> bool:
@@ -708,20 +874,22 @@ def _decode_literal(x: Any, where: str, lim: _Limits) -> Literal:
     dt = _dtype(o["dtype"], where)
     weak = _bool(o["weak"], where)
     h = _str(o["hex"], where)
+    if len(h) != 2 * dt.itemsize:
+        raise ExportFormatError(f"{where}: a {dt.name} literal needs {dt.itemsize} bytes, got {len(h) / 2:g}")
     try:
         raw = bytes.fromhex(h)
     except ValueError:
         raise ExportFormatError(f"{where}: literal bytes are not valid hex") from None
     if len(raw) != dt.itemsize:
         raise ExportFormatError(f"{where}: a {dt.name} literal needs {dt.itemsize} bytes, got {len(raw)}")
-    one = np.frombuffer(raw, dtype=dt.newbyteorder("<")).astype(dt).reshape(())
+    lim.charge(dt.itemsize, where)
+    one = np.frombuffer(raw, dtype=dt.newbyteorder("<")).astype(dt)
     _check_bools(one, where)
-    base = Array._wrap(one, weak)
-    val = base if not shape else Array(base._storage, shape, (0,) * len(shape), 0, weak)
-    return Literal(val)
+    # one stored element, broadcast to the literal's shape by zero strides
+    return Literal(Array(Storage(one), shape, (0,) * len(shape), 0, weak))
 
 
-def _decode_const(x: Any, where: str, buffers: bytes, lim: _Limits) -> Array:
+def _decode_const(x: Any, where: str, buffers: memoryview, lim: _Limits) -> Array:
     o = _obj(x, where, ("offset", "nbytes", "shape", "dtype", "weak"))
     shape = _shape(o["shape"], where, lim)
     dt = _dtype(o["dtype"], where)
@@ -740,14 +908,14 @@ def _decode_const(x: Any, where: str, buffers: bytes, lim: _Limits) -> Array:
         raise ExportFormatError(
             f"{where}: bytes [{off}, {off + nbytes}) lie outside the {len(buffers)}-byte buffer section"
         )
+    lim.charge(nbytes, where)  # before the copy below allocates them
     flat = np.frombuffer(buffers, dtype=dt.newbyteorder("<"), count=count, offset=off).astype(dt) if count \
         else np.zeros(0, dt)
     _check_bools(flat, where)
-    return Array._wrap(flat.reshape(shape), weak)
+    return Array(Storage(flat), shape, contiguous_strides(shape), 0, weak)
 
 
-def _decode(header: Any, buffers: bytes, max_elements: int) -> Exported:
-    lim = _Limits(max_elements)
+def _decode(header: Any, buffers: memoryview, lim: _Limits) -> Exported:
     h = _obj(header, "export header", ("format", "producer", "name", "in_tree", "out_tree", "out_avals", "program"))
     if h["format"] != "functorch_lite.export":
         raise ExportFormatError(f"export header: format is {_short(h['format'])}, not 'functorch_lite.export'")
@@ -772,7 +940,7 @@ def _decode(header: Any, buffers: bytes, max_elements: int) -> Exported:
     return Exported(program, in_tree, out_tree, name)
 
 
-def _decode_program(x: Any, where: str, buffers: bytes, lim: _Limits, depth: int) -> Program:
+def _decode_program(x: Any, where: str, buffers: memoryview, lim: _Limits, depth: int) -> Program:
     if depth > _MAX_DEPTH:
         raise ExportFormatError(f"{where}: programs nested deeper than {_MAX_DEPTH} levels")
     o = _obj(x, where, ("invars", "consts", "eqns", "outs"))
@@ -825,6 +993,7 @@ def _decode_program(x: Any, where: str, buffers: bytes, lim: _Limits, depth: int
                 raise ExportFormatError(f"{w}: bad or repeated param name {_short(pk)}")
             params[pk] = _decode_param(pv, f"{w} param {pk!r}", buffers, lim, depth + 1)
         declared = [_aval(a, f"{w} output {i}", lim) for i, a in enumerate(_list(eo["out"], f"{w} outputs"))]
+        _check_params(pname, params, len(ins), w)
         _check_subprograms(pname, [a.aval for a in ins], params, w)
         try:
             res = prim.abstract_eval(*[a.aval for a in ins], **params)
@@ -851,7 +1020,7 @@ def _decode_program(x: Any, where: str, buffers: bytes, lim: _Limits, depth: int
     return Program(invars, constvars, consts, eqns, outs)
 
 
-def _decode_param(x: Any, where: str, buffers: bytes, lim: _Limits, depth: int) -> Any:
+def _decode_param(x: Any, where: str, buffers: memoryview, lim: _Limits, depth: int) -> Any:
     if depth > _MAX_DEPTH:
         raise ExportFormatError(f"{where}: nested deeper than {_MAX_DEPTH} levels")
     if not isinstance(x, dict) or "t" not in x:
@@ -975,3 +1144,227 @@ def _check_subprograms(name: str, ins: list[ShapedArray], params: dict[str, Any]
                 f"{w}: {label} declares inputs {[a.str_short() for a in declared]} but the primitive passes it "
                 f"{[a.str_short() for a in expected]}"
             )
+
+
+# --- param types ------------------------------------------------------------------------------
+#
+# An allow-list: for each primitive, the params it takes and the type each must
+# have.  The generic decoder has already checked the JSON tags; this checks that
+# an axis is an int (not a bool, a float or a tuple), a shape a tuple of
+# non-negative ints, a dtype a supported dtype, and so on, so that nothing of a
+# wrong type reaches a shape rule or a kernel.  A primitive not listed takes no
+# params.  tests/test_export_safety.py checks this table against every
+# primitive's shape-rule signature, so a new param cannot be forgotten here.
+
+
+class _Param:
+    """One param's expected type: what to call it in messages, a predicate,
+    and whether a file may leave it out (the primitive has a default)."""
+
+    __slots__ = ("what", "ok", "required")
+
+    def __init__(self, what: str, ok: Callable[[Any], bool], required: bool = True) -> None:
+        self.what = what
+        self.ok = ok
+        self.required = required
+
+
+def _int_in(lo: int, hi: int) -> Callable[[Any], bool]:
+    return lambda v: type(v) is int and lo <= v <= hi
+
+
+def _tuple_of(ok: Callable[[Any], bool], max_len: int) -> Callable[[Any], bool]:
+    return lambda v: type(v) is tuple and len(v) <= max_len and all(ok(x) for x in v)
+
+
+def _is_dtype(v: Any) -> bool:
+    return isinstance(v, np.dtype) and _DTYPE_NAMES.get(v.name) == v
+
+
+_is_axis = _int_in(-_MAX_NDIM, _MAX_NDIM - 1)
+_is_size = _int_in(0, _INT_LIMIT - 1)
+_is_any_int = _int_in(-_INT_LIMIT, _INT_LIMIT - 1)
+_is_count = _int_in(0, 2**31)
+_is_axes = _tuple_of(_is_axis, _MAX_NDIM)
+_is_ints = _tuple_of(_is_any_int, _MAX_NDIM)
+_is_dim_pair = _tuple_of(_is_axes, 2)
+
+_AXIS = _Param(f"an integer axis in [{-_MAX_NDIM}, {_MAX_NDIM - 1}]", _is_axis)
+_AXES = _Param(f"a tuple of integer axes in [{-_MAX_NDIM}, {_MAX_NDIM - 1}]", _is_axes)
+_SIZES = _Param("a tuple of non-negative integers", _tuple_of(_is_size, _MAX_NDIM))
+_INTS = _Param("a tuple of integers", _is_ints)
+_INT = _Param("an integer", _is_any_int)
+_SIZE = _Param("a non-negative integer", _is_size)
+_COUNT = _Param("a non-negative integer count", _is_count)
+_BOOL = _Param("a boolean", lambda v: type(v) is bool)
+_DTYPE = _Param(f"a supported dtype ({', '.join(sorted(_DTYPE_NAMES))})", _is_dtype)
+_PROGRAM = _Param("a program", lambda v: isinstance(v, Program))
+_FMT = _Param("a format string", lambda v: isinstance(v, str))
+
+
+def _one_of(*names: str) -> _Param:
+    return _Param(f"one of {list(names)}", lambda v: isinstance(v, str) and v in names)
+
+
+_REDUCE = {"axes": _AXES}
+_CUMULATIVE = {"axis": _AXIS, "reverse": _BOOL}
+
+_PARAM_TYPES: dict[str, dict[str, _Param]] = {
+    "argmax": {"axes": _AXES, "index_dtype": _DTYPE},
+    "argmin": {"axes": _AXES, "index_dtype": _DTYPE},
+    "argsort": {"dimension": _AXIS, "descending": _BOOL, "stable": _BOOL},
+    "as_strided": {"shape": _SIZES, "strides": _INTS, "offset": _INT},
+    "broadcast_in_dim": {"shape": _SIZES, "broadcast_dimensions": _AXES},
+    "concatenate": {"dimension": _AXIS},
+    "cond": {"branches": _Param("a non-empty tuple of programs",
+                                lambda v: type(v) is tuple and len(v) >= 1
+                                and all(isinstance(b, Program) for b in v))},
+    "convert_element_type": {"new_dtype": _DTYPE, "weak_type": _BOOL},
+    "cummax": _CUMULATIVE, "cummin": _CUMULATIVE, "cumprod": _CUMULATIVE, "cumsum": _CUMULATIVE,
+    "debug_print": {"fmt": _FMT},
+    "diagonal": {"offset": _INT, "axis1": _AXIS, "axis2": _AXIS},
+    "dot_general": {
+        "dimension_numbers": _Param("((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)) tuples of axes",
+                                    _tuple_of(_is_dim_pair, 2)),
+        "preferred_element_type": _Param("a supported dtype or None", lambda v: v is None or _is_dtype(v),
+                                         required=False),
+    },
+    "expand_dims": {"dimensions": _AXES},
+    "pad": {"padding_config": _Param("a tuple of (low, high, interior) integer triples",
+                                     _tuple_of(lambda t: type(t) is tuple and len(t) == 3
+                                               and all(_is_any_int(i) for i in t), _MAX_NDIM))},
+    "reduce_and": _REDUCE, "reduce_max": _REDUCE, "reduce_min": _REDUCE, "reduce_or": _REDUCE,
+    "reduce_prod": _REDUCE, "reduce_sum": _REDUCE,
+    "reshape": {"new_sizes": _SIZES},
+    "rev": {"dimensions": _AXES},
+    "scan": {"body": _PROGRAM, "length": _SIZE, "reverse": _BOOL, "n_consts": _COUNT, "n_carry": _COUNT},
+    "scatter": {"mode": _one_of(*SCATTER_MODES)},
+    "searchsorted": {"side": _one_of("left", "right")},
+    "slice": {"start_indices": _INTS, "limit_indices": _INTS, "strides": _INTS},
+    "sort": {"dimension": _AXIS, "descending": _BOOL},
+    "squeeze": {"dimensions": _AXES},
+    "transpose": {"permutation": _AXES},
+    "while": {"cond_prog": _PROGRAM, "body_prog": _PROGRAM, "n_cond_consts": _COUNT, "n_body_consts": _COUNT},
+}
+
+
+def _check_params(name: str, params: dict[str, Any], n_inputs: int, w: str) -> None:
+    """Check an equation's params against the allow-list of its primitive."""
+    expected = _PARAM_TYPES.get(name, {})
+    unknown = sorted(set(params) - set(expected))
+    if unknown:
+        raise ExportFormatError(
+            f"{w}: unexpected param(s) {unknown} (primitive {name!r} takes "
+            f"{sorted(expected) if expected else 'no params'})"
+        )
+    for key, spec in expected.items():
+        if key not in params:
+            if spec.required:
+                raise ExportFormatError(f"{w}: missing param {key!r} ({spec.what})")
+            continue
+        v = params[key]
+        if not spec.ok(v):
+            raise ExportFormatError(f"{w}: param {key!r} must be {spec.what}, got {_short(v)}")
+    if name == "debug_print":
+        try:
+            check_format(params["fmt"], n_inputs)
+        except ValueError as e:
+            raise ExportFormatError(f"{w}: {e}") from None
+
+
+def _check_program_params(p: Program, depth: int = 0) -> None:
+    """:func:`_check_params` over a whole in-memory program and its sub-programs."""
+    for k, e in enumerate(p.eqns):
+        w = f"equation {k} ({e.prim.name})" + (f" of a sub-program at depth {depth}" if depth else "")
+        _check_params(e.prim.name, e.params, len(e.inputs), w)
+        for v in e.params.values():
+            for sub in _iter_programs(v):
+                _check_program_params(sub, depth + 1)
+
+
+def _param_names(prim: Primitive) -> tuple[set[str], set[str]]:
+    """The keyword params of a primitive's shape rule: (all, those with defaults)
+    (used by the tests to keep ``_PARAM_TYPES`` complete)."""
+    if prim.abstract_eval is None:
+        return set(), set()
+    sig = inspect.signature(prim.abstract_eval)
+    kw = [q for q in sig.parameters.values() if q.kind is inspect.Parameter.KEYWORD_ONLY]
+    return {q.name for q in kw}, {q.name for q in kw if q.default is not inspect.Parameter.empty}
+
+
+# --- loop step budget -------------------------------------------------------------------------
+#
+# With load(..., max_steps=n) the program that runs is a copy whose while/scan
+# equations use private, unregistered copies of those primitives: same rules,
+# but an impl that counts iterations.  Sub-programs are rewritten too, so nested
+# loops are bounded; the count is per run of a loop, so nested loops may run
+# up to n**depth steps in all.  The transforms' rules (jvp, vmap) of the loop
+# primitives re-bind the registered primitives, so under those transforms the
+# budget does not apply.
+
+
+def _registered(prim: Primitive) -> Primitive:
+    base = getattr(prim, "_budget_of", None)
+    return base if isinstance(base, Primitive) else prim
+
+
+def _budget_while(max_steps: int) -> Primitive:
+    prim = copy.copy(cf.while_p)
+
+    def impl(*args: Any, cond_prog: Program, body_prog: Program, n_cond_consts: int,
+             n_body_consts: int) -> list[Any]:
+        cc = list(args[:n_cond_consts])
+        bc = list(args[n_cond_consts:n_cond_consts + n_body_consts])
+        carry = list(args[n_cond_consts + n_body_consts:])
+        steps = 0
+        while bool(eval_program(cond_prog, cc + carry)[0]):
+            if steps >= max_steps:
+                raise LoopLimitError(
+                    f"loaded program: a while_loop would run more than max_steps={max_steps} iterations "
+                    "(the limit given to export.load; load with a larger max_steps if the program is trusted)"
+                )
+            steps += 1
+            carry = eval_program(body_prog, bc + carry)
+        return carry
+
+    prim.impl = impl
+    prim._budget_of = cf.while_p  # type: ignore[attr-defined]
+    return prim
+
+
+def _budget_scan(max_steps: int) -> Primitive:
+    prim = copy.copy(cf.scan_p)
+    base_impl = cf.scan_p.impl
+    assert base_impl is not None
+
+    def impl(*args: Any, length: int, **params: Any) -> list[Any]:
+        if length > max_steps:
+            raise LoopLimitError(
+                f"loaded program: a scan of length {length} would run more than max_steps={max_steps} "
+                "iterations (the limit given to export.load; load with a larger max_steps if the program "
+                "is trusted)"
+            )
+        out: list[Any] = base_impl(*args, length=length, **params)
+        return out
+
+    prim.impl = impl
+    prim._budget_of = cf.scan_p  # type: ignore[attr-defined]
+    return prim
+
+
+def _with_loop_budget(program: Program, max_steps: int) -> Program:
+    swap = {cf.while_p: _budget_while(max_steps), cf.scan_p: _budget_scan(max_steps)}
+
+    def param(v: Any) -> Any:
+        if isinstance(v, Program):
+            return rewrite(v)
+        if type(v) is tuple:
+            return tuple(param(x) for x in v)
+        return v
+
+    def rewrite(p: Program) -> Program:
+        eqns = [Eqn(swap.get(e.prim, e.prim), e.inputs, {k: param(v) for k, v in e.params.items()}, e.outvars)
+                for e in p.eqns]
+        return Program(p.invars, p.constvars, p.consts, eqns, p.outs)
+
+    return rewrite(program)

@@ -1,8 +1,8 @@
 import os
 import tempfile
 
-# CI measures a cold start: generated jit kernels go to a fresh cache directory
-# (Numba's own cache is made cold by the CI environment itself).
+# CI measures a cold start: every kernel (static and generated) caches in
+# FUNCTORCH_LITE_CACHE_DIR, so a fresh directory is a cold kernel cache.
 if os.environ.get("CI") and "FUNCTORCH_LITE_CACHE_DIR" not in os.environ:
     os.environ["FUNCTORCH_LITE_CACHE_DIR"] = tempfile.mkdtemp(prefix="functorch_lite_ci_cache_")
 
@@ -28,3 +28,16 @@ _kcum.NUMPY_BELOW = 0
 _kidx.NUMPY_BELOW = 0
 _klin.INT_NUMPY_BELOW = 0
 _klin.OUTER_NUMPY_BELOW = 0
+
+
+def pytest_addoption(parser):  # type: ignore[no-untyped-def]
+    parser.addoption(
+        "--fuzz-long", action="store_true", default=False,
+        help="run the differential fuzzer (tests/test_fuzz.py) with 2000 random examples per mode",
+    )
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    # tests/test_fuzz.py reads its budget at import, which comes after this hook.
+    if config.getoption("--fuzz-long", default=False):
+        os.environ.setdefault("FUNCTORCH_LITE_FUZZ_EXAMPLES", "2000")

@@ -1,5 +1,6 @@
 """The kernel disk cache never loads what someone else wrote, and detects a
-damaged or swapped entry before Numba reads it (functorch_lite/ops/kernels/diskcache.py)."""
+damaged or swapped entry before Numba reads it (functorch_lite/ops/kernels/diskcache.py), for
+generated kernels and the static ones of ops/kernels/ (functorch_lite/ops/kernels/_njit.py) alike."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from functorch_lite.ops.kernels import _njit, diskcache
 from functorch_lite.ops.kernels import codegen as cg
-from functorch_lite.ops.kernels import diskcache
+from functorch_lite.ops.kernels import cumulative as kcum
+from functorch_lite.ops.kernels import fastmath as fm
 
 REPO = Path(__file__).resolve().parent.parent
 OTHER_UID = 12345
@@ -345,3 +348,180 @@ def test_manifest_parses_what_we_write() -> None:
 ])
 def test_hostile_manifests_are_rejected(data: bytes) -> None:
     assert diskcache.parse_manifest(data, _STEM) is None
+
+
+# --- the static (hand-written) kernels of ops/kernels/ go through the same verified cache ------------
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FUNCTORCH_LITE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _fresh(dispatcher: Any) -> Any:
+    """A new dispatcher of a static kernel, as a fresh process has: same function, same cache entry."""
+    return _njit.njit_cached()(dispatcher.py_func)
+
+
+def _hits_misses(dispatcher: Any) -> tuple[int, int]:
+    st = dispatcher.stats
+    return sum(st.cache_hits.values()), sum(st.cache_misses.values())
+
+
+def _entry_files(dispatcher: Any) -> list[Path]:
+    entry = dispatcher._cache.entry()
+    assert entry is not None and entry.stem.startswith("s")
+    assert entry.store.root == os.path.realpath(diskcache.cache_dir())
+    return sorted(Path(entry.store.pycache).glob(f"{entry.stem}.*"))
+
+
+def test_static_kernels_use_the_verified_cache_not_numbas() -> None:
+    from numba.core.caching import NullCache
+
+    from functorch_lite.ops.kernels import indexing, linalg, prng
+
+    kinds = {}
+    for m in (kcum, fm, indexing, linalg, prng):
+        for name, d in vars(m).items():
+            if hasattr(d, "py_func") and d.py_func.__module__ == m.__name__:
+                kinds[f"{m.__name__}.{name}"] = type(d._cache)
+    assert len(kinds) >= 50
+    assert set(kinds.values()) <= {diskcache.VerifiedCache, NullCache}, kinds  # never Numba's FunctionCache
+    # plain numba.njit only where the function is always inlined (never compiled on its own)
+    assert all(vars(kcum)[k.rsplit(".", 1)[1]].targetoptions.get("inline") == "always"
+               for k, v in kinds.items() if v is NullCache and k.startswith(kcum.__name__))
+    assert {k for k, v in kinds.items() if v is NullCache and not k.startswith(kcum.__name__)} == set()
+    # an entry is named from its own module's file: a kernel must call no jitted code of another module
+    for m in (kcum, fm, indexing, linalg, prng):
+        for d in vars(m).values():
+            f = getattr(d, "py_func", None)
+            if f is not None and f.__module__ == m.__name__:
+                for n in f.__code__.co_names:
+                    g = getattr(f.__globals__.get(n), "py_func", f.__globals__.get(n))
+                    assert getattr(g, "__module__", None) in (None, m.__name__, "builtins") or not callable(g) or \
+                        not g.__module__.startswith("functorch_lite"), (f.__qualname__, n)
+    with pytest.raises(TypeError, match="cache="):
+        _njit.njit_cached(cache=True)
+
+
+def test_planted_pickle_in_a_static_kernel_entry_is_never_loaded(cache: Path, tmp_path: Path) -> None:
+    x = np.arange(9, dtype=np.int64) * 3 - 5
+    first = _fresh(fm._sum_int)
+    assert first(x, 9) == x.sum() and _hits_misses(first) == (0, 1)
+    files = _entry_files(first)
+    assert [p.suffix for p in files] == [".nbc", ".nbi"]
+    marker = tmp_path / "planted-code-ran"
+    for p in files:
+        p.write_bytes(pickle.dumps(__import__("numba").__version__) + pickle.dumps(_Plant(marker)))
+    again = _fresh(fm._sum_int)
+    assert again(x, 9) == x.sum() and _hits_misses(again) == (0, 1)  # rebuilt
+    assert not marker.exists()
+    warm = _fresh(fm._sum_int)
+    assert warm(x, 7) == x[:7].sum() and _hits_misses(warm) == (1, 0)  # the rebuilt entry loads
+    assert not marker.exists()
+
+
+def test_static_kernel_in_a_refused_directory_compiles_in_memory(cache: Path) -> None:
+    cache.mkdir(mode=0o700)
+    os.chmod(cache, 0o777)
+    x = np.arange(6, dtype=np.int64)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        d = _fresh(fm._sum_int)
+        assert d._cache.entry() is None  # decorating opened nothing; now refused
+        assert d(x, 6) == x.sum() and _hits_misses(d) == (0, 1)
+        assert _fresh(fm._sum_int)(x, 6) == x.sum()
+    msgs = _cache_warnings(w)
+    assert len(msgs) == 1 and "writable by group or others" in msgs[0] and str(cache) in msgs[0]
+    assert list(cache.iterdir()) == []
+
+
+_STATIC = {"_sum_float": np.sum, "_max_other": np.max, "_min_other": np.min}  # one signature, three results
+_STATIC_CHILD = textwrap.dedent('''
+    import json, sys
+    import numpy as np
+    from functorch_lite.ops.kernels import fastmath as fm
+    x = (np.arange(50.0) * 5) % 13 - 6  # sums are exact in any order
+    out = {}
+    for name in sys.argv[1:]:
+        f = getattr(fm, name)
+        st = f.stats
+        out[name] = [float(f(x, 50)), sum(st.cache_hits.values()), sum(st.cache_misses.values())]
+    print(json.dumps(out))
+''')
+
+
+def test_damaged_and_swapped_static_entries_are_rebuilt_in_a_fresh_process(cache: Path) -> None:
+    x = (np.arange(50.0) * 5) % 13 - 6  # sums are exact in any order
+    nbc = {}
+    for name, ref in _STATIC.items():  # compiled here, with the argument types the child uses
+        d = _fresh(getattr(fm, name))
+        assert d(x, 50) == ref(x) and _hits_misses(d) == (0, 1)
+        (nbc[name],) = (p for p in _entry_files(d) if p.suffix == ".nbc")
+    a, b, c = (nbc[n].read_bytes() for n in _STATIC)
+    nbc["_sum_float"].write_bytes(b)  # Numba's own cache would run max for sum: the same signature
+    nbc["_max_other"].write_bytes(a)
+    flipped = bytearray(c)
+    flipped[len(c) // 2] ^= 0x40  # Numba's own cache could abort inside LLVM on such a byte
+    nbc["_min_other"].write_bytes(bytes(flipped))
+    env = dict(os.environ, FUNCTORCH_LITE_CACHE_DIR=str(cache),
+               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", _STATIC_CHILD, *_STATIC],
+                       env=env, capture_output=True, text=True, timeout=300, cwd=str(REPO))
+    assert r.returncode == 0, r.stderr  # a native abort would show here, as a signal
+    fresh = json.loads(r.stdout.strip().splitlines()[-1])
+    assert fresh == {name: [ref(x), 0, 1] for name, ref in _STATIC.items()}  # right values, each rebuilt
+    for name, ref in _STATIC.items():  # and the rebuilt entries are trusted again
+        d = _fresh(getattr(fm, name))
+        assert d(x, 50) == ref(x) and _hits_misses(d) == (1, 0)
+
+
+_NUMBA_DIR_CHILD = textwrap.dedent('''
+    import json, os, pickle, sys, types
+    import numpy as np
+    import functorch_lite as fl
+    import functorch_lite.numpy as jnp
+    from functorch_lite.ops.kernels import codegen, cumulative, fastmath, indexing, linalg, prng
+    from numba.core.caching import FunctionCache
+
+    class Plant:
+        def __reduce__(self):
+            return (open, (sys.argv[1], "w"))
+
+    mods = (cumulative, fastmath, indexing, linalg, prng)
+    funcs = [getattr(v, "py_func", v) for m in mods for v in vars(m).values()]
+    funcs = [f for f in funcs if isinstance(f, types.FunctionType) and f.__module__ in {m.__name__ for m in mods}]
+    compiled_at_import = [f.__name__ for m in mods for f in vars(m).values() if getattr(f, "overloads", None)]
+    cache_made_at_import = os.path.exists(os.environ["FUNCTORCH_LITE_CACHE_DIR"])
+    planted = 0
+    for f in funcs:  # where Numba's own cache (NUMBA_CACHE_DIR) keeps each function's index
+        index = FunctionCache(f)._cache_file._index_path
+        with open(index, "wb") as fh:
+            pickle.dump(Plant(), fh)
+        planted += 1
+    # a generated kernel calling fastmath's overloads, which call static kernels
+    y = (1 + (np.arange(64 * 128) % 7) / 1000).reshape(64, 128).astype(np.float32)
+    got = np.asarray(fl.jit(lambda a: jnp.sum(a * a, axis=1))(jnp.asarray(y)))
+    ok = bool(np.allclose(got, (y.astype(np.float64) ** 2).sum(axis=1), rtol=1e-5))
+    chunked = any("sum_chunk" in k.source for k in codegen._kernels.values())
+    static = sum(sum(f.stats.cache_misses.values()) for f in vars(fastmath).values() if hasattr(f, "stats"))
+    print(json.dumps(dict(ok=ok, planted=planted, chunked=chunked, static=static, compiled_at_import=compiled_at_import,
+                          cache_made_at_import=cache_made_at_import)))
+''')
+
+
+def test_shared_numba_cache_dir_with_planted_indexes_is_never_read(tmp_path: Path) -> None:
+    shared = tmp_path / "numba_cache"
+    shared.mkdir()
+    os.chmod(shared, 0o777)  # as a shared /tmp/numba_cache would be
+    marker = tmp_path / "planted-code-ran"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(shared), FUNCTORCH_LITE_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", _NUMBA_DIR_CHILD, str(marker)],
+                       env=env, capture_output=True, text=True, timeout=300, cwd=str(REPO))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["ok"] and out["chunked"] and out["static"] >= 1 and out["planted"] >= 50
+    assert out["compiled_at_import"] == [] and not out["cache_made_at_import"]  # nothing compiles or opens at import
+    assert not marker.exists()
+    assert not list(shared.rglob("*.nbc"))  # and nothing of ours is written there either

@@ -33,12 +33,17 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
     """Create an array from nested lists, NumPy data, scalars or arrays.
 
     Python floats become float32 and ints int32 (the defaults) unless
-    ``dtype`` says otherwise; NumPy arrays keep a supported dtype.
+    ``dtype`` says otherwise or an int needs int64 (a scalar as a list:
+    ``array(2**31)`` is int64 like ``array([2**31])``; beyond int64 raises
+    ``OverflowError``).  NumPy arrays keep a supported dtype and are always
+    copied, big-endian or unaligned ones into native, aligned memory.
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.array([[1, 2], [3, 4]]).dtype
         dtype('int32')
+        >>> jnp.array(2**31).dtype, jnp.array([2**31]).dtype
+        (dtype('int64'), dtype('int64'))
     """
     if isinstance(obj, (Array, Tracer)):
         x: ArrayOrTracer = obj
@@ -50,8 +55,6 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
 
         out = stack([array(e) for e in obj])
         return convert(out, dtypes.canonicalize(dtype)) if dtype is not None else out
-    if isinstance(obj, (bool, int, float)) and dtype is None:
-        return from_numpy(np.asarray(obj, dtype=dtypes.scalar_dtype(obj)))
     return from_numpy(obj, dtype)
 
 
@@ -273,13 +276,33 @@ def _tri_mask(x: ArrayOrTracer, k: int, lower: bool) -> Any:
 
     if x.ndim < 2:
         raise ValueError(f"{'tril' if lower else 'triu'} needs at least 2 dimensions, got shape {x.shape}")
+    k = _diag_offset(k, "tril" if lower else "triu")
     n, m = x.shape[-2:]
     mask = np.tri(n, m, k, dtype=bool) if lower else ~np.tri(n, m, k - 1, dtype=bool)
-    return where(Array._wrap(mask), x, 0)
+    return where(Array._wrap(mask), x, _zero_like(x))
+
+
+def _zero_like(x: ArrayOrTracer) -> Array:
+    """A zero of x's dtype (and weakness): filling with a Python 0 would promote
+    a boolean matrix to int."""
+    from functorch_lite.core import ShapedArray
+    from functorch_lite.ops._rules import full_aval
+
+    return full_aval(ShapedArray((), x.dtype, x.weak_type), 0)
+
+
+def _diag_offset(k: Any, name: str) -> int:
+    import operator
+
+    try:
+        return operator.index(k)
+    except TypeError:
+        raise TypeError(f"{name}: the diagonal offset k must be an integer, got {type(k).__name__}") from None
 
 
 def tril(m: Any, k: int = 0) -> Any:
-    """Zero the elements above the ``k``-th diagonal (last two axes).
+    """Zero the elements above the ``k``-th diagonal (last two axes); the
+    dtype is kept (booleans stay boolean).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -290,7 +313,8 @@ def tril(m: Any, k: int = 0) -> Any:
 
 
 def triu(m: Any, k: int = 0) -> Any:
-    """Zero the elements below the ``k``-th diagonal (last two axes).
+    """Zero the elements below the ``k``-th diagonal (last two axes); the
+    dtype is kept (booleans stay boolean).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -303,11 +327,16 @@ def triu(m: Any, k: int = 0) -> Any:
 def meshgrid(*xi: Any, indexing: str = "xy", sparse: bool = False, copy: bool = True) -> list[Any]:
     """Coordinate arrays from 1-D coordinate vectors (NumPy's ``meshgrid``).
 
+    Inputs must be 1-D (as in JAX); zero-length inputs give empty grids and
+    no inputs give ``[]``, as in NumPy.
+
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> X, Y = jnp.meshgrid(jnp.arange(2), jnp.arange(3))
         >>> X.shape, Y.shape
         ((3, 2), (3, 2))
+        >>> [g.shape for g in jnp.meshgrid(jnp.arange(0), jnp.arange(3), indexing="ij")], jnp.meshgrid()
+        ([(0, 3), (0, 3)], [])
     """
     from functorch_lite.numpy._manipulation import broadcast_to, reshape
 
@@ -328,21 +357,28 @@ def meshgrid(*xi: Any, indexing: str = "xy", sparse: bool = False, copy: bool = 
     out = [reshape(x, s) for x, s in zip(xs, shapes)]
     if sparse:
         return out
-    full_shape = tuple(max(s[j] for s in shapes) for j in range(n))
-    return [broadcast_to(o, full_shape) for o in out]
+    # each axis takes one input's length (zero-length inputs included)
+    full = [x.shape[0] for x in xs]
+    if indexing == "xy" and n >= 2:
+        full[0], full[1] = full[1], full[0]
+    return [broadcast_to(o, tuple(full)) for o in out]
 
 
 def diag(v: Any, k: int = 0) -> Any:
-    """The ``k``-th diagonal of a 2-D array, or a 2-D array with ``v`` on it.
+    """The ``k``-th diagonal of a 2-D array, or a 2-D array with ``v`` on it
+    (``k < 0``: below the main diagonal); the dtype is kept.
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.diag(jnp.array([1, 2])).tolist()
         [[1, 0], [0, 2]]
+        >>> jnp.diag(jnp.array([1, 2]), -1).tolist()
+        [[0, 0, 0], [1, 0, 0], [0, 2, 0]]
     """
     from functorch_lite.numpy._elementwise import where
-    from functorch_lite.numpy._manipulation import diagonal, pad
+    from functorch_lite.numpy._manipulation import broadcast_to, diagonal, expand_dims, pad
 
+    k = _diag_offset(k, "diag")
     x = asarray(v)
     if x.ndim == 2:
         return diagonal(x, offset=k)
@@ -350,11 +386,11 @@ def diag(v: Any, k: int = 0) -> Any:
         raise ValueError(f"diag needs a 1-D or 2-D array, got shape {x.shape}")
     n = x.shape[0] + abs(k)
     mask = Array._wrap(np.eye(n, n, k, dtype=bool))
-    row = pad(x, (max(k, 0), max(-k, 0)))  # value of column j (k >= 0) / row i (k < 0)
-    from functorch_lite.numpy._manipulation import broadcast_to, expand_dims
-
-    grid = broadcast_to(expand_dims(row, 0 if k >= 0 else 1), (n, n))
-    return where(mask, grid, 0)
+    # out[i, j] = v[j - k] on the diagonal j == i + k, which is v[min(i, j)]: padded in
+    # front by |k|, it is a function of the column alone (k >= 0) or of the row (k < 0)
+    line = pad(x, (abs(k), 0))
+    grid = broadcast_to(expand_dims(line, 0 if k >= 0 else 1), (n, n))
+    return where(mask, grid, _zero_like(x))
 
 
 def copy(a: Any) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ from functorch_lite.numpy._util import (
     promote_to_float,
     scalar_operand,
 )
+from functorch_lite.ops import _rules
 from functorch_lite.ops import elementwise as ew
 
 __all__ = [
@@ -151,14 +154,28 @@ mod = remainder
 
 
 def fmod(x: Any, y: Any) -> Any:
-    """Remainder with the sign of the dividend (C's ``fmod``).
+    """Remainder with the sign of the dividend (C's ``fmod``, NumPy's ``np.fmod``).
+
+    Exact for every pair of floats, as C's ``fmod``: ``fmod(5.0, inf)`` is
+    ``5.0``, ``fmod(-5.0, 1e300)`` is ``-5.0``, a zero result has the sign of
+    the dividend and a zero divisor gives nan.  Integer division by zero gives
+    0, as in NumPy.
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.fmod(jnp.array([-7]), 3).tolist()
         [-1]
+        >>> jnp.fmod(jnp.array([-5.0, 5.0]), jnp.inf).tolist()
+        [-5.0, 5.0]
     """
     a, b = promote_args("fmod", x, y)
+    if a.dtype.kind == "f":
+        # On non-negative operands remainder *is* fmod (no sign fix-up, which would
+        # round: -5 % 1e300 is 1e300 - 5 == 1e300), so divide the magnitudes and put
+        # the dividend's sign back.  Flipping with where (not abs) keeps d/da == 1 at a == 0.
+        neg = ew.signbit_p.bind(a)
+        mag = ew.rem_p.bind(where(neg, negative(a), a), abs(b))
+        return where(neg, negative(mag), mag)
     r = remainder(a, b)
     fix = logical_and(not_equal(r, 0), not_equal(sign(r), sign(a)))
     return where(fix, subtract(r, b), r)
@@ -300,14 +317,20 @@ arctanh = atanh = _make_float_unary(ew.atanh_p, "arctanh", "arctanh")
 
 
 def square(x: Any) -> Any:
-    """Elementwise ``x * x``.
+    """Elementwise ``x * x``, in x's dtype; booleans square to int8, as in
+    NumPy (JAX gives its default int; ``square`` then agrees with
+    ``jnp.power(x, 2)``, which also computes booleans in int8).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.square(jnp.array([3])).tolist()
         [9]
+        >>> jnp.square(jnp.array([True, False])).dtype
+        dtype('int8')
     """
     x = asarray(x)
+    if x.dtype.kind == "b":
+        x = convert(x, dtypes.int8)
     return ew.mul_p.bind(x, x)
 
 
@@ -338,7 +361,8 @@ atan2 = arctan2
 
 
 def hypot(x: Any, y: Any) -> Any:
-    """Elementwise ``sqrt(x**2 + y**2)`` without intermediate overflow.
+    """Elementwise ``sqrt(x**2 + y**2)`` without intermediate overflow
+    (``hypot(inf, nan)`` is ``inf``, as in C and NumPy).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -350,7 +374,8 @@ def hypot(x: Any, y: Any) -> Any:
     hi, lo = maximum(a, b), minimum(a, b)
     safe = where(equal(hi, 0), 1.0, hi)
     r = multiply(hi, sqrt(add(1.0, square(true_divide(lo, safe)))))
-    return where(isinf(hi), hi, r)
+    # an infinite leg makes the hypotenuse infinite even beside a nan (C99, NumPy)
+    return where(logical_or(isinf(a), isinf(b)), np.inf, r)
 
 
 def _rounding(prim: Primitive, name: str) -> Any:
@@ -374,29 +399,95 @@ def _rounding(prim: Primitive, name: str) -> Any:
 
 floor = _rounding(ew.floor_p, "floor")
 ceil = _rounding(ew.ceil_p, "ceil")
-rint = _rounding(ew.round_p, "rint")
 trunc = _rounding(ew.trunc_p, "trunc")
 fix = trunc
+
+
+def rint(x: Any) -> Any:
+    """Round to the nearest integer, half to even.
+
+    Integer and boolean inputs become the default float dtype, as in JAX
+    (NumPy picks a float wide enough for them: float16 to float64).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.rint(jnp.array([0.5, 1.5, -2.5])).tolist()
+        [0.0, 2.0, -2.0]
+        >>> jnp.rint(jnp.array([3])).dtype
+        dtype('float32')
+    """
+    return _float_un(ew.round_p, x)
 
 
 def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
     """Round half to even, to ``decimals`` places (NumPy's ``round``).
 
+    Floats keep their dtype and follow NumPy's algorithm (scale by
+    ``10**decimals``, ``rint``, scale back), except where NumPy and JAX give
+    inf or nan for a finite input: when ``x * 10**decimals`` overflows, or
+    ``10**|decimals|`` is beyond the dtype, ``x`` has no digits that far right
+    and is returned as is (that far left, every finite value rounds to 0).
+
+    Integers keep their dtype; with ``decimals < 0`` they round half to even
+    exactly, in integer arithmetic (NumPy goes through float64, which is
+    inexact beyond 2**53; JAX refuses).  A result outside the dtype wraps
+    around, as integer ``+`` and ``*`` do (``round(int8(127), -1)`` is
+    ``130 - 256 == -126``, as in NumPy).  Booleans become the default float
+    (NumPy: float16).
+
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.round(jnp.array([0.5, 1.5, 2.5])).tolist()
         [0.0, 2.0, 2.0]
+        >>> jnp.round(jnp.array([15, 25, -15, 250]), -1).tolist()
+        [20, 20, -20, 250]
     """
+    try:
+        d = operator.index(decimals)
+    except TypeError:
+        raise TypeError(f"round: decimals must be an integer, got {type(decimals).__name__}") from None
     x = asarray(x)
-    if x.dtype.kind != "f":
-        if decimals >= 0:
-            return x
-        f = 10 ** (-decimals)
-        return multiply(floor_divide(add(x, f // 2), f), f)
-    if decimals == 0:
+    kind = x.dtype.kind
+    if kind in "iu":
+        return x if d >= 0 else _round_int(x, -d)
+    if kind == "b":
+        x = convert(x, dtypes.default_float, x.weak_type)
+    if d == 0:
         return ew.round_p.bind(x)
-    f = float(10.0**decimals)
-    return true_divide(rint(multiply(x, f)), f)
+    # 10**|d| exactly, as a Python int; past 10**400 it is beyond every float (and
+    # computing 10**(10**9) would take minutes)
+    scale = 10 ** min(builtins.abs(d), 400)
+    # the overflows below are expected and replaced: no warning for them
+    with np.errstate(over="ignore", invalid="ignore"):
+        if scale > float(np.finfo(x.dtype).max):
+            return x if d > 0 else where(isfinite(x), multiply(x, 0.0), x)
+        f = float(scale)
+        if d > 0:
+            y = multiply(x, f)
+            return where(isinf(y), x, true_divide(ew.round_p.bind(y), f))
+        return multiply(ew.round_p.bind(true_divide(x, f)), f)
+
+
+def _round_int(x: ArrayOrTracer, d: int) -> Any:
+    """Integers rounded half to even to a multiple of ``10**d`` (``d > 0``)
+    with no intermediate overflow: quotient and remainder are exact."""
+    info = np.iinfo(x.dtype)
+    f = 10 ** min(d, 40)  # 10**40 already exceeds twice every integer dtype's range
+    if f >= 2 * max(-int(info.min), int(info.max)):
+        return multiply(x, 0)  # every |x| <= f/2, and a tie goes to the even quotient, 0
+    half = f // 2
+    if f > info.max:
+        # 10**d itself does not fit (int64, d == 19): the quotient is -1, 0 or 1
+        bits = 8 * x.dtype.itemsize
+        wrapped = ((f + 2 ** (bits - 1)) % 2**bits) - 2 ** (bits - 1)
+        up = _rules.full_like(x, wrapped)
+        down = _rules.full_like(x, -wrapped if wrapped != info.min else info.min)
+        return where(greater(x, half), up, where(less(x, -half), down, _rules.full_like(x, 0)))
+    q = floor_divide(x, f)
+    r = subtract(x, multiply(q, f))  # in [0, f): exact, although q * f may wrap
+    odd = equal(bitwise_and(q, 1), 1)
+    up = logical_or(greater(r, half), logical_and(equal(r, half), odd))
+    return multiply(where(up, add(q, 1), q), f)
 
 
 around = round
@@ -555,21 +646,22 @@ def isneginf(x: Any) -> Any:
 
 
 def signbit(x: Any) -> Any:
-    """Whether the sign bit is set (true for -0.0 too).
+    """Whether the sign bit is set (true for -0.0 and for a nan with its sign
+    bit set, as in NumPy).
 
     Example:
         >>> import functorch_lite.numpy as jnp
-        >>> jnp.signbit(jnp.array([-0.0, 1.0])).tolist()
-        [True, False]
+        >>> jnp.signbit(jnp.array([-0.0, 1.0, -jnp.nan])).tolist()
+        [True, False, True]
     """
     x = asarray(x)
     if x.dtype.kind != "f":
         return less(x, 0)
-    return less(copysign(1.0, x), 0)
+    return ew.signbit_p.bind(x)
 
 
 def copysign(x: Any, y: Any) -> Any:
-    """Magnitude of ``x`` with the sign of ``y`` (including -0.0).
+    """Magnitude of ``x`` with the sign bit of ``y`` (including -0.0 and -nan).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -577,15 +669,8 @@ def copysign(x: Any, y: Any) -> Any:
         [-2.0]
     """
     a, b = promote_to_float("copysign", x, y)
-    # atan2(y, -1) is pi for +y (and +0.0) and -pi for -y (and -0.0)
-    neg = less(ew.atan2_p.bind(b, negative(ones_like_f(b))), 0)
-    return where(neg, negative(abs(a)), abs(a))
-
-
-def ones_like_f(x: ArrayOrTracer) -> Any:
-    from functorch_lite.numpy._creation import ones_like
-
-    return ones_like(x)
+    mag = abs(a)
+    return where(ew.signbit_p.bind(b), negative(mag), mag)
 
 
 def logaddexp(x: Any, y: Any) -> Any:
@@ -872,15 +957,21 @@ def sinc(x: Any) -> Any:
 
 
 def heaviside(x1: Any, x2: Any) -> Any:
-    """Heaviside step: 0 below zero, ``x2`` at zero, 1 above.
+    """Heaviside step: 0 below zero, ``x2`` at zero, 1 above, nan at nan.
+
+    The result is a float: integer and boolean inputs become the default
+    float dtype, as in JAX (NumPy gives float64).  A nan ``x1`` gives nan, as
+    in NumPy (JAX returns ``x2`` there).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.heaviside(jnp.array([-1.0, 0.0, 2.0]), 0.5).tolist()
         [0.0, 0.5, 1.0]
+        >>> jnp.heaviside(jnp.array([-2, 0, 3]), 1).dtype
+        dtype('float32')
     """
-    a, b = promote_args("heaviside", x1, x2)
-    return where(less(a, 0), 0, where(greater(a, 0), 1, b))
+    a, b = promote_to_float("heaviside", x1, x2)
+    return where(less(a, 0), 0.0, where(greater(a, 0), 1.0, where(isnan(a), a, b)))
 
 
 def nextafter(x: Any, y: Any) -> Any:

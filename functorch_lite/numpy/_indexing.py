@@ -79,13 +79,14 @@ def basic_getitem(x: ArrayOrTracer, idx: Any) -> Any:
             continue
         n = x.shape[dim]
         if isinstance(it, slice):
-            start, stop, step = it.indices(n)
+            start, stop, step = it.indices(n)  # Python ints: huge bounds and steps clamp exactly
             count = len(range(start, stop, step))
-            if step < 0:
+            if count <= 1:
+                # the step never applies to one element or none (and may not fit in int64)
+                start, step = (start if count else 0), 1
+            elif step < 0:
                 rev_dims.append(dim)
                 start, step = n - 1 - start, -step
-            if count == 0:
-                start = 0
             starts.append(start)
             limits.append(start + (count - 1) * step + 1 if count else start)
             steps.append(step)
@@ -625,24 +626,109 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None, mode: 
 
 
 def nonzero(a: Any, size: int | None = None, fill_value: Any = None) -> tuple[Any, ...]:
-    """Indices of the nonzero elements, one array per axis (concrete input,
-    or pass ``size`` to fix the output length under transforms).
+    """Indices of the nonzero elements, one array per axis, in C order.
+
+    Without ``size`` the input must be concrete (the output length depends on
+    its values).  ``size`` fixes that length, as in JAX: the first ``size``
+    indices, padded with ``fill_value`` (default 0; one integer, or one per
+    axis) when there are fewer; with it, ``nonzero`` works under ``jit``,
+    ``vmap`` and ``grad``.  Indices are int32 (int64 for arrays of 2**31
+    elements or more, or for a fill value beyond int32).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> [i.tolist() for i in jnp.nonzero(jnp.array([0, 3, 0, 4]))]
         [[1, 3]]
+        >>> [i.tolist() for i in jnp.nonzero(jnp.array([0, 3, 0, 4]), size=3, fill_value=-1)]
+        [[1, 3, -1]]
     """
     x = asarray(a)
+    if x.ndim == 0:
+        raise ValueError(
+            "nonzero of a 0-d array is not defined (as in NumPy 2); use jnp.atleast_1d(a) "
+            "to treat it as a 1-element array"
+        )
+    if size is None:
+        if fill_value is not None:
+            raise ValueError("nonzero: fill_value only applies with size=...; pass size too")
+        if isinstance(x, Tracer):
+            raise TypeError(
+                "nonzero of a traced value has a data-dependent shape; pass size=... or use "
+                "jnp.where(cond, x, y)"
+            )
+        res = np.nonzero(x._numpy())
+        idt = np.dtype(np.int32) if x.size <= _INT32_MAX else np.dtype(np.int64)
+        return tuple(Array._wrap(r.astype(idt)) for r in res)
+    n_out = _nonzero_size(size)
+    fills = _nonzero_fills(fill_value, x.ndim)
+    big = x.size > _INT32_MAX or any(not -_INT32_MAX - 1 <= f <= _INT32_MAX for f in fills)
+    idt = np.dtype(np.int64) if big else np.dtype(np.int32)
     if isinstance(x, Tracer):
+        return _nonzero_traced(x, n_out, fills, idt)
+    out = []
+    for r, f in zip(np.nonzero(x._numpy()), fills):
+        pad = np.full(max(0, n_out - r.shape[0]), f, idt)
+        out.append(Array._wrap(np.concatenate([r[:n_out].astype(idt), pad])))
+    return tuple(out)
+
+
+_INT32_MAX = 2**31 - 1
+
+
+def _nonzero_size(size: Any) -> int:
+    import operator
+
+    try:
+        n = operator.index(size)
+    except TypeError:
         raise TypeError(
-            "nonzero of a traced value has a data-dependent shape; pass size=... or use "
-            "jnp.where(cond, x, y)"
+            f"nonzero: size must be a concrete non-negative integer, got {type(size).__name__}"
+        ) from None
+    if n < 0:
+        raise ValueError(f"nonzero: size must be non-negative, got {n}")
+    return n
+
+
+def _nonzero_fills(fill_value: Any, ndim: int) -> list[int]:
+    import operator
+
+    vals = [0] * ndim if fill_value is None else fill_value
+    if not isinstance(vals, (tuple, list)):
+        vals = [vals] * ndim
+    if len(vals) != ndim:
+        raise ValueError(
+            f"nonzero: fill_value must be one integer or one per axis ({ndim}), got {len(vals)} values"
         )
-    res = np.nonzero(x._numpy())
-    if size is not None:
-        fill = 0 if fill_value is None else fill_value
-        res = tuple(
-            np.concatenate([r[:size], np.full(max(0, size - r.shape[0]), fill, r.dtype)]) for r in res
-        )
-    return tuple(Array._wrap(r.astype(np.int32) if r.size == 0 or r.max() < 2**31 else r) for r in res)
+    try:
+        fills = [operator.index(v) for v in vals]
+    except TypeError:
+        raise TypeError(f"nonzero: fill_value must be integers, got {fill_value!r}") from None
+    for f in fills:
+        if not -(2**63) <= f < 2**63:
+            raise OverflowError(f"nonzero: fill_value {f} does not fit in int64")
+    return fills
+
+
+def _nonzero_traced(x: ArrayOrTracer, size: int, fills: list[int], idt: np.dtype[Any]) -> tuple[Any, ...]:
+    """nonzero with a static output length, from primitives: the j-th nonzero
+    element is the first position where the running count of nonzeros reaches j."""
+    from functorch_lite.numpy._creation import arange, full
+    from functorch_lite.numpy._elementwise import floor_divide, less, not_equal, remainder, where
+    from functorch_lite.numpy._manipulation import reshape
+    from functorch_lite.numpy._sorting import cumsum, searchsorted
+
+    n = x.size
+    if size == 0 or n == 0:
+        return tuple(full((size,), f, idt) for f in fills)
+    flat = reshape(x, (n,))
+    mask = flat if flat.dtype.kind == "b" else not_equal(flat, 0)
+    counts = cumsum(mask, dtype=idt)
+    pos = convert(searchsorted(counts, arange(1, size + 1, dtype=idt)), idt)
+    found = less(pos, n)  # searchsorted gives n past the last nonzero
+    out = []
+    stride = n
+    for dim, f in zip(x.shape, fills):
+        stride //= dim
+        coord = remainder(floor_divide(pos, stride), dim)
+        out.append(where(found, coord, f))
+    return tuple(out)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from functorch_lite.array import check_layout
 from functorch_lite.core import Tracer
 from functorch_lite.numpy._util import (
     asarray,
@@ -240,18 +243,38 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 def as_strided(a: Any, shape: Sequence[int], strides: Sequence[int], offset: int = 0) -> Any:
     """View over ``a``'s elements (row-major order) with element strides.
 
-    Indices are validated: any element outside ``a`` raises ``IndexError``.
-    A contiguous ``a`` is viewed in place.
+    ``strides`` and ``offset`` count elements of ``a`` in row-major order
+    (ints; negative strides allowed, the offset must be >= 0).  Every element
+    of the view must lie inside ``a``: otherwise a ``ViewBoundsError`` (a
+    ``ValueError`` that is also an ``IndexError``) names the layout.  A
+    contiguous ``a`` is viewed in place.
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.as_strided(jnp.arange(5), (3, 2), (1, 1)).tolist()
         [[0, 1], [1, 2], [2, 3]]
+        >>> jnp.as_strided(jnp.arange(5), (3,), (-2,), offset=4).tolist()
+        [4, 2, 0]
     """
     x = asarray(a)
-    return so.as_strided_p.bind(
-        x, shape=shape_tuple(shape), strides=tuple(int(s) for s in strides), offset=int(offset)
+    shp, st, off = check_layout(
+        _int_seq(shape), _int_seq(strides), offset, x.size, x.dtype.itemsize, name="as_strided",
+        fix=f"strides and offset count the {x.size} elements of the {x.shape} input in row-major order",
     )
+    return so.as_strided_p.bind(x, shape=shp, strides=st, offset=off)
+
+
+def _int_seq(v: Any) -> Any:
+    """An int or an iterable of them as a tuple; anything else as it is, for
+    ``check_layout`` to name."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return (v,)
+    if isinstance(v, (str, bytes)):
+        return v
+    try:
+        return tuple(v)
+    except TypeError:
+        return v
 
 
 def concatenate(arrays: Sequence[Any], axis: int | None = 0, dtype: Any = None) -> Any:

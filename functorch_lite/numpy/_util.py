@@ -18,6 +18,37 @@ ArrayOrTracer = Array | Tracer
 
 _SCALAR_CACHE: dict[tuple[type, Any, np.dtype[Any] | None], Array] = {}
 _INT32 = np.iinfo(np.int32)
+_INT64 = np.iinfo(np.int64)
+
+
+def _too_big(v: int) -> OverflowError:
+    return OverflowError(
+        f"Python int {v} does not fit in int64 (range {_INT64.min}..{_INT64.max}), the widest "
+        "supported integer dtype; pass float(v) if an approximate value is enough"
+    )
+
+
+def _first_big_int(x: Any) -> int | None:
+    """The first Python int in nested lists/tuples outside int64's range."""
+    if isinstance(x, (list, tuple)):
+        for e in x:
+            bad = _first_big_int(e)
+            if bad is not None:
+                return bad
+        return None
+    if isinstance(x, int) and not isinstance(x, bool) and not _INT64.min <= x <= _INT64.max:
+        return x
+    return None
+
+
+def _check_python_ints(x: Any, arr: np.ndarray[Any, Any]) -> None:
+    """NumPy turns Python ints beyond int64 into uint64, float64 or object
+    arrays without a word; refuse them, as JAX does."""
+    k = arr.dtype.kind
+    if k in "uO" or (k == "f" and arr.size and bool((np.abs(arr) >= 2.0**63).any())):
+        bad = _first_big_int(x)
+        if bad is not None:
+            raise _too_big(bad)
 
 
 def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> Array:
@@ -30,8 +61,8 @@ def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> 
         dt = dtypes.scalar_dtype(x)
         if dt == dtypes.int32 and not _INT32.min <= x <= _INT32.max:
             dt = dtypes.int64
-            if not np.iinfo(np.int64).min <= x <= np.iinfo(np.int64).max:
-                raise OverflowError(f"Python int {x} does not fit in int64")
+            if not _INT64.min <= x <= _INT64.max:
+                raise _too_big(int(x))
         a = Array._wrap(np.array(x, dtype=dt), weak_type=True)
     else:
         a = Array._wrap(np.array(x).astype(dtype), weak_type=False)
@@ -66,7 +97,7 @@ def scalar_operand(v: int | float, other: Array) -> Array | None:
     with np.errstate(over="ignore"):  # a float beyond float32's range is inf, silently (as JAX)
         base = Array._wrap(np.array(v, dtype=dt), other.weak_type)
     shape = other._shape
-    out = base if not shape else Array(base._storage, shape, (0,) * len(shape), 0, other.weak_type)
+    out = base if not shape else Array._unchecked(base._storage, shape, (0,) * len(shape), 0, other.weak_type)
     if len(_OPERAND_CACHE) > 1024:
         _OPERAND_CACHE.clear()
     _OPERAND_CACHE[key] = out
@@ -74,11 +105,25 @@ def scalar_operand(v: int | float, other: Array) -> Array | None:
 
 
 def from_numpy(x: Any, dtype: Any = None) -> Array:
-    """Copy NumPy data / nested lists into a new Array of a supported dtype."""
+    """Copy NumPy data / nested lists / Python scalars into a new Array of a
+    supported dtype (always a native-byte-order, aligned, row-major copy).
+
+    Python ints keep int32 unless a value needs int64, for scalars as for
+    lists; an int beyond int64 raises ``OverflowError``.
+
+    Example:
+        >>> import numpy as np
+        >>> from_numpy(2**31).dtype, from_numpy([2**31]).dtype
+        (dtype('int64'), dtype('int64'))
+        >>> from_numpy(np.arange(3, dtype=">f4")).tolist()  # big-endian input, converted
+        [0.0, 1.0, 2.0]
+    """
     if dtype is not None:
         dt = dtypes.canonicalize(dtype)
         with np.errstate(all="ignore"):
             arr = np.asarray(x)
+            if dt.kind in "iu" and not isinstance(x, (np.ndarray, np.generic)):
+                _check_python_ints(x, arr)
             if arr.dtype.kind == "f" and dt.kind in "iu" and not np.isfinite(arr).all():
                 raise ValueError(f"cannot convert non-finite values to {dt}")
             if arr.dtype.kind in "iu" and dt.kind in "iu" and arr.size and not isinstance(x, (np.ndarray, np.generic)):
@@ -90,10 +135,10 @@ def from_numpy(x: Any, dtype: Any = None) -> Array:
             arr = arr.astype(dt)
         return Array._from_numpy_copy(arr)
     if isinstance(x, (np.ndarray, np.generic)):
-        arr = np.asarray(x)
-        dtypes.canonicalize(arr.dtype)  # raises for unsupported dtypes
-        return Array._from_numpy_copy(arr)
+        # the copy converts byte order and alignment and raises for unsupported dtypes
+        return Array._from_numpy_copy(np.asarray(x))
     arr = np.asarray(x)
+    _check_python_ints(x, arr)
     if arr.dtype == np.float64:
         arr = arr.astype(dtypes.default_float)
     elif arr.dtype == np.int64:
@@ -120,7 +165,18 @@ def _contains_array(x: Any) -> bool:
 
 
 def asarray(x: Any) -> ArrayOrTracer:
-    """Arrays and tracers pass through; Python scalars become weak 0-d arrays."""
+    """Arrays and tracers pass through; Python scalars become weak 0-d arrays.
+
+    Everything else is copied (``from_numpy``): NumPy arrays (any byte order
+    or alignment), nested lists, and objects that export ``__array__`` or
+    DLPack (``__dlpack__``).
+
+    Example:
+        >>> import numpy as np
+        >>> x = asarray(np.arange(3, dtype=">i4"))
+        >>> x.tolist(), x.dtype, asarray(2.0).weak_type
+        ([0, 1, 2], dtype('int32'), True)
+    """
     if isinstance(x, (Array, Tracer)):
         return x
     if isinstance(x, np.generic):  # first: np.float64 subclasses float, yet is strong
@@ -131,6 +187,10 @@ def asarray(x: Any) -> ArrayOrTracer:
         return from_numpy(np.asarray(x))
     if isinstance(x, (np.ndarray, list, tuple)):
         return from_numpy(x)
+    if hasattr(x, "__array__"):
+        return from_numpy(np.asarray(x))
+    if hasattr(x, "__dlpack__"):
+        return from_numpy(np.from_dlpack(x))
     raise TypeError(
         f"expected an array, a NumPy array or a Python scalar, got {type(x).__name__}"
     )

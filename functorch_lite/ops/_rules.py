@@ -7,6 +7,8 @@ Operands passed here already have equal shapes/dtypes unless noted.
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,21 +27,56 @@ def full_like(x: Any, value: float | int | bool) -> Array:
     return full_aval(get_aval(x), value)
 
 
+def scalar_key(value: Any) -> tuple[Any, ...] | None:
+    """A cache key for a scalar constant, or None when it must not be cached.
+
+    Equal values are not always the same constant: ``1``, ``1.0`` and ``True``
+    differ in type, and ``0.0 == -0.0`` although ``1 / -0.0`` is ``-inf`` (a
+    cache keyed on equality alone would hand out ``-0.0`` for ``0.0``).  nan
+    never equals itself, so a nan key could never hit again: None.
+
+    Example:
+        >>> scalar_key(0.0) == scalar_key(-0.0), scalar_key(1) == scalar_key(1.0)
+        (False, False)
+        >>> scalar_key(float("nan")) is None
+        True
+    """
+    if isinstance(value, (float, np.floating)):
+        if value != value:
+            return None
+        return (type(value), value, math.copysign(1.0, value))
+    return (type(value), value)
+
+
 _FULL_CACHE: dict[tuple[Any, ...], Array] = {}
+_FULL_CACHE_MAX = 2048
+# dict reads are atomic; the lock makes "evict when full, then insert" one step, so
+# concurrent first uses never grow the cache past its bound
+_FULL_CACHE_LOCK = threading.Lock()
 
 
 def full_aval(aval: ShapedArray, value: float | int | bool) -> Array:
-    """``value`` broadcast (stride 0) to ``aval``; cached, since arrays are immutable."""
-    key = (type(value), value, aval.shape, aval.dtype, aval.weak_type)
-    hit = _FULL_CACHE.get(key)
-    if hit is not None:
-        return hit
+    """``value`` broadcast (stride 0) to ``aval``; cached, since arrays are immutable.
+
+    Example:
+        >>> import numpy as np
+        >>> from functorch_lite.core import ShapedArray
+        >>> np.signbit(full_aval(ShapedArray((2,), np.dtype("float32")), -0.0)._numpy()).tolist()
+        [True, True]
+    """
+    vkey = scalar_key(value)
+    key = None if vkey is None else (vkey, aval.shape, aval.dtype, aval.weak_type)
+    if key is not None:
+        hit = _FULL_CACHE.get(key)
+        if hit is not None:
+            return hit
     base = Array._wrap(np.array(value, dtype=aval.dtype), aval.weak_type)
-    out = base if not aval.shape else Array(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
-    if len(_FULL_CACHE) > 2048:
-        _FULL_CACHE.clear()
-    if value == value:
-        _FULL_CACHE[key] = out
+    out = base if not aval.shape else Array._unchecked(base._storage, aval.shape, (0,) * aval.ndim, 0, aval.weak_type)
+    if key is not None:
+        with _FULL_CACHE_LOCK:
+            if len(_FULL_CACHE) >= _FULL_CACHE_MAX:
+                _FULL_CACHE.clear()
+            out = _FULL_CACHE.setdefault(key, out)
     return out
 
 

@@ -164,6 +164,8 @@ bitwise_not_p = unop("bitwise_not", _direct(np.invert), INT)
 isnan_p = unop("isnan", _direct(np.isnan), FLOAT, _BOOL)
 isinf_p = unop("isinf", _direct(np.isinf), FLOAT, _BOOL)
 isfinite_p = unop("isfinite", _direct(np.isfinite), FLOAT, _BOOL)
+# the sign bit itself, so -0.0 and -nan count as negative (no comparison can see them)
+signbit_p = unop("signbit", _direct(np.signbit), FLOAT, _BOOL)
 
 # --- binary -------------------------------------------------------------------
 add_p = binop("add", _direct(np.add))
@@ -189,7 +191,7 @@ le_p = binop("le", _direct(np.less_equal), NUMERIC, _BOOL)
 gt_p = binop("gt", _direct(np.greater), NUMERIC, _BOOL)
 ge_p = binop("ge", _direct(np.greater_equal), NUMERIC, _BOOL)
 
-for _p in (isnan_p, isinf_p, isfinite_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, sign_p,
+for _p in (isnan_p, isinf_p, isfinite_p, signbit_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, sign_p,
            floor_p, ceil_p, round_p, trunc_p, logical_not_p, bitwise_not_p, and_p, or_p,
            xor_p, shift_left_p, shift_right_p, floor_divide_p, nextafter_p):
     _p.nondifferentiable = True
@@ -232,7 +234,7 @@ def _convert_abstract(x: ShapedArray, *, new_dtype: np.dtype[Any], weak_type: bo
 
 def _convert_impl(x: Array, *, new_dtype: np.dtype[Any], weak_type: bool) -> Array:
     if x.dtype == new_dtype:
-        return Array(x._storage, x._shape, x._strides, x._offset, weak_type, x._np)
+        return Array._unchecked(x._storage, x._shape, x._strides, x._offset, weak_type, x._np)
     return Array._wrap(np.asarray(k.convert(x._numpy(), new_dtype)), weak_type)
 
 
@@ -411,12 +413,13 @@ _SHORT_T = {"float32": "f32", "float64": "f64"}
 
 
 def _fuse_max(pick: str) -> Callable[..., str | None]:
-    # nan-propagating for floats (as np.maximum/np.minimum): a nan in either operand wins
+    # nan-propagating for floats (as np.maximum/np.minimum): a nan in either operand wins;
+    # on a tie the second operand wins, as in NumPy, which decides max(0.0, -0.0) == -0.0
     def rule(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
              lits: list[Any]) -> str | None:
         a, b = names
         if dts[0].kind == "f":
-            return f"({a} if ({a} {pick}= {b} or {a} != {a}) else {b})"
+            return f"({a} if ({a} {pick} {b} or {a} != {a}) else {b})"
         if dts[0].kind == "b":
             return f"({a} or {b})" if pick == ">" else f"({a} and {b})"
         return f"({a} if {a} {pick}= {b} else {b})"
@@ -492,7 +495,7 @@ for _p, _rule in (
     (gt_p, "({0} > {1})"), (ge_p, "({0} >= {1})"),
     (and_p, "({0} & {1})"), (or_p, "({0} | {1})"), (xor_p, "({0} ^ {1})"),
     (logical_not_p, "(not {0})"), (bitwise_not_p, "(~{0})"),
-    (isnan_p, "({0} != {0})"), (isinf_p, _isinf), (isfinite_p, _isfinite),
+    (isnan_p, "({0} != {0})"), (isinf_p, _isinf), (isfinite_p, _isfinite), (signbit_p, "np.signbit({0})"),
     (select_p, "({1} if {0} else {2})"), (convert_element_type_p, _fuse_convert),
     (stop_gradient_p, "{0}"),
 ):

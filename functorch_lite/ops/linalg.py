@@ -125,6 +125,8 @@ def _dot_general_abstract(
 
 
 # (lhs shape, rhs shape, dtype, dimension_numbers, preferred) -> validated output aval
+# (shared by all threads without a lock: each get/set/clear is one atomic dict
+# operation, and a value depends on its key alone, so a race costs a recompute)
 _AVAL_CACHE: dict[tuple[Any, ...], ShapedArray] = {}
 
 

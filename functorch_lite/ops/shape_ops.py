@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from functorch_lite.array import Array, contiguous_strides
+from functorch_lite.array import Array, check_layout, contiguous_strides
 from functorch_lite.core import Primitive, ShapedArray
 from functorch_lite.ops.kernels import copy as kcopy
 
@@ -261,16 +261,11 @@ diagonal_p = _declare("diagonal", _diagonal_impl, _diagonal_abstract)
 def _as_strided_abstract(
     x: ShapedArray, *, shape: tuple[int, ...], strides: tuple[int, ...], offset: int
 ) -> ShapedArray:
-    if len(shape) != len(strides) or any(d < 0 for d in shape) or offset < 0:
-        raise ValueError(f"as_strided: shape {shape} and strides {strides} must match in length")
-    if _prod(shape) > 0:
-        lo = offset + sum(min(0, (d - 1) * s) for d, s in zip(shape, strides))
-        hi = offset + sum(max(0, (d - 1) * s) for d, s in zip(shape, strides))
-        if lo < 0 or hi >= x.size:
-            raise IndexError(
-                f"as_strided: shape {shape}, strides {strides}, offset {offset} reach element "
-                f"{hi if hi >= x.size else lo}, outside the {x.size} elements of {x.str_short()}"
-            )
+    # one checker for every way a layout enters (constructor, as_strided, export)
+    shape, strides, offset = check_layout(
+        shape, strides, offset, x.size, x.dtype.itemsize, name="as_strided",
+        fix="choose a shape, strides and offset that stay inside the input's elements",
+    )
     return ShapedArray(tuple(shape), x.dtype, x.weak_type)
 
 

@@ -29,7 +29,9 @@ used outside its group is an output of the group.  Other equations
 strides (memory order of the largest input), coalesces dims that are
 contiguous in every array, allocates its outputs in that order, and calls
 the kernel generated for that loop structure (ops/kernels/codegen.py;
-compiled once per structure, any sizes).  C-contiguous inputs of the
+compiled once per structure, any sizes; constants other than the few
+in ``_INLINE_VALUES`` are arguments too, so a shape-derived one such as a
+mean's divisor does not make a kernel per shape).  C-contiguous inputs of the
 output's shape take the flat unit-stride loop; large calls run in
 parallel.  An intermediate's buffer is reused by a later group's output of
 the same size and dtype once its last reader (a kernel) has run.
@@ -46,6 +48,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,6 +63,7 @@ from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, prett
 _MAP_OPS = frozenset({"broadcast_in_dim", "expand_dims", "squeeze", "reshape", "transpose"})
 _DTYPES = frozenset(np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
                                           np.float32, np.float64))
+_WORD = re.compile(r"\b[A-Za-z_]\w*")
 _SHORT = {"float32": "f32", "float64": "f64", "int8": "i8", "int16": "i16", "int32": "i32", "int64": "i64",
           "uint8": "u8", "bool": "b"}
 
@@ -164,6 +168,28 @@ def _rule_expr(prim: Primitive, names: list[str], dts: list[np.dtype[Any]], out:
 
 def _lit_value(a: Atom) -> Any:
     return a.scalar() if isinstance(a, Literal) else None
+
+
+#: literal values written into a kernel's source; any other literal is a
+#: runtime parameter of the kernel.  Shape-derived constants (a mean's
+#: divisor, a variance's ``n - ddof``) would otherwise make one kernel per
+#: shape: a Numba compile (~0.35 s) and ~1 MB each.  These few are kept
+#: because LLVM simplifies with them (``x * 1``, ``x - 0``, ``x * 2`` as
+#: ``x + x``, ``x / 2`` as ``x * 0.5``, comparisons against 0 or inf) and they
+#: are not shape-derived; a runtime scalar costs nothing else (it is loop
+#: invariant, and Numba compiles without fastmath, so no constant folding
+#: is lost).  Fusion rules that specialise on a value (``pow``'s exponent)
+#: read it from their ``lits`` argument, whichever way it is passed.
+_INLINE_VALUES = frozenset({0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, float("inf"), float("-inf")})
+
+
+def _inline_literal(value: Any, dtype: np.dtype[Any]) -> bool:
+    """Whether a literal operand is written into the kernel's source (else
+    it is passed at run time: see ``_INLINE_VALUES``)."""
+    if dtype.kind == "b":
+        return True
+    r = float(value)  # fusion sees only real dtypes (``_DTYPES``)
+    return r != r or r in _INLINE_VALUES
 
 
 def _squeezable(src: tuple[int, ...], dst: tuple[int, ...]) -> bool:
@@ -449,9 +475,18 @@ class _Kernel:
             self.in_maps.append(m)
             self.in_scalar.append(scalar)
 
+        params: list[tuple[str, Any]] = []  # (kernel parameter name, typed value)
+
         def operand(a: Atom) -> str:
             if isinstance(a, Literal):
-                return cg.literal(a.scalar(), a.aval.dtype)
+                value, dt = a.scalar(), a.aval.dtype
+                if _inline_literal(value, dt):
+                    return cg.literal(value, dt)
+                # typed as the literal (a Python float would make float32 arithmetic float64);
+                # float64 and int64 as Python scalars, which Numba's dispatcher types fastest
+                typed = dt.type(value)
+                params.append((f"L{len(params)}", typed.item() if dt.name in ("float64", "int64") else typed))
+                return params[-1][0]
             return name_of[id(a)]
 
         for k, e in enumerate(self.eqns):
@@ -487,8 +522,13 @@ class _Kernel:
             if id(v) in program_outs or any(j not in member_set for j in uses.get(id(v), ())):
                 self.out_vars.append(v)
         self.out_maps = [smap(v) for v in self.out_vars]
+        # a rule may not use an operand's name (``x ** 3`` is ``x * x * x``): only used ones are passed
+        used = {w for n in nodes if n.kind == "op" for w in _WORD.findall(n.expr)}
+        params = [(nm, val) for nm, val in params if nm in used]
+        #: values of the kernel's runtime scalar parameters (``desc.params``), in order
+        self.param_values: list[Any] = [val for _, val in params]
         self.desc = cg.KernelDesc(tuple(nodes), tuple(f"x{k}" for k in range(len(inputs))),
-                                  tuple(name_of[id(v)] for v in self.out_vars))
+                                  tuple(name_of[id(v)] for v in self.out_vars), tuple(nm for nm, _ in params))
         self.has_reduction = bool(g.reductions)
         self.plans: dict[Any, _Plan] = {}
         self.array_inputs = [k for k, s in enumerate(self.in_scalar) if not s]
@@ -500,6 +540,8 @@ class _Kernel:
         key = tuple(in_strides)
         p = self.plans.get(key)
         if p is None:
+            # threads racing here build equal plans (the kernel compile itself
+            # is deduplicated under codegen's lock); the last one stored wins
             p = self.plans[key] = _Plan(self, in_strides)
         return p
 
@@ -519,6 +561,7 @@ class _Kernel:
                 args.append(x._storage._data)
                 args.append(x._offset)
                 args.extend(plan.in_strides[k])
+        args.extend(self.param_values)
         bufs = []
         for j, v in enumerate(self.out_vars):
             buf = cg.empty(plan.out_sizes[j], v.aval.dtype)
@@ -529,7 +572,7 @@ class _Kernel:
         outs = []
         for j, v in enumerate(self.out_vars):
             a = v.aval
-            outs.append(Array(Storage(bufs[j]), a.shape, plan.out_strides[j], 0, a.weak_type))
+            outs.append(Array._unchecked(Storage._of_dense(bufs[j]), a.shape, plan.out_strides[j], 0, a.weak_type))
         return outs
 
     def driver(self, k: int, ins: list[str], outs: list[str], reuse: list[str | None],
@@ -549,6 +592,9 @@ class _Kernel:
                 args.append(f"{x}._storage._data[{x}._offset]")
             else:
                 args += [f"{x}._storage._data", f"{x}._offset"] + [repr(s) for s in plan.in_strides[q]]
+        for j, val in enumerate(self.param_values):
+            ns[f"S{k}_{j}"] = val
+            args.append(f"S{k}_{j}")
         body: list[str] = []
         for j, v in enumerate(self.out_vars):
             a = v.aval
@@ -564,7 +610,8 @@ class _Kernel:
         body += ["try:", f"    F{k}({call})", "except Exception:", f"    K{k}({call})"]
         for j, v in enumerate(self.out_vars):
             a = v.aval
-            body.append(f"{outs[j]} = Array(Storage(q{j}), {a.shape!r}, {plan.out_strides[j]!r}, 0, {a.weak_type!r})")
+            body.append(f"{outs[j]} = Array._unchecked(Storage._of_dense(q{j}), {a.shape!r}, "
+                        f"{plan.out_strides[j]!r}, 0, {a.weak_type!r})")
         lhs = ", ".join(outs) + ("," if len(outs) == 1 else "")
         generic = f"{lhs} = G{k}.run_generic({', '.join(ins)})"
         if not guard:
@@ -801,7 +848,9 @@ def lower_with_fusion(p: Program) -> Executable:
     src = "\n".join(lines) + "\n"
     code = compile(src, f"<functorch_lite jit program {id(p):x}>", "exec")
     exec(code, ns)
-    run = ns["run"]
+    # taken out of its own globals: no reference cycle, so a dropped program
+    # (jit cache eviction or clear_cache) is freed at once, not at the next GC
+    run = ns.pop("run")
     text = "\n".join([pretty(p), "", "# the generated runner", src.rstrip()] + [
         f"\n# kernel {k} (as compiled for C-contiguous inputs)\n{kern.default_plan.source}"
         for k, kern in enumerate(kernels) if kern.default_plan is not None])

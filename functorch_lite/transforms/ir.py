@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,17 +28,18 @@ from functorch_lite import core
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
 
+# ``next`` on a count is atomic: threads tracing at once never share a number
+_var_ids = itertools.count(1)
+
 
 class Var:
     """A value produced once: a program input, a constant or an equation output."""
 
     __slots__ = ("aval", "count")
-    _next = 0
 
     def __init__(self, aval: ShapedArray) -> None:
         self.aval = aval
-        Var._next += 1
-        self.count = Var._next
+        self.count = next(_var_ids)
 
     def __repr__(self) -> str:
         return f"Var({self.count}:{self.aval.str_short()})"

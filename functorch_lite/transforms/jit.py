@@ -6,6 +6,13 @@ tracers of an enclosing transform (``grad(jit(f))``, ``vmap(jit(f))``,
 ``jit`` inside ``jit``) runs ``f`` under that transform instead, so the outer
 transform sees every primitive (and an outer ``jit`` compiles the whole).
 
+Each jitted function keeps its compiled programs in a least-recently-used
+cache (``config.jit_cache_size`` signatures, or ``jit(f, cache_size=n)``);
+``cache_info()`` reports hits, misses, evictions and size, and
+``clear_cache()`` frees the programs.  Jitted functions may be called from
+several threads: a new signature is traced and compiled once while the
+other threads asking for it wait.
+
 Set ``FUNCTORCH_LITE_EXPLAIN_CACHE_MISSES=1`` (or call
 ``config.update("explain_cache_misses", True)``) to be told why a call
 retraced.
@@ -25,11 +32,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import itertools
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from functorch_lite import tree
 from functorch_lite.array import Array
@@ -38,23 +49,52 @@ from functorch_lite.transforms import compiler
 from functorch_lite.transforms.ir import Program
 from functorch_lite.transforms.staging import trace_to_program
 
+_DEFAULT_CACHE_SIZE = 1024
+
 
 class _Config:
-    """Library switches (``config.update(name, value)``)."""
+    """Library switches (``config.update(name, value)``).
+
+    Options are process-wide: ``config.update`` changes them for every
+    thread.  The :func:`disable_jit` context manager is the exception: it
+    only affects the thread that enters it (JAX's semantics), and
+    ``config.disable_jit`` reads the value in effect in the calling thread.
+
+    - ``explain_cache_misses``: print why a jitted function retraced;
+    - ``disable_jit``: run jitted functions eagerly, op by op;
+    - ``jit_cache_size``: how many compiled signatures each jitted function
+      keeps (least recently used first out); a function's own
+      ``jit(f, cache_size=n)`` wins, and a new value applies to a function
+      at its next compile.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> fl.config.jit_cache_size
+        1024
+    """
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {
             "explain_cache_misses": os.environ.get("FUNCTORCH_LITE_EXPLAIN_CACHE_MISSES", "") not in ("", "0"),
             "disable_jit": False,
+            "jit_cache_size": _DEFAULT_CACHE_SIZE,
         }
 
     def update(self, name: str, value: Any) -> None:
+        """Set option ``name`` for the whole process."""
         if name not in self.values:
             raise KeyError(f"unknown config option {name!r}; known: {sorted(self.values)}")
+        if name == "jit_cache_size":
+            value = _check_cache_size(value, "config jit_cache_size")
         self.values[name] = value
-        setattr(_state, name, value)
+        if name == "disable_jit":
+            _refresh_disabled()
+        else:
+            setattr(_state, name, value)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "disable_jit":
+            return _jit_disabled()
         try:
             return self.values[name]
         except KeyError:
@@ -64,18 +104,55 @@ class _Config:
 class _State:
     """Plain attributes mirroring ``config`` for the hot path (no dict lookups)."""
 
-    disable_jit = False
     explain_cache_misses = False
+    # may jit be disabled in some thread?  False lets every call skip the
+    # per-thread check (one global read on the hot path)
+    maybe_disabled = False
+
+
+class _ThreadState(threading.local):
+    """Per-thread jit state."""
+
+    # what the innermost ``disable_jit()`` block of this thread asked for;
+    # None outside any block (the process-wide option decides)
+    disable_jit: bool | None = None
+    # how many jit compiles are running in this thread (nested: a compile
+    # that calls another jitted function on concrete arrays)
+    compiling = 0
 
 
 _state = _State()
+_thread = _ThreadState()
+_blocks_lock = threading.Lock()
+_disable_blocks = 0  # disable_jit() blocks open, in all threads
 config = _Config()
 _state.explain_cache_misses = config.values["explain_cache_misses"]
 
 
+def _jit_disabled() -> bool:
+    """Whether jitted functions run eagerly in this thread."""
+    d = _thread.disable_jit
+    return bool(config.values["disable_jit"]) if d is None else d
+
+
+def _refresh_disabled(blocks_delta: int = 0) -> None:
+    global _disable_blocks
+    with _blocks_lock:
+        _disable_blocks += blocks_delta
+        _state.maybe_disabled = bool(config.values["disable_jit"]) or _disable_blocks > 0
+
+
+def _check_cache_size(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive int (compiled signatures kept), got {value!r}")
+    return value
+
+
 @contextlib.contextmanager
 def disable_jit(disable: bool = True) -> Iterator[None]:
-    """Run jitted functions eagerly (op by op) inside this block, for debugging.
+    """Run jitted functions eagerly (op by op) inside this block, for
+    debugging.  Only the calling thread is affected; use
+    ``config.update("disable_jit", True)`` for the whole process.
 
     Example:
         >>> import functorch_lite as fl
@@ -84,25 +161,47 @@ def disable_jit(disable: bool = True) -> Iterator[None]:
         ...     fl.jit(lambda x: x + 1)(jnp.ones(2)).tolist()
         [2.0, 2.0]
     """
-    prev = config.disable_jit
-    config.update("disable_jit", disable)
+    prev = _thread.disable_jit
+    _thread.disable_jit = bool(disable)
+    _refresh_disabled(+1)
     try:
         yield
     finally:
-        config.update("disable_jit", prev)
+        _thread.disable_jit = prev
+        _refresh_disabled(-1)
 
 
 @dataclass
 class CacheInfo:
+    """Counters of one jitted function's cache.
+
+    ``misses`` counts traces (compiles), ``hits`` calls served by a cached
+    program, ``evictions`` programs dropped to keep at most ``maxsize``.
+    ``hits`` is counted without a lock, so calls racing in several threads
+    may now and then be missed; the other counters are exact.
+    """
+
     hits: int
     misses: int
     size: int
+    maxsize: int = _DEFAULT_CACHE_SIZE
+    evictions: int = 0
+
+
+# a global use counter: recency stamps for the least-recently-used order
+# (``next`` on it is atomic, so the hot path needs no lock)
+_clock = itertools.count()
 
 
 class _Entry:
-    __slots__ = ("program", "out_tree", "executable", "closes_over_tracer", "single_out")
+    __slots__ = ("program", "out_tree", "executable", "closes_over_tracer", "single_out", "key", "last_use",
+                 "fast_keys")
 
     def __init__(self, program: Program, out_tree: tree.PyTreeDef, executable: compiler.Executable) -> None:
+        self.key: Any = None
+        self.last_use = 0
+        # (0 for ``_fast`` / 1 for ``_fast_tree``, key) of the dispatch tables that point here
+        self.fast_keys: list[tuple[int, Any]] = []
         self.program = program
         self.out_tree = out_tree
         self.executable = executable
@@ -145,16 +244,38 @@ def _to_arg(x: Any) -> Any:
     return asarray(x)
 
 
+class _Pending:
+    """A compile in progress: other threads wanting the same signature wait
+    for it instead of tracing the function again."""
+
+    __slots__ = ("done", "entry")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.entry: _Entry | None = None  # None after a failed compile: waiters try themselves
+
+
 class JitFunction:
-    """A jitted function; call it like the original."""
+    """A jitted function; call it like the original.
+
+    Compiled programs are kept per function in a least-recently-used cache
+    of ``cache_size`` signatures (default: ``config.jit_cache_size``).  It is
+    safe to call from several threads: the first call with a new signature
+    traces and compiles once while the others wait for its result.
+    """
 
     def __init__(self, fun: Callable[..., Any], static_argnums: tuple[int, ...],
-                 static_argnames: tuple[str, ...], donate_argnums: tuple[int, ...]) -> None:
+                 static_argnames: tuple[str, ...], donate_argnums: tuple[int, ...],
+                 cache_size: int | None = None) -> None:
         self.fun = fun
         self.static_argnums = static_argnums
         self.static_argnames = static_argnames
         self.donate_argnums = donate_argnums
+        self._cache_size = None if cache_size is None else _check_cache_size(cache_size, "jit cache_size")
+        # guards the tables below; never held while tracing or compiling
+        self._lock = threading.Lock()
         self._cache: dict[Any, _Entry] = {}
+        self._pending: dict[Any, _Pending] = {}
         # positional-Arrays-only signatures -> entry (skips pytree flattening)
         self._fast: dict[tuple[Any, ...], _Entry] = {}
         self._plain = not static_argnums and not static_argnames  # no static arguments: fast paths apply
@@ -162,6 +283,7 @@ class JitFunction:
         self._fast_tree: dict[tuple[Any, ...], _Entry] = {}
         self._hits = 0
         self._misses = 0
+        self._evictions = 0
         self._last_key: Any = None
         try:
             self._sig: inspect.Signature | None = inspect.signature(fun)
@@ -175,12 +297,12 @@ class JitFunction:
         statics_pos = tuple(a % n if n else a for a in self.static_argnums if -n <= a < n)
         static_vals = []
         for i in statics_pos:
-            static_vals.append((i, _hashable(args[i], f"static argument {i}")))
+            static_vals.append((i, _static_key(args[i], f"static argument {i}")))
         static_kw = []
         dyn_kwargs = {}
         for k, v in kwargs.items():
             if k in self.static_argnames:
-                static_kw.append((k, _hashable(v, f"static argument {k!r}")))
+                static_kw.append((k, _static_key(v, f"static argument {k!r}")))
             else:
                 dyn_kwargs[k] = v
         if self._sig is not None and self.static_argnames:
@@ -189,14 +311,16 @@ class JitFunction:
                 if name in params and params.index(name) < n and params.index(name) not in statics_pos:
                     i = params.index(name)
                     statics_pos = statics_pos + (i,)
-                    static_vals.append((i, _hashable(args[i], f"static argument {name!r}")))
+                    static_vals.append((i, _static_key(args[i], f"static argument {name!r}")))
         dyn_args = tuple(a for i, a in enumerate(args) if i not in statics_pos)
         leaves, in_tree = tree.flatten((dyn_args, dyn_kwargs))
-        static_key = (tuple(sorted(static_vals)), tuple(sorted(static_kw)), statics_pos)
+        static_vals.sort(key=lambda iv: iv[0])
+        static_kw.sort(key=lambda kv: kv[0])
+        static_key = (tuple(static_vals), tuple(static_kw), statics_pos)
         return static_key, leaves, in_tree, statics_pos
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs and self._plain and not _state.disable_jit:
+        if not kwargs and self._plain and not _state.maybe_disabled:
             # the hot path: positional Arrays only, a signature seen before
             key = []
             for a in args:
@@ -207,14 +331,15 @@ class JitFunction:
                 entry = self._fast.get(tuple(key))
                 if entry is not None:
                     self._hits += 1
+                    entry.last_use = next(_clock)
                     return entry.run(args)
         return self._call(args, kwargs)
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if _state.disable_jit:
+        if _state.maybe_disabled and _jit_disabled():
             return self.fun(*args, **kwargs)
         fast_key: tuple[Any, ...] | None = None
-        fast_table = self._fast
+        fast_table = 0
         if not kwargs and self._plain:
             if all(type(a) is Array for a in args):
                 fast_key = tuple((a._shape, a._dtype, a.weak_type) for a in args)
@@ -224,10 +349,11 @@ class JitFunction:
                 fast_leaves: list[Any] = []
                 if _walk(args, key, fast_leaves):
                     fast_key = tuple(key)
-                    fast_table = self._fast_tree
-                    entry = fast_table.get(fast_key)
+                    fast_table = 1
+                    entry = self._fast_tree.get(fast_key)
                     if entry is not None:
                         self._hits += 1
+                        entry.last_use = next(_clock)
                         return entry.run(fast_leaves)
         static_key, leaves, in_tree, statics_pos = self._split(args, kwargs)
         leaves = [_to_arg(x) for x in leaves]
@@ -239,24 +365,89 @@ class JitFunction:
             # the function captured a value of an enclosing transform: run it there
             return self.fun(*args, **kwargs)
         if fast_key is not None and not statics_pos:
-            fast_table[fast_key] = entry
+            self._remember(fast_table, fast_key, entry)
         return entry.run(leaves)
+
+    # --- the cache ---------------------------------------------------------------------
+    def _remember(self, table: int, fast_key: tuple[Any, ...], entry: _Entry) -> None:
+        """Let the dispatch table ``table`` find ``entry`` by ``fast_key``,
+        unless it was evicted meanwhile."""
+        with self._lock:
+            if self._cache.get(entry.key) is entry:
+                (self._fast_tree if table else self._fast)[fast_key] = entry
+                entry.fast_keys.append((table, fast_key))
 
     def _entry(self, args: tuple[Any, ...], kwargs: dict[str, Any], static_key: Any, leaves: list[Any],
                in_tree: tree.PyTreeDef, statics_pos: tuple[int, ...]) -> _Entry:
         avals = tuple((x.shape, x.dtype, x.weak_type) for x in leaves)
         key = (in_tree, avals, static_key)
-        entry = self._cache.get(key)
-        if entry is not None:
-            self._hits += 1
-            return entry
-        self._misses += 1
-        if config.explain_cache_misses and self._last_key is not None:
-            print(_explain(self.fun, self._last_key, key), file=sys.stderr)
-        self._last_key = key
-        entry = self._compile(args, kwargs, leaves, in_tree, statics_pos)
-        self._cache[key] = entry
+        while True:
+            with self._lock:
+                entry = self._cache.get(key)
+                if entry is not None:
+                    self._hits += 1
+                    entry.last_use = next(_clock)
+                    return entry
+                pending = self._pending.get(key)
+                # a thread that is compiling never waits (two compiles that each
+                # call the other's function could otherwise wait on each other):
+                # it compiles this signature itself, as a recursive call would
+                if pending is None or _thread.compiling:
+                    # ``own`` is None for a nested compile, which caches nothing
+                    own = None
+                    if pending is None:
+                        own = self._pending[key] = _Pending()
+                    self._misses += 1
+                    last, self._last_key = self._last_key, key
+                    break
+            pending.done.wait()
+            if pending.entry is not None:
+                with self._lock:
+                    self._hits += 1
+                return pending.entry
+            # that compile failed: try here (and raise its error in this thread too)
+        try:
+            if config.explain_cache_misses and last is not None:
+                print(_explain(self.fun, last, key), file=sys.stderr)
+            _thread.compiling += 1
+            try:
+                entry = self._compile(args, kwargs, leaves, in_tree, statics_pos)
+            finally:
+                _thread.compiling -= 1
+        except BaseException:
+            if own is not None:
+                with self._lock:
+                    del self._pending[key]
+                own.done.set()
+            raise
+        if own is None:
+            return entry  # a nested compile: the call that registered the signature caches its own
+        with self._lock:
+            del self._pending[key]
+            self._insert(key, entry)
+        own.entry = entry
+        own.done.set()
         return entry
+
+    def _insert(self, key: Any, entry: _Entry) -> None:
+        """Cache ``entry`` (the lock is held), evicting the least recently
+        used entries beyond the size bound."""
+        entry.key = key
+        entry.last_use = next(_clock)
+        self._cache[key] = entry
+        limit = self.maxsize
+        while len(self._cache) > limit:
+            victim = min(self._cache.values(), key=_last_use)
+            self._drop(victim)
+            self._evictions += 1
+
+    def _drop(self, entry: _Entry) -> None:
+        del self._cache[entry.key]
+        for table, fk in entry.fast_keys:
+            t = self._fast_tree if table else self._fast
+            if t.get(fk) is entry:
+                del t[fk]
+        entry.fast_keys.clear()
 
     def _compile(self, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[Any],
                  in_tree: tree.PyTreeDef, statics_pos: tuple[int, ...]) -> _Entry:
@@ -279,23 +470,66 @@ class JitFunction:
         return _Entry(program, out_tree, compiler.lower(program))
 
     # --- introspection ----------------------------------------------------------------
+    @property
+    def maxsize(self) -> int:
+        """How many compiled signatures this function keeps."""
+        n: int = self._cache_size if self._cache_size is not None else config.values["jit_cache_size"]
+        return n
+
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+        """The optimised IR and generated code for these arguments (compiled
+        and cached as a call would).
+
+        Example:
+            >>> import functorch_lite as fl
+            >>> import functorch_lite.numpy as jnp
+            >>> fl.jit(lambda x: x * 2.0 + 1.0).lower(jnp.ones(3)).n_kernels
+            1
+        """
         static_key, leaves, in_tree, statics_pos = self._split(args, kwargs)
         leaves = [_to_arg(x) for x in leaves]
         return Lowered(self._entry(args, kwargs, static_key, leaves, in_tree, statics_pos))
 
     def cache_info(self) -> CacheInfo:
-        return CacheInfo(self._hits, self._misses, len(self._cache))
+        """Hits, misses (traces), evictions, size and maximum size of the cache.
+
+        Example:
+            >>> import functorch_lite as fl
+            >>> import functorch_lite.numpy as jnp
+            >>> f = fl.jit(lambda x: x + 1, cache_size=1)
+            >>> _ = f(jnp.ones(2)); _ = f(jnp.ones(3)); _ = f(jnp.ones(3))
+            >>> f.cache_info()
+            CacheInfo(hits=1, misses=2, size=1, maxsize=1, evictions=1)
+        """
+        with self._lock:
+            return CacheInfo(self._hits, self._misses, len(self._cache), self.maxsize, self._evictions)
 
     def clear_cache(self) -> None:
-        self._cache.clear()
-        self._fast.clear()
-        self._fast_tree.clear()
+        """Drop every compiled program of this function (counters are kept).
+
+        Example:
+            >>> import functorch_lite as fl
+            >>> import functorch_lite.numpy as jnp
+            >>> f = fl.jit(lambda x: x + 1)
+            >>> _ = f(jnp.ones(2)); f.clear_cache(); f.cache_info().size
+            0
+        """
+        with self._lock:
+            for entry in list(self._cache.values()):
+                entry.fast_keys.clear()
+            self._cache.clear()
+            self._fast.clear()
+            self._fast_tree.clear()
+            self._last_key = None
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         if obj is None:
             return self
         return functools.partial(self, obj)
+
+
+def _last_use(e: _Entry) -> int:
+    return e.last_use
 
 
 def _walk(x: Any, key: list[Any], leaves: list[Any]) -> bool:
@@ -321,7 +555,19 @@ def _walk(x: Any, key: list[Any], leaves: list[Any]) -> bool:
     return False
 
 
-def _hashable(v: Any, what: str) -> Any:
+def _static_key(v: Any, what: str) -> Any:
+    """The cache key of a static argument: its type beside its value, so that
+    values that compare equal but differ in type (``1``, ``1.0``, ``True``)
+    or in sign (``0.0``, ``-0.0``) trace separately, as they may give
+    different programs.  Floats are keyed by their exact bits (a NaN static
+    hits the cache); tuples and frozensets are keyed element by element.
+
+    Example:
+        >>> _static_key(1, "n") == _static_key(1.0, "n")
+        False
+        >>> _static_key(0.0, "x") == _static_key(-0.0, "x")
+        False
+    """
     try:
         hash(v)
     except TypeError:
@@ -329,7 +575,22 @@ def _hashable(v: Any, what: str) -> Any:
             f"jit: {what} of type {type(v).__name__} is not hashable, so it cannot be static; "
             "pass a tuple instead of a list, or make it a traced (non-static) argument"
         ) from None
-    return v
+    return _key_of(v)
+
+
+def _key_of(v: Any) -> Any:
+    t = type(v)
+    if isinstance(v, tuple):
+        return (t, tuple(_key_of(c) for c in v))
+    if isinstance(v, frozenset):
+        return (t, frozenset(_key_of(c) for c in v))
+    if isinstance(v, np.generic):
+        return (t, v.dtype, v.tobytes())
+    if isinstance(v, float):
+        return (t, v.hex())
+    if isinstance(v, complex):
+        return (t, v.real.hex(), v.imag.hex())
+    return (t, v)
 
 
 def _explain(fun: Any, old: Any, new: Any) -> str:
@@ -350,9 +611,15 @@ def _explain(fun: Any, old: Any, new: Any) -> str:
 
 def jit(fun: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[int] | None = None,
         static_argnames: str | Sequence[str] | None = None,
-        donate_argnums: int | Sequence[int] | None = None) -> Any:
+        donate_argnums: int | Sequence[int] | None = None, cache_size: int | None = None) -> Any:
     """Compile ``fun``: traced once per abstract signature, optimised, fused
     and cached; usable as ``@jit`` and ``@jit(static_argnames=...)``.
+
+    Static arguments are part of the signature with their type: ``1``,
+    ``1.0`` and ``True`` compile separately.  ``cache_size`` bounds how many
+    signatures stay compiled (least recently used first out; default
+    ``config.jit_cache_size``).  Jitted functions may be called from several
+    threads at once.
 
     Example:
         >>> import functorch_lite as fl
@@ -368,7 +635,7 @@ def jit(fun: Callable[..., Any] | None = None, *, static_argnums: int | Sequence
         return (v,) if isinstance(v, (int, str)) else tuple(v)
 
     def make(f: Callable[..., Any]) -> JitFunction:
-        return JitFunction(f, norm(static_argnums), norm(static_argnames), norm(donate_argnums))
+        return JitFunction(f, norm(static_argnums), norm(static_argnames), norm(donate_argnums), cache_size)
 
     if fun is None:
         return make

@@ -8,8 +8,9 @@ parallel or not).  :func:`kernel_source` turns the two into the source of
 ONE Numba function and :func:`get_kernel` compiles it.
 
 The generated kernel loops over the iteration space in the memory order
-the caller chose (sizes and strides are arguments, so one compiled kernel
-serves every shape and layout of that structure), reads every input
+the caller chose (sizes, strides and ``KernelDesc.params`` constants are
+arguments, so one compiled kernel serves every shape and layout of that
+structure), reads every input
 through its storage buffer, offset and strides (transposed and broadcast,
 stride-0, inputs are read in place: no hidden copies) and writes outputs
 allocated by the caller.  Indices are cast to ``uint64`` so Numba emits no
@@ -57,6 +58,7 @@ import os
 import sys
 import threading
 import types
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,11 +96,19 @@ class Node:
 
 @dataclass(frozen=True)
 class KernelDesc:
-    """A fused group: nodes in topological order, inputs and outputs (by name)."""
+    """A fused group: nodes in topological order, inputs and outputs (by name).
+
+    ``params``: names of scalar constants passed by value after the inputs
+    (free names in node expressions, typed by the caller's values): a
+    constant that is a parameter rather than a literal of the source lets
+    one compiled kernel serve every value of it (transforms/fusion.py
+    decides which constants are worth a literal).
+    """
 
     nodes: tuple[Node, ...]
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,6 +234,7 @@ class _Gen:
                     args += [f"S_{name}_{p}" for p in range(self.L)]
             else:
                 args.append(name)
+        args += self.desc.params
         for k in range(len(self.desc.outputs)):
             args.append(f"Q{k}")
             if not self.nest.flat:
@@ -538,7 +549,27 @@ class _Gen:
 
 _FORMAT_VERSION = "2"
 _lock = threading.RLock()
-_kernels: dict[str, Kernel] = {}
+
+
+def _max_kernels() -> int:
+    env = os.environ.get("FUNCTORCH_LITE_MAX_KERNELS", "512")
+    try:
+        n = int(env)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"FUNCTORCH_LITE_MAX_KERNELS={env!r}: expected a positive integer "
+                         "(kernels kept in memory; the default is 512)")
+    return n
+
+
+#: compiled kernels kept in memory, least recently used dropped first
+#: (``FUNCTORCH_LITE_MAX_KERNELS``): a process meeting ever new fused
+#: structures would otherwise keep ~1 MB of machine code per kernel forever.
+#: A dropped kernel still runs for the jit programs holding it; a later
+#: :func:`get_kernel` of its source loads it again (disk cache, else compile).
+MAX_KERNELS = _max_kernels()
+_kernels: OrderedDict[str, Kernel] = OrderedDict()
 _env_key: str | None = None
 
 cache_dir = diskcache.cache_dir
@@ -622,6 +653,11 @@ def get_kernel(source: str) -> Kernel:
     refused or read-only: see :mod:`.diskcache`)."""
     k = _kernels.get(source)
     if k is not None:
+        # one C call, atomic under the GIL: a hit never waits behind another thread's compile
+        try:
+            _kernels.move_to_end(source)
+        except KeyError:  # evicted meanwhile; ``k`` still runs
+            pass
         return k
     with _lock:
         k = _kernels.get(source)
@@ -645,6 +681,8 @@ def get_kernel(source: str) -> Kernel:
             diskcache.attach(module.kernel, entry)
         k = Kernel(source, key, path, module.kernel, module, entry)
         _kernels[source] = k
+        while len(_kernels) > max(1, MAX_KERNELS):
+            _drop(_kernels.popitem(last=False)[1])
         return k
 
 
@@ -664,8 +702,15 @@ def _forget(source: str) -> None:
     :func:`get_kernel` goes to the disk cache again)."""
     with _lock:
         k = _kernels.pop(source, None)
-        if k is not None and k.module is not None:
-            sys.modules.pop(k.module.__name__, None)
+        if k is not None:
+            _drop(k)
+
+
+def _drop(k: Kernel) -> None:
+    # its module leaves ``sys.modules`` too, else that would keep it alive
+    name = getattr(k.module, "__name__", None)
+    if name is not None and sys.modules.get(name) is k.module:
+        del sys.modules[name]
 
 
 def stats() -> dict[str, int]:

@@ -45,6 +45,8 @@ from typing import Any
 import numba
 import numpy as np
 
+from functorch_lite.ops.kernels._njit import njit_cached
+
 
 @numba.njit(inline="always")
 def _add(a: Any, b: Any) -> Any:
@@ -97,25 +99,25 @@ def _scan(combine: Any, xb: Any, xoffs: Any, xs_o: int, xs_n: int, xs_i: int,
                             ob[cur + i * os_i] = combine(ob[prev + i * os_i], xb[xk + i * xs_i])
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _cumsum(xb: Any, xoffs: Any, xs_o: int, xs_n: int, xs_i: int, ob: Any, ooffs: Any,
             os_o: int, os_n: int, os_i: int, m: int, n: int, inner: int) -> None:
     _scan(_add, xb, xoffs, xs_o, xs_n, xs_i, ob, ooffs, os_o, os_n, os_i, m, n, inner)
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _cumprod(xb: Any, xoffs: Any, xs_o: int, xs_n: int, xs_i: int, ob: Any, ooffs: Any,
              os_o: int, os_n: int, os_i: int, m: int, n: int, inner: int) -> None:
     _scan(_mul, xb, xoffs, xs_o, xs_n, xs_i, ob, ooffs, os_o, os_n, os_i, m, n, inner)
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _cummax(xb: Any, xoffs: Any, xs_o: int, xs_n: int, xs_i: int, ob: Any, ooffs: Any,
             os_o: int, os_n: int, os_i: int, m: int, n: int, inner: int) -> None:
     _scan(_max, xb, xoffs, xs_o, xs_n, xs_i, ob, ooffs, os_o, os_n, os_i, m, n, inner)
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _cummin(xb: Any, xoffs: Any, xs_o: int, xs_n: int, xs_i: int, ob: Any, ooffs: Any,
             os_o: int, os_n: int, os_i: int, m: int, n: int, inner: int) -> None:
     _scan(_min, xb, xoffs, xs_o, xs_n, xs_i, ob, ooffs, os_o, os_n, os_i, m, n, inner)

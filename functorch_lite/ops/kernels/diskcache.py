@@ -1,4 +1,10 @@
-"""The on-disk cache of generated kernels, and the rules that make it safe to load.
+"""The on-disk cache of compiled kernels, and the rules that make it safe to load.
+
+Both kinds of kernel use it: the ones ``jit`` generates (:mod:`.codegen`,
+entries ``k<hash>``) and the hand-written ones of ``ops/kernels/`` (decorated
+with :func:`~functorch_lite.ops.kernels._njit.njit_cached`, entries
+``s<hash>``).  Numba's own cache (``cache=True``, ``NUMBA_CACHE_DIR``, a
+package's ``__pycache__``) is never enabled on either.
 
 Everything read from the cache is hostile input: Numba's cache index and
 data files are pickles (whoever can write them runs code in the process
@@ -20,7 +26,9 @@ where no ``except`` catches it.  So:
   :class:`UnsafeCacheWarning` per directory and process says why.  An entry
   file that fails refuses that kernel the same way.
 - **Manifest.** Each kernel ``k<hash>`` is ``kernels/k<hash>.py`` (its
-  source), ``kernels/__pycache__/k<hash>.nbi`` (Numba's index) and
+  source; for a static kernel ``s<hash>.py``, a comment naming the function,
+  the sha256 of its module's file and the environment the entry was made
+  for), ``kernels/__pycache__/k<hash>.nbi`` (Numba's index) and
   ``k<hash>.<n>.nbc`` (one per compiled signature), plus our manifest
   ``kernels/k<hash>.manifest.json``: ``{"format": 1, "files": {name: sha256}}``
   over all of them, parsed strictly (bounded size, names of this kernel
@@ -35,6 +43,10 @@ where no ``except`` catches it.  So:
 - **Read-only.** A cache directory that holds valid entries but may not be
   written (mode ``0500``, a read-only mount) is used as it is: valid entries
   load, anything else is compiled in memory and nothing is written.
+- **When.** A generated kernel opens its entry when it is built; a static
+  kernel when it first compiles (decorating one reads nothing but its
+  module's file, to hash it), and again if ``FUNCTORCH_LITE_CACHE_DIR``
+  has changed since: importing the library opens no cache.
 
 Example:
     >>> import os
@@ -52,6 +64,7 @@ import os
 import pickle
 import re
 import stat
+import sys
 import tempfile
 import threading
 import warnings
@@ -74,7 +87,8 @@ MAX_DATA_BYTES = 1 << 28  # one compiled signature; real ones are well under 1 M
 MAX_SIGNATURES = 256
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_STEM = re.compile(r"k[0-9a-f]{32}")
+# k<hash>: a generated kernel; s<hash>: a static (hand-written) one
+_STEM = re.compile(r"[ks][0-9a-f]{32}")
 
 
 class UnsafeCacheWarning(UserWarning):
@@ -524,25 +538,85 @@ def open_entry(store: Store, stem: str, stamp: str, text: str) -> Entry | None:
     return entry
 
 
+def open_or_warn(stem: str, stamp: str, text: str) -> Entry | None:
+    """:func:`open_entry` in the current :func:`cache_dir`; None (compile in
+    memory), with one :class:`UnsafeCacheWarning` per directory and process,
+    when the directory or the entry is refused or unusable.
+
+    Example:
+        >>> import os, shutil, tempfile
+        >>> from unittest import mock
+        >>> d = tempfile.mkdtemp()
+        >>> with mock.patch.dict(os.environ, FUNCTORCH_LITE_CACHE_DIR=d):
+        ...     entry = open_or_warn("s" + "2" * 32, "stamp", "# an example\\n")
+        >>> entry.store.root == os.path.realpath(d) and entry.writable
+        True
+        >>> shutil.rmtree(d)
+    """
+    store = open_store()
+    if store is None:
+        return None
+    try:
+        return open_entry(store, stem, stamp, text)
+    except Refused as e:
+        _warn_once(store.root, str(e))
+    except OSError as e:
+        _warn_once(store.root, f"it cannot be used ({e})")
+    return None
+
+
+_env_key: str | None = None
+
+
+def environment_key() -> str:
+    """What compiled code depends on besides its source: the Numba,
+    llvmlite and Python versions and the host CPU (name and features).
+
+    Example:
+        >>> import numba
+        >>> numba.__version__ in environment_key()
+        True
+    """
+    global _env_key
+    if _env_key is None:
+        import llvmlite
+        import llvmlite.binding as ll
+
+        _env_key = "|".join([numba.__version__, llvmlite.__version__, ll.get_host_cpu_name(),
+                             ll.get_host_cpu_features().flatten(), sys.version.split()[0]])
+    return _env_key
+
+
 # --- the Numba side ------------------------------------------------------------------------------
 
 
 class VerifiedCache(_Cache):
     """A Numba dispatcher cache that reads and writes only through an
     :class:`Entry` (so only verified bytes are unpickled); it replaces the
-    ``NullCache`` of a dispatcher decorated without ``cache=True``."""
+    ``NullCache`` of a dispatcher decorated without ``cache=True``.
 
-    def __init__(self, entry: Entry, py_func: Any) -> None:
-        self._entry = entry
+    ``entry`` is the entry itself, or a function called before every load
+    and save that returns it (None: compile in memory); the latter opens
+    nothing until the kernel first compiles, and follows
+    :func:`cache_dir` if it changes."""
+
+    def __init__(self, entry: Entry | Callable[[], Entry | None], py_func: Any) -> None:
+        self._entry: Entry | Callable[[], Entry | None] = entry
         self._py_func = py_func
         # the index key hashes the bytecode only (as Numba's does): a closure
         # would need its cell contents hashed too, so it is never cached
         self._enabled = py_func.__closure__ is None
         self._code = _sha256(py_func.__code__.co_code)
 
+    def entry(self) -> Entry | None:
+        """The entry loads and saves go through now (None: in memory only)."""
+        return self._entry if isinstance(self._entry, Entry) else self._entry()
+
     @property
     def cache_path(self) -> str:
-        return self._entry.store.pycache
+        if isinstance(self._entry, Entry):
+            return self._entry.store.pycache
+        return os.path.join(cache_dir(), "kernels", "__pycache__")  # statistics only: opens nothing
 
     def enable(self) -> None:
         self._enabled = True
@@ -551,8 +625,10 @@ class VerifiedCache(_Cache):
         self._enabled = False
 
     def flush(self) -> None:
-        with self._entry.lock:
-            self._entry.reset()
+        entry = self.entry()
+        if entry is not None:
+            with entry.lock:
+                entry.reset()
 
     def _index_key(self, sig: Any, codegen: Any) -> Any:
         return (sig, codegen.magic_tuple(), (self._code, _sha256(b"")))
@@ -560,22 +636,28 @@ class VerifiedCache(_Cache):
     def load_overload(self, sig: Any, target_context: Any) -> Any:
         if not self._enabled:
             return None
+        entry = self.entry()
+        if entry is None:
+            return None
         target_context.refresh()
         key = self._index_key(sig, target_context.codegen())
-        return self._entry.load(key, lambda payload: _rebuild(target_context, *payload))
+        return entry.load(key, lambda payload: _rebuild(target_context, *payload))
 
     def save_overload(self, sig: Any, cres: Any) -> None:
-        if not self._enabled or not self._entry.writable:
+        if not self._enabled:
+            return
+        entry = self.entry()
+        if entry is None or not entry.writable:
             return
         if any(not x.can_cache for x in cres.lifted) or cres.library.has_dynamic_globals:
             return
-        self._entry.save(self._index_key(sig, cres.codegen), cres._reduce())
+        entry.save(self._index_key(sig, cres.codegen), cres._reduce())
 
 
-def attach(dispatcher: Any, entry: Entry) -> None:
+def attach(dispatcher: Any, entry: Entry | Callable[[], Entry | None]) -> None:
     """Give a Numba dispatcher (decorated without ``cache=True``) the verified
-    disk cache of ``entry``; before its first compile.  A plain function
-    (``NUMBA_DISABLE_JIT``) has nothing to cache."""
+    disk cache of ``entry`` (see :class:`VerifiedCache`); before its first
+    compile.  A plain function (``NUMBA_DISABLE_JIT``) has nothing to cache."""
     if not hasattr(dispatcher, "_cache"):
         return
     if not isinstance(dispatcher._cache, NullCache) or dispatcher.overloads:

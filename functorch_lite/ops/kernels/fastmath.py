@@ -50,8 +50,10 @@ from typing import Any
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic, overload
+
+from functorch_lite.ops.kernels._njit import njit_cached
 
 # --- bitcasts (LLVM ``bitcast``, one instruction, vectorisable) -----------------------
 
@@ -211,7 +213,7 @@ _T_CLAMP_D = 20.0
 # --- exp ----------------------------------------------------------------------------------
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def _pow2_scale_f32(p: Any, n: Any) -> Any:
     # p * 2**n for n in [-150, 128], as two exact-range factors (one rounding)
     n1 = n >> 1
@@ -219,14 +221,14 @@ def _pow2_scale_f32(p: Any, n: Any) -> Any:
     return (p * bits_to_f32((n1 + 127) << 23)) * bits_to_f32((n2 + 127) << 23)
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def _pow2_scale_f64(p: Any, n: Any) -> Any:
     n1 = n >> 1
     n2 = n - n1
     return (p * bits_to_f64((n1 + 1023) << 52)) * bits_to_f64((n2 + 1023) << 52)
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def exp_f32(x: Any) -> Any:
     """e**x for float32 (about 1 ulp)."""
     xc = _EXP_LO_F if x < _EXP_LO_F else x
@@ -241,7 +243,7 @@ def exp_f32(x: Any) -> Any:
     return y if x == x else x
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def _exp_core_f64(xc: Any, z: Any) -> Any:
     r = xc - z * _C1_D
     r = r - z * _C2_D
@@ -251,7 +253,7 @@ def _exp_core_f64(xc: Any, z: Any) -> Any:
     return 1.0 + 2.0 * (px / (q - px))
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def exp_f64(x: Any) -> Any:
     """e**x for float64 (about 1 ulp)."""
     xc = _EXP_LO_D if x < _EXP_LO_D else x
@@ -262,7 +264,7 @@ def exp_f64(x: Any) -> Any:
     return y if x == x else x
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def exp2_f32(x: Any) -> Any:
     """2**x for float32."""
     xc = _F(-151.0) if x < _F(-151.0) else x
@@ -276,7 +278,7 @@ def exp2_f32(x: Any) -> Any:
     return y if x == x else x
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def exp2_f64(x: Any) -> Any:
     """2**x for float64."""
     xc = -1076.0 if x < -1076.0 else x
@@ -292,7 +294,7 @@ def exp2_f64(x: Any) -> Any:
 # --- log ----------------------------------------------------------------------------------
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def _log_parts_f32(x: Any) -> Any:
     """(e, f, y) with log(x) = e*ln2 + f + y for finite x > 0."""
     tiny = x < _MIN_NORMAL_F
@@ -311,7 +313,7 @@ def _log_parts_f32(x: Any) -> Any:
     return _F(e), f, y
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def _log_special_f32(x: Any, y: Any) -> Any:
     y = -_INF_F if x == _ZERO_F else y
     y = _NAN_F if x < _ZERO_F else y
@@ -319,7 +321,7 @@ def _log_special_f32(x: Any, y: Any) -> Any:
     return x if x != x else y
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def log_f32(x: Any) -> Any:
     """Natural log for float32 (about 1 ulp)."""
     e, f, y = _log_parts_f32(x)
@@ -328,7 +330,7 @@ def log_f32(x: Any) -> Any:
     return _log_special_f32(x, r)
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def log2_f32(x: Any) -> Any:
     """Base-2 log for float32 (exact on powers of two)."""
     e, f, y = _log_parts_f32(x)
@@ -337,7 +339,7 @@ def log2_f32(x: Any) -> Any:
     return _log_special_f32(x, r)
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def log10_f32(x: Any) -> Any:
     """Base-10 log for float32."""
     e, f, y = _log_parts_f32(x)
@@ -346,7 +348,7 @@ def log10_f32(x: Any) -> Any:
     return _log_special_f32(x, r)
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def _log_parts_f64(x: Any) -> Any:
     """(k, f, s, R, hfsq) of fdlibm's log for finite x > 0."""
     tiny = x < _MIN_NORMAL_D
@@ -369,7 +371,7 @@ def _log_parts_f64(x: Any) -> Any:
     return np.float64(k), f, s, rr, hfsq
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def _log_special_f64(x: Any, y: Any) -> Any:
     y = -_INF_D if x == 0.0 else y
     y = _NAN_D if x < 0.0 else y
@@ -377,7 +379,7 @@ def _log_special_f64(x: Any, y: Any) -> Any:
     return x if x != x else y
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def log_f64(x: Any) -> Any:
     """Natural log for float64 (under 1 ulp)."""
     k, f, s, rr, hfsq = _log_parts_f64(x)
@@ -385,7 +387,7 @@ def log_f64(x: Any) -> Any:
     return _log_special_f64(x, r)
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def log2_f64(x: Any) -> Any:
     """Base-2 log for float64 (exact on powers of two)."""
     k, f, s, rr, hfsq = _log_parts_f64(x)
@@ -393,7 +395,7 @@ def log2_f64(x: Any) -> Any:
     return _log_special_f64(x, lm * _LOG2E_HI_D + k)
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def log10_f64(x: Any) -> Any:
     """Base-10 log for float64."""
     k, f, s, rr, hfsq = _log_parts_f64(x)
@@ -404,7 +406,7 @@ def log10_f64(x: Any) -> Any:
 # --- tanh ---------------------------------------------------------------------------------
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def tanh_f32(x: Any) -> Any:
     """Hyperbolic tangent for float32 (a few ulp)."""
     ax = -x if x < _ZERO_F else x
@@ -426,7 +428,7 @@ def tanh_f32(x: Any) -> Any:
     return y if x == x else x
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def tanh_f64(x: Any) -> Any:
     """Hyperbolic tangent for float64 (a few ulp)."""
     ax = -x if x < 0.0 else x
@@ -444,7 +446,7 @@ def tanh_f64(x: Any) -> Any:
 # --- float -> integer conversion with defined results (as XLA: nan -> 0, clamp) ------------
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def clamp_trunc(x: Any, lo: Any, hi: Any) -> Any:
     """trunc(x) clamped to [lo, hi]; nan gives 0 (for float -> int casts)."""
     t = np.trunc(x)
@@ -453,7 +455,7 @@ def clamp_trunc(x: Any, lo: Any, hi: Any) -> Any:
     return t if t == t else 0.0
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def logistic_f32(x: Any) -> Any:
     """1 / (1 + e**-x) for float32 (e**-|x| never overflows)."""
     e = exp_f32(x if x < _ZERO_F else -x)
@@ -461,7 +463,7 @@ def logistic_f32(x: Any) -> Any:
     return e * r if x < _ZERO_F else r
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def logistic_f64(x: Any) -> Any:
     """1 / (1 + e**-x) for float64 (e**-|x| never overflows)."""
     e = exp_f64(x if x < 0.0 else -x)
@@ -492,7 +494,7 @@ def min_chunk(buf: Any, m: Any) -> Any:
     raise NotImplementedError("min_chunk is called from generated Numba kernels only")
 
 
-@njit(fastmath={"reassoc", "nsz"}, cache=True)
+@njit_cached(fastmath={"reassoc", "nsz"})
 def _sum_float(buf: Any, m: Any) -> Any:
     s = 0.0
     for i in range(m):
@@ -500,7 +502,7 @@ def _sum_float(buf: Any, m: Any) -> Any:
     return s
 
 
-@njit(cache=True)
+@njit_cached()
 def _sum_int(buf: Any, m: Any) -> Any:
     s = 0
     for i in range(m):
@@ -508,7 +510,7 @@ def _sum_int(buf: Any, m: Any) -> Any:
     return s
 
 
-@njit(cache=True)
+@njit_cached()
 def _count_nan(buf: Any, m: Any) -> Any:
     n = 0
     for i in range(m):
@@ -516,7 +518,7 @@ def _count_nan(buf: Any, m: Any) -> Any:
     return n
 
 
-@njit(cache=True)
+@njit_cached()
 def _first_nan(buf: Any, m: Any) -> Any:
     for i in range(m):
         if buf[i] != buf[i]:
@@ -528,19 +530,19 @@ def _first_nan(buf: Any, m: Any) -> Any:
 # pattern turned two's complement): an integer max reduction vectorises
 # without fast-math flags, which Numba cannot put on the compare/select of a
 # float max.  -0.0 orders below +0.0.
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def _key32(v: Any) -> Any:
     k = f32_to_bits(v)
     return k ^ ((k >> 31) & 0x7FFFFFFF)
 
 
-@njit(inline="always", cache=True)
+@njit_cached(inline="always")
 def _key64(v: Any) -> Any:
     k = f64_to_bits(v)
     return k ^ ((k >> 63) & 0x7FFFFFFFFFFFFFFF)
 
 
-@njit(cache=True)
+@njit_cached()
 def _max_f32_nonan(buf: Any, m: Any) -> Any:
     r = _key32(buf[0])
     for i in range(1, m):
@@ -549,7 +551,7 @@ def _max_f32_nonan(buf: Any, m: Any) -> Any:
     return bits_to_f32(r ^ ((r >> 31) & 0x7FFFFFFF))
 
 
-@njit(cache=True)
+@njit_cached()
 def _min_f32_nonan(buf: Any, m: Any) -> Any:
     r = _key32(buf[0])
     for i in range(1, m):
@@ -558,7 +560,7 @@ def _min_f32_nonan(buf: Any, m: Any) -> Any:
     return bits_to_f32(r ^ ((r >> 31) & 0x7FFFFFFF))
 
 
-@njit(cache=True)
+@njit_cached()
 def _max_f64_nonan(buf: Any, m: Any) -> Any:
     r = _key64(buf[0])
     for i in range(1, m):
@@ -567,7 +569,7 @@ def _max_f64_nonan(buf: Any, m: Any) -> Any:
     return bits_to_f64(r ^ ((r >> 63) & 0x7FFFFFFFFFFFFFFF))
 
 
-@njit(cache=True)
+@njit_cached()
 def _min_f64_nonan(buf: Any, m: Any) -> Any:
     r = _key64(buf[0])
     for i in range(1, m):
@@ -576,27 +578,27 @@ def _min_f64_nonan(buf: Any, m: Any) -> Any:
     return bits_to_f64(r ^ ((r >> 63) & 0x7FFFFFFFFFFFFFFF))
 
 
-@njit(cache=True)
+@njit_cached()
 def _max_f32(buf: Any, m: Any) -> Any:
     return _first_nan(buf, m) if _count_nan(buf, m) > 0 else _max_f32_nonan(buf, m)
 
 
-@njit(cache=True)
+@njit_cached()
 def _min_f32(buf: Any, m: Any) -> Any:
     return _first_nan(buf, m) if _count_nan(buf, m) > 0 else _min_f32_nonan(buf, m)
 
 
-@njit(cache=True)
+@njit_cached()
 def _max_f64(buf: Any, m: Any) -> Any:
     return _first_nan(buf, m) if _count_nan(buf, m) > 0 else _max_f64_nonan(buf, m)
 
 
-@njit(cache=True)
+@njit_cached()
 def _min_f64(buf: Any, m: Any) -> Any:
     return _first_nan(buf, m) if _count_nan(buf, m) > 0 else _min_f64_nonan(buf, m)
 
 
-@njit(cache=True)
+@njit_cached()
 def _max_other(buf: Any, m: Any) -> Any:
     r = buf[0]
     for i in range(1, m):
@@ -605,7 +607,7 @@ def _max_other(buf: Any, m: Any) -> Any:
     return r
 
 
-@njit(cache=True)
+@njit_cached()
 def _min_other(buf: Any, m: Any) -> Any:
     r = buf[0]
     for i in range(1, m):
@@ -648,22 +650,23 @@ def _min_chunk_other(buf: Any, m: Any) -> Any:
     return _min_other(buf, m)
 
 
-_CACHED: Any = {"cache": True}
-
-
-@overload(sum_chunk, jit_options=_CACHED)
+# No disk cache of their own (Numba's would be unverified, and ``overload``
+# takes no other): these wrappers compile once per process and dtype, only
+# when a new generated kernel does; the loops they call are cached static
+# kernels, and a generated kernel loaded from the cache has them linked in.
+@overload(sum_chunk)
 def _sum_chunk_ov(buf: Any, m: Any) -> Any:
     return _sum_chunk_float if isinstance(buf.dtype, types.Float) else _sum_chunk_int
 
 
-@overload(max_chunk, jit_options=_CACHED)
+@overload(max_chunk)
 def _max_chunk_ov(buf: Any, m: Any) -> Any:
     if buf.dtype == types.float32:
         return _max_chunk_f32
     return _max_chunk_f64 if buf.dtype == types.float64 else _max_chunk_other
 
 
-@overload(min_chunk, jit_options=_CACHED)
+@overload(min_chunk)
 def _min_chunk_ov(buf: Any, m: Any) -> Any:
     if buf.dtype == types.float32:
         return _min_chunk_f32

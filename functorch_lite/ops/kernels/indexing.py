@@ -30,10 +30,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 
-_BITS = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32), 8: np.dtype(np.uint64)}
+from functorch_lite.ops.kernels._njit import njit_cached
+
+_BITS: dict[int, np.dtype[Any]] = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32),
+                                   8: np.dtype(np.uint64)}
 
 # Kernel arguments, shared by all of them:
 #   out/src, upd : flat 1-D buffers
@@ -46,7 +48,7 @@ _BITS = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32), 
 # --- gather -------------------------------------------------------------------------------
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _gather(src: Any, o0: int, idx: Any, s0: int, tail: Any, inner: int, stride: int,
             out: Any) -> None:  # pragma: no cover - compiled
     if inner == 1 and tail.shape[0] == 1:
@@ -77,7 +79,7 @@ def _gather(src: Any, o0: int, idx: Any, s0: int, tail: Any, inner: int, stride:
 # --- scatter: one kernel per mode, so a program compiles only the modes it uses --------------
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _scatter_set(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
     if otail.shape[0] == 1 and boff.shape[0] == 1:
@@ -108,7 +110,7 @@ def _scatter_set(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd:
                     out[o + i * os] = upd[u + i * us]
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _scatter_add(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
     if otail.shape[0] == 1 and boff.shape[0] == 1:
@@ -139,7 +141,7 @@ def _scatter_add(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd:
                     out[o + i * os] += upd[u + i * us]
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _scatter_mul(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
     if otail.shape[0] == 1 and boff.shape[0] == 1:
@@ -170,7 +172,7 @@ def _scatter_mul(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd:
                     out[o + i * os] *= upd[u + i * us]
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _scatter_min(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
     if otail.shape[0] == 1 and boff.shape[0] == 1:
@@ -207,7 +209,7 @@ def _scatter_min(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd:
                         out[o + i * os] = v
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _scatter_max(out: Any, o0: int, idx: Any, s0: int, otail: Any, os: int, upd: Any, boff: Any, binner: int,
                  bs: int, utail: Any, us: int, inner: int) -> None:  # pragma: no cover - compiled
     if otail.shape[0] == 1 and boff.shape[0] == 1:

@@ -34,9 +34,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from functorch_lite.ops.kernels._njit import njit_cached
 
 NDArray = np.ndarray[Any, Any]
 
@@ -44,7 +45,7 @@ NDArray = np.ndarray[Any, Any]
 _PANEL_BYTES = 1 << 18
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _int_matmul(a: Any, b: Any, out: Any, kblock: int) -> None:  # pragma: no cover - compiled
     """out[p] += a[p] @ b[p] for C-contiguous (B,M,K), (B,K,N), (B,M,N)."""
     nb, m, kk = a.shape
@@ -59,7 +60,7 @@ def _int_matmul(a: Any, b: Any, out: Any, kblock: int) -> None:  # pragma: no co
                         out[p, i, j] += aik * b[p, k, j]
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _bool_matmul(a: Any, b: Any, out: Any, kblock: int) -> None:  # pragma: no cover - compiled
     """out[p] |= a[p] @ b[p] over the uint8 bytes (0/1) of boolean arrays."""
     nb, m, kk = a.shape
@@ -193,7 +194,7 @@ def dot_general(
 OUTER_NUMPY_BELOW = 1 << 16
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _outer_kernel(a: Any, b: Any, out: Any) -> None:  # pragma: no cover - compiled
     """out[p, i, j] = a[p, i] * b[p, j] for C-contiguous (B,M), (B,N), (B,M,N)."""
     for p in range(a.shape[0]):

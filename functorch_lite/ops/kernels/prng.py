@@ -21,16 +21,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
 
+from functorch_lite.ops.kernels._njit import njit_cached
 from functorch_lite.ops.kernels.indexing import collapse, outer_offsets
 
 # one operand: (flat int32 storage buffer, element offset, element strides)
 Operand = tuple[np.ndarray[Any, Any], int, tuple[int, ...]]
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _block(k0: Any, k1: Any, x0: Any, x1: Any) -> tuple[Any, Any]:  # pragma: no cover - compiled
     """One Threefry-2x32-20 block on uint32 words: 5 groups of 4 rounds (add,
     rotate left by 13 15 26 6, then 17 29 16 24; xor), a key injection after
@@ -92,7 +92,7 @@ def _block(k0: Any, k1: Any, x0: Any, x1: Any) -> tuple[Any, Any]:  # pragma: no
     return x0, x1
 
 
-@numba.njit(cache=True)
+@njit_cached()
 def _threefry_kernel(k0: Any, k1: Any, x0: Any, x1: Any, offs: Any, strides: Any, inner: int,
                      out0: Any, out1: Any) -> None:  # pragma: no cover - compiled
     """``offs[j, m]``: start of run ``m`` in operand ``j``; ``strides[j]``: its
