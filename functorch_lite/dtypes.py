@@ -132,7 +132,10 @@ def promote_types(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
         >>> promote_types(int32, float32)
         dtype('float32')
     """
-    return _PROMOTION[(a, b)]
+    hit = _PROMOTION.get((a, b))
+    if hit is None:  # dtype-likes ("float32", float, np.int8) are canonicalised; anything else is refused
+        hit = _PROMOTION[(canonicalize(a), canonicalize(b))]
+    return hit
 
 
 def promote_weak(

@@ -56,7 +56,7 @@ def promote(*dts: Any) -> np.dtype[Any]:
     """JAX promotion over {bool, int32, float32, float64} (a chain, so: the highest)."""
     arrays = [d for d in dts if isinstance(d, np.dtype)]
     scalars = [d for d in dts if not isinstance(d, np.dtype)]
-    out = max(arrays, key=lambda d: _RANK[d]) if arrays else F32
+    out = max(arrays, key=lambda d: _RANK[d]) if arrays else BOOL  # scalars alone: their own kinds
     for s in scalars:  # weak Python scalars: only lift the kind, never the width
         if s is float and out.kind != "f":
             out = F32

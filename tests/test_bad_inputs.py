@@ -85,21 +85,7 @@ def public_functions() -> list[str]:
 
 
 # Findings: function -> what goes wrong.  Each runs as a strict xfail, so a fix shows up as XPASS.
-KNOWN_FAILURES: dict[str, str] = {
-    "arange": "arange(None) returns an empty int32 array instead of a TypeError (_creation.py arange: a None "
-              "start with no stop becomes range(0, None))",
-    "broadcast_shapes": "broadcast_shapes validates nothing: strings, dicts, arrays, negative and float sizes come "
-                        "back as a 'shape' (_util.py broadcast_shapes)",
-    "eye": "eye(2.5) truncates the size to 2 (int(N)) where NumPy and JAX refuse a non-integer size",
-    "identity": "identity(2.5) truncates the size to 2 (via eye's int(N))",
-    "tri": "tri(2.5) truncates the size to 2 (int(N)); NumPy makes it 3x3, JAX refuses",
-    "hstack": "hstack of an empty sequence (or of a bare empty array) raises Python's 'list index out of range' "
-              "(xs[0] unchecked) instead of NumPy's 'need at least one array'",
-    "isdtype": "isdtype(array, None) returns False instead of refusing a kind that is not a dtype or kind name",
-    "linspace": "linspace(x, None) returns NaNs: None goes through np.asarray(None, float64), which is nan",
-    "pad": "pad truncates float pad widths (np.asarray(pad_width, dtype=int64)): pad(x, 1.5) pads by 1",
-    "promote_types": "promote_types of non-dtypes raises KeyError from the promotion table, not a TypeError",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 # The library's signature differs from NumPy's (it follows JAX): NumPy's refusals are not findings there.
 SIGNATURE_DIFFERS: dict[str, str] = {
     "clip": "JAX's clip(x, min=None, max=None): max is optional",

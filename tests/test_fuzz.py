@@ -7,7 +7,9 @@ reshapes, ``expand_dims``/``squeeze``/``broadcast_to``, slicing with negative
 steps, ``flip``, ``concatenate`` and 2-D ``matmul``) over float32, float64,
 int32 and bool inputs of random shapes (0-d and 0-size included), laid out as
 transposed, stepped, negative-stride and stride-0 views.  Each program is run
-(a) eagerly against NumPy, with dtypes checked against JAX's promotion rules;
+(a) eagerly against NumPy, with dtypes checked against JAX's promotion rules,
+both through the Numba kernels and through the NumPy paths the library takes
+for small inputs;
 (b) under ``jit`` against eager (same dtype); (c) under ``vmap`` over a leading
 batch axis against a Python loop of eager calls; and (d), for smooth float64
 programs with inputs away from singularities, through ``grad`` of the sum
@@ -23,16 +25,26 @@ tests/test_fuzz_regressions.py.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 import functorch_lite as fl
 import functorch_lite.numpy as jnp
+from functorch_lite.ops.kernels import cumulative as _kcum
+from functorch_lite.ops.kernels import indexing as _kidx
+from functorch_lite.ops.kernels import linalg as _klin
 from tests import _fuzz_programs as fp
+
+# Size thresholds below which kernels hand small inputs to NumPy.
+_THRESHOLDS = [(_kcum, "NUMPY_BELOW"), (_kidx, "NUMPY_BELOW"), (_klin, "INT_NUMPY_BELOW"),
+               (_klin, "OUTER_NUMPY_BELOW")]
 
 _LONG = int(os.environ.get("FUNCTORCH_LITE_FUZZ_EXAMPLES", "0"))
 
@@ -59,12 +71,28 @@ def _quiet(f: Any, *args: Any) -> Any:
         return f(*args)
 
 
-@_budget(150)
-@given(fp.programs())
-def test_eager_matches_numpy(prog: fp.Program) -> None:
+@contextlib.contextmanager
+def _kernel_paths(paths: str) -> Iterator[None]:
+    """``numba``: every input through the Numba kernels (conftest.py's setting); ``numpy``: the NumPy
+    paths the library takes for small inputs, which is what users get at the fuzzer's sizes."""
+    saved = [(m, a, getattr(m, a)) for m, a in _THRESHOLDS]
+    try:
+        for m, a, _ in saved:
+            setattr(m, a, 0 if paths == "numba" else 2**62)
+        yield
+    finally:
+        for m, a, v in saved:
+            setattr(m, a, v)
+
+
+@pytest.mark.parametrize("paths", ["numba", "numpy"])
+@_budget(100)
+@given(prog=fp.programs())
+def test_eager_matches_numpy(paths: str, prog: fp.Program) -> None:
     f = fp.make_function(prog, jnp, every_step=True)
     for m in range(prog.batch):
-        outs = _quiet(f, *_arrays(prog, m))
+        with _kernel_paths(paths):
+            outs = _quiet(f, *_arrays(prog, m))
         for k, (out, (ref, tol)) in enumerate(zip(outs, fp.tolerances(prog, m))):
             assert out.dtype == ref.dtype, f"step {k}: eager dtype {out.dtype}, expected {ref.dtype}\n{prog!r}"
             fp.assert_close(out, ref, tol, f"step {k}: eager vs NumPy", prog)

@@ -49,9 +49,6 @@ def test_round_with_huge_decimals_returns_promptly() -> None:
     assert r.returncode == 0, f"rc {r.returncode}: {r.stderr[-1500:]}"
 
 
-@pytest.mark.xfail(strict=True, reason="jit's algebraic identities drop float x + 0.0 (transforms/compiler.py "
-                   "_is_identity), but -0.0 + 0.0 is +0.0: under jit, x + 0.0 keeps -0.0, and 1 / (x + 0.0) or "
-                   "2 // (x + 0.0) flips from +inf to -inf")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_jit_keeps_ieee_meaning_of_adding_zero(dtype: type) -> None:
     # Found by fuzzing jit(vmap(f)): floor_divide(2, add(x, 0.0)) at x = -0.0 gave -inf, NumPy +inf.
@@ -73,3 +70,22 @@ def test_jit_keeps_the_identities_that_are_exact() -> None:
         want = f(np.asarray(x))
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("path", [
+    "numpy",
+    "numba",
+])
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+def test_cumulative_ops_of_an_empty_view_with_an_offset(name: str, path: str, monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    # Found by fuzzing vmap against a loop: member 1 of a (2, 2, 0) batch is a (2, 0) view at offset 2
+    # of a 0-element storage.
+    from functorch_lite.ops.kernels import cumulative
+
+    monkeypatch.setattr(cumulative, "NUMPY_BELOW", 4096 if path == "numpy" else 0)
+    x = jnp.zeros((2, 2, 0))[1]
+    for axis in (None, 0, 1):
+        got = np.asarray(getattr(jnp, name)(x, axis=axis))
+        want = getattr(np, name)(np.zeros((2, 0), np.float32), axis=axis)
+        assert got.shape == want.shape and got.dtype == want.dtype

@@ -54,6 +54,10 @@ promote_types = _dtypes.promote_types
 can_cast = _np.can_cast
 
 
+_ISDTYPE_KINDS = frozenset(
+    ["bool", "signed integer", "unsigned integer", "integral", "real floating", "complex floating", "numeric"])
+
+
 def isdtype(dt: object, kind: object) -> bool:
     """Array API ``isdtype``: whether ``dt`` is of ``kind``.
 
@@ -65,12 +69,16 @@ def isdtype(dt: object, kind: object) -> bool:
     d = _dtypes.canonicalize(dt)
     kinds = kind if isinstance(kind, tuple) else (kind,)
     for k in kinds:
-        if isinstance(k, str):
+        if isinstance(k, str) and k not in _ISDTYPE_KINDS and k not in _dtypes._NAMES:
+            raise ValueError(f"isdtype: unknown kind {k!r}; use a dtype or one of {sorted(_ISDTYPE_KINDS)}")
+        if k is None or isinstance(k, Array):
+            raise TypeError(f"isdtype: kind must be a dtype or a kind name, got {type(k).__name__}")
+        if isinstance(k, str) and k in _ISDTYPE_KINDS:
             if (k == "bool" and d.kind == "b") or (k == "signed integer" and d.kind == "i") or (
                 k == "unsigned integer" and d.kind == "u") or (k == "integral" and d.kind in "iu") or (
                 k in ("real floating", "numeric") and d.kind == "f") or (k == "numeric" and d.kind in "iu"):
                 return True
-        elif _dtypes.canonicalize(k) == d:
+        elif _dtypes.canonicalize(k) == d:  # raises TypeError for a kind that is neither a name nor a dtype
             return True
     return False
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -190,6 +191,8 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) ->
     args = [v.item() if isinstance(v, Array) else v for v in (start, stop, step)]
     if stop is None:
         args = [0, args[0], args[2]]
+    if args[1] is None:
+        raise TypeError("arange needs a stop value (arange(stop) or arange(start, stop[, step])), got None")
     if args[2] is None:
         args[2] = 1
     if args[2] == 0:
@@ -215,6 +218,8 @@ def linspace(
     """
     if num < 0:
         raise ValueError(f"linspace: num must be non-negative, got {num}")
+    if start is None or stop is None:
+        raise TypeError(f"linspace needs numeric start and stop values, got start={start!r}, stop={stop!r}")
     s = np.asarray(start.tolist() if isinstance(start, Array) else start, dtype=np.float64)
     e = np.asarray(stop.tolist() if isinstance(stop, Array) else stop, dtype=np.float64)
     out, step = np.linspace(s, e, num, endpoint=endpoint, retstep=True, axis=axis)
@@ -246,7 +251,25 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
         >>> jnp.eye(2).tolist()
         [[1.0, 0.0], [0.0, 1.0]]
     """
-    return Array._wrap(np.eye(int(N), None if M is None else int(M), int(k), dtype=_dt(dtype)))
+    n, m = _size(N, "eye", "N"), None if M is None else _size(M, "eye", "M")
+    return Array._wrap(np.eye(n, m, _int(k, "eye", "k"), dtype=_dt(dtype)))
+
+
+def _int(v: Any, fn: str, what: str) -> int:
+    """``v`` as a Python int; floats and bools are refused rather than truncated."""
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{fn}: {what} must be an integer, got a bool")
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"{fn}: {what} must be an integer, got {type(v).__name__} {v!r}") from None
+
+
+def _size(v: Any, fn: str, what: str) -> int:
+    n = _int(v, fn, what)
+    if n < 0:
+        raise ValueError(f"{fn}: {what} must be non-negative, got {n}")
+    return n
 
 
 def identity(n: int, dtype: Any = None) -> Array:
@@ -268,7 +291,8 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
         >>> jnp.tri(2, dtype="int32").tolist()
         [[1, 0], [1, 1]]
     """
-    return Array._wrap(np.tri(int(N), None if M is None else int(M), int(k), dtype=_dt(dtype)))
+    n, m = _size(N, "tri", "N"), None if M is None else _size(M, "tri", "M")
+    return Array._wrap(np.tri(n, m, _int(k, "tri", "k"), dtype=_dt(dtype)))
 
 
 def _tri_mask(x: ArrayOrTracer, k: int, lower: bool) -> Any:

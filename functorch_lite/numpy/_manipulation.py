@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,6 @@ from functorch_lite.array import check_layout
 from functorch_lite.core import Tracer
 from functorch_lite.numpy._util import (
     asarray,
-    broadcast_shapes,
     broadcast_to_shape,
     convert,
     normalize_axes,
@@ -19,6 +19,9 @@ from functorch_lite.numpy._util import (
     operator_index,
     promote_dtypes,
     shape_tuple,
+)
+from functorch_lite.numpy._util import (
+    broadcast_shapes as _broadcast_shapes,
 )
 from functorch_lite.ops import shape_ops as so
 
@@ -193,6 +196,33 @@ def squeeze(a: Any, axis: int | Sequence[int] | None = None) -> Any:
     return so.squeeze_p.bind(x, dimensions=dims)
 
 
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+    """The shape that ``shapes`` broadcast to (NumPy's rules); each shape is
+    an int or a sequence of non-negative ints.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.broadcast_shapes((2, 1), (3,))
+        (2, 3)
+    """
+    checked = []
+    for s in shapes:
+        dims = (s,) if not isinstance(s, (tuple, list)) else s
+        out = []
+        for d in dims:
+            if isinstance(d, (bool, np.bool_)):
+                raise TypeError(f"broadcast_shapes: sizes must be integers, got a bool in {s!r}")
+            try:
+                n = operator.index(d)
+            except TypeError:
+                raise TypeError(f"broadcast_shapes: sizes must be integers, got {d!r} in {s!r}") from None
+            if not 0 <= n < 2**63:
+                raise ValueError(f"broadcast_shapes: sizes must be in [0, 2**63), got {n} in {s!r}")
+            out.append(n)
+        checked.append(tuple(out))
+    return _broadcast_shapes(*checked, name="broadcast_shapes")
+
+
 def broadcast_to(a: Any, shape: Any) -> Any:
     """Broadcast to ``shape`` (stride-0 view, no copy).
 
@@ -204,7 +234,7 @@ def broadcast_to(a: Any, shape: Any) -> Any:
     """
     x = asarray(a)
     shape = shape_tuple(shape)
-    out_shape = broadcast_shapes(x.shape, shape, name="broadcast_to")
+    out_shape = _broadcast_shapes(x.shape, shape, name="broadcast_to")
     if out_shape != shape:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
     return broadcast_to_shape(x, shape)
@@ -219,7 +249,7 @@ def broadcast_arrays(*args: Any) -> list[Any]:
         [(2, 3), (2, 3)]
     """
     xs = [asarray(a) for a in args]
-    shape = broadcast_shapes(*(x.shape for x in xs), name="broadcast_arrays")
+    shape = _broadcast_shapes(*(x.shape for x in xs), name="broadcast_arrays")
     return [broadcast_to_shape(x, shape) for x in xs]
 
 
@@ -391,6 +421,8 @@ def hstack(tup: Sequence[Any], dtype: Any = None) -> Any:
         (4,)
     """
     xs = [atleast_1d(x) for x in tup]
+    if not xs:
+        raise ValueError("hstack needs at least one array to concatenate, got an empty sequence")
     return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1, dtype=dtype)
 
 
@@ -504,6 +536,12 @@ def size(a: Any, axis: int | None = None) -> int:
 def _pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
     import numpy as np
 
+    try:
+        raw = np.asarray(pad_width.tolist() if hasattr(pad_width, "tolist") else pad_width)
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} is not a rectangular set of integers") from None
+    if raw.dtype.kind not in "iu":  # NumPy's rule: float widths are refused, not truncated
+        raise TypeError(f"pad: pad_width must be integers, got {pad_width!r} (dtype {raw.dtype})")
     try:
         w = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) == 2
                             else np.asarray(pad_width, dtype=np.int64), (ndim, 2))

@@ -13,10 +13,12 @@ from functorch_lite.array import Array
 from functorch_lite.core import Tracer
 from functorch_lite.ops import elementwise as ew
 from functorch_lite.ops import shape_ops as so
+from functorch_lite.ops._rules import scalar_key
 
 ArrayOrTracer = Array | Tracer
 
-_SCALAR_CACHE: dict[tuple[type, Any, np.dtype[Any] | None], Array] = {}
+# scalar caches key on ops._rules.scalar_key (type, value and sign of zero), never on equality alone
+_SCALAR_CACHE: dict[tuple[tuple[Any, ...], np.dtype[Any] | None], Array] = {}
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
 
@@ -52,11 +54,12 @@ def _check_python_ints(x: Any, arr: np.ndarray[Any, Any]) -> None:
 
 
 def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> Array:
-    key = (type(x), x, dtype)
-    try:
-        return _SCALAR_CACHE[key]
-    except (KeyError, TypeError):
-        pass
+    vkey = scalar_key(x)  # 0.0 and -0.0 are equal but not interchangeable; nan: None
+    key = None if vkey is None else (vkey, dtype)
+    if key is not None:
+        hit = _SCALAR_CACHE.get(key)
+        if hit is not None:
+            return hit
     if dtype is None:
         dt = dtypes.scalar_dtype(x)
         if dt == dtypes.int32 and not _INT32.min <= x <= _INT32.max:
@@ -68,12 +71,12 @@ def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> 
         a = Array._wrap(np.array(x).astype(dtype), weak_type=False)
     if len(_SCALAR_CACHE) > 4096:
         _SCALAR_CACHE.clear()
-    if x == x:  # nan keys never hit again; do not store them
+    if key is not None:
         _SCALAR_CACHE[key] = a
     return a
 
 
-_OPERAND_CACHE: dict[tuple[type, Any, np.dtype[Any], bool, tuple[int, ...]], Array] = {}
+_OPERAND_CACHE: dict[tuple[tuple[Any, ...], np.dtype[Any], bool, tuple[int, ...]], Array] = {}
 
 
 def scalar_operand(v: int | float, other: Array) -> Array | None:
@@ -82,8 +85,9 @@ def scalar_operand(v: int | float, other: Array) -> Array | None:
     are immutable, so sharing it is safe).  None means: take the general path.
     """
     dt = other._dtype
-    key = (type(v), v, dt, other.weak_type, other._shape)
-    hit = _OPERAND_CACHE.get(key)
+    vkey = scalar_key(v)
+    key = None if vkey is None else (vkey, dt, other.weak_type, other._shape)
+    hit = None if key is None else _OPERAND_CACHE.get(key)
     if hit is not None:
         return hit
     if type(v) is float and dt.kind != "f":
@@ -98,9 +102,10 @@ def scalar_operand(v: int | float, other: Array) -> Array | None:
         base = Array._wrap(np.array(v, dtype=dt), other.weak_type)
     shape = other._shape
     out = base if not shape else Array._unchecked(base._storage, shape, (0,) * len(shape), 0, other.weak_type)
-    if len(_OPERAND_CACHE) > 1024:
-        _OPERAND_CACHE.clear()
-    _OPERAND_CACHE[key] = out
+    if key is not None:
+        if len(_OPERAND_CACHE) > 1024:
+            _OPERAND_CACHE.clear()
+        _OPERAND_CACHE[key] = out
     return out
 
 
@@ -258,8 +263,9 @@ def _is_splat(x: Array) -> bool:
 def _typed_scalar(v: bool | int | float, dtype: np.dtype[Any], weak: bool) -> Array:
     """A Python scalar made directly in its promoted dtype (no float32 detour:
     ``float64_array * (1/3)`` keeps the double-precision constant)."""
-    key = (type(v), v, dtype, weak)
-    hit = _TYPED_CACHE.get(key)
+    vkey = scalar_key(v)
+    key = None if vkey is None else (vkey, dtype, weak)
+    hit = None if key is None else _TYPED_CACHE.get(key)
     if hit is not None:
         return hit
     if dtype.kind in "iu" and not isinstance(v, float):
@@ -270,12 +276,12 @@ def _typed_scalar(v: bool | int | float, dtype: np.dtype[Any], weak: bool) -> Ar
         a = Array._wrap(np.array(v).astype(dtype), weak)
     if len(_TYPED_CACHE) > 4096:
         _TYPED_CACHE.clear()
-    if v == v:
+    if key is not None:
         _TYPED_CACHE[key] = a
     return a
 
 
-_TYPED_CACHE: dict[tuple[type, Any, np.dtype[Any], bool], Array] = {}
+_TYPED_CACHE: dict[tuple[tuple[Any, ...], np.dtype[Any], bool], Array] = {}
 _PY_SCALARS = (bool, int, float)
 
 

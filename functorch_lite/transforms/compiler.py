@@ -16,8 +16,11 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
 
 from functorch_lite.array import Array
 from functorch_lite.core import PRIMITIVES, ShapedArray
@@ -29,7 +32,8 @@ _NO_FOLD = {"copy"}
 
 def _key_atom(a: Atom) -> Any:
     if isinstance(a, Literal):
-        return ("lit", a.aval.shape, a.aval.dtype, a.aval.weak_type, a.scalar())
+        # the value's bytes: 0.0 == -0.0 (and nan != nan) would merge or split the wrong constants
+        return ("lit", a.aval.shape, a.aval.dtype, a.aval.weak_type, np.asarray(a.scalar(), a.aval.dtype).tobytes())
     return ("var", id(a))
 
 
@@ -123,11 +127,19 @@ def _is_identity(e: Eqn, inputs: list[Atom]) -> Atom | None:
 
     if name in ("mul", "add", "sub", "div") and len(inputs) == 2:
         x, y = inputs
-        unit = 1 if name in ("mul", "div") else 0
-        if _literal_value(y) == unit and same(x) and not isinstance(_literal_value(y), bool):
+
+        def unit(lit: Atom) -> bool:
+            v = _literal_value(lit)
+            if isinstance(v, bool) or v != (1 if name in ("mul", "div") else 0):
+                return False
+            if name in ("add", "sub") and out.dtype.kind in "fc":
+                # -0.0 + 0.0 is +0.0: only x + (-0.0) and x - (+0.0) keep every x's sign
+                return math.copysign(1.0, float(v)) == (-1.0 if name == "add" else 1.0)
+            return True
+
+        if unit(y) and same(x):
             return x
-        if name in ("mul", "add") and _literal_value(x) == unit and same(y) and not isinstance(
-                _literal_value(x), bool):
+        if name in ("mul", "add") and unit(x) and same(y):
             return y
         return None
     if name in ("convert_element_type", "broadcast_in_dim", "reshape", "copy") and same(inputs[0]):

@@ -87,7 +87,11 @@ def _int_identity(f: Any) -> Any:
 
 _same_dtype_unary("floor", ("floor",), _int_identity(np.floor), NUMERIC, differentiable=False)
 _same_dtype_unary("ceil", ("ceil",), _int_identity(np.ceil), NUMERIC, differentiable=False)
-_same_dtype_unary("rint", ("round",), _int_identity(np.rint), NUMERIC, differentiable=False)
+# integers become the default float, as in JAX (NumPy: float16/32/64 by width)
+_same_dtype_unary("rint", ("round", "convert_element_type"),
+                  lambda x: np.rint(x if x.dtype.kind == "f" else x.astype(dtypes.default_float)),
+                  NUMERIC, differentiable=False)
+_same_dtype_unary("signbit", ("signbit",), np.signbit, FLOATS, differentiable=False)
 _same_dtype_unary("trunc", ("trunc",), _int_identity(np.trunc), NUMERIC, differentiable=False)
 _same_dtype_unary("logical_not", ("logical_not", "ne"), np.logical_not, ALL_DTYPES, differentiable=False)
 _same_dtype_unary("bitwise_not", ("bitwise_not", "logical_not"), np.invert,

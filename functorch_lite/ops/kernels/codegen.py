@@ -54,6 +54,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
 import threading
@@ -140,7 +141,8 @@ def literal(value: Any, dtype: np.dtype[Any]) -> str:
         return f"np.{dtype.name}({int(value)})"
     v = float(value)
     if v != v:
-        text = "np.nan"
+        # keep the sign bit (signbit, copysign see it); Numba folds -np.nan to +nan
+        text = "np.copysign(np.nan, -1.0)" if math.copysign(1.0, v) < 0 else "np.nan"
     elif v in (float("inf"), float("-inf")):
         text = "np.inf" if v > 0 else "-np.inf"
     else:

@@ -167,6 +167,8 @@ _UFUNCS = {"sum": np.add, "prod": np.multiply, "max": np.maximum, "min": np.mini
 
 def _numpy_scan(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strides: tuple[int, ...],
                 axis: int, op: str, reverse: bool) -> np.ndarray[Any, Any]:
+    if 0 in shape:  # an empty view may start past its buffer's end, which np.ndarray refuses
+        return np.empty(shape, buf.dtype)
     isz = buf.itemsize
     x = np.ndarray(shape, buf.dtype, buffer=buf, offset=offset * isz, strides=tuple(s * isz for s in strides))
     if reverse:
