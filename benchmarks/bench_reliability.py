@@ -17,6 +17,11 @@ step, which must hit the cache rather than grow it), and ``jit-shapes``
 (a new batch size every 10 steps, 64 sizes in turn, with
 ``jit_cache_size`` 16: the bounded cache evicts and retraces; its warm-up is
 one whole cycle, 700 steps).
+
+``--threads`` adds a stress run: 8 threads each doing ``--thread-iters``
+rounds of eager ops, ``jit`` on shapes new to the function (shared jitted
+functions, so threads meet first calls together), ``grad``, ``vmap`` and
+``vmap(grad)``, every result compared bit for bit with a single-threaded run.
 """
 
 from __future__ import annotations
@@ -112,6 +117,75 @@ def run_mode(mode: str, steps: int) -> dict[str, object]:
     }
 
 
+THREADS_CHILD = textwrap.dedent(
+    """
+    import json, sys, threading, time
+    import numpy as np
+    import functorch_lite as fl
+    import functorch_lite.numpy as jnp
+
+    n_threads, iters = int(sys.argv[1]), int(sys.argv[2])
+    sys.setswitchinterval(1e-5)  # make threads interleave inside the library, not between calls
+
+    def loss(w, x):
+        return jnp.sum(jnp.tanh(w * x) ** 2)
+
+    def make():
+        return {"ew": fl.jit(lambda a, b: jnp.exp(a) * b - 1.0), "grad": fl.jit(fl.grad(loss)),
+                "vmap": fl.jit(fl.vmap(lambda r: jnp.sum(r * r)))}
+
+    def work(i, jitted):
+        out = []
+        for it in range(iters):
+            n = 2 + (i + it) % 7
+            x = jnp.asarray(np.linspace(-1.0, 1.0, n, dtype=np.float32) + 0.1 * i)
+            y = jnp.asarray(np.arange(n, dtype=np.float32) * 0.25 - 0.01 * it)
+            w = jnp.asarray(np.float32(0.5 + 0.01 * it))
+            xy = jnp.stack([x, y])
+            for v in (x + y, jnp.sin(x) * y, jitted["ew"](x, y), fl.grad(loss)(w, x), jitted["grad"](w, x),
+                      fl.vmap(lambda r: jnp.sum(r * r))(xy), jitted["vmap"](xy),
+                      fl.vmap(fl.grad(loss), in_axes=(0, None))(x, y)):
+                out.append(np.asarray(v))
+        return out
+
+    want = [work(i, make()) for i in range(n_threads)]
+    jitted = make()
+    got = [None] * n_threads
+    errors = []
+
+    def body(i):
+        try:
+            got[i] = work(i, jitted)
+        except BaseException as e:
+            errors.append(repr(e))
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    mismatches = ops = 0
+    for i in range(n_threads):
+        for g, w in zip(got[i] or [], want[i]):
+            ops += 1
+            if g.dtype != w.dtype or g.shape != w.shape or g.tobytes() != w.tobytes():
+                mismatches += 1
+    print(json.dumps({"threads": n_threads, "iters": iters, "results": ops, "mismatches": mismatches,
+                      "errors": errors[:3], "n_errors": len(errors), "wall_s": wall,
+                      "traces": {k: f.cache_info().misses for k, f in jitted.items()}}))
+    """
+)
+
+
+def run_threads(n_threads: int, iters: int) -> dict[str, object]:
+    out = subprocess.run([sys.executable, "-c", THREADS_CHILD, str(n_threads), str(iters)],
+                         check=True, capture_output=True, text=True)
+    data: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return data
+
+
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
         "| mode | steps | warm-up steps | RSS after warm-up | RSS at end | growth | peak growth | target < 5 % |",
@@ -131,16 +205,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--modes", default="eager,jit,jit-retrace,jit-shapes")
+    ap.add_argument("--threads", action="store_true", help="also run the 8-thread stress test")
+    ap.add_argument("--thread-iters", type=int, default=200)
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = ap.parse_args()
-    rows = [run_mode(m, args.steps) for m in args.modes.split(",")]
-    text = table(rows)
+    rows = [run_mode(m, args.steps) for m in args.modes.split(",") if m]
+    text = table(rows) if rows else ""
+    if args.threads:
+        t = run_threads(8, args.thread_iters)
+        text += (
+            f"\n\nThread stress: {t['threads']} threads x {t['iters']} rounds, {t['results']} results "
+            f"compared bit for bit with a single-threaded run: {t['mismatches']} mismatches, "
+            f"{t['n_errors']} exceptions {t['errors'] or ''}, {float(t['wall_s']):.1f} s "  # type: ignore[arg-type]
+            f"(compiles per shared jitted function: {t['traces']})."
+        )
     print(text)
     if args.write:
         when = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
         section = (
             f"{BEGIN}\n\n## Memory over long training runs\n\n"
-            f"`python benchmarks/bench_reliability.py --write`, {when}. A 64-128-128-10 MLP, batch 64, "
+            f"`python benchmarks/bench_reliability.py {' '.join(sys.argv[1:])}`, {when}. "
+            "A 64-128-128-10 MLP, batch 64, "
             f"SGD, each mode in a fresh process; RSS growth from the end of the warm-up (everything "
             f"compiled and cached) to the last step.\n\n{text}\n\n{END}"
         )
