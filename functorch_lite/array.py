@@ -385,21 +385,29 @@ class ViewBoundsError(ValueError, IndexError):
     """
 
 
+def strict_index(d: Any, what: str) -> int:
+    """``d`` as a Python int: ints, NumPy ints and integer 0-d arrays; bools
+    and floats raise ``TypeError`` (never truncated).
+
+    Example:
+        >>> strict_index(np.int64(3), "size")
+        3
+    """
+    if isinstance(d, (bool, np.bool_)):
+        raise TypeError(f"{what} must be an integer, got a bool ({d!r})")
+    try:
+        return operator.index(d)
+    except TypeError:
+        raise TypeError(
+            f"{what} must be an integer, got {type(d).__name__} {d!r}; convert with int() only if the value "
+            "is integral"
+        ) from None
+
+
 def _index_tuple(v: Any, what: str, name: str) -> tuple[int, ...]:
     if not isinstance(v, (tuple, list)):
         raise TypeError(f"{name}: {what} must be a tuple of ints, got {type(v).__name__} {v!r}")
-    out = []
-    for d in v:
-        if isinstance(d, (bool, np.bool_)):
-            raise TypeError(f"{name}: {what} must hold ints, got {tuple(v)!r} (a bool)")
-        try:
-            out.append(operator.index(d))
-        except TypeError:
-            raise TypeError(
-                f"{name}: {what} must hold ints, got {tuple(v)!r} (a {type(d).__name__}); "
-                "convert with int() only if the value is integral"
-            ) from None
-    return tuple(out)
+    return tuple(strict_index(d, f"{name}: every entry of {what} {tuple(v)!r}") for d in v)
 
 
 def check_layout(
@@ -423,12 +431,7 @@ def check_layout(
     """
     shp = _index_tuple(shape, "shape", name)
     st = contiguous_strides(shp) if strides is None else _index_tuple(strides, "strides", name)
-    if isinstance(offset, (bool, np.bool_)):
-        raise TypeError(f"{name}: offset must be an int, got a bool")
-    try:
-        off = operator.index(offset)
-    except TypeError:
-        raise TypeError(f"{name}: offset must be an int, got {type(offset).__name__} {offset!r}") from None
+    off = strict_index(offset, f"{name}: offset")
 
     def bad(reason: str, cls: type[ValueError] = ValueError) -> ValueError:
         return cls(

@@ -88,8 +88,8 @@ def test_constructor_bounds_edges() -> None:
     ((np.float64(2),), (1,), 0, "float"),
     ((2,), (1.0,), 0, "float"),
     ((2,), (np.True_,), 0, "bool"),
-    ((2,), (1,), 1.0, "offset must be an int"),
-    ((2,), (1,), True, "offset must be an int"),
+    ((2,), (1,), 1.0, "offset must be an integer"),
+    ((2,), (1,), True, "offset must be an integer"),
     (2, (1,), 0, "tuple of ints"),
     ((2,), 1, 0, "tuple of ints"),
 ])
@@ -206,9 +206,9 @@ def test_as_strided_negative_offset_and_types_are_clear() -> None:
     layout = re.escape("as_strided(shape=(2,), strides=(1,), offset=-1)")
     with pytest.raises(ViewBoundsError, match=layout + ".*negative offset"):
         jnp.as_strided(x, (2,), (1,), -1)
-    with pytest.raises(TypeError, match="strides must hold ints"):
+    with pytest.raises(TypeError, match="every entry of strides .* must be an integer"):
         jnp.as_strided(x, (2,), (1.5,))
-    with pytest.raises(TypeError, match="offset must be an int"):
+    with pytest.raises(TypeError, match="offset must be an integer"):
         jnp.as_strided(x, (2,), (1,), 1.0)
     with pytest.raises(ValueError, match="reaches element 6"):
         jnp.as_strided(x, (3,), (2,), 2)

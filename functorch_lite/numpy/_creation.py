@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
 
 from functorch_lite import dtypes
-from functorch_lite.array import Array
+from functorch_lite.array import Array, strict_index
 from functorch_lite.core import Tracer
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
@@ -252,21 +251,11 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
         [[1.0, 0.0], [0.0, 1.0]]
     """
     n, m = _size(N, "eye", "N"), None if M is None else _size(M, "eye", "M")
-    return Array._wrap(np.eye(n, m, _int(k, "eye", "k"), dtype=_dt(dtype)))
-
-
-def _int(v: Any, fn: str, what: str) -> int:
-    """``v`` as a Python int; floats and bools are refused rather than truncated."""
-    if isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"{fn}: {what} must be an integer, got a bool")
-    try:
-        return operator.index(v)
-    except TypeError:
-        raise TypeError(f"{fn}: {what} must be an integer, got {type(v).__name__} {v!r}") from None
+    return Array._wrap(np.eye(n, m, strict_index(k, "eye: k"), dtype=_dt(dtype)))
 
 
 def _size(v: Any, fn: str, what: str) -> int:
-    n = _int(v, fn, what)
+    n = strict_index(v, f"{fn}: {what}")
     if n < 0:
         raise ValueError(f"{fn}: {what} must be non-negative, got {n}")
     return n
@@ -292,7 +281,7 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
         [[1, 0], [1, 1]]
     """
     n, m = _size(N, "tri", "N"), None if M is None else _size(M, "tri", "M")
-    return Array._wrap(np.tri(n, m, _int(k, "tri", "k"), dtype=_dt(dtype)))
+    return Array._wrap(np.tri(n, m, strict_index(k, "tri: k"), dtype=_dt(dtype)))
 
 
 def _tri_mask(x: ArrayOrTracer, k: int, lower: bool) -> Any:
@@ -316,12 +305,7 @@ def _zero_like(x: ArrayOrTracer) -> Array:
 
 
 def _diag_offset(k: Any, name: str) -> int:
-    import operator
-
-    try:
-        return operator.index(k)
-    except TypeError:
-        raise TypeError(f"{name}: the diagonal offset k must be an integer, got {type(k).__name__}") from None
+    return strict_index(k, f"{name}: the diagonal offset k")
 
 
 def tril(m: Any, k: int = 0) -> Any:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from functorch_lite.array import check_layout
+from functorch_lite.array import check_layout, strict_index
 from functorch_lite.core import Tracer
 from functorch_lite.numpy._util import (
     asarray,
@@ -210,12 +209,7 @@ def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
         dims = (s,) if not isinstance(s, (tuple, list)) else s
         out = []
         for d in dims:
-            if isinstance(d, (bool, np.bool_)):
-                raise TypeError(f"broadcast_shapes: sizes must be integers, got a bool in {s!r}")
-            try:
-                n = operator.index(d)
-            except TypeError:
-                raise TypeError(f"broadcast_shapes: sizes must be integers, got {d!r} in {s!r}") from None
+            n = strict_index(d, f"broadcast_shapes: every size in {s!r}")
             if not 0 <= n < 2**63:
                 raise ValueError(f"broadcast_shapes: sizes must be in [0, 2**63), got {n} in {s!r}")
             out.append(n)
