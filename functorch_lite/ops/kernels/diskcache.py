@@ -135,17 +135,24 @@ def _check_owned(st: os.stat_result, path: str) -> None:
         raise Refused(f"{path} is writable by group or others (mode {stat.S_IMODE(st.st_mode):04o})")
 
 
+def _lstat_owned(path: str, directory: bool) -> os.stat_result:
+    """``os.lstat(path)``, refusing a symbolic link, the wrong kind of file,
+    and anything :func:`_check_owned` refuses."""
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
+        raise Refused(f"{path} is a symbolic link")
+    if not (stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)):
+        raise Refused(f"{path} is not a {'directory' if directory else 'regular file'}")
+    _check_owned(st, path)
+    return st
+
+
 def _check_dir(path: str) -> bool:
     """Refuse ``path`` unless it is a real directory we own that others cannot
     write; returns whether we may write in it.  The owner-write bit is
     honoured even where the OS would let us write (root): a user who made
     the cache read-only wants it left alone."""
-    st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode):
-        raise Refused(f"{path} is a symbolic link")
-    if not stat.S_ISDIR(st.st_mode):
-        raise Refused(f"{path} is not a directory")
-    _check_owned(st, path)
+    st = _lstat_owned(path, directory=True)
     return bool(st.st_mode & stat.S_IWUSR) and os.access(path, os.W_OK)
 
 
@@ -392,12 +399,7 @@ class Entry:
             name = f"__pycache__/{n}"
             if _numba_name(name, self.stem):
                 path = self._path(name)
-                st = os.lstat(path)
-                if stat.S_ISLNK(st.st_mode):
-                    raise Refused(f"{path} is a symbolic link")
-                if not stat.S_ISREG(st.st_mode):
-                    raise Refused(f"{path} is not a regular file")
-                _check_owned(st, path)
+                _lstat_owned(path, directory=False)
                 found.append(name)
         return found
 
