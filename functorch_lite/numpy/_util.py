@@ -53,6 +53,16 @@ def _check_python_ints(x: Any, arr: np.ndarray[Any, Any]) -> None:
             raise _too_big(bad)
 
 
+def _weak_scalar_dtype(x: bool | int | float) -> np.dtype[Any]:
+    """The dtype a Python scalar gets: an int beyond int32 keeps int64."""
+    dt = dtypes.scalar_dtype(x)
+    if dt == dtypes.int32 and not _INT32.min <= x <= _INT32.max:
+        dt = dtypes.int64
+        if not _INT64.min <= x <= _INT64.max:
+            raise _too_big(int(x))
+    return dt
+
+
 def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> Array:
     vkey = scalar_key(x)  # 0.0 and -0.0 are equal but not interchangeable; nan: None
     key = None if vkey is None else (vkey, dtype)
@@ -61,12 +71,9 @@ def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> 
         if hit is not None:
             return hit
     if dtype is None:
-        dt = dtypes.scalar_dtype(x)
-        if dt == dtypes.int32 and not _INT32.min <= x <= _INT32.max:
-            dt = dtypes.int64
-            if not _INT64.min <= x <= _INT64.max:
-                raise _too_big(int(x))
-        a = Array._wrap(np.array(x, dtype=dt), weak_type=True)
+        dt = _weak_scalar_dtype(x)
+        with np.errstate(over="ignore"):  # a float beyond float32 becomes inf, as in JAX
+            a = Array._wrap(np.array(x, dtype=dt), weak_type=True)
     else:
         a = Array._wrap(np.array(x).astype(dtype), weak_type=False)
     if len(_SCALAR_CACHE) > 4096:
@@ -288,7 +295,7 @@ _PY_SCALARS = (bool, int, float)
 def promote_args(name: str, *args: Any) -> list[ArrayOrTracer]:
     """Convert, promote to one dtype and broadcast to one shape."""
     xs: list[Any] = [a if type(a) in _PY_SCALARS else asarray(a) for a in args]
-    infos = [(_scalar_array(x).dtype, True) if type(x) in _PY_SCALARS else (x.dtype, x.weak_type) for x in xs]
+    infos = [(_weak_scalar_dtype(x), True) if type(x) in _PY_SCALARS else (x.dtype, x.weak_type) for x in xs]
     dt, weak = infos[0]
     for d, w in infos[1:]:
         dt, weak = dtypes.promote_weak(dt, weak, d, w)
