@@ -305,8 +305,8 @@ def new_dynamic(main: MainTrace) -> Iterator[None]:
 
     Example:
         >>> with new_main(EvalTrace, name="demo") as main, new_dynamic(main):
-        ...     current_level()
-        1
+        ...     find_top_trace(()).main is main
+        True
     """
     s = _tls
     prev, s.dynamic = s.dynamic, main
@@ -316,16 +316,6 @@ def new_dynamic(main: MainTrace) -> Iterator[None]:
     finally:
         s.dynamic = prev
         _refresh_fast_path()
-
-
-def current_level() -> int:
-    """The innermost active transform level of this thread (0: none).
-
-    Example:
-        >>> current_level()
-        0
-    """
-    return len(_tls.stack) - 1
 
 
 def _check_live(t: Tracer) -> MainTrace:

@@ -66,7 +66,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import inspect
 import json
@@ -144,25 +143,12 @@ class ExportLimitError(ExportFormatError):
     """
 
 
-class LoopLimitError(ExportLimitError):
-    """Raised while running a loaded program when one run of a loop
-    (``while_loop``, ``fori_loop``, ``scan``) would take more iterations than
-    the ``max_steps`` given to :func:`load`.
-
-    Example:
-        >>> import functorch_lite as fl
-        >>> import functorch_lite.numpy as jnp
-        >>> from functorch_lite import lax
-        >>> e = fl.export.export(lambda x: lax.while_loop(lambda c: c < 100, lambda c: c + 1, x), jnp.asarray(0))
-        >>> f = fl.export.load(e.serialize(), max_steps=10)
-        >>> f(jnp.asarray(95)).item()
-        100
-        >>> try:
-        ...     f(jnp.asarray(0))
-        ... except fl.export.LoopLimitError as e:
-        ...     print(str(e).split(" (")[0])
-        loaded program: a while_loop would run more than max_steps=10 iterations
-    """
+#: Raised while running a loaded program when one run of a loop (``while_loop``,
+#: ``fori_loop``, ``scan``) would take more iterations than the ``max_steps``
+#: given to :func:`load`, called directly or under ``jit``, ``vmap`` or ``grad``
+#: (the budget is a param of the loop equations, which the loops' rules pass
+#: on; the class lives with the loops, in ``transforms.control_flow``).
+LoopLimitError = cf.LoopLimitError
 
 
 # =====================================================================================
@@ -495,7 +481,7 @@ def _encode_program(p: Program, buf: _BufferWriter, depth: int) -> dict[str, Any
     eqns = []
     for k, e in enumerate(p.eqns):
         name = e.prim.name
-        if core.PRIMITIVES.get(name) is not _registered(e.prim):
+        if core.PRIMITIVES.get(name) is not e.prim:
             raise TypeError(f"export: primitive {name!r} is not registered in core.PRIMITIVES, "
                             "so a loader could not find it")
         where = f"equation {k} ({name})"
@@ -1196,6 +1182,7 @@ _INTS = _Param("a tuple of integers", _is_ints)
 _INT = _Param("an integer", _is_any_int)
 _SIZE = _Param("a non-negative integer", _is_size)
 _COUNT = _Param("a non-negative integer count", _is_count)
+_MAX_STEPS = _Param("a non-negative integer step budget", _is_count, required=False)
 _BOOL = _Param("a boolean", lambda v: type(v) is bool)
 _DTYPE = _Param(f"a supported dtype ({', '.join(sorted(_DTYPE_NAMES))})", _is_dtype)
 _PROGRAM = _Param("a program", lambda v: isinstance(v, Program))
@@ -1237,14 +1224,16 @@ _PARAM_TYPES: dict[str, dict[str, _Param]] = {
     "reduce_prod": _REDUCE, "reduce_sum": _REDUCE,
     "reshape": {"new_sizes": _SIZES},
     "rev": {"dimensions": _AXES},
-    "scan": {"body": _PROGRAM, "length": _SIZE, "reverse": _BOOL, "n_consts": _COUNT, "n_carry": _COUNT},
+    "scan": {"body": _PROGRAM, "length": _SIZE, "reverse": _BOOL, "n_consts": _COUNT, "n_carry": _COUNT,
+             "max_steps": _MAX_STEPS},
     "scatter": {"mode": _one_of(*SCATTER_MODES)},
     "searchsorted": {"side": _one_of("left", "right")},
     "slice": {"start_indices": _INTS, "limit_indices": _INTS, "strides": _INTS},
     "sort": {"dimension": _AXIS, "descending": _BOOL},
     "squeeze": {"dimensions": _AXES},
     "transpose": {"permutation": _AXES},
-    "while": {"cond_prog": _PROGRAM, "body_prog": _PROGRAM, "n_cond_consts": _COUNT, "n_body_consts": _COUNT},
+    "while": {"cond_prog": _PROGRAM, "body_prog": _PROGRAM, "n_cond_consts": _COUNT, "n_body_consts": _COUNT,
+              "max_steps": _MAX_STEPS},
 }
 
 
@@ -1295,65 +1284,14 @@ def _param_names(prim: Primitive) -> tuple[set[str], set[str]]:
 # --- loop step budget -------------------------------------------------------------------------
 #
 # With load(..., max_steps=n) the program that runs is a copy whose while/scan
-# equations use private, unregistered copies of those primitives: same rules,
-# but an impl that counts iterations.  Sub-programs are rewritten too, so nested
-# loops are bounded; the count is per run of a loop, so nested loops may run
-# up to n**depth steps in all.  The transforms' rules (jvp, vmap) of the loop
-# primitives re-bind the registered primitives, so under those transforms the
-# budget does not apply.
-
-
-def _registered(prim: Primitive) -> Primitive:
-    base = getattr(prim, "_budget_of", None)
-    return base if isinstance(base, Primitive) else prim
-
-
-def _budget_while(max_steps: int) -> Primitive:
-    prim = copy.copy(cf.while_p)
-
-    def impl(*args: Any, cond_prog: Program, body_prog: Program, n_cond_consts: int,
-             n_body_consts: int) -> list[Any]:
-        cc = list(args[:n_cond_consts])
-        bc = list(args[n_cond_consts:n_cond_consts + n_body_consts])
-        carry = list(args[n_cond_consts + n_body_consts:])
-        steps = 0
-        while bool(eval_program(cond_prog, cc + carry)[0]):
-            if steps >= max_steps:
-                raise LoopLimitError(
-                    f"loaded program: a while_loop would run more than max_steps={max_steps} iterations "
-                    "(the limit given to export.load; load with a larger max_steps if the program is trusted)"
-                )
-            steps += 1
-            carry = eval_program(body_prog, bc + carry)
-        return carry
-
-    prim.impl = impl
-    prim._budget_of = cf.while_p  # type: ignore[attr-defined]
-    return prim
-
-
-def _budget_scan(max_steps: int) -> Primitive:
-    prim = copy.copy(cf.scan_p)
-    base_impl = cf.scan_p.impl
-    assert base_impl is not None
-
-    def impl(*args: Any, length: int, **params: Any) -> list[Any]:
-        if length > max_steps:
-            raise LoopLimitError(
-                f"loaded program: a scan of length {length} would run more than max_steps={max_steps} "
-                "iterations (the limit given to export.load; load with a larger max_steps if the program "
-                "is trusted)"
-            )
-        out: list[Any] = base_impl(*args, length=length, **params)
-        return out
-
-    prim.impl = impl
-    prim._budget_of = cf.scan_p  # type: ignore[attr-defined]
-    return prim
+# equations (sub-programs included) carry the param max_steps=n: their impls
+# count iterations, and their jvp, transpose and batch rules pass the param on
+# to the loops they build, so the budget holds under jit, vmap and grad.  The
+# count is per run of a loop, so nested loops may run up to n**depth steps.
 
 
 def _with_loop_budget(program: Program, max_steps: int) -> Program:
-    swap = {cf.while_p: _budget_while(max_steps), cf.scan_p: _budget_scan(max_steps)}
+    loops = (cf.while_p, cf.scan_p)
 
     def param(v: Any) -> Any:
         if isinstance(v, Program):
@@ -1363,8 +1301,12 @@ def _with_loop_budget(program: Program, max_steps: int) -> Program:
         return v
 
     def rewrite(p: Program) -> Program:
-        eqns = [Eqn(swap.get(e.prim, e.prim), e.inputs, {k: param(v) for k, v in e.params.items()}, e.outvars)
-                for e in p.eqns]
+        eqns = []
+        for e in p.eqns:
+            params = {k: param(v) for k, v in e.params.items()}
+            if e.prim in loops:
+                params["max_steps"] = max_steps
+            eqns.append(Eqn(e.prim, e.inputs, params, e.outvars))
         return Program(p.invars, p.constvars, p.consts, eqns, p.outs)
 
     return rewrite(program)

@@ -486,8 +486,37 @@ def test_max_steps_bounds_while_loops() -> None:
     assert E.load(data, max_steps=0)(jnp.array(100, dtype="int32")).item() == 100
     # the budget is a load option: the loaded program saves and prints as the original
     assert capped.serialize() == data and str(capped) == str(free)
+    # a program traced through the capped one keeps the budget (it is a param of the loops it stages)
     again = E.export(capped, jnp.array(0, dtype="int32")).serialize()
-    assert E.load(again)(jnp.array(0, dtype="int32")).item() == 100
+    assert E.load(again)(jnp.array(95, dtype="int32")).item() == 100
+    with pytest.raises(E.LoopLimitError, match="max_steps=10"):
+        E.load(again)(jnp.array(0, dtype="int32"))
+
+
+def test_max_steps_holds_under_vmap_jvp_and_grad() -> None:
+    data = E.export(_count_to, jnp.array(0, dtype="int32")).serialize()
+    capped = E.load(data, max_steps=10)
+    np.testing.assert_array_equal(np.asarray(fl.vmap(capped)(jnp.array([95, 100], dtype="int32"))), [100, 100])
+    for f in (fl.vmap(capped), fl.jit(fl.vmap(capped))):
+        with pytest.raises(E.LoopLimitError, match="max_steps=10"):
+            f(jnp.array([95, 0], dtype="int32"))
+
+    def decay(x: Any) -> Any:
+        return lax.while_loop(lambda c: c[1] < 50, lambda c: (c[0] * 0.9, c[1] + 1), (x, 0))[0]
+
+    def total(x: Any) -> Any:
+        return lax.scan(lambda c, e: (c * e, c), x, jnp.full(6, 1.5))[0]
+
+    fwd = E.load(E.export(decay, jnp.asarray(np.float32(1.0))).serialize(), max_steps=49)
+    with pytest.raises(E.LoopLimitError, match="while_loop"):
+        fl.jvp(fwd, (jnp.asarray(np.float32(1.0)),), (jnp.asarray(np.float32(1.0)),))
+    rev = E.load(E.export(total, jnp.asarray(np.float32(1.0))).serialize(), max_steps=5)
+    with pytest.raises(E.LoopLimitError, match="scan of length 6"):
+        fl.grad(rev)(jnp.asarray(np.float32(1.0)))
+    with pytest.raises(E.LoopLimitError, match="scan of length 6"):
+        fl.vmap(rev)(jnp.ones(3))
+    ok = E.load(E.export(total, jnp.asarray(np.float32(1.0))).serialize(), max_steps=6)
+    np.testing.assert_allclose(np.asarray(fl.grad(ok)(jnp.asarray(np.float32(1.0)))), 1.5 ** 6, rtol=1e-6)
 
 
 def test_max_steps_bounds_scan_fori_and_nested_loops() -> None:
@@ -520,7 +549,7 @@ def report(label, fn):
     try:
         fn()
         print(label, "NO-ERROR", flush=True)
-    except E.ExportFormatError as e:
+    except (E.ExportFormatError, E.LoopLimitError) as e:
         print(label, type(e).__name__, str(e)[:200].replace("\n", " "), flush=True)
 
 def f(x):

@@ -168,25 +168,8 @@ def inverse_permutation(perm: Sequence[int]) -> tuple[int, ...]:
     return tuple(inv)
 
 
-def sum_to_shape(ct: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast cotangent back to ``shape`` (NumPy broadcasting rules)."""
-    cshape = get_aval(ct).shape
-    if cshape == shape:
-        return ct
-    lead = len(cshape) - len(shape)
-    axes = list(range(lead)) + [
-        lead + i for i, d in enumerate(shape) if d == 1 and cshape[lead + i] != 1
-    ]
-    out = reduce_sum(ct, axes)
-    return reshape(out, shape)
-
-
 def is_float(x: Any) -> bool:
     return bool(get_aval(x).dtype.kind == "f")
-
-
-def zero_like(x: Any) -> Zero:
-    return Zero(get_aval(x))
 
 
 def defderiv(prim: Primitive, *derivs: Deriv | None) -> None:
@@ -215,9 +198,12 @@ def defderiv(prim: Primitive, *derivs: Deriv | None) -> None:
     prim.vjp = tuple(None if d is None else make_vjp(d) for d in derivs)
 
 
-def deflinear(prim: Primitive, vjps: Sequence[Callable[..., Any] | None]) -> None:
+def deflinear(prim: Primitive, vjps: Sequence[Callable[..., Any] | None] = (), *,
+              vjp_all: Callable[..., Any] | None = None) -> None:
     """Rules for an op linear in each differentiable argument: the tangent
-    is the op applied to the tangents (zeros where symbolic)."""
+    is the op applied to the tangents (zeros where symbolic).  The cotangents
+    come from ``vjps`` (one rule per argument position) or, for an op with
+    any number of operands, from ``vjp_all`` (every argument's at once)."""
 
     def jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> tuple[Any, Any]:
         ans = prim.bind(*primals, **params)
@@ -227,8 +213,10 @@ def deflinear(prim: Primitive, vjps: Sequence[Callable[..., Any] | None]) -> Non
         return ans, prim.bind(*ts, **params)
 
     prim.jvp = jvp
-    # a sequence indexed by argument position (variadic ops pass an indexable object)
-    prim.vjp = tuple(vjps) if isinstance(vjps, list) else vjps
+    if vjp_all is not None:
+        prim.vjp_all = vjp_all
+    else:
+        prim.vjp = tuple(vjps)
 
 
 # --- batching helpers ----------------------------------------------------------------

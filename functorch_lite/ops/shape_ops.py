@@ -406,29 +406,22 @@ def _pad_value_vjp(ct: Any, ans: Any, x: Any, v: Any, *,
 r.deflinear(pad_p, [_pad_operand_vjp, _pad_value_vjp])
 
 
-def _concat_vjp(i: int) -> Any:
-    def vjp(ct: Any, ans: Any, *xs: Any, dimension: int) -> Any:
-        start = sum(r.get_aval(x).shape[dimension] for x in xs[:i])
-        size = r.get_aval(xs[i]).shape[dimension]
-        shape = r.get_aval(ct).shape
+def _concat_vjp_all(ct: Any, ans: Any, *xs: Any, dimension: int) -> list[Any]:
+    """Each operand's cotangent: its slice of ``ct`` along ``dimension``."""
+    shape = r.get_aval(ct).shape
+    cts = []
+    start = 0
+    for x in xs:
+        stop = start + r.get_aval(x).shape[dimension]
         starts = tuple(start if d == dimension else 0 for d in range(len(shape)))
-        limits = tuple(start + size if d == dimension else n for d, n in enumerate(shape))
-        return slice_p.bind(ct, start_indices=starts, limit_indices=limits, strides=(1,) * len(shape))
-
-    return vjp
-
-
-class _ConcatVJPs:
-    """One vjp per operand, however many operands a call has."""
-
-    def __getitem__(self, i: int) -> Any:
-        return _concat_vjp(i)
-
-    def __len__(self) -> int:
-        return 1 << 30
+        limits = tuple(stop if d == dimension else n for d, n in enumerate(shape))
+        cts.append(slice_p.bind(ct, start_indices=starts, limit_indices=limits, strides=(1,) * len(shape)))
+        start = stop
+    return cts
 
 
-r.deflinear(concatenate_p, _ConcatVJPs())  # type: ignore[arg-type]
+# any number of operands: one rule giving every cotangent, not one rule per position
+r.deflinear(concatenate_p, vjp_all=_concat_vjp_all)
 
 
 def _diagonal_vjp(ct: Any, ans: Any, x: Any, *, offset: int, axis1: int, axis2: int) -> Any:

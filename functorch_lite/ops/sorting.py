@@ -127,39 +127,12 @@ searchsorted_p.nondifferentiable = True
 # (stable), reversed for a descending sort: the descending sort is the
 # reversed ascending one, so that this is the permutation it applied, ties
 # and NaNs included.
-from functorch_lite.core import MissingRuleError, Tracer  # noqa: E402
 from functorch_lite.ops import _rules as r  # noqa: E402
 from functorch_lite.ops import indexing as ix  # noqa: E402
 
 
 def _iota(n: int, dtype: np.dtype[Any]) -> Array:
     return Array._wrap(np.arange(n, dtype=dtype))
-
-
-def _gather_has_rules() -> bool:
-    """Whether gather/scatter carry the jvp/vjp/batch rules that a
-    take/put along an axis needs to stay differentiable and batchable."""
-    return all(getattr(p, kind) is not None for p in (ix.gather_p, ix.scatter_p) for kind in ("jvp", "vjp", "batch"))
-
-
-_ONE_HOT_LIMIT = 1 << 22  # elements of one example's (..., n, n) one-hot fallback
-
-
-def _use_gather(*args: Any) -> bool:
-    """gather/scatter when they have their rules, or when every argument is
-    concrete (then no transform ever sees them, so no rule is needed)."""
-    return _gather_has_rules() or not any(isinstance(a, Tracer) for a in args)
-
-
-def _check_one_hot(idx: Any, dim: int) -> None:
-    aval = r.get_aval(idx)
-    if aval.size * aval.shape[dim] > _ONE_HOT_LIMIT:
-        raise MissingRuleError(
-            f"the derivative of a sort/cummax/cummin along an axis of length {aval.shape[dim]} "
-            f"({aval.str_short()}) under vmap or a higher-order derivative needs the gather/scatter "
-            "primitives' jvp/vjp/batch rules, which are not declared yet; the one-hot fallback "
-            f"would need {aval.size * aval.shape[dim]} elements"
-        )
 
 
 def _along_indices(idx: Any, dim: int) -> Any:
@@ -174,27 +147,11 @@ def _along_indices(idx: Any, dim: int) -> Any:
     return cols[0] if nd == 1 else so.concatenate_p.bind(*cols, dimension=nd)
 
 
-def _one_hot(idx: Any, dim: int) -> tuple[Any, tuple[int, ...]]:
-    """``hit[..., i, j] = idx[..., i] == j`` with ``dim`` moved last (then ``i``)."""
-    il = r.moveaxis(idx, dim, -1)
-    shape = r.get_aval(il).shape
-    nd, n = len(shape), shape[-1]
-    big = shape + (n,)
-    hit = r.eq(r.broadcast(il, big, tuple(range(nd))),
-               r.broadcast(_iota(n, r.get_aval(idx).dtype), big, (nd,)))
-    return hit, big
-
-
 def take_along(t: Any, idx: Any, dim: int) -> Any:
     """``out[..., i, ...] = t[..., idx[..., i, ...], ...]`` along ``dim``
     (``t`` and ``idx`` of one shape, ``idx`` valid), written with primitives
     so that it is differentiable and batchable: the rule-side
-    ``take_along_axis``.
-
-    It is one ``gather``.  While gather/scatter lack their jvp/vjp/batch
-    rules, traced arguments (under vmap, or a derivative of a derivative)
-    take a one-hot select-and-sum instead (``O(n^2)`` along ``dim``; exact,
-    also with inf/NaN in ``t``), which refuses beyond 2**22 elements per example.
+    ``take_along_axis``: one ``gather``.
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -203,22 +160,12 @@ def take_along(t: Any, idx: Any, dim: int) -> Any:
     """
     if r.get_aval(t).size == 0:
         return t
-    if _use_gather(t, idx):
-        return ix.gather_p.bind(t, _along_indices(idx, dim))
-    _check_one_hot(idx, dim)
-    hit, big = _one_hot(idx, dim)  # hit[..., i, j]: t's element j goes to i
-    nd = len(big) - 1
-    tl = r.moveaxis(t, dim, -1)
-    vals = r.broadcast(tl, big, tuple(range(nd - 1)) + (nd,))
-    zero = r.full_aval(ShapedArray(big, r.get_aval(t).dtype), 0)
-    out = r.reduce_sum(r.select(hit, vals, zero), (nd,))
-    return r.moveaxis(out, -1, dim)
+    return ix.gather_p.bind(t, _along_indices(idx, dim))
 
 
 def add_along(ct: Any, idx: Any, dim: int) -> Any:
     """The transpose of :func:`take_along`: ``out[..., j, ...]`` sums the
-    ``ct[..., i, ...]`` with ``idx[..., i, ...] == j`` (a scatter-add; the
-    same one-hot fallback while scatter lacks its rules).
+    ``ct[..., i, ...]`` with ``idx[..., i, ...] == j`` (a scatter-add).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -227,16 +174,7 @@ def add_along(ct: Any, idx: Any, dim: int) -> Any:
     """
     if r.get_aval(ct).size == 0:
         return ct
-    if _use_gather(ct, idx):
-        return ix.scatter_p.bind(r.full_like(ct, 0), _along_indices(idx, dim), ct, mode="add")
-    _check_one_hot(idx, dim)
-    hit, big = _one_hot(idx, dim)  # hit[..., i, j]: ct's element i goes to j
-    nd = len(big) - 1
-    cl = r.moveaxis(ct, dim, -1)
-    vals = r.broadcast(cl, big, tuple(range(nd)))
-    zero = r.full_aval(ShapedArray(big, r.get_aval(ct).dtype), 0)
-    out = r.reduce_sum(r.select(hit, vals, zero), (nd - 1,))
-    return r.moveaxis(out, -1, dim)
+    return ix.scatter_p.bind(r.full_like(ct, 0), _along_indices(idx, dim), ct, mode="add")
 
 
 def _sort_perm(x: Any, dimension: int, descending: bool) -> Any:

@@ -353,31 +353,3 @@ def lower(p: Program) -> Executable:
 
     return fusion.lower_with_fusion(p)
 
-
-def interpret_steps(p: Program) -> Callable[[Sequence[Array]], list[Array]]:
-    """A runner that calls each equation's ``impl`` directly (no fusion)."""
-    steps = []
-    for e in p.eqns:
-        impl = e.prim.impl
-        if impl is None:
-            raise NotImplementedError(f"primitive {e.prim.name!r} has no impl rule and cannot run")
-        steps.append((impl, e.inputs, e.params, e.outvars, e.prim.multiple_results))
-    constvars, consts, invars, outs = p.constvars, p.consts, p.invars, p.outs
-
-    def run(args: Sequence[Array]) -> list[Array]:
-        env: dict[int, Any] = {}
-        for v, c in zip(constvars, consts):
-            env[id(v)] = c
-        for v, a in zip(invars, args):
-            env[id(v)] = a
-        for impl, inputs, params, outvars, multi in steps:
-            vals = [a.val if isinstance(a, Literal) else env[id(a)] for a in inputs]
-            out = impl(*vals, **params)
-            if multi:
-                for v, o in zip(outvars, out):
-                    env[id(v)] = o
-            else:
-                env[id(outvars[0])] = out
-        return [a.val if isinstance(a, Literal) else env[id(a)] for a in outs]
-
-    return run

@@ -50,10 +50,6 @@ def _avals(xs: Sequence[Any]) -> list[ShapedArray]:
     return [get_aval(x) for x in xs]
 
 
-def _zeros_for(avals: Sequence[ShapedArray]) -> list[Array]:
-    return [zeros_array(a.strip_weak()) for a in avals]
-
-
 def jvp_program(p: Program) -> tuple[Program, list[Any]]:
     """Program (*args, *tangents) -> (*outs, *out_tangents)."""
     n = len(p.invars)
@@ -213,11 +209,40 @@ cond_p.batch = _cond_batch
 
 # --- while ------------------------------------------------------------------------------------
 
+class LoopLimitError(RuntimeError):
+    """A loop ran past the step budget in its ``max_steps`` parameter.
+
+    ``while`` and ``scan`` take an optional ``max_steps`` (absent from the
+    programs users trace): ``export.load(..., max_steps=n)`` sets it on every
+    loop of a loaded program, and the loops' jvp, transpose and batch rules
+    pass it on, so the budget holds under ``jit``, ``vmap`` and ``grad`` too.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> from functorch_lite import lax
+        >>> e = fl.export.export(lambda x: lax.while_loop(lambda c: c < 100, lambda c: c + 1, x), jnp.asarray(0))
+        >>> f = fl.export.load(e.serialize(), max_steps=10)
+        >>> f(jnp.asarray(95)).item()
+        100
+        >>> try:
+        ...     fl.vmap(f)(jnp.asarray([0, 95]))
+        ... except fl.export.LoopLimitError as e:
+        ...     print(str(e).split(" (")[0])
+        a while_loop would run more than max_steps=10 iterations
+    """
+
+
+def _budget(max_steps: int | None) -> dict[str, int]:
+    """The ``max_steps`` param, present only when a budget is set (so traced programs keep their params)."""
+    return {} if max_steps is None else {"max_steps": max_steps}
+
+
 while_p = Primitive("while", multiple_results=True)
 
 
 def _while_abstract(*args: ShapedArray, cond_prog: Program, body_prog: Program, n_cond_consts: int,
-                    n_body_consts: int) -> list[ShapedArray]:
+                    n_body_consts: int, max_steps: int | None = None) -> list[ShapedArray]:
     carry = list(args[n_cond_consts + n_body_consts:])
     _check_same_avals("while_loop: cond program inputs do not match its operands", cond_prog.in_avals,
                       list(args[:n_cond_consts]) + carry)
@@ -232,17 +257,25 @@ def _while_abstract(*args: ShapedArray, cond_prog: Program, body_prog: Program, 
 
 
 def _while_impl(*args: Any, cond_prog: Program, body_prog: Program, n_cond_consts: int,
-                n_body_consts: int) -> list[Any]:
+                n_body_consts: int, max_steps: int | None = None) -> list[Any]:
     cc = list(args[:n_cond_consts])
     bc = list(args[n_cond_consts:n_cond_consts + n_body_consts])
     carry = list(args[n_cond_consts + n_body_consts:])
+    steps = 0
     while bool(_run(cond_prog, cc + carry)[0]):
+        if max_steps is not None and steps >= max_steps:
+            raise LoopLimitError(
+                f"a while_loop would run more than max_steps={max_steps} iterations (the step budget of a "
+                "loaded program, export.load(..., max_steps=...); load with a larger max_steps if the "
+                "program is trusted)"
+            )
+        steps += 1
         carry = _run(body_prog, bc + carry)
     return carry
 
 
 def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, cond_prog: Program, body_prog: Program,
-               n_cond_consts: int, n_body_consts: int) -> Any:
+               n_cond_consts: int, n_body_consts: int, max_steps: int | None = None) -> Any:
     nc, nb = n_cond_consts, n_body_consts
     carry = list(primals[nc + nb:])
     ts = [core.instantiate(t) for t in tangents]
@@ -261,7 +294,7 @@ def _while_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, cond_prog: Pr
         return _run(cond_prog, list(xs[:nc]) + list(xs[nc + 2 * nb:nc + 2 * nb + len(carry)]))
 
     init = list(primals[nc:nc + nb]) + bconst_t + carry + carry_t
-    out = while_loop_flat(cond, body, list(primals[:nc]), init)
+    out = while_loop_flat(cond, body, list(primals[:nc]), init, max_steps)
     k = 2 * nb
     n = len(carry)
     return out[k:k + n], out[k + n:]
@@ -276,7 +309,7 @@ def _while_vjp_all(*args: Any, **params: Any) -> list[Any]:
 
 
 def _while_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: int, cond_prog: Program,
-                 body_prog: Program, n_cond_consts: int, n_body_consts: int) -> Any:
+                 body_prog: Program, n_cond_consts: int, n_body_consts: int, max_steps: int | None = None) -> Any:
     nc, nb = n_cond_consts, n_body_consts
     cc, bc, carry = list(vals[:nc]), list(vals[nc:nc + nb]), list(vals[nc + nb:])
     ccd, bcd = list(dims[:nc]), list(dims[nc:nc + nb])
@@ -301,7 +334,7 @@ def _while_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: 
             out.append(r.select(r.broadcast(pred, shape, (0,)), n_, o))
         return bcs + out
 
-    out = while_loop_flat(any_lane, body, cc, bc + carry)
+    out = while_loop_flat(any_lane, body, cc, bc + carry, max_steps)
     return out[nb:], [0] * len(carry)
 
 
@@ -313,7 +346,7 @@ while_p.batch = _while_batch
 
 
 def while_loop_flat(cond: Callable[..., list[Any]], body: Callable[..., list[Any]], cond_consts: list[Any],
-                    init: list[Any]) -> list[Any]:
+                    init: list[Any], max_steps: int | None = None) -> list[Any]:
     """``while cond(*cond_consts, *carry): carry = body(*carry)`` on flat lists,
     where ``cond`` takes the const operands first."""
     nc = len(cond_consts)
@@ -323,6 +356,7 @@ def while_loop_flat(cond: Callable[..., list[Any]], body: Callable[..., list[Any
     out = while_p.bind(
         *cconsts, *cond_consts, *bconsts, *init,
         cond_prog=cprog, body_prog=bprog, n_cond_consts=len(cconsts) + nc, n_body_consts=len(bconsts),
+        **_budget(max_steps),
     )
     return list(out)
 
@@ -337,7 +371,7 @@ def _scan_split(args: Sequence[Any], n_consts: int, n_carry: int) -> tuple[list[
 
 
 def _scan_abstract(*args: ShapedArray, body: Program, length: int, reverse: bool, n_consts: int,
-                   n_carry: int) -> list[ShapedArray]:
+                   n_carry: int, max_steps: int | None = None) -> list[ShapedArray]:
     _, carry, xs = _scan_split(args, n_consts, n_carry)
     for x in xs:
         if not x.shape or x.shape[0] != length:
@@ -352,7 +386,14 @@ def _scan_abstract(*args: ShapedArray, body: Program, length: int, reverse: bool
     return list(carry) + ys
 
 
-def _scan_impl(*args: Any, body: Program, length: int, reverse: bool, n_consts: int, n_carry: int) -> list[Any]:
+def _scan_impl(*args: Any, body: Program, length: int, reverse: bool, n_consts: int, n_carry: int,
+               max_steps: int | None = None) -> list[Any]:
+    if max_steps is not None and length > max_steps:
+        raise LoopLimitError(
+            f"a scan of length {length} would run more than max_steps={max_steps} iterations (the step budget "
+            "of a loaded program, export.load(..., max_steps=...); load with a larger max_steps if the "
+            "program is trusted)"
+        )
     consts, carry, xs = _scan_split(args, n_consts, n_carry)
     ys_steps: list[list[Any]] = []
     order = range(length - 1, -1, -1) if reverse else range(length)
@@ -380,16 +421,16 @@ def _index0(x: Any, i: int) -> Any:
 
 
 def scan_flat(body: Callable[..., list[Any]], consts: list[Any], init: list[Any], xs: list[Any],
-              length: int, reverse: bool) -> list[Any]:
+              length: int, reverse: bool, max_steps: int | None = None) -> list[Any]:
     """Stage ``body(*consts, *carry, *x_slices) -> carry + ys`` and bind scan."""
     x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype, get_aval(x).weak_type) for x in xs]
     prog, pconsts = _stage(lambda *a: body(*a), _avals(consts) + _avals(init) + x_avals)
     return list(scan_p.bind(*pconsts, *consts, *init, *xs, body=prog, length=length, reverse=reverse,
-                            n_consts=len(pconsts) + len(consts), n_carry=len(init)))
+                            n_consts=len(pconsts) + len(consts), n_carry=len(init), **_budget(max_steps)))
 
 
 def _scan_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, body: Program, length: int, reverse: bool,
-              n_consts: int, n_carry: int) -> Any:
+              n_consts: int, n_carry: int, max_steps: int | None = None) -> Any:
     consts, carry, xs = _scan_split(primals, n_consts, n_carry)
     ts = [core.instantiate(t) for t in tangents]
     ts = [t if r.is_float(p) else zeros_array(get_aval(p)) for t, p in zip(ts, primals)]
@@ -407,14 +448,14 @@ def _scan_jvp(primals: Sequence[Any], tangents: Sequence[Any], *, body: Program,
         prim_out, tan_out = out[:n], out[n:]
         return prim_out[:nk] + tan_out[:nk] + prim_out[nk:] + tan_out[nk:]
 
-    out = scan_flat(step, consts + tc, carry + tcarry, xs + txs, length, reverse)
+    out = scan_flat(step, consts + tc, carry + tcarry, xs + txs, length, reverse, max_steps)
     new_carry, new_tcarry = out[:nk], out[nk:2 * nk]
     ys, tys = out[2 * nk:2 * nk + n_out_y], out[2 * nk + n_out_y:]
     return new_carry + ys, new_tcarry + tys
 
 
 def _scan_vjp_all(cts: Sequence[Any], ans: Any, *args: Any, body: Program, length: int, reverse: bool,
-                  n_consts: int, n_carry: int) -> list[Any]:
+                  n_consts: int, n_carry: int, max_steps: int | None = None) -> list[Any]:
     consts, carry, xs = _scan_split(args, n_consts, n_carry)
     nk = n_carry
     cts = [c if c is not None else zeros_array(get_aval(a).strip_weak()) for c, a in zip(cts, ans)]
@@ -425,7 +466,7 @@ def _scan_vjp_all(cts: Sequence[Any], ans: Any, *args: Any, body: Program, lengt
         out = _run(body, c + k + x)
         return out[:nk] + k
 
-    saved = scan_flat(fwd_step, consts, carry, xs, length, reverse)[nk:]
+    saved = scan_flat(fwd_step, consts, carry, xs, length, reverse, max_steps)[nk:]
     vp, vconsts = vjp_program(body)
 
     def bwd_step(*a: Any) -> list[Any]:
@@ -439,7 +480,7 @@ def _scan_vjp_all(cts: Sequence[Any], ans: Any, *args: Any, body: Program, lengt
         return new_acc + d_k + d_x
 
     acc0 = [zeros_array(get_aval(c).strip_weak()) for c in consts]
-    out = scan_flat(bwd_step, consts, acc0 + ct_carry, saved + xs + ct_ys, length, not reverse)
+    out = scan_flat(bwd_step, consts, acc0 + ct_carry, saved + xs + ct_ys, length, not reverse, max_steps)
     d_consts, d_carry, d_xs = out[:n_consts], out[n_consts:n_consts + nk], out[n_consts + nk:]
     res = []
     for c, a in zip(d_consts + d_carry + d_xs, args):
@@ -448,7 +489,7 @@ def _scan_vjp_all(cts: Sequence[Any], ans: Any, *args: Any, body: Program, lengt
 
 
 def _scan_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: int, body: Program,
-                length: int, reverse: bool, n_consts: int, n_carry: int) -> Any:
+                length: int, reverse: bool, n_consts: int, n_carry: int, max_steps: int | None = None) -> Any:
     consts, carry, xs = _scan_split(vals, n_consts, n_carry)
     cd, _, xd = _scan_split(dims, n_consts, n_carry)
     carry = [r.bdim_to_front(c, d, axis_size) for c, d in zip(carry, dims[n_consts:n_consts + n_carry])]
@@ -463,7 +504,8 @@ def _scan_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: i
             new_xs.append(r.moveaxis(x, d, 1))
             x_in_dims.append(0)
     bprog, bconsts = batch_program(body, list(cd) + [0] * len(carry) + x_in_dims, axis_size)
-    out = scan_flat(lambda *a: _run(bprog, list(bconsts) + list(a)), consts, carry, new_xs, length, reverse)
+    out = scan_flat(lambda *a: _run(bprog, list(bconsts) + list(a)), consts, carry, new_xs, length, reverse,
+                    max_steps)
     nk = len(carry)
     ys = out[nk:]
     return out[:nk] + ys, [0] * nk + [1] * len(ys)

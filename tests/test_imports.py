@@ -1,0 +1,189 @@
+"""Imports point one way (DESIGN.md, "Layers").
+
+The test reads every module of the package with ``ast`` (nothing is
+imported), builds the graph of imports between the package's modules and
+fails on:
+
+- an import from a lower layer to a higher one (``LAYERS`` mirrors the
+  diagram in DESIGN.md; module-level and in-function imports alike);
+- a cycle among module-level imports;
+- an import inside a function body that ``IN_FUNCTION_ALLOWED`` does not
+  list with its reason; an entry that no longer matches an import fails too,
+  so the list only shrinks.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import functorch_lite
+
+PACKAGE = "functorch_lite"
+ROOT = Path(functorch_lite.__file__).parent
+
+# Module-name prefix -> layer (higher number = higher layer); the longest
+# matching prefix wins.  A module may import from its own layer or below.
+LAYERS: dict[str, int] = {
+    "functorch_lite.dtypes": 0,
+    "functorch_lite.tree": 0,
+    "functorch_lite.array": 0,
+    "functorch_lite.core": 0,
+    "functorch_lite.ops.kernels": 1,
+    "functorch_lite.ops": 2,
+    "functorch_lite.numpy": 3,
+    "functorch_lite.random": 3,
+    "functorch_lite.transforms": 4,
+    "functorch_lite.debug": 5,
+    "functorch_lite.lax": 5,
+    "functorch_lite.export": 5,
+    "functorch_lite": 6,
+}
+
+# Reasons an import may stay inside a function body.  Every entry of
+# IN_FUNCTION_ALLOWED starts with one of these.
+REASON_KINDS = ("optional dependency", "start-up cost", "cycle, to break")
+
+# "importing.module:function -> imported.module": reason.
+IN_FUNCTION_ALLOWED: dict[str, str] = {
+}
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    line: int
+    function: str | None  # enclosing function (dotted), None at module level
+
+
+def _module_name(path: Path) -> str:
+    parts = [PACKAGE, *path.relative_to(ROOT).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+
+
+def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool,
+             known: set[str]) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        parts = module.split(".")
+        keep = len(parts) - node.level + (1 if is_package else 0)
+        base = ".".join(parts[:keep] + ([node.module] if node.module else []))
+    # ``from pkg import submodule`` imports the submodule.
+    return [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+
+
+def _edges() -> list[Edge]:
+    modules = _modules()
+    known = set(modules)
+    edges: list[Edge] = []
+    for module, path in modules.items():
+        is_package = path.name == "__init__.py"
+
+        def visit(node: ast.AST, function: str | None, scope: str) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                    name = getattr(child, "name", "<lambda>")
+                    qual = f"{scope}.{name}" if scope else name
+                    visit(child, qual, qual)
+                elif isinstance(child, ast.ClassDef):
+                    qual = f"{scope}.{child.name}" if scope else child.name
+                    visit(child, function, qual)
+                elif isinstance(child, (ast.Import, ast.ImportFrom)):
+                    for target in _targets(child, module, is_package, known):
+                        edges.append(Edge(module, target, child.lineno, function))
+                else:
+                    visit(child, function, scope)
+
+        visit(ast.parse(path.read_text(), str(path)), None, "")
+    return edges
+
+
+def _layer(module: str) -> int:
+    best = max((p for p in LAYERS if module == p or module.startswith(p + ".")), key=len)
+    return LAYERS[best]
+
+
+def _internal(edges: list[Edge]) -> list[Edge]:
+    return [e for e in edges if e.target == PACKAGE or e.target.startswith(PACKAGE + ".")]
+
+
+def test_every_module_has_a_layer() -> None:
+    unplaced = [m for m in _modules() if not any(m == p or m.startswith(p + ".") for p in LAYERS)]
+    assert not unplaced, f"place these modules in LAYERS (and DESIGN.md): {unplaced}"
+
+
+def test_imports_point_down() -> None:
+    upward = [
+        f"{e.source}:{e.line} (layer {_layer(e.source)}) imports {e.target} "
+        f"(layer {_layer(e.target)})"
+        for e in _internal(_edges())
+        if e.target != PACKAGE and _layer(e.target) > _layer(e.source)
+    ]
+    assert not upward, "imports from a higher layer:\n" + "\n".join(upward)
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    stack: list[str] = []
+
+    def dfs(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := dfs(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := dfs(node)):
+            return found
+    return None
+
+
+def test_no_cycle_among_module_level_imports() -> None:
+    graph: dict[str, set[str]] = {}
+    for e in _internal(_edges()):
+        # A package's __init__ only re-exports; ``from pkg import x`` inside
+        # the package is not an edge to the facade.
+        if e.function is None and e.source != e.target and e.target != PACKAGE:
+            graph.setdefault(e.source, set()).add(e.target)
+    cycle = _find_cycle(graph)
+    assert cycle is None, "module-level import cycle: " + " -> ".join(cycle or [])
+
+
+def _key(e: Edge) -> str:
+    return f"{e.source}:{e.function} -> {e.target}"
+
+
+def test_in_function_imports_are_listed_with_a_reason() -> None:
+    found = {_key(e): e for e in _edges() if e.function is not None}
+    unlisted = [f"{k}  (line {e.line})" for k, e in sorted(found.items())
+                if k not in IN_FUNCTION_ALLOWED]
+    assert not unlisted, (
+        "move these imports to the top of their module, or list them in "
+        "IN_FUNCTION_ALLOWED with their reason:\n" + "\n".join(unlisted))
+    stale = sorted(set(IN_FUNCTION_ALLOWED) - set(found))
+    assert not stale, f"these allowed in-function imports are gone; drop them: {stale}"
+    unexplained = [k for k, why in IN_FUNCTION_ALLOWED.items() if not why.startswith(REASON_KINDS)]
+    assert not unexplained, f"each entry's reason starts with one of {REASON_KINDS}: {unexplained}"
+
+
+def test_the_checks_see_what_they_claim() -> None:
+    # Guards against a walker that silently finds nothing.
+    edges = _internal(_edges())
+    assert any(e.source == "functorch_lite.core" and e.target == "functorch_lite.array"
+               and e.function is None for e in edges)
+    assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _find_cycle({"a": {"b"}, "b": {"c"}}) is None
+    assert _layer("functorch_lite.ops.kernels.codegen") < _layer("functorch_lite.ops.shape_ops")
