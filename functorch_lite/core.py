@@ -112,8 +112,6 @@ class TracerArrayConversionError(TypeError):
 
 PRIMITIVES: dict[str, Primitive] = {}
 
-RULE_KINDS = ("impl", "abstract_eval", "jvp", "vjp", "batch", "fusion")
-
 
 class Primitive:
     """An operation known to every transform, with all its rules beside it.

@@ -25,6 +25,7 @@ import string
 from typing import Any
 
 from functorch_lite import tree
+from functorch_lite.numpy._util import asarray
 from functorch_lite.ops.debug import MAX_FORMAT_LENGTH, MAX_FORMAT_WIDTH, check_format, debug_print_p
 
 __all__ = ["print", "check_format", "MAX_FORMAT_WIDTH", "MAX_FORMAT_LENGTH"]
@@ -46,7 +47,6 @@ def print(fmt: str, *args: Any, **kwargs: Any) -> None:  # noqa: A001
         >>> debug.print("{0:>6.2f}|", jnp.asarray(1.5))
           1.50|
     """
-    from functorch_lite.numpy._util import asarray
 
     names = sorted(kwargs)
     leaves, treedef = tree.flatten((args, [kwargs[k] for k in names]))

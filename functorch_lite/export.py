@@ -82,8 +82,9 @@ from functorch_lite import core, dtypes, tree
 from functorch_lite.array import Array, Storage, contiguous_strides
 from functorch_lite.core import Primitive, ShapedArray, Tracer
 from functorch_lite.debug import check_format
+from functorch_lite.numpy._util import asarray
 from functorch_lite.ops.indexing import SCATTER_MODES
-from functorch_lite.transforms import compiler
+from functorch_lite.transforms import compiler, fusion
 from functorch_lite.transforms import control_flow as cf
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, eval_program, pretty
 from functorch_lite.transforms.staging import ShapeDtypeStruct, aval_of_arg, trace_to_program
@@ -238,7 +239,7 @@ class Exported:
             outs = eval_program(self._run_program, vals)
         else:
             if self._executable is None:
-                self._executable = compiler.lower(compiler.optimize(self._run_program))
+                self._executable = fusion.lower_with_fusion(compiler.optimize(self._run_program))
             outs = self._executable.run(vals)
         return tree.unflatten(self.out_tree, outs)
 
@@ -253,7 +254,6 @@ def _check_arg(x: Any, aval: ShapedArray, i: int, name: str) -> Any:
                 f"exported function {name!r}: argument leaf {i} must be {aval.str_short()}, got the Python "
                 f"{type(x).__name__} {x!r}; pass an array of dtype {aval.dtype}"
             )
-        from functorch_lite.numpy._util import asarray
 
         try:
             arr = asarray(np.asarray(x, dtype=aval.dtype))
@@ -262,8 +262,6 @@ def _check_arg(x: Any, aval: ShapedArray, i: int, name: str) -> Any:
                 f"exported function {name!r}: argument leaf {i} must be {aval.str_short()}; {x!r} does not fit"
             ) from None
     elif isinstance(x, (np.ndarray, np.generic)):
-        from functorch_lite.numpy._util import asarray
-
         arr = asarray(x)
     else:
         raise TypeError(

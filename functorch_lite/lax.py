@@ -25,6 +25,8 @@ import numpy as np
 from functorch_lite import tree
 from functorch_lite.array import Array
 from functorch_lite.core import ShapedArray, Tracer, get_aval
+from functorch_lite.numpy._elementwise import not_equal
+from functorch_lite.numpy._util import asarray, convert
 from functorch_lite.ops import elementwise as ew
 from functorch_lite.transforms import control_flow as cf
 from functorch_lite.transforms.ad import stop_gradient
@@ -35,7 +37,6 @@ __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "select",
 def _arr(x: Any) -> Any:
     if isinstance(x, (Array, Tracer)):
         return x
-    from functorch_lite.numpy._util import asarray
 
     return asarray(x)
 
@@ -62,7 +63,6 @@ def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -
     idx = _arr(index)
     if idx.shape != () or idx.dtype.kind not in "iub":
         raise TypeError(f"switch: index must be a scalar integer, got {get_aval(idx).str_short()}")
-    from functorch_lite.numpy._util import convert
 
     idx = convert(idx, np.dtype(np.int32))
     leaves, in_tree = _leaves(tuple(operands))
@@ -101,8 +101,6 @@ def cond(pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
     if p.shape != ():
         raise TypeError(f"cond: the predicate must be a scalar, got shape {p.shape}; use jnp.where for arrays")
     if p.dtype.kind != "b":
-        from functorch_lite.numpy._elementwise import not_equal
-
         p = not_equal(p, 0)
     return switch(p, [false_fun, true_fun], *operands)
 
@@ -138,8 +136,6 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
 
 
 def _match_weak(leaves: list[Any], avals: Sequence[ShapedArray]) -> list[Any]:
-    from functorch_lite.numpy._util import convert
-
     return [convert(x, a.dtype, a.weak_type and get_aval(x).weak_type) for x, a in zip(leaves, avals)]
 
 

@@ -19,14 +19,12 @@ constants, so the rules' symbolic-zero and constant paths are exercised too.
 
 Directional checks cost two extra evaluations each, whatever the input size.
 
-A primitive without a jvp/vjp rule makes its entries FAIL, except for the
-primitives listed in ``PENDING_AD_RULES`` below (still being written), whose
-entries xfail with the MissingRuleError as the reason.
+A primitive without a jvp/vjp rule makes its entries fail with a
+MissingRuleError naming it.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import hypothesis.strategies as st
@@ -41,16 +39,6 @@ from tests.strategies import fl_view
 
 load_all()
 
-# Primitives whose jvp/vjp rules are still being written by other engineers,
-# mapped to the module they live in.  Keep this list SMALL and delete a name as
-# soon as its rules land (test_pending_allowlist_is_not_stale enforces it).
-# Entries that hit a missing rule of one of these xfail (non-strict); any
-# other missing rule is a failure.  When this sweep was written it held the
-# primitives of ops/indexing.py (gather, scatter), ops/sorting.py (sort) and
-# ops/cumulative.py (cumsum, cumprod, cummax, cummin); ops/prng.py's
-# threefry2x32 is nondifferentiable.  All of them have their rules now.
-PENDING_AD_RULES: dict[str, str] = {}
-
 EPS = 1e-6
 DIFF_ENTRIES = sorted(n for n, e in REGISTRY.items() if e.differentiable)
 
@@ -61,14 +49,6 @@ def fewer_examples(divisor: int, minimum: int) -> int:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def xfail_if_pending(err: core.MissingRuleError) -> None:
-    """xfail for a missing rule of a pending primitive; re-raise otherwise."""
-    m = re.search(r"primitive '([^']+)'", str(err))
-    if m and m.group(1) in PENDING_AD_RULES:
-        pytest.xfail(f"rule still being written ({PENDING_AD_RULES[m.group(1)]}): {err}")
-    raise err
 
 
 def jitter(xs: list[np.ndarray[Any, Any]], rng: np.random.Generator) -> list[np.ndarray[Any, Any]]:
@@ -227,12 +207,9 @@ def test_first_order_matches_finite_differences(name: str, data: Any) -> None:
     xs = [fl.numpy.asarray(c.args[i]) for i in c.diff]
     vs = c.directions()
     cts = c.cotangent()
-    try:
-        _, f_vjp = fl.vjp(c.fn, *xs)
-        g = [np.asarray(t) for t in f_vjp(c.ct_tree(cts))]
-        _, t_out = fl.jvp(c.fn, tuple(xs), tuple(fl.numpy.asarray(v) for v in vs))
-    except core.MissingRuleError as err:
-        xfail_if_pending(err)
+    _, f_vjp = fl.vjp(c.fn, *xs)
+    g = [np.asarray(t) for t in f_vjp(c.ct_tree(cts))]
+    _, t_out = fl.jvp(c.fn, tuple(xs), tuple(fl.numpy.asarray(v) for v in vs))
     fd = c.fd(vs)
     float_cts = [ct for ct, f in zip(cts, c.float_out) if f]
     scale = _mag(c.y0) / c.eps * 1e-10 + _mag(fd)
@@ -260,10 +237,7 @@ def test_second_order_matches_finite_differences(name: str, data: Any) -> None:
         _, f_vjp = fl.vjp(c.fn, *dx)
         return f_vjp(ct)
 
-    try:
-        _, t_g = fl.jvp(g, tuple(xs), tuple(fl.numpy.asarray(v) for v in vs))
-    except core.MissingRuleError as err:
-        xfail_if_pending(err)
+    _, t_g = fl.jvp(g, tuple(xs), tuple(fl.numpy.asarray(v) for v in vs))
     xa = [c.args[i] for i in c.diff]
     gp = [np.asarray(t) for t in g(*[fl.numpy.asarray(x + c.eps * v) for x, v in zip(xa, vs)])]
     gm = [np.asarray(t) for t in g(*[fl.numpy.asarray(x - c.eps * v) for x, v in zip(xa, vs)])]
@@ -285,13 +259,10 @@ def test_non_contiguous_inputs_give_same_derivatives(name: str, data: Any) -> No
     ct = c.ct_tree(c.cotangent())
     views = [fl_view(data.draw, x) for x in xa]
     contig = [fl.numpy.asarray(x) for x in xa]
-    try:
-        _, pull_v = fl.vjp(c.fn, *views)
-        _, pull_c = fl.vjp(c.fn, *contig)
-        tv = fl.jvp(c.fn, tuple(views), tuple(fl_view(data.draw, v) for v in vs))[1]
-        tc = fl.jvp(c.fn, tuple(contig), tuple(fl.numpy.asarray(v) for v in vs))[1]
-    except core.MissingRuleError as err:
-        xfail_if_pending(err)
+    _, pull_v = fl.vjp(c.fn, *views)
+    _, pull_c = fl.vjp(c.fn, *contig)
+    tv = fl.jvp(c.fn, tuple(views), tuple(fl_view(data.draw, v) for v in vs))[1]
+    tc = fl.jvp(c.fn, tuple(contig), tuple(fl.numpy.asarray(v) for v in vs))[1]
     for a, b in zip(pull_v(ct), pull_c(ct)):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-12, err_msg=name)
     for a, b in zip(tree.leaves(tv), tree.leaves(tc)):
@@ -304,7 +275,7 @@ def test_non_contiguous_inputs_give_same_derivatives(name: str, data: Any) -> No
 def test_every_differentiable_primitive_has_jvp_and_vjp_rules() -> None:
     missing = []
     for name, p in sorted(core.PRIMITIVES.items()):
-        if p.nondifferentiable or name in PENDING_AD_RULES:
+        if p.nondifferentiable:
             continue
         if p.jvp is None:
             missing.append(f"{name}: jvp")
@@ -314,14 +285,6 @@ def test_every_differentiable_primitive_has_jvp_and_vjp_rules() -> None:
         "primitives without differentiation rules (mark them nondifferentiable if they have no "
         f"derivative): {missing}"
     )
-
-
-def test_pending_allowlist_is_not_stale() -> None:
-    unknown = set(PENDING_AD_RULES) - set(core.PRIMITIVES)
-    assert not unknown, f"PENDING_AD_RULES names unknown primitives: {sorted(unknown)}"
-    done = sorted(n for n in PENDING_AD_RULES if core.PRIMITIVES[n].jvp is not None
-                  and (core.PRIMITIVES[n].vjp is not None or core.PRIMITIVES[n].vjp_all is not None))
-    assert not done, f"these primitives have their jvp/vjp rules now: remove them from PENDING_AD_RULES: {done}"
 
 
 def test_every_differentiable_primitive_is_exercised_by_a_differentiable_entry() -> None:

@@ -8,8 +8,11 @@ fails on:
   diagram in DESIGN.md; module-level and in-function imports alike);
 - a cycle among module-level imports;
 - an import inside a function body that ``IN_FUNCTION_ALLOWED`` does not
-  list with its reason; an entry that no longer matches an import fails too,
-  so the list only shrinks.
+  list with its reason, or whose line has no comment saying why; an entry
+  that no longer matches an import fails too, so the list only shrinks.
+
+An in-function import listed as "cycle, to break" may point up (that is the
+cycle); the list is the remaining debt.
 """
 from __future__ import annotations
 
@@ -24,20 +27,29 @@ ROOT = Path(functorch_lite.__file__).parent
 
 # Module-name prefix -> layer (higher number = higher layer); the longest
 # matching prefix wins.  A module may import from its own layer or below.
+# The numbered gaps order the modules of ``numpy/`` among themselves: each
+# builds on the ones listed before it.
+_NUMPY_ORDER = ("_util", "_manipulation", "_pad_modes", "_elementwise", "_creation", "_reductions",
+                "_indexing", "_sorting", "_linalg", "_rearrange", "linalg", "_scalar_types", "_methods")
 LAYERS: dict[str, int] = {
     "functorch_lite.dtypes": 0,
     "functorch_lite.tree": 0,
     "functorch_lite.array": 0,
     "functorch_lite.core": 0,
-    "functorch_lite.ops.kernels": 1,
-    "functorch_lite.ops": 2,
-    "functorch_lite.numpy": 3,
-    "functorch_lite.random": 3,
-    "functorch_lite.transforms": 4,
-    "functorch_lite.debug": 5,
-    "functorch_lite.lax": 5,
-    "functorch_lite.export": 5,
-    "functorch_lite": 6,
+    "functorch_lite.ops.kernels": 10,
+    "functorch_lite.ops": 20,
+    **{f"functorch_lite.numpy.{m}": 30 + i for i, m in enumerate(_NUMPY_ORDER)},
+    "functorch_lite.numpy": 30 + len(_NUMPY_ORDER),  # the package: re-exports
+    "functorch_lite.random": 50,
+    "functorch_lite.transforms": 60,
+    "functorch_lite.debug": 70,
+    "functorch_lite.lax": 70,
+    "functorch_lite.export": 70,
+    "functorch_lite.nn": 75,  # the stateful layer (DESIGN.md), once it lands
+    "functorch_lite.optim": 75,
+    "functorch_lite.tensor": 75,
+    "functorch_lite.demo": 80,
+    "functorch_lite": 80,
 }
 
 # Reasons an import may stay inside a function body.  Every entry of
@@ -46,6 +58,12 @@ REASON_KINDS = ("optional dependency", "start-up cost", "cycle, to break")
 
 # "importing.module:function -> imported.module": reason.
 IN_FUNCTION_ALLOWED: dict[str, str] = {
+    "functorch_lite.numpy._elementwise:where -> functorch_lite.numpy._indexing":
+        "cycle, to break: one-argument where is nonzero, and indexing builds on elementwise",
+    "functorch_lite.numpy._elementwise:_float_pred.f -> functorch_lite.numpy._creation":
+        "cycle, to break: isnan & co. of integers are full_like(x, False), and creation uses where",
+    "functorch_lite.numpy._indexing:_nonzero_traced -> functorch_lite.numpy._sorting":
+        "cycle, to break: traced nonzero needs cumsum/searchsorted, and sorting gathers with basic_getitem",
 }
 
 
@@ -55,6 +73,7 @@ class Edge:
     target: str
     line: int
     function: str | None  # enclosing function (dotted), None at module level
+    commented: bool  # the import's line carries a comment (why it is where it is)
 
 
 def _module_name(path: Path) -> str:
@@ -97,17 +116,29 @@ def _edges() -> list[Edge]:
                     visit(child, function, qual)
                 elif isinstance(child, (ast.Import, ast.ImportFrom)):
                     for target in _targets(child, module, is_package, known):
-                        edges.append(Edge(module, target, child.lineno, function))
+                        commented = "#" in lines[child.lineno - 1]
+                        edges.append(Edge(module, target, child.lineno, function, commented))
                 else:
                     visit(child, function, scope)
 
-        visit(ast.parse(path.read_text(), str(path)), None, "")
+        source = path.read_text()
+        lines = source.splitlines()
+        visit(ast.parse(source, str(path)), None, "")
     return edges
 
 
+def _placed_by(module: str) -> list[str]:
+    # The package's own entry places only its __init__, so a new module
+    # must be placed explicitly.
+    return [p for p in LAYERS if module == p or (p != PACKAGE and module.startswith(p + "."))]
+
+
 def _layer(module: str) -> int:
-    best = max((p for p in LAYERS if module == p or module.startswith(p + ".")), key=len)
-    return LAYERS[best]
+    return LAYERS[max(_placed_by(module), key=len)]
+
+
+def _key(e: Edge) -> str:
+    return f"{e.source}:{e.function} -> {e.target}"
 
 
 def _internal(edges: list[Edge]) -> list[Edge]:
@@ -115,16 +146,17 @@ def _internal(edges: list[Edge]) -> list[Edge]:
 
 
 def test_every_module_has_a_layer() -> None:
-    unplaced = [m for m in _modules() if not any(m == p or m.startswith(p + ".") for p in LAYERS)]
+    unplaced = [m for m in _modules() if not _placed_by(m)]
     assert not unplaced, f"place these modules in LAYERS (and DESIGN.md): {unplaced}"
 
 
 def test_imports_point_down() -> None:
+    debt = {k for k, why in IN_FUNCTION_ALLOWED.items() if why.startswith("cycle, to break")}
     upward = [
         f"{e.source}:{e.line} (layer {_layer(e.source)}) imports {e.target} "
         f"(layer {_layer(e.target)})"
         for e in _internal(_edges())
-        if e.target != PACKAGE and _layer(e.target) > _layer(e.source)
+        if e.target != PACKAGE and _layer(e.target) > _layer(e.source) and _key(e) not in debt
     ]
     assert not upward, "imports from a higher layer:\n" + "\n".join(upward)
 
@@ -162,10 +194,6 @@ def test_no_cycle_among_module_level_imports() -> None:
     assert cycle is None, "module-level import cycle: " + " -> ".join(cycle or [])
 
 
-def _key(e: Edge) -> str:
-    return f"{e.source}:{e.function} -> {e.target}"
-
-
 def test_in_function_imports_are_listed_with_a_reason() -> None:
     found = {_key(e): e for e in _edges() if e.function is not None}
     unlisted = [f"{k}  (line {e.line})" for k, e in sorted(found.items())
@@ -177,6 +205,8 @@ def test_in_function_imports_are_listed_with_a_reason() -> None:
     assert not stale, f"these allowed in-function imports are gone; drop them: {stale}"
     unexplained = [k for k, why in IN_FUNCTION_ALLOWED.items() if not why.startswith(REASON_KINDS)]
     assert not unexplained, f"each entry's reason starts with one of {REASON_KINDS}: {unexplained}"
+    silent = [f"{e.source}:{e.line}" for e in found.values() if not e.commented]
+    assert not silent, f"an in-function import carries a comment saying why: {silent}"
 
 
 def test_the_checks_see_what_they_claim() -> None:
@@ -187,3 +217,6 @@ def test_the_checks_see_what_they_claim() -> None:
     assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _find_cycle({"a": {"b"}, "b": {"c"}}) is None
     assert _layer("functorch_lite.ops.kernels.codegen") < _layer("functorch_lite.ops.shape_ops")
+    assert _layer("functorch_lite.numpy._util") < _layer("functorch_lite.numpy._sorting")
+    assert _layer("functorch_lite.numpy") < _layer("functorch_lite.transforms.ad")
+    assert not _placed_by("functorch_lite.unplaced_module")

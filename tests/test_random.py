@@ -493,10 +493,6 @@ def test_vmap_over_keys_gives_independent_streams(i: int) -> None:
 
 
 def test_vmap_of_permutation() -> None:
-    from functorch_lite.core import PRIMITIVES
-
-    if PRIMITIVES["argsort"].batch is None:
-        pytest.skip("argsort has no batch rule yet")
     keys = random.split(random.key(0), 3)
     got = np.asarray(fl.vmap(lambda k: random.permutation(k, 6))(keys))
     assert (got == np.stack([np.asarray(random.permutation(keys[j], 6)) for j in range(3)])).all()
@@ -525,8 +521,6 @@ def test_grad_through_samplers() -> None:
 
 
 def test_jit_matches_eager() -> None:
-    if not hasattr(fl, "jit"):
-        pytest.skip("no jit yet")
     k = random.key(2)
     for fn in (lambda k: random.normal(k, (5,)), lambda k: random.randint(k, (5,), 0, 9),
                lambda k: random.split(k, 2), lambda k: random.uniform(k, (4,), minval=-1.0, maxval=1.0)):

@@ -5,9 +5,8 @@ float64 at points away from ties (cumprod also at zeros: it is a polynomial,
 so differences are exact there too); vmap against a Python loop over the
 batch (also with the batch axis not first); second order for cumsum,
 cumprod, cummax and sort.  ``take_along``/``add_along`` (the permutation
-helpers the rules use) are a gather/scatter when those primitives carry
-their rules or the arguments are concrete, and a one-hot select-and-sum
-otherwise; the ``path`` fixture runs the checks on both.
+helpers the rules use) are a gather/scatter, so these also check those
+primitives' rules under vmap and second order.
 """
 
 from __future__ import annotations
@@ -25,14 +24,6 @@ from functorch_lite.ops import sorting as srt
 
 Arr = np.ndarray[Any, Any]
 EPS = 1e-6
-
-
-@pytest.fixture(params=["default", "onehot"])
-def path(request: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run once as the library stands, once forcing the one-hot fallback."""
-    if request.param == "onehot":
-        monkeypatch.setattr(srt, "_use_gather", lambda *args: False)
-    return str(request.param)
 
 
 def _np(x: Any) -> Arr:
@@ -97,18 +88,18 @@ def test_rules_are_declared() -> None:
 # --- first order vs finite differences ---------------------------------------------------------
 @pytest.mark.parametrize("shape,axis", CASES)
 @pytest.mark.parametrize("descending", [False, True])
-def test_sort_derivatives(path: str, shape: tuple[int, ...], axis: int, descending: bool) -> None:
+def test_sort_derivatives(shape: tuple[int, ...], axis: int, descending: bool) -> None:
     check_derivatives(sort_fn(axis, descending), distinct(shape, seed=len(shape) + axis))
 
 
-def test_jnp_sort_flattened_derivatives(path: str) -> None:
+def test_jnp_sort_flattened_derivatives() -> None:
     check_derivatives(lambda a: jnp.sort(a, axis=None), distinct((3, 4), seed=5))
 
 
 @pytest.mark.parametrize("prim", CUMS, ids=lambda p: p.name)
 @pytest.mark.parametrize("shape,axis", CASES)
 @pytest.mark.parametrize("reverse", [False, True])
-def test_cumulative_derivatives(path: str, prim: Any, shape: tuple[int, ...], axis: int, reverse: bool) -> None:
+def test_cumulative_derivatives(prim: Any, shape: tuple[int, ...], axis: int, reverse: bool) -> None:
     lo, hi = (0.5, 1.5) if prim is cum.cumprod_p else (-3.0, 3.0)
     x = distinct(shape, seed=3 * axis + len(shape), lo=lo, hi=hi)
     if prim is cum.cumprod_p:
@@ -127,7 +118,7 @@ def test_cumulative_derivatives(path: str, prim: Any, shape: tuple[int, ...], ax
         [0.0],
     ],
 )
-def test_cumprod_derivatives_exact_at_zeros(path: str, x: list[float], reverse: bool) -> None:
+def test_cumprod_derivatives_exact_at_zeros(x: list[float], reverse: bool) -> None:
     check_derivatives(cum_fn(cum.cumprod_p, 0, reverse), np.array(x))
     x2 = np.array([x, x[::-1]])
     check_derivatives(cum_fn(cum.cumprod_p, 1, reverse), x2, seed=1)
@@ -141,7 +132,7 @@ def test_cumprod_gradient_values_at_zeros() -> None:
 
 
 # --- ties, NaN and the choices made there -------------------------------------------------------
-def test_sort_tangent_follows_the_applied_permutation(path: str) -> None:
+def test_sort_tangent_follows_the_applied_permutation() -> None:
     t = jnp.asarray(np.array([10.0, 20.0, 30.0]))
     cases = [
         ([np.nan, 1.0, 0.0], False, [30.0, 20.0, 10.0]),
@@ -171,7 +162,7 @@ def test_sort_tangent_follows_the_applied_permutation(path: str) -> None:
         (cum.cummin_p, True, [1.0, 0.0, 0.0, 1110.0, 10000.0]),
     ],
 )
-def test_cummax_cummin_ties_go_to_the_most_recent(path: str, prim: Any, reverse: bool, want: list[float]) -> None:
+def test_cummax_cummin_ties_go_to_the_most_recent(prim: Any, reverse: bool, want: list[float]) -> None:
     x = jnp.asarray(np.array([1.0, 3.0, 3.0, 2.0, 3.0]))
     w = jnp.asarray(np.array([1.0, 10.0, 100.0, 1000.0, 10000.0]))
     g = fl.grad(lambda a: jnp.sum(prim.bind(a, axis=0, reverse=reverse) * w))(x)
@@ -181,7 +172,7 @@ def test_cummax_cummin_ties_go_to_the_most_recent(path: str, prim: Any, reverse:
 
 
 @pytest.mark.parametrize("prim", [cum.cummax_p, cum.cummin_p], ids=lambda p: p.name)
-def test_cummax_with_nan_has_valid_winners(path: str, prim: Any) -> None:
+def test_cummax_with_nan_has_valid_winners(prim: Any) -> None:
     x = jnp.asarray(np.array([np.nan, 1.0, 3.0, np.nan, 2.0]))
     g = fl.grad(lambda a: jnp.sum(prim.bind(a, axis=0, reverse=False)))(x)
     # every output after a NaN is NaN, "won" by the latest NaN so far
@@ -277,7 +268,7 @@ def test_vmap_searchsorted_matches_numpy_with_signed_zeros_and_infs() -> None:
 
 
 # --- transforms composed ------------------------------------------------------------------------
-def test_grad_of_sort_under_vmap(path: str) -> None:
+def test_grad_of_sort_under_vmap() -> None:
     x = distinct((4, 5), seed=7)
     w = jnp.asarray(np.arange(5.0) ** 2)
 
@@ -294,7 +285,7 @@ def test_grad_of_sort_under_vmap(path: str) -> None:
 
 
 @pytest.mark.parametrize("prim", CUMS, ids=lambda p: p.name)
-def test_grad_and_jvp_of_cumulative_under_vmap(path: str, prim: Any) -> None:
+def test_grad_and_jvp_of_cumulative_under_vmap(prim: Any) -> None:
     x = distinct((3, 2, 4), seed=4, lo=0.5, hi=2.0)
     x[0, 1, 2] = 0.0
     ct = jnp.asarray(np.random.default_rng(0).normal(size=(2, 4)))
@@ -326,14 +317,14 @@ def check_second_order(f: Callable[[Any], Any], x: Arr, seed: int = 0) -> None:
 
 
 @pytest.mark.parametrize("reverse", [False, True])
-def test_second_order_cumsum(path: str, reverse: bool) -> None:
+def test_second_order_cumsum(reverse: bool) -> None:
     x = distinct((3, 4), seed=3)
     check_second_order(lambda a: jnp.sum(jnp.sin(cum.cumsum_p.bind(a, axis=1, reverse=reverse)) ** 2), x)
 
 
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("zeros", [(), ((0, 1),), ((0, 1), (0, 3)), ((1, 0), (1, 2), (2, 3))])
-def test_second_order_cumprod(path: str, reverse: bool, zeros: tuple[tuple[int, int], ...]) -> None:
+def test_second_order_cumprod(reverse: bool, zeros: tuple[tuple[int, int], ...]) -> None:
     x = distinct((3, 4), seed=5, lo=0.5, hi=1.5)
     for i in zeros:
         x[i] = 0.0
@@ -351,14 +342,14 @@ def test_hessian_of_cumprod_entries() -> None:
 
 
 @pytest.mark.parametrize("prim", [cum.cummax_p, cum.cummin_p], ids=lambda p: p.name)
-def test_second_order_cummax_and_sort(path: str, prim: Any) -> None:
+def test_second_order_cummax_and_sort(prim: Any) -> None:
     x = distinct((3, 5), seed=6)
     check_second_order(lambda a: jnp.sum(prim.bind(a, axis=1, reverse=False) ** 3), x)
     w = jnp.asarray(np.arange(5.0))
     check_second_order(lambda a: jnp.sum(jnp.sort(a, axis=1) ** 3 * w), x)
 
 
-def test_hessian_under_vmap(path: str) -> None:
+def test_hessian_under_vmap() -> None:
     x = distinct((2, 4), seed=8, lo=0.5, hi=1.5)
     x[0, 1] = 0.0
 
@@ -379,12 +370,10 @@ def test_jit_of_grad() -> None:
     np.testing.assert_allclose(_np(fl.jit(fl.grad(f))(x)), _np(fl.grad(f)(x)), rtol=1e-12)
 
 
-def test_one_hot_fallback_refuses_huge_axes() -> None:
-    if srt._gather_has_rules():
-        pytest.skip("gather/scatter have their rules: no fallback")
-    x = jnp.asarray(np.random.default_rng(0).normal(size=(2, 3000)))
-    with pytest.raises(fl.core.MissingRuleError, match="gather/scatter"):
-        fl.vmap(fl.grad(lambda a: jnp.sum(jnp.sort(a) * a)))(x)
-    # eager first order needs no rule of gather: it is fast at any length
-    g = fl.grad(lambda a: jnp.sum(jnp.sort(a) * jnp.arange(3000.0)))(x[0])
-    np.testing.assert_array_equal(_np(g)[np.argsort(_np(x[0]))], np.arange(3000.0))
+def test_sort_derivatives_on_a_long_axis_under_vmap() -> None:
+    x = np.random.default_rng(0).normal(size=(2, 3000))
+    # d/dx_j sum_i sort(x)_i x_i = x[where sort put x_j] + sort(x)_j
+    inv = np.argsort(np.argsort(x, axis=1), axis=1)
+    want = np.take_along_axis(x, inv, axis=1) + np.sort(x, axis=1)
+    got = fl.vmap(fl.grad(lambda a: jnp.sum(jnp.sort(a) * a)))(jnp.asarray(x))
+    np.testing.assert_allclose(_np(got), want, rtol=1e-12)

@@ -8,14 +8,12 @@ over the examples, for drawn ``in_axes`` (0, 1, -1, None per argument) and
 ``out_axes`` (0, -1), on drawn memory layouts; nested vmap; per-example
 gradients ``vmap(grad(f))`` equal a loop of ``grad``.
 
-A primitive without a batch rule makes its entries FAIL, except for the
-primitives in ``PENDING_BATCH_RULES`` (rules still being written), whose
-entries xfail on the MissingRuleError.
+A primitive without a batch rule makes its entries fail with a
+MissingRuleError naming it.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import hypothesis.strategies as st
@@ -28,17 +26,9 @@ import functorch_lite.numpy as jnp
 from functorch_lite import core, tree
 from tests.registry import REGISTRY, OpEntry, load_all
 from tests.strategies import fl_view
-from tests.test_grad_registry import PENDING_AD_RULES, Float64Draws, fewer_examples, jitter
+from tests.test_grad_registry import Float64Draws, fewer_examples, jitter
 
 load_all()
-
-# Primitives whose batch rules are still being written by other engineers,
-# mapped to their module.  Keep this list SMALL and delete a name as soon as
-# its rule lands (test_pending_batch_allowlist_is_not_stale enforces it).  When
-# this sweep was written it held gather, scatter (ops/indexing.py), sort,
-# argsort, searchsorted (ops/sorting.py) and cumsum, cumprod, cummax, cummin
-# (ops/cumulative.py); all of them have batch rules now.
-PENDING_BATCH_RULES: dict[str, str] = {}
 
 # The output SHAPE depends on the input VALUES: no transform that traces can
 # handle these (JAX neither); they are tested eagerly by test_registry.py.
@@ -70,13 +60,6 @@ SORTED_ARGS: dict[str, tuple[int, ...]] = {
 }
 
 ENTRIES = sorted(n for n in REGISTRY if n not in VALUE_DEPENDENT_SHAPE)
-
-
-def xfail_if_pending(err: core.MissingRuleError, pending: dict[str, str]) -> None:
-    m = re.search(r"primitive '([^']+)'", str(err))
-    if m and m.group(1) in pending:
-        pytest.xfail(f"rule still being written ({pending[m.group(1)]}): {err}")
-    raise err
 
 
 def _permuted(x: np.ndarray[Any, Any], rng: np.random.Generator, index_matrix: bool) -> np.ndarray[Any, Any]:
@@ -181,10 +164,7 @@ def test_vmap_matches_loop(name: str, data: Any) -> None:
             stacked = np.stack([ex[i] for ex in examples], axis=a)
             args.append(fl_view(data.draw, stacked) if e.views else jnp.asarray(stacked))
     want = stack_outputs([f(*[jnp.asarray(ex[i]) for i in dyn]) for ex in examples], out_axis)
-    try:
-        got = fl.vmap(f, in_axes=tuple(axes), out_axes=out_axis)(*args)
-    except core.MissingRuleError as err:
-        xfail_if_pending(err, PENDING_BATCH_RULES)
+    got = fl.vmap(f, in_axes=tuple(axes), out_axes=out_axis)(*args)
     assert_tree_close(got, want, e, f"vmap(in_axes={tuple(axes)}, out_axes={out_axis})")
 
 
@@ -212,10 +192,7 @@ def test_nested_vmap_matches_loop(name: str, data: Any) -> None:
     outer_axes = (0,) + (None,) * (len(dyn) - 1)
     want = stack_outputs([stack_outputs([f(*[jnp.asarray(grid[j][k][i]) for i in dyn]) for k in range(n_in)], 0)
                           for j in range(n_out)], 0)
-    try:
-        got = fl.vmap(fl.vmap(f, in_axes=inner_axes), in_axes=outer_axes)(*args)
-    except core.MissingRuleError as err:
-        xfail_if_pending(err, PENDING_BATCH_RULES)
+    got = fl.vmap(fl.vmap(f, in_axes=inner_axes), in_axes=outer_axes)(*args)
     assert_tree_close(got, want, e, "vmap(vmap)")
 
 
@@ -262,10 +239,7 @@ def test_vmap_of_grad_matches_loop(name: str, data: Any) -> None:
             for a, i in zip(axes, dyn)]
     g = fl.grad(loss, argnums=argnum)
     want = np.stack([np.asarray(g(*[jnp.asarray(ex[i]) for i in dyn])) for ex in examples])
-    try:
-        got = fl.vmap(g, in_axes=tuple(axes))(*args)
-    except core.MissingRuleError as err:
-        xfail_if_pending(err, {**PENDING_BATCH_RULES, **PENDING_AD_RULES})
+    got = fl.vmap(g, in_axes=tuple(axes))(*args)
     np.testing.assert_allclose(np.asarray(got), want, rtol=1e-9, atol=1e-9, err_msg=f"{name}: vmap(grad)")
 
 
@@ -273,12 +247,6 @@ def test_vmap_of_grad_matches_loop(name: str, data: Any) -> None:
 
 
 def test_every_primitive_has_a_batch_rule() -> None:
-    missing = sorted(n for n, p in core.PRIMITIVES.items() if p.batch is None and n not in PENDING_BATCH_RULES)
+    missing = sorted(n for n, p in core.PRIMITIVES.items() if p.batch is None)
     assert not missing, f"primitives without a batch (vmap) rule: {missing}"
 
-
-def test_pending_batch_allowlist_is_not_stale() -> None:
-    unknown = set(PENDING_BATCH_RULES) - set(core.PRIMITIVES)
-    assert not unknown, f"PENDING_BATCH_RULES names unknown primitives: {sorted(unknown)}"
-    done = sorted(n for n in PENDING_BATCH_RULES if core.PRIMITIVES[n].batch is not None)
-    assert not done, f"these primitives have batch rules now: remove them from PENDING_BATCH_RULES: {done}"

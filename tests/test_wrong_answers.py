@@ -450,8 +450,6 @@ BINARY_FLOAT_INEXACT: dict[str, Any] = {
 NOT_SWEPT = {
     "where": "a selection; tests/registry and the fuzzer cover it",
     "clip": "maximum then minimum, both swept",
-    "allclose": "a reduction of isclose (swept)",
-    "array_equal": "a reduction of equal (swept)",
 }
 # documented departures: (name, dtype kind) -> reason; the function is still checked to raise
 RAISES = {

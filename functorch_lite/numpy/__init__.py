@@ -26,6 +26,7 @@ from functorch_lite.numpy._elementwise import *  # noqa: F403
 from functorch_lite.numpy._indexing import *  # noqa: F403
 from functorch_lite.numpy._linalg import *  # noqa: F403
 from functorch_lite.numpy._manipulation import *  # noqa: F403
+from functorch_lite.numpy._pad_modes import *  # noqa: F403
 from functorch_lite.numpy._rearrange import *  # noqa: F403
 from functorch_lite.numpy._reductions import *  # noqa: F403
 from functorch_lite.numpy._scalar_types import bool_ as bool_

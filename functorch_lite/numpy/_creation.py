@@ -8,7 +8,10 @@ import numpy as np
 
 from functorch_lite import dtypes
 from functorch_lite.array import Array, strict_index
-from functorch_lite.core import Tracer
+from functorch_lite.core import ShapedArray, Tracer
+from functorch_lite.numpy._elementwise import where
+from functorch_lite.numpy._manipulation import broadcast_to, diagonal, expand_dims, reshape, stack
+from functorch_lite.numpy._pad_modes import pad
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
     asarray,
@@ -17,6 +20,8 @@ from functorch_lite.numpy._util import (
     from_numpy,
     shape_tuple,
 )
+from functorch_lite.ops._rules import full_aval
+from functorch_lite.ops.shape_ops import copy_p
 
 __all__ = [
     "array", "asarray", "zeros", "ones", "empty", "full", "zeros_like", "ones_like",
@@ -51,8 +56,6 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
             x = convert(x, dtypes.canonicalize(dtype))
         return x
     if isinstance(obj, (list, tuple)) and any(isinstance(e, (Array, Tracer)) for e in _flat(obj)):
-        from functorch_lite.numpy._manipulation import stack
-
         out = stack([array(e) for e in obj])
         return convert(out, dtypes.canonicalize(dtype)) if dtype is not None else out
     return from_numpy(obj, dtype)
@@ -285,8 +288,6 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
 
 
 def _tri_mask(x: ArrayOrTracer, k: int, lower: bool) -> Any:
-    from functorch_lite.numpy._elementwise import where
-
     if x.ndim < 2:
         raise ValueError(f"{'tril' if lower else 'triu'} needs at least 2 dimensions, got shape {x.shape}")
     k = _diag_offset(k, "tril" if lower else "triu")
@@ -298,8 +299,6 @@ def _tri_mask(x: ArrayOrTracer, k: int, lower: bool) -> Any:
 def _zero_like(x: ArrayOrTracer) -> Array:
     """A zero of x's dtype (and weakness): filling with a Python 0 would promote
     a boolean matrix to int."""
-    from functorch_lite.core import ShapedArray
-    from functorch_lite.ops._rules import full_aval
 
     return full_aval(ShapedArray((), x.dtype, x.weak_type), 0)
 
@@ -346,7 +345,6 @@ def meshgrid(*xi: Any, indexing: str = "xy", sparse: bool = False, copy: bool = 
         >>> [g.shape for g in jnp.meshgrid(jnp.arange(0), jnp.arange(3), indexing="ij")], jnp.meshgrid()
         ([(0, 3), (0, 3)], [])
     """
-    from functorch_lite.numpy._manipulation import broadcast_to, reshape
 
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
@@ -383,8 +381,6 @@ def diag(v: Any, k: int = 0) -> Any:
         >>> jnp.diag(jnp.array([1, 2]), -1).tolist()
         [[0, 0, 0], [1, 0, 0], [0, 2, 0]]
     """
-    from functorch_lite.numpy._elementwise import where
-    from functorch_lite.numpy._manipulation import broadcast_to, diagonal, expand_dims, pad
 
     k = _diag_offset(k, "diag")
     x = asarray(v)
@@ -410,6 +406,5 @@ def copy(a: Any) -> Any:
         >>> jnp.copy(x).storage() is x.storage()
         False
     """
-    from functorch_lite.ops.shape_ops import copy_p
 
     return copy_p.bind(asarray(a))

@@ -15,6 +15,8 @@ from functorch_lite.core import Primitive
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
     asarray,
+    broadcast_shapes,
+    broadcast_to_shape,
     convert,
     promote_args,
     promote_to_float,
@@ -35,7 +37,7 @@ __all__ = [
     "less_equal", "greater", "greater_equal", "logical_and", "logical_or", "logical_xor",
     "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "invert",
     "bitwise_invert", "left_shift", "right_shift", "bitwise_left_shift",
-    "bitwise_right_shift", "isclose", "allclose", "array_equal", "hypot", "deg2rad",
+    "bitwise_right_shift", "isclose", "hypot", "deg2rad",
     "rad2deg", "degrees", "radians", "nan_to_num", "signbit", "copysign", "sinc",
     "heaviside", "float_power", "divmod", "nextafter",
 ]
@@ -573,7 +575,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
         [0.0, 0.0, 1.0, 1.0]
     """
     if x is None and y is None:
-        from functorch_lite.numpy._indexing import nonzero
+        from functorch_lite.numpy._indexing import nonzero  # cycle, to break (tests/test_imports.py)
 
         return nonzero(condition)
     if x is None or y is None:
@@ -588,7 +590,6 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
 
 def promote_args_keep_dtype(*xs: ArrayOrTracer) -> list[ArrayOrTracer]:
     """Broadcast to one shape without changing dtypes."""
-    from functorch_lite.numpy._util import broadcast_shapes, broadcast_to_shape
 
     shapes = [x.shape for x in xs]
     if all(s == shapes[0] for s in shapes):
@@ -601,7 +602,7 @@ def _float_pred(prim: Primitive, name: str, int_value: bool) -> Any:
     def f(x: Any) -> Any:
         x = asarray(x)
         if x.dtype.kind != "f":
-            from functorch_lite.numpy._creation import full_like
+            from functorch_lite.numpy._creation import full_like  # cycle, to break (tests/test_imports.py)
 
             return full_like(x, int_value, dtype=dtypes.bool_)
         return prim.bind(x)
@@ -862,39 +863,6 @@ def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan:
     if equal_nan:
         out = logical_or(out, logical_and(isnan(x), isnan(y)))
     return out
-
-
-def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
-    """Whether every element is close (a 0-d boolean array).
-
-    Example:
-        >>> import functorch_lite.numpy as jnp
-        >>> bool(jnp.allclose(jnp.ones(3), 1.0))
-        True
-    """
-    from functorch_lite.numpy._reductions import all as all_
-
-    return all_(isclose(a, b, rtol, atol, equal_nan))
-
-
-def array_equal(a: Any, b: Any, equal_nan: bool = False) -> Any:
-    """Whether two arrays have the same shape and elements.
-
-    Example:
-        >>> import functorch_lite.numpy as jnp
-        >>> bool(jnp.array_equal(jnp.arange(3), jnp.arange(3)))
-        True
-    """
-    from functorch_lite.numpy._creation import array
-    from functorch_lite.numpy._reductions import all as all_
-
-    x, y = asarray(a), asarray(b)
-    if x.shape != y.shape:
-        return array(False)
-    eq = equal(x, y)
-    if equal_nan and x.dtype.kind == "f":
-        eq = logical_or(eq, logical_and(isnan(x), isnan(y)))
-    return all_(eq)
 
 
 def deg2rad(x: Any) -> Any:

@@ -8,12 +8,17 @@ are *advanced* indices that broadcast together and become one ``gather``.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
 from functorch_lite.array import Array
 from functorch_lite.core import Tracer
+from functorch_lite.numpy import _elementwise as ew
+from functorch_lite.numpy._creation import arange, full
+from functorch_lite.numpy._elementwise import floor_divide, less, not_equal, remainder, where
+from functorch_lite.numpy._manipulation import reshape, stack
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
     _scalar_array,
@@ -175,8 +180,6 @@ def _as_index_array(v: Any, what: str = "indices") -> Any:
     elif isinstance(v, Array):
         arr = v._numpy()
     elif isinstance(v, (list, tuple)) and _contains_tracer(v):
-        from functorch_lite.numpy._manipulation import stack
-
         arr = stack([asarray(e) for e in v])
     else:
         try:
@@ -199,8 +202,6 @@ def _normalize_index(v: Any, n: int, axis: int, mode: str = "raise") -> Any:
     ``0 <= i < n``: negative indices wrap (``mode="raise"``, which checks
     concrete indices), or ``"clip"`` / ``"wrap"`` as ``numpy.take``."""
     if isinstance(v, Tracer):
-        from functorch_lite.numpy import _elementwise as ew
-
         dt = _index_dtype(n, v.dtype)
         t = convert(v, dt)
         if mode == "clip":
@@ -676,8 +677,6 @@ _INT32_MAX = 2**31 - 1
 
 
 def _nonzero_size(size: Any) -> int:
-    import operator
-
     try:
         n = operator.index(size)
     except TypeError:
@@ -690,8 +689,6 @@ def _nonzero_size(size: Any) -> int:
 
 
 def _nonzero_fills(fill_value: Any, ndim: int) -> list[int]:
-    import operator
-
     vals = [0] * ndim if fill_value is None else fill_value
     if not isinstance(vals, (tuple, list)):
         vals = [vals] * ndim
@@ -712,10 +709,7 @@ def _nonzero_fills(fill_value: Any, ndim: int) -> list[int]:
 def _nonzero_traced(x: ArrayOrTracer, size: int, fills: list[int], idt: np.dtype[Any]) -> tuple[Any, ...]:
     """nonzero with a static output length, from primitives: the j-th nonzero
     element is the first position where the running count of nonzeros reaches j."""
-    from functorch_lite.numpy._creation import arange, full
-    from functorch_lite.numpy._elementwise import floor_divide, less, not_equal, remainder, where
-    from functorch_lite.numpy._manipulation import reshape
-    from functorch_lite.numpy._sorting import cumsum, searchsorted
+    from functorch_lite.numpy._sorting import cumsum, searchsorted  # cycle, to break (tests/test_imports.py)
 
     n = x.size
     if size == 0 or n == 0:

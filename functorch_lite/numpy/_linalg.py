@@ -15,6 +15,9 @@ from typing import Any
 
 from functorch_lite import dtypes
 from functorch_lite.array import Array
+from functorch_lite.numpy._elementwise import multiply
+from functorch_lite.numpy._manipulation import diagonal
+from functorch_lite.numpy._reductions import sum as sum_
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
     asarray,
@@ -64,8 +67,6 @@ def _transpose(x: Any, perm: Sequence[int]) -> Any:
 
 
 def _multiply(x: Any, y: Any) -> Any:
-    from functorch_lite.numpy._elementwise import multiply
-
     return multiply(x, y)
 
 
@@ -512,7 +513,5 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = 
         >>> jnp.trace(jnp.ones((2, 3, 3)), axis1=1, axis2=2).tolist()
         [3.0, 3.0]
     """
-    from functorch_lite.numpy._manipulation import diagonal
-    from functorch_lite.numpy._reductions import sum as sum_
 
     return sum_(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)

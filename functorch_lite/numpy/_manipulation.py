@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from functorch_lite import dtypes as _d
 from functorch_lite.array import check_layout, strict_index
 from functorch_lite.core import Tracer
 from functorch_lite.numpy._util import (
@@ -29,7 +30,7 @@ __all__ = [
     "expand_dims", "squeeze", "broadcast_to", "broadcast_arrays", "broadcast_shapes",
     "diagonal", "as_strided", "concatenate", "concat", "stack", "hstack", "vstack",
     "dstack", "column_stack", "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr",
-    "flipud", "matrix_transpose", "shape", "ndim", "size", "pad",
+    "flipud", "matrix_transpose", "shape", "ndim", "size",
 ]
 
 
@@ -319,8 +320,6 @@ def concatenate(arrays: Sequence[Any], axis: int | None = 0, dtype: Any = None) 
         axis = 0
     dt, weak = promote_dtypes(*xs)
     if dtype is not None:
-        from functorch_lite import dtypes as _d
-
         dt, weak = _d.canonicalize(dtype), False
     for x in xs:
         if x.ndim == 0:
@@ -524,45 +523,3 @@ def size(a: Any, axis: int | None = None) -> int:
     """
     x = asarray(a)
     return x.size if axis is None else x.shape[normalize_axis(axis, x.ndim)]
-
-
-
-def _pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
-    import numpy as np
-
-    try:
-        raw = np.asarray(pad_width.tolist() if hasattr(pad_width, "tolist") else pad_width)
-    except ValueError:
-        raise ValueError(f"pad: pad_width {pad_width!r} is not a rectangular set of integers") from None
-    if raw.dtype.kind not in "iu":  # NumPy's rule: float widths are refused, not truncated
-        raise TypeError(f"pad: pad_width must be integers, got {pad_width!r} (dtype {raw.dtype})")
-    try:
-        w = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) == 2
-                            else np.asarray(pad_width, dtype=np.int64), (ndim, 2))
-    except ValueError:
-        raise ValueError(f"pad: pad_width {pad_width!r} does not fit an array of {ndim} dimensions") from None
-    if (w < 0).any():
-        raise ValueError(f"pad: pad widths must be non-negative, got {pad_width!r}")
-    return [(int(a), int(b)) for a, b in w]
-
-
-def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Any:
-    """Pad an array (NumPy's ``pad``); ``mode="constant"`` fills with ``constant_values``.
-
-    Example:
-        >>> import functorch_lite.numpy as jnp
-        >>> jnp.pad(jnp.array([1, 2]), (1, 2)).tolist()
-        [0, 1, 2, 0, 0]
-    """
-    x = asarray(array)
-    widths = _pad_widths(pad_width, x.ndim)
-    if mode != "constant":
-        from functorch_lite.numpy._pad_modes import pad_mode
-
-        return pad_mode(x, widths, mode)
-    if x.ndim == 0:
-        return x
-    v = convert(asarray(constant_values), x.dtype, False)
-    if v.ndim != 0:
-        raise ValueError("pad: constant_values must be a scalar")
-    return so.pad_p.bind(x, v, padding_config=tuple((lo, hi, 0) for lo, hi in widths))

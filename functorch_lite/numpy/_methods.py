@@ -6,7 +6,8 @@ from types import ModuleType
 from typing import Any
 
 from functorch_lite import dtypes
-from functorch_lite.array import register_method
+from functorch_lite.array import ArrayMethods, register_method
+from functorch_lite.numpy import _indexing
 from functorch_lite.numpy._util import asarray, convert
 
 # method-table name -> namespace function name
@@ -35,7 +36,6 @@ def install(namespace: ModuleType) -> None:
     """Register every namespace function that backs an Array method."""
     register_method("astype")(_astype)
     register_method("namespace")(lambda: namespace)
-    from functorch_lite.numpy import _indexing
 
     register_method("getitem")(_indexing.getitem)
     register_method("at_update")(_indexing.at_update)
@@ -54,8 +54,6 @@ _FAST_BINARY = {
 
 
 def _install_fast_operators(namespace: ModuleType) -> None:
-    from functorch_lite.array import ArrayMethods
-
     for dunder, fname in _FAST_BINARY.items():
         fn = getattr(namespace, fname)
         setattr(ArrayMethods, f"__{dunder}__", fn)

@@ -1,10 +1,17 @@
-"""Non-constant ``jnp.pad`` modes built from slices, flips and concatenation."""
+"""``jnp.pad``: the constant mode is the ``pad`` primitive; the other modes are
+built from slices, flips and concatenation."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from functorch_lite.numpy._util import ArrayOrTracer
+import numpy as np
+
+from functorch_lite.numpy._manipulation import concatenate, flip
+from functorch_lite.numpy._util import ArrayOrTracer, asarray, convert
+from functorch_lite.ops import shape_ops as so
+
+__all__ = ["pad"]
 
 _MODES = ("edge", "wrap", "reflect", "symmetric")
 
@@ -16,8 +23,6 @@ def _take_slice(x: ArrayOrTracer, axis: int, start: int, stop: int) -> Any:
 
 
 def _side(x: ArrayOrTracer, axis: int, width: int, mode: str, before: bool) -> Any:
-    from functorch_lite.numpy._manipulation import concatenate, flip
-
     n = x.shape[axis]
     if mode == "edge":
         edge = _take_slice(x, axis, 0, 1) if before else _take_slice(x, axis, n - 1, n)
@@ -52,8 +57,6 @@ def _side(x: ArrayOrTracer, axis: int, width: int, mode: str, before: bool) -> A
 
 
 def pad_mode(x: ArrayOrTracer, widths: list[tuple[int, int]], mode: str) -> Any:
-    from functorch_lite.numpy._manipulation import concatenate
-
     if mode not in _MODES:
         raise ValueError(f"pad: mode {mode!r} is not supported; use 'constant' or one of {_MODES}")
     out = x
@@ -70,3 +73,40 @@ def pad_mode(x: ArrayOrTracer, widths: list[tuple[int, int]], mode: str) -> Any:
             parts.append(_side(out, axis, hi, mode, False))
         out = concatenate(parts, axis=axis)
     return out
+
+
+def _pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
+    try:
+        raw = np.asarray(pad_width.tolist() if hasattr(pad_width, "tolist") else pad_width)
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} is not a rectangular set of integers") from None
+    if raw.dtype.kind not in "iu":  # NumPy's rule: float widths are refused, not truncated
+        raise TypeError(f"pad: pad_width must be integers, got {pad_width!r} (dtype {raw.dtype})")
+    try:
+        w = np.broadcast_to(np.asarray(pad_width, dtype=np.int64).reshape(-1, 2) if np.ndim(pad_width) == 2
+                            else np.asarray(pad_width, dtype=np.int64), (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit an array of {ndim} dimensions") from None
+    if (w < 0).any():
+        raise ValueError(f"pad: pad widths must be non-negative, got {pad_width!r}")
+    return [(int(a), int(b)) for a, b in w]
+
+
+def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Any:
+    """Pad an array (NumPy's ``pad``); ``mode="constant"`` fills with ``constant_values``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.pad(jnp.array([1, 2]), (1, 2)).tolist()
+        [0, 1, 2, 0, 0]
+    """
+    x = asarray(array)
+    widths = _pad_widths(pad_width, x.ndim)
+    if mode != "constant":
+        return pad_mode(x, widths, mode)
+    if x.ndim == 0:
+        return x
+    v = convert(asarray(constant_values), x.dtype, False)
+    if v.ndim != 0:
+        raise ValueError("pad: constant_values must be a scalar")
+    return so.pad_p.bind(x, v, padding_config=tuple((lo, hi, 0) for lo, hi in widths))

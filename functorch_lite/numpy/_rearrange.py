@@ -14,6 +14,7 @@ import numpy as np
 
 from functorch_lite.array import Array
 from functorch_lite.core import Tracer
+from functorch_lite.numpy import _elementwise as ew
 from functorch_lite.numpy._indexing import basic_getitem, take
 from functorch_lite.numpy._manipulation import concatenate, flip, reshape, transpose
 from functorch_lite.numpy._util import ArrayOrTracer, asarray, normalize_axis
@@ -210,7 +211,6 @@ def roll(a: Any, shift: Any, axis: int | Sequence[int] | None = None) -> Any:
     if isinstance(shift, Tracer):
         if shift.ndim != 0 or not isinstance(axis, (int, np.integer)):
             raise TypeError("roll: a traced shift must be a scalar with one int axis")
-        from functorch_lite.numpy import _elementwise as ew
 
         ax = normalize_axis(axis, x.ndim)
         n = x.shape[ax]

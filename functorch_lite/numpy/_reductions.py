@@ -6,13 +6,45 @@ import builtins
 from typing import Any
 
 from functorch_lite import dtypes
-from functorch_lite.numpy._util import ArrayOrTracer, asarray, convert, normalize_axes, normalize_axis
+from functorch_lite.numpy._creation import array, full
+from functorch_lite.numpy._elementwise import (
+    add,
+    equal,
+    exp,
+    isclose,
+    isfinite,
+    isnan,
+    log,
+    logical_and,
+    logical_or,
+    maximum,
+    minimum,
+    multiply,
+    not_equal,
+    sqrt,
+    subtract,
+    true_divide,
+    where,
+)
+from functorch_lite.numpy._manipulation import ravel, reshape
+from functorch_lite.numpy._util import (
+    ArrayOrTracer,
+    asarray,
+    broadcast_to_shape,
+    convert,
+    normalize_axes,
+    normalize_axis,
+    promote_to_float,
+)
 from functorch_lite.ops import reductions as red
 from functorch_lite.ops import shape_ops as so
+from functorch_lite.ops.elementwise import stop_gradient_p
+from functorch_lite.ops.reductions import reduce_max_p
 
 __all__ = [
     "sum", "prod", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin",
     "all", "any", "ptp", "average", "logsumexp", "softmax", "log_softmax", "count_nonzero",
+    "allclose", "array_equal",
 ]
 
 
@@ -49,8 +81,6 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, ini
     x = convert(x, _acc_dtype(x, dtype), x.weak_type)
     out = _reduce(red.reduce_sum_p, x, axes)
     if initial is not None:
-        from functorch_lite.numpy._elementwise import add
-
         out = add(out, initial)
     return _keep(out, axes, keepdims)
 
@@ -84,7 +114,6 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
         >>> float(jnp.mean(jnp.arange(4)))
         1.5
     """
-    from functorch_lite.numpy._elementwise import true_divide
 
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
@@ -104,7 +133,6 @@ def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bo
         >>> float(jnp.var(jnp.array([1.0, 3.0])))
         1.0
     """
-    from functorch_lite.numpy._elementwise import multiply, subtract, true_divide
 
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
@@ -127,7 +155,6 @@ def std(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bo
         >>> float(jnp.std(jnp.array([1.0, 3.0])))
         1.0
     """
-    from functorch_lite.numpy._elementwise import sqrt
 
     return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
@@ -136,12 +163,8 @@ def _extreme(prim: Any, name: str, a: Any, axis: Any, keepdims: bool, initial: A
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
     if initial is not None:
-        from functorch_lite.numpy._elementwise import maximum, minimum
-
         other = maximum if name == "max" else minimum
         if builtins.any(x.shape[ax] == 0 for ax in axes):
-            from functorch_lite.numpy._creation import full
-
             shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
             out = full(shape, initial, x.dtype)
         else:
@@ -184,21 +207,16 @@ def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
         >>> int(jnp.ptp(jnp.array([4, 1, 7])))
         6
     """
-    from functorch_lite.numpy._elementwise import subtract
 
     return subtract(max(a, axis, keepdims), min(a, axis, keepdims))
 
 
 def _arg(prim: Any, a: Any, axis: Any, keepdims: bool) -> Any:
-    from functorch_lite.numpy._manipulation import ravel
-
     x = asarray(a)
     if axis is None:
         flat = ravel(x)
         out = prim.bind(flat, axes=(0,), index_dtype=dtypes.default_int)
         if keepdims:
-            from functorch_lite.numpy._manipulation import reshape
-
             return reshape(out, (1,) * x.ndim)
         return out
     ax = normalize_axis(axis, x.ndim)
@@ -228,8 +246,6 @@ def argmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def _bool_reduce(prim: Any, a: Any, axis: Any, keepdims: bool) -> Any:
-    from functorch_lite.numpy._elementwise import not_equal
-
     x = asarray(a)
     if x.dtype.kind != "b":
         x = not_equal(x, 0)
@@ -267,7 +283,6 @@ def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
         >>> int(jnp.count_nonzero(jnp.array([0, 2, 3])))
         2
     """
-    from functorch_lite.numpy._elementwise import not_equal
 
     return sum(not_equal(asarray(a), 0), axis=axis, keepdims=keepdims)
 
@@ -280,8 +295,6 @@ def average(a: Any, axis: Any = None, weights: Any = None, keepdims: bool = Fals
         >>> float(jnp.average(jnp.array([1.0, 3.0]), weights=jnp.array([3.0, 1.0])))
         1.5
     """
-    from functorch_lite.numpy._elementwise import multiply, true_divide
-    from functorch_lite.numpy._util import broadcast_to_shape
 
     if weights is None:
         return mean(a, axis=axis, keepdims=keepdims)
@@ -291,7 +304,6 @@ def average(a: Any, axis: Any = None, weights: Any = None, keepdims: bool = Fals
         if axis is None or w.ndim != 1:
             raise ValueError(f"average: weights of shape {w.shape} do not match data of shape {x.shape}")
         ax = normalize_axis(axis, x.ndim)
-        from functorch_lite.numpy._manipulation import reshape
 
         w = broadcast_to_shape(reshape(w, tuple(-1 if i == ax else 1 for i in range(x.ndim))), x.shape)
     return true_divide(sum(multiply(x, w), axis=axis, keepdims=keepdims), sum(w, axis=axis, keepdims=keepdims))
@@ -305,10 +317,6 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -
         >>> round(float(jnp.logsumexp(jnp.array([1000.0, 1000.0]))), 3)
         1000.693
     """
-    from functorch_lite.numpy._elementwise import add, exp, isfinite, log, multiply, subtract, where
-    from functorch_lite.numpy._util import promote_to_float
-    from functorch_lite.ops.elementwise import stop_gradient_p
-    from functorch_lite.ops.reductions import reduce_max_p
 
     x = promote_to_float("logsumexp", a)[0]
     axes = normalize_axes(axis, x.ndim)
@@ -317,8 +325,6 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -
         return out
     m = _reduce(reduce_max_p, x, axes) if builtins.all(x.shape[ax] for ax in axes) else None
     if m is None:
-        from functorch_lite.numpy._creation import full
-
         shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
         return _keep(full(shape, -float("inf"), x.dtype), axes, keepdims)
     m = where(isfinite(m), m, 0.0)  # all -inf (or inf) rows: shift by 0
@@ -339,8 +345,6 @@ def softmax(x: Any, axis: Any = -1) -> Any:
         >>> jnp.softmax(jnp.array([1000.0, 1000.0])).tolist()
         [0.5, 0.5]
     """
-    from functorch_lite.numpy._elementwise import exp, subtract, true_divide
-    from functorch_lite.numpy._util import promote_to_float
 
     v = promote_to_float("softmax", x)[0]
     shifted = subtract(v, stop_max(v, axis))
@@ -356,8 +360,6 @@ def log_softmax(x: Any, axis: Any = -1) -> Any:
         >>> [round(v, 4) for v in jnp.log_softmax(jnp.array([0.0, 0.0])).tolist()]
         [-0.6931, -0.6931]
     """
-    from functorch_lite.numpy._elementwise import exp, log, subtract
-    from functorch_lite.numpy._util import promote_to_float
 
     v = promote_to_float("log_softmax", x)[0]
     shifted = subtract(v, stop_max(v, axis))
@@ -367,8 +369,6 @@ def log_softmax(x: Any, axis: Any = -1) -> Any:
 def stop_max(v: ArrayOrTracer, axis: Any) -> Any:
     """The max along ``axis`` (kept dims), used only as a numerical shift:
     any finite shift gives the same softmax, so infinite maxima become 0."""
-    from functorch_lite.numpy._elementwise import isfinite, where
-    from functorch_lite.ops.elementwise import stop_gradient_p
 
     if v.size == 0:
         return v
@@ -376,3 +376,31 @@ def stop_max(v: ArrayOrTracer, axis: Any) -> Any:
     # no derivative flows through the shift (the result does not depend on it),
     # as in JAX: the backward pass skips the max's tie-splitting rule
     return stop_gradient_p.bind(where(isfinite(m), m, 0.0))
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
+    """Whether every element is close (a 0-d boolean array).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> bool(jnp.allclose(jnp.ones(3), 1.0))
+        True
+    """
+    return all(isclose(a, b, rtol, atol, equal_nan))
+
+
+def array_equal(a: Any, b: Any, equal_nan: bool = False) -> Any:
+    """Whether two arrays have the same shape and elements.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> bool(jnp.array_equal(jnp.arange(3), jnp.arange(3)))
+        True
+    """
+    x, y = asarray(a), asarray(b)
+    if x.shape != y.shape:
+        return array(False)
+    eq = equal(x, y)
+    if equal_nan and x.dtype.kind == "f":
+        eq = logical_or(eq, logical_and(isnan(x), isnan(y)))
+    return all(eq)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from functorch_lite import dtypes
+from functorch_lite.numpy._creation import array
 
 
 class ScalarType:
@@ -23,8 +24,6 @@ class ScalarType:
         self.__name__ = dtype.name
 
     def __call__(self, x: Any) -> Any:
-        from functorch_lite.numpy._creation import array
-
         return array(x, dtype=self.dtype)
 
     def __repr__(self) -> str:

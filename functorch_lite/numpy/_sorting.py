@@ -17,7 +17,23 @@ import numpy as np
 from functorch_lite import dtypes
 from functorch_lite.array import Array
 from functorch_lite.core import ConcretizationTypeError, Tracer
-from functorch_lite.numpy._util import ArrayOrTracer, asarray, convert, normalize_axes, normalize_axis
+from functorch_lite.numpy._creation import arange, full
+from functorch_lite.numpy._elementwise import (
+    add,
+    equal,
+    isnan,
+    less,
+    logical_and,
+    logical_not,
+    multiply,
+    not_equal,
+    subtract,
+    where,
+)
+from functorch_lite.numpy._indexing import basic_getitem
+from functorch_lite.numpy._manipulation import concatenate, ravel, reshape, stack, transpose
+from functorch_lite.numpy._reductions import sum as sum_
+from functorch_lite.numpy._util import ArrayOrTracer, asarray, convert, normalize_axes, normalize_axis, promote_dtypes
 from functorch_lite.ops import cumulative as cum
 from functorch_lite.ops import shape_ops as so
 from functorch_lite.ops import sorting as srt
@@ -50,8 +66,6 @@ def _no_kind(name: str, kind: Any, order: Any) -> None:
 
 
 def _flat(x: ArrayOrTracer) -> Any:
-    from functorch_lite.numpy._manipulation import ravel
-
     return ravel(x)
 
 
@@ -162,7 +176,6 @@ def cumprod(a: Any, axis: int | None = None, dtype: Any = None) -> Any:
 def _nan_to(x: ArrayOrTracer, value: float) -> Any:
     if x.dtype.kind != "f":
         return x
-    from functorch_lite.numpy._elementwise import isnan, where
 
     return where(isnan(x), value, x)
 
@@ -203,8 +216,6 @@ def _cumulative(name: str, x: Any, axis: int | None, dtype: Any, include_initial
     ax = _axis(axis, v.ndim, name)
     out = _scan("cumsum" if name == "cumulative_sum" else "cumprod", v, ax, dtype)
     if include_initial:
-        from functorch_lite.numpy._creation import full
-
         identity = full((), 0 if name == "cumulative_sum" else 1, out.dtype)
         config = tuple((1 if i == ax else 0, 0, 0) for i in range(out.ndim))
         out = so.pad_p.bind(out, identity, padding_config=config)
@@ -252,14 +263,12 @@ def _concrete(name: str, q: Any) -> np.ndarray[Any, Any]:
 
 def _take1(x: ArrayOrTracer, i: int) -> Any:
     """``x[..., i]`` as a view."""
-    from functorch_lite.numpy._indexing import basic_getitem
 
     return basic_getitem(x, (Ellipsis, i))
 
 
 def _at_position(s: ArrayOrTracer, n: int, q: float, method: str) -> Any:
     """The ``q``-quantile of each row of the sorted ``s`` (rows of length ``n``)."""
-    from functorch_lite.numpy._elementwise import add, equal, multiply, subtract, where
 
     pos = (n - 1) * q  # NumPy's virtual index
     lo = min(int(math.floor(pos)), n - 1)
@@ -294,9 +303,6 @@ def quantile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims:
         >>> jnp.quantile(jnp.array([[1.0, 2.0, 4.0]]), [0.0, 0.5], axis=1).tolist()
         [[1.0], [2.0]]
     """
-    from functorch_lite.numpy._creation import full
-    from functorch_lite.numpy._elementwise import isnan, where
-    from functorch_lite.numpy._manipulation import reshape, stack, transpose
 
     if interpolation is not None:
         method = interpolation
@@ -373,7 +379,6 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *, meth
         >>> jnp.searchsorted(jnp.array([1, 2, 2, 3]), 2, side="right").tolist()
         3
     """
-    from functorch_lite.numpy._util import promote_dtypes
 
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
@@ -401,11 +406,6 @@ def _pad_to(r: np.ndarray[Any, Any], size: int, fill: Any) -> np.ndarray[Any, An
 def _unique_traced(x: ArrayOrTracer, size: int, fill_value: Any, equal_nan: bool) -> Any:
     """Sorted unique values padded to ``size``, from primitives only: sort,
     replace repeats by a filler that sorts last, sort again, mask the tail."""
-    from functorch_lite.numpy._creation import arange, full
-    from functorch_lite.numpy._elementwise import isnan, less, logical_and, logical_not, not_equal, where
-    from functorch_lite.numpy._indexing import basic_getitem
-    from functorch_lite.numpy._manipulation import concatenate
-    from functorch_lite.numpy._reductions import sum as sum_
 
     flat = _flat(x)
     n = flat.shape[0]

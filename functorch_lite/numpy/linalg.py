@@ -26,6 +26,7 @@ from functorch_lite import dtypes
 from functorch_lite.numpy._elementwise import abs as abs_
 from functorch_lite.numpy._elementwise import multiply, not_equal, power, sqrt
 from functorch_lite.numpy._linalg import matmul, tensordot, vecdot
+from functorch_lite.numpy._linalg import outer as outer_
 from functorch_lite.numpy._linalg import trace as _trace
 from functorch_lite.numpy._manipulation import diagonal as _diagonal
 from functorch_lite.numpy._manipulation import matrix_transpose, squeeze
@@ -165,7 +166,6 @@ def outer(x1: Any, x2: Any, /) -> Any:
         >>> jnp.linalg.outer(jnp.ones(2), jnp.ones(3)).shape
         (2, 3)
     """
-    from functorch_lite.numpy._linalg import outer as outer_
 
     a, b = asarray(x1), asarray(x2)
     if a.ndim != 1 or b.ndim != 1:

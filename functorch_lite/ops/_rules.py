@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from functorch_lite.array import Array
-from functorch_lite.core import Primitive, ShapedArray, Zero, get_aval
+from functorch_lite.core import PRIMITIVES, Primitive, ShapedArray, Zero, get_aval
 
 __all__ = ["Zero", "get_aval"]
 
@@ -81,8 +81,6 @@ def full_aval(aval: ShapedArray, value: float | int | bool) -> Array:
 
 
 def _p(name: str) -> Primitive:
-    from functorch_lite.core import PRIMITIVES
-
     return PRIMITIVES[name]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from functorch_lite import dtypes
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
 from functorch_lite.ops.kernels import elementwise as k
@@ -225,8 +226,6 @@ convert_element_type_p = Primitive("convert_element_type")
 
 
 def _convert_abstract(x: ShapedArray, *, new_dtype: np.dtype[Any], weak_type: bool) -> ShapedArray:
-    from functorch_lite import dtypes
-
     if not isinstance(new_dtype, np.dtype) or new_dtype not in dtypes.SUPPORTED:
         raise TypeError(f"convert_element_type: new_dtype must be a supported dtype, got {new_dtype!r}")
     return ShapedArray(x.shape, new_dtype, bool(weak_type))

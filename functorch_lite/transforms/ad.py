@@ -36,6 +36,8 @@ from functorch_lite.core import (
     instantiate,
     zeros_array,
 )
+from functorch_lite.numpy._util import asarray, convert
+from functorch_lite.ops.elementwise import stop_gradient_p
 
 # --- forward mode -----------------------------------------------------------------
 
@@ -316,7 +318,6 @@ def _vjp_custom(self: VJPTrace, rule: Any, args: tuple[Any, ...]) -> Any:
 def _to_array(x: Any) -> Any:
     if isinstance(x, (Array, Tracer)):
         return x
-    from functorch_lite.numpy._util import asarray
 
     return asarray(x)
 
@@ -367,8 +368,6 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
             continue
         if ta.dtype != pa.dtype:
             if ta.weak_type:
-                from functorch_lite.numpy._util import convert
-
                 t = convert(t, pa.dtype)
             else:
                 raise TypeError(
@@ -441,8 +440,6 @@ class _VJPResult:
                 raise ValueError(f"vjp_fn: cotangent shape {ca.shape} does not match output shape {aval.shape}")
             if ca.dtype != aval.dtype:
                 if ca.weak_type or aval.dtype.kind == "f":
-                    from functorch_lite.numpy._util import convert
-
                     c = convert(c, aval.dtype)
                 else:
                     raise TypeError(f"vjp_fn: cotangent dtype {ca.dtype} does not match output dtype {aval.dtype}")
@@ -624,8 +621,6 @@ def stop_gradient(x: Any) -> Any:
     """
 
     def one(v: Any) -> Any:
-        from functorch_lite.ops.elementwise import stop_gradient_p
-
         return stop_gradient_p.bind(_to_array(v))
 
     return tree.map(one, x)

@@ -21,6 +21,9 @@ from typing import Any
 
 from functorch_lite import core, tree
 from functorch_lite.core import Primitive, ShapedArray, Trace, Tracer, get_aval
+from functorch_lite.numpy._indexing import basic_getitem
+from functorch_lite.numpy._manipulation import concatenate
+from functorch_lite.numpy._util import asarray
 from functorch_lite.ops import _rules as r
 
 
@@ -122,8 +125,6 @@ _moveaxis = r.moveaxis
 
 
 def _to_array(x: Any) -> Any:
-    from functorch_lite.numpy._util import asarray
-
     return asarray(x)
 
 
@@ -231,9 +232,6 @@ def _place_out(val: Any, bdim: int | None, out_axis: int | None, n: int) -> Any:
 
 def _chunked(fun: Callable[..., Any], treedef: tree.PyTreeDef, leaves: list[Any], axes: list[int | None],
              n: int, chunk: int, out_axes: Any) -> Any:
-    from functorch_lite.numpy._indexing import basic_getitem
-    from functorch_lite.numpy._manipulation import concatenate
-
     outs = []
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)

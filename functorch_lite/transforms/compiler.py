@@ -1,10 +1,12 @@
 """The jit compiler: optimise an IR program and lower it to an executable.
 
 Passes: constant folding, common-subexpression elimination, dead-code
-elimination, then lowering.  Lowering turns each equation into a direct call
-of its primitive's ``impl`` (no tracing, promotion or dispatch at run time);
-fusion (fusion.py) replaces groups of elementwise/broadcast/reduction
-equations with one generated Numba kernel each.
+elimination; this module also holds ``Executable``, what lowering returns.
+Lowering (``fusion.lower_with_fusion``, which sits above this module) turns
+each equation into a direct call of its primitive's ``impl`` (no tracing,
+promotion or dispatch at run time) and replaces groups of
+elementwise/broadcast/reduction equations with one generated Numba kernel
+each.
 
 Example:
     >>> import functorch_lite as fl
@@ -345,11 +347,3 @@ class Executable:
         self.source = source
         self.program = program
         self.n_kernels = n_kernels
-
-
-def lower(p: Program) -> Executable:
-    """Lower an optimised program to direct impl calls (fused where possible)."""
-    from functorch_lite.transforms import fusion
-
-    return fusion.lower_with_fusion(p)
-

@@ -19,6 +19,7 @@ import numpy as np
 from functorch_lite import core, tree
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray, Zero, get_aval, zeros_array
+from functorch_lite.numpy._indexing import basic_getitem
 from functorch_lite.ops import _rules as r
 from functorch_lite.transforms import ad, batching
 from functorch_lite.transforms.ir import Program, Var, eval_program
@@ -415,8 +416,6 @@ def _scan_impl(*args: Any, body: Program, length: int, reverse: bool, n_consts: 
 
 
 def _index0(x: Any, i: int) -> Any:
-    from functorch_lite.numpy._indexing import basic_getitem
-
     return basic_getitem(x, i)
 
 

@@ -45,7 +45,8 @@ import numpy as np
 from functorch_lite import tree
 from functorch_lite.array import Array
 from functorch_lite.core import ShapedArray, Tracer
-from functorch_lite.transforms import compiler
+from functorch_lite.numpy._util import asarray
+from functorch_lite.transforms import compiler, fusion
 from functorch_lite.transforms.ir import Program
 from functorch_lite.transforms.staging import trace_to_program
 
@@ -239,7 +240,6 @@ class Lowered:
 def _to_arg(x: Any) -> Any:
     if isinstance(x, (Array, Tracer)):
         return x
-    from functorch_lite.numpy._util import asarray
 
     return asarray(x)
 
@@ -467,7 +467,7 @@ class JitFunction:
         avals = [ShapedArray(x.shape, x.dtype, x.weak_type) for x in leaves]
         program, out_tree = trace_to_program(flat_fun, avals, in_tree)
         program = compiler.optimize(program)
-        return _Entry(program, out_tree, compiler.lower(program))
+        return _Entry(program, out_tree, fusion.lower_with_fusion(program))
 
     # --- introspection ----------------------------------------------------------------
     @property

@@ -21,6 +21,7 @@ from typing import Any
 from functorch_lite import core, dtypes, tree
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray, Trace, Tracer
+from functorch_lite.numpy._util import asarray
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, is_scalar_literal
 
 
@@ -75,8 +76,6 @@ class IRTrace(Trace):
         enclosing transform (a value the staged function closes over) also
         becomes a constant; control flow turns constants into operands."""
         if not isinstance(val, (Array, Tracer)):
-            from functorch_lite.numpy._util import asarray
-
             val = asarray(val)
         if isinstance(val, Array) and is_scalar_literal(val):
             return IRTracer(self, Literal(val))
@@ -116,7 +115,6 @@ def aval_of_arg(x: Any) -> ShapedArray:
         return x.aval
     if isinstance(x, Array):
         return ShapedArray(x.shape, x.dtype, x.weak_type)
-    from functorch_lite.numpy._util import asarray
 
     a = asarray(x)
     return ShapedArray(a.shape, a.dtype, a.weak_type)
@@ -143,8 +141,6 @@ def trace_to_program(fun: Callable[..., Any], in_avals: Sequence[ShapedArray],
 
 
 def _literal_array(x: Any) -> Any:
-    from functorch_lite.numpy._util import asarray
-
     if x is None:
         raise TypeError("a traced function returned None inside its outputs; return arrays only")
     return asarray(x)

@@ -63,6 +63,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import llvmlite
+import llvmlite.binding as ll
+import numba
 import numpy as np
 
 from functorch_lite.ops.kernels import diskcache
@@ -584,10 +587,6 @@ def _environment_key() -> str:
     """What compiled code depends on besides its source."""
     global _env_key
     if _env_key is None:
-        import llvmlite
-        import llvmlite.binding as ll
-        import numba
-
         here = os.path.dirname(os.path.abspath(__file__))
         with open(os.path.join(here, "fastmath.py"), "rb") as f:
             fm_hash = hashlib.sha256(f.read()).hexdigest()
@@ -692,7 +691,6 @@ def _ensure_threading_layer() -> None:
     """Numba's ``workqueue`` threading layer unless the user chose one: the
     OpenMP/TBB layers spin-wait, which collapses on a busy 2-core machine
     (DESIGN.md).  Takes effect if no parallel kernel has run yet."""
-    import numba
 
     config: Any = numba.config
     if "NUMBA_THREADING_LAYER" not in os.environ and config.THREADING_LAYER == "default":

@@ -72,6 +72,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import llvmlite
+import llvmlite.binding as ll
 import numba
 from numba.core import compiler, serialize
 from numba.core.caching import NullCache, _Cache
@@ -581,9 +583,6 @@ def environment_key() -> str:
     """
     global _env_key
     if _env_key is None:
-        import llvmlite
-        import llvmlite.binding as ll
-
         _env_key = "|".join([numba.__version__, llvmlite.__version__, ll.get_host_cpu_name(),
                              ll.get_host_cpu_features().flatten(), sys.version.split()[0]])
     return _env_key
