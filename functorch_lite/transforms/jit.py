@@ -6,8 +6,18 @@ tracers of an enclosing transform (``grad(jit(f))``, ``vmap(jit(f))``,
 ``jit`` inside ``jit``) runs ``f`` under that transform instead, so the outer
 transform sees every primitive (and an outer ``jit`` compiles the whole).
 
-Each jitted function keeps its compiled programs in a least-recently-used
-cache (``config.jit_cache_size`` signatures, or ``jit(f, cache_size=n)``);
+Compiled programs are cached per function, as in JAX: ``jit(f)`` called
+again on the same ``f`` with the same options (static and donated arguments,
+``cache_size``) shares the first wrapper's cache, so ``jit(f)(x)`` in a loop
+traces once.  Like JAX's cache, it holds ``f`` weakly and keys it by
+identity: a function redefined (a lambda in a loop) is a new function, and a
+cache hit reuses the trace, so a global changed since is not seen (JAX's
+"pure functions" rule).  Callables compared by value (bound methods, which
+are new objects on every attribute access, or objects defining ``__eq__``)
+and callables that cannot be weakly referenced get a cache per wrapper.
+
+Each cache keeps its compiled programs in least-recently-used order
+(``config.jit_cache_size`` signatures, or ``jit(f, cache_size=n)``);
 ``cache_info()`` reports hits, misses, evictions and size, and
 ``clear_cache()`` frees the programs.  Jitted functions may be called from
 several threads: a new signature is traced and compiled once while the
@@ -36,6 +46,7 @@ import itertools
 import os
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -255,13 +266,76 @@ class _Pending:
         self.entry: _Entry | None = None  # None after a failed compile: waiters try themselves
 
 
+class _Cache:
+    """The compile cache of one function under one set of jit options,
+    shared by every wrapper ``jit`` makes of them.  It must not reference
+    the function: the registry holds functions weakly, and a value that
+    kept its key alive would never be freed."""
+
+    __slots__ = ("lock", "entries", "pending", "fast", "fast_tree", "hits", "misses", "evictions", "last_key",
+                 "cache_size", "sig")
+
+    def __init__(self, cache_size: int | None, sig: inspect.Signature | None) -> None:
+        # guards the tables below; never held while tracing or compiling
+        self.lock = threading.Lock()
+        self.entries: dict[Any, _Entry] = {}
+        self.pending: dict[Any, _Pending] = {}
+        # positional-Arrays-only signatures -> entry (skips pytree flattening)
+        self.fast: dict[tuple[Any, ...], _Entry] = {}
+        # the same for lists/tuples of Arrays and Python scalars (see ``_walk``)
+        self.fast_tree: dict[tuple[Any, ...], _Entry] = {}
+        self.hits = 0
+        self.misses = 0
+        self.evictions = 0
+        self.last_key: Any = None
+        self.cache_size = cache_size
+        self.sig = sig
+
+
+# function -> {jit options -> its cache}; weak keys so that a cache lives no
+# longer than its function
+_registry: weakref.WeakKeyDictionary[Any, dict[Any, _Cache]] = weakref.WeakKeyDictionary()
+_registry_lock = threading.Lock()
+
+
+def _signature(fun: Callable[..., Any]) -> inspect.Signature | None:
+    try:
+        return inspect.signature(fun)
+    except (TypeError, ValueError):
+        return None
+
+
+def _cache_for(fun: Callable[..., Any], options: tuple[Any, ...], cache_size: int | None) -> _Cache:
+    """The cache shared by the wrappers of ``fun`` with these options, or a
+    new private one for a callable that cannot be keyed by identity."""
+    t: Any = type(fun)
+    # only identity-compared callables share: sharing by ``__eq__`` would
+    # reuse one function's traces for a different (equal) one, e.g. bound
+    # methods of equal objects
+    if t.__eq__ is object.__eq__ and t.__hash__ is object.__hash__:
+        with _registry_lock:
+            try:
+                per_fun = _registry.get(fun)
+                if per_fun is None:
+                    per_fun = _registry[fun] = {}
+                cache = per_fun.get(options)
+                if cache is None:
+                    cache = per_fun[options] = _Cache(cache_size, _signature(fun))
+                return cache
+            except TypeError:
+                pass  # not weakly referenceable (builtins, __slots__ classes), or unhashable options
+    return _Cache(cache_size, _signature(fun))
+
+
 class JitFunction:
     """A jitted function; call it like the original.
 
-    Compiled programs are kept per function in a least-recently-used cache
-    of ``cache_size`` signatures (default: ``config.jit_cache_size``).  It is
-    safe to call from several threads: the first call with a new signature
-    traces and compiles once while the others wait for its result.
+    Compiled programs are kept per function and jit options (shared by every
+    wrapper of the same function, see the module docstring) in a
+    least-recently-used cache of ``cache_size`` signatures (default:
+    ``config.jit_cache_size``).  It is safe to call from several threads:
+    the first call with a new signature traces and compiles once while the
+    others wait for its result.
     """
 
     def __init__(self, fun: Callable[..., Any], static_argnums: tuple[int, ...],
@@ -271,24 +345,16 @@ class JitFunction:
         self.static_argnums = static_argnums
         self.static_argnames = static_argnames
         self.donate_argnums = donate_argnums
-        self._cache_size = None if cache_size is None else _check_cache_size(cache_size, "jit cache_size")
-        # guards the tables below; never held while tracing or compiling
-        self._lock = threading.Lock()
-        self._cache: dict[Any, _Entry] = {}
-        self._pending: dict[Any, _Pending] = {}
-        # positional-Arrays-only signatures -> entry (skips pytree flattening)
-        self._fast: dict[tuple[Any, ...], _Entry] = {}
+        size = None if cache_size is None else _check_cache_size(cache_size, "jit cache_size")
+        st = self._st = _cache_for(fun, (static_argnums, static_argnames, donate_argnums, size), size)
+        # the shared tables, bound here for the hot path (cleared in place, never replaced)
+        self._lock = st.lock
+        self._cache = st.entries
+        self._pending = st.pending
+        self._fast = st.fast
+        self._fast_tree = st.fast_tree
+        self._sig = st.sig
         self._plain = not static_argnums and not static_argnames  # no static arguments: fast paths apply
-        # the same for lists/tuples of Arrays and Python scalars (see ``_walk``)
-        self._fast_tree: dict[tuple[Any, ...], _Entry] = {}
-        self._hits = 0
-        self._misses = 0
-        self._evictions = 0
-        self._last_key: Any = None
-        try:
-            self._sig: inspect.Signature | None = inspect.signature(fun)
-        except (TypeError, ValueError):
-            self._sig = None
         functools.update_wrapper(self, fun)
 
     # --- argument handling -----------------------------------------------------------
@@ -330,7 +396,7 @@ class JitFunction:
             else:
                 entry = self._fast.get(tuple(key))
                 if entry is not None:
-                    self._hits += 1
+                    self._st.hits += 1
                     entry.last_use = next(_clock)
                     return entry.run(args)
         return self._call(args, kwargs)
@@ -352,7 +418,7 @@ class JitFunction:
                     fast_table = 1
                     entry = self._fast_tree.get(fast_key)
                     if entry is not None:
-                        self._hits += 1
+                        self._st.hits += 1
                         entry.last_use = next(_clock)
                         return entry.run(fast_leaves)
         static_key, leaves, in_tree, statics_pos = self._split(args, kwargs)
@@ -385,7 +451,7 @@ class JitFunction:
             with self._lock:
                 entry = self._cache.get(key)
                 if entry is not None:
-                    self._hits += 1
+                    self._st.hits += 1
                     entry.last_use = next(_clock)
                     return entry
                 pending = self._pending.get(key)
@@ -397,13 +463,13 @@ class JitFunction:
                     own = None
                     if pending is None:
                         own = self._pending[key] = _Pending()
-                    self._misses += 1
-                    last, self._last_key = self._last_key, key
+                    self._st.misses += 1
+                    last, self._st.last_key = self._st.last_key, key
                     break
             pending.done.wait()
             if pending.entry is not None:
                 with self._lock:
-                    self._hits += 1
+                    self._st.hits += 1
                 return pending.entry
             # that compile failed: try here (and raise its error in this thread too)
         try:
@@ -439,7 +505,7 @@ class JitFunction:
         while len(self._cache) > limit:
             victim = min(self._cache.values(), key=_last_use)
             self._drop(victim)
-            self._evictions += 1
+            self._st.evictions += 1
 
     def _drop(self, entry: _Entry) -> None:
         del self._cache[entry.key]
@@ -473,7 +539,8 @@ class JitFunction:
     @property
     def maxsize(self) -> int:
         """How many compiled signatures this function keeps."""
-        n: int = self._cache_size if self._cache_size is not None else config.values["jit_cache_size"]
+        size = self._st.cache_size
+        n: int = size if size is not None else config.values["jit_cache_size"]
         return n
 
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
@@ -502,7 +569,8 @@ class JitFunction:
             CacheInfo(hits=1, misses=2, size=1, maxsize=1, evictions=1)
         """
         with self._lock:
-            return CacheInfo(self._hits, self._misses, len(self._cache), self.maxsize, self._evictions)
+            st = self._st
+            return CacheInfo(st.hits, st.misses, len(self._cache), self.maxsize, st.evictions)
 
     def clear_cache(self) -> None:
         """Drop every compiled program of this function (counters are kept).
@@ -520,7 +588,7 @@ class JitFunction:
             self._cache.clear()
             self._fast.clear()
             self._fast_tree.clear()
-            self._last_key = None
+            self._st.last_key = None
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         if obj is None:
