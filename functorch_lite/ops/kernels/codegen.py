@@ -63,8 +63,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import llvmlite
-import llvmlite.binding as ll
 import numba
 import numpy as np
 
@@ -584,16 +582,15 @@ _CACHED, _UNCACHED = "@njit(cache=True", "@njit(cache=False"
 
 
 def _environment_key() -> str:
-    """What compiled code depends on besides its source."""
+    """What compiled code depends on besides its source: the toolchain and
+    CPU (:func:`diskcache.environment_key`) and fastmath.py, whose helpers
+    generated kernels inline."""
     global _env_key
     if _env_key is None:
         here = os.path.dirname(os.path.abspath(__file__))
         with open(os.path.join(here, "fastmath.py"), "rb") as f:
             fm_hash = hashlib.sha256(f.read()).hexdigest()
-        _env_key = "|".join([
-            _FORMAT_VERSION, numba.__version__, llvmlite.__version__, ll.get_host_cpu_name(),
-            ll.get_host_cpu_features().flatten(), fm_hash, sys.version.split()[0],
-        ])
+        _env_key = "|".join([_FORMAT_VERSION, diskcache.environment_key(), fm_hash])
     return _env_key
 
 
@@ -634,19 +631,6 @@ def _module_text(source: str, key: str) -> str:
     return f"# functorch_lite generated kernel\n# key: {key}\n# sha256: {body_hash}\n{body}"
 
 
-def _open_entry(key: str, text: str) -> diskcache.Entry | None:
-    store = diskcache.open_store()  # None: refused, with one warning per directory and process
-    if store is None:
-        return None
-    try:
-        return diskcache.open_entry(store, f"k{key[:32]}", key, text)
-    except diskcache.Refused as e:
-        diskcache._warn_once(store.root, str(e))
-    except OSError as e:
-        diskcache._warn_once(store.root, f"it cannot be used ({e})")
-    return None
-
-
 def get_kernel(source: str) -> Kernel:
     """The compiled kernel for ``source`` (a module defining ``kernel``), from
     the in-memory cache, else from its verified disk-cache entry (written
@@ -666,7 +650,7 @@ def get_kernel(source: str) -> Kernel:
             return k
         key = hashlib.sha256((_environment_key() + "\n" + source).encode()).hexdigest()
         text = _module_text(source, key)
-        entry = _open_entry(key, text)
+        entry = diskcache.open_or_warn(f"k{key[:32]}", key, text)
         path = entry.py_path if entry is not None else ""
         if "parallel=True" in source:
             _ensure_threading_layer()
