@@ -7,8 +7,92 @@ Example:
     True
 """
 
-from functorch_lite import debug, dtypes, export, lax, numpy, ops, random, tree
+from typing import Any
+
+from functorch_lite import (
+    autograd,
+    debug,
+    dtypes,
+    errors,
+    export,
+    lax,
+    nn,
+    numpy,
+    ops,
+    optim,
+    optimizers,
+    random,
+    safetensors,
+    scipy,
+    stateful,
+    test_util,
+    tree,
+    tree_util,
+)
 from functorch_lite.array import Array, Storage, ViewBoundsError
+from functorch_lite.device import Device, devices
+from functorch_lite.placement import device_get, device_put
+from functorch_lite.serialization import load, save
+from functorch_lite.stateful import (
+    Generator,
+    Size,
+    Tensor,
+    TypedStorage,
+    UntypedStorage,
+    arange,
+    as_tensor,
+    bool_,
+    can_cast,
+    cat,
+    concat,
+    concatenate,
+    default_generator,
+    double,
+    dtype,
+    empty,
+    empty_like,
+    enable_grad,
+    eye,
+    float32,
+    float64,
+    from_numpy,
+    full,
+    full_like,
+    get_default_dtype,
+    inference_mode,
+    initial_seed,
+    int8,
+    int16,
+    int32,
+    int64,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    is_tensor,
+    linspace,
+    long,
+    manual_seed,
+    no_grad,
+    ones,
+    ones_like,
+    promote_types,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_default_dtype,
+    set_grad_enabled,
+    short,
+    stack,
+    tensor,
+    uint8,
+    where,
+    zeros,
+    zeros_like,
+)
 from functorch_lite.transforms.ad import grad, jvp, linearize, stop_gradient, value_and_grad, vjp
 from functorch_lite.transforms.batching import vmap
 from functorch_lite.transforms.custom import checkpoint, custom_jvp, custom_vjp, remat
@@ -18,10 +102,32 @@ from functorch_lite.transforms.staging import ShapeDtypeStruct, eval_shape, make
 
 __version__ = "0.1.0"
 
+make_jaxpr = make_ir  # JAX's name; the IR prints in its layout
+
+
+def __getattr__(name: str) -> Any:
+    # PyTorch's dtype names that are Python builtins (fl.float, as torch.float) and the function
+    # forms of tensor methods (fl.sum, fl.max, fl.abs...) are served here, so that importing them
+    # does not shadow the builtins in this module
+    if name in ("bool", "float", "int") or name in stateful.METHOD_FUNCTIONS:
+        return getattr(stateful, name)
+    raise AttributeError(f"module 'functorch_lite' has no attribute {name!r}")
+
 __all__ = [
     "Array", "Storage", "ViewBoundsError", "__version__",
-    "debug", "dtypes", "export", "lax", "numpy", "ops", "random", "tree",
+    "debug", "dtypes", "errors", "export", "lax", "numpy", "ops", "optim", "optimizers", "random", "tree", "tree_util",
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "vmap",
     "jacrev", "jacfwd", "jacobian", "hessian", "custom_jvp", "custom_vjp", "checkpoint", "remat",
-    "jit", "disable_jit", "config", "make_ir", "eval_shape", "ShapeDtypeStruct",
+    "jit", "disable_jit", "config", "make_ir", "make_jaxpr", "eval_shape", "ShapeDtypeStruct",
+    "nn", "scipy", "safetensors", "test_util", "save", "load", "Device", "devices", "device_put", "device_get",
+    # the stateful, PyTorch-style layer
+    "stateful", "autograd", "Tensor", "Size", "TypedStorage", "UntypedStorage", "Generator", "default_generator",
+    "cat", "concat", "concatenate", "stack", "randperm",
+    "tensor", "as_tensor", "from_numpy", "is_tensor", "zeros", "ones", "empty", "full", "arange", "linspace", "eye",
+    "rand", "randn", "randint", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",
+    "randint_like", "where", "manual_seed", "initial_seed", "seed",
+    "no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+    "dtype", "bool_", "uint8", "int8", "int16", "int32", "int64", "float32", "float64",
+    "double", "long", "short", "get_default_dtype", "set_default_dtype", "promote_types", "can_cast",
 ]
+__all__ += ["bool", "float", "int", *stateful.METHOD_FUNCTIONS]

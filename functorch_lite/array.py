@@ -6,9 +6,12 @@ elements), an offset and a dtype.  Element ``[i, j]`` lives at
 slicing, reshape when possible, broadcasting...) are new metadata over the
 same Storage object; nothing here ever writes into a storage after creation.
 
-Operators and methods (``+``, ``@``, ``.sum()``, ``.at[...]``) are looked up
-in a table that :mod:`functorch_lite.numpy` fills when it is imported, so
-this module stays below the API layer and tracers share the same methods.
+Operators and methods (``+``, ``@``, ``.sum()``, ``.at[...]``) are ordinary
+methods of :class:`ArrayMethods`, shared by concrete Arrays and tracers.  Each
+calls the :mod:`functorch_lite.numpy` function of the same name through
+:class:`ArrayOps`, a typed protocol of those functions that the numpy layer
+installs once when it is imported (it sits above this module, so it cannot be
+imported from here).
 
 Example:
     >>> import functorch_lite.numpy as jnp
@@ -20,44 +23,135 @@ Example:
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator
-from typing import Any, SupportsIndex, Union
+from collections.abc import Iterator, Sequence
+from types import ModuleType
+from typing import Any, Protocol, Self, SupportsIndex, Union, cast
 
 import numpy as np
 
 from functorch_lite import dtypes
+from functorch_lite.device import CPU, Device, check_device
 
-# name -> implementation; filled by functorch_lite.numpy at import time.
-_METHODS: dict[str, Callable[..., Any]] = {}
+# What the methods accept where the numpy function takes an array: anything
+# ``functorch_lite.numpy.asarray`` converts (arrays, tracers, NumPy data,
+# Python scalars, nested sequences).
+ArrayLike = Union["ArrayMethods", np.ndarray[Any, Any], np.generic, bool, int, float, Sequence[Any]]
+# A dtype as ``dtypes.canonicalize`` takes it: a name, a NumPy dtype or a type.
+DTypeLike = str | type | np.dtype[Any]
+# One axis, several, or None for all of them.
+AxisLike = SupportsIndex | Sequence[SupportsIndex] | None
 
 
-def register_method(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the implementation behind an Array operator/method.
+class ArrayOps(Protocol):
+    """The functions behind the operators and methods of Arrays and tracers.
 
-    Example:
-        >>> register_method("__doc_example__")(lambda x: x) is not None
-        True
+    Each member is the :mod:`functorch_lite.numpy` function of that name
+    (``getitem`` and ``at_update`` are its indexing entry points, ``astype``
+    its dtype conversion), with the parameters the methods pass.  The numpy
+    layer provides them as ``functorch_lite.numpy._methods.NumpyOps`` and
+    installs them with :func:`install_ops`; ``mypy`` checks that each of its
+    functions fits the signature here.
     """
 
-    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        _METHODS[name] = fn
-        return fn
+    def add(self, x: Any, y: Any, /) -> Array: ...
+    def subtract(self, x: Any, y: Any, /) -> Array: ...
+    def multiply(self, x: Any, y: Any, /) -> Array: ...
+    def true_divide(self, x: Any, y: Any, /) -> Array: ...
+    def floor_divide(self, x: Any, y: Any, /) -> Array: ...
+    def remainder(self, x: Any, y: Any, /) -> Array: ...
+    def power(self, x: Any, y: Any, /) -> Array: ...
+    def matmul(self, a: Any, b: Any, /) -> Array: ...
+    def negative(self, x: Any, /) -> Array: ...
+    def positive(self, x: Any, /) -> Array: ...
+    def abs(self, x: Any, /) -> Array: ...
+    def bitwise_not(self, x: Any, /) -> Array: ...
+    def bitwise_and(self, x: Any, y: Any, /) -> Array: ...
+    def bitwise_or(self, x: Any, y: Any, /) -> Array: ...
+    def bitwise_xor(self, x: Any, y: Any, /) -> Array: ...
+    def left_shift(self, x: Any, y: Any, /) -> Array: ...
+    def right_shift(self, x: Any, y: Any, /) -> Array: ...
+    def reciprocal(self, x: Any, /) -> Array: ...
+    def equal(self, x: Any, y: Any, /) -> Array: ...
+    def not_equal(self, x: Any, y: Any, /) -> Array: ...
+    def less(self, x: Any, y: Any, /) -> Array: ...
+    def less_equal(self, x: Any, y: Any, /) -> Array: ...
+    def greater(self, x: Any, y: Any, /) -> Array: ...
+    def greater_equal(self, x: Any, y: Any, /) -> Array: ...
+    def getitem(self, x: Any, idx: Any, /) -> Array: ...
+    def at_update(self, x: Any, idx: Any, value: Any, mode: str, /) -> Array: ...
+    def astype(self, x: Any, dtype: DTypeLike, /) -> Array: ...
+    def transpose(self, a: Any, axes: Sequence[int] | None = None, /) -> Array: ...
+    def swapaxes(self, a: Any, axis1: int, axis2: int, /) -> Array: ...
+    def reshape(self, a: Any, shape: Any, /, *, order: str = "C") -> Array: ...
+    def squeeze(self, a: Any, axis: int | Sequence[int] | None = None, /) -> Array: ...
+    def ravel(self, a: Any, /) -> Array: ...
+    def diagonal(self, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, /) -> Array: ...
+    def sum(self, a: Any, /, *, axis: AxisLike = None, dtype: DTypeLike | None = None,
+            keepdims: bool = False) -> Array: ...
+    def prod(self, a: Any, /, *, axis: AxisLike = None, dtype: DTypeLike | None = None,
+             keepdims: bool = False) -> Array: ...
+    def mean(self, a: Any, /, *, axis: AxisLike = None, dtype: DTypeLike | None = None,
+             keepdims: bool = False) -> Array: ...
+    def var(self, a: Any, /, *, axis: AxisLike = None, ddof: int = 0, keepdims: bool = False) -> Array: ...
+    def std(self, a: Any, /, *, axis: AxisLike = None, ddof: int = 0, keepdims: bool = False) -> Array: ...
+    def max(self, a: Any, /, *, axis: AxisLike = None, keepdims: bool = False) -> Array: ...
+    def min(self, a: Any, /, *, axis: AxisLike = None, keepdims: bool = False) -> Array: ...
+    def argmax(self, a: Any, /, *, axis: SupportsIndex | None = None, keepdims: bool = False) -> Array: ...
+    def argmin(self, a: Any, /, *, axis: SupportsIndex | None = None, keepdims: bool = False) -> Array: ...
+    def all(self, a: Any, /, *, axis: AxisLike = None, keepdims: bool = False) -> Array: ...
+    def any(self, a: Any, /, *, axis: AxisLike = None, keepdims: bool = False) -> Array: ...
+    def cumsum(self, a: Any, /, *, axis: int | None = None, dtype: DTypeLike | None = None) -> Array: ...
+    def cumprod(self, a: Any, /, *, axis: int | None = None, dtype: DTypeLike | None = None) -> Array: ...
+    def clip(self, x: Any, min: Any = None, max: Any = None, /) -> Array: ...  # noqa: A002
+    def round(self, x: Any, decimals: int = 0, /) -> Array: ...
+    def dot(self, a: Any, b: Any, /) -> Array: ...
+    def sort(self, a: Any, /, *, axis: int | None = -1) -> Array: ...
+    def argsort(self, a: Any, /, *, axis: int | None = -1) -> Array: ...
+    def take(self, a: Any, indices: Any, /, *, axis: int | None = None) -> Array: ...
 
-    return deco
 
+class _NotInstalled:
+    """Stands for the operations until :func:`install_ops` runs: says why a
+    method cannot work yet instead of a bare AttributeError."""
 
-def _m(name: str) -> Callable[..., Any]:
-    try:
-        return _METHODS[name]
-    except KeyError:
+    def __getattr__(self, name: str) -> Any:
         raise RuntimeError(
             f"Array method {name!r} is unavailable: import functorch_lite (not only "
-            "functorch_lite.array) so that the operator table is filled"
-        ) from None
+            "functorch_lite.array) so that the numpy layer installs the array operations"
+        )
+
+
+_ops: ArrayOps = cast(ArrayOps, _NotInstalled())
+_namespace: ModuleType | None = None
+
+
+def install_ops(ops: ArrayOps, namespace: ModuleType) -> None:
+    """Make ``ops`` the functions behind every Array/tracer method, and
+    ``namespace`` what ``x.__array_namespace__()`` returns.
+
+    :mod:`functorch_lite.numpy` calls this once when it is imported.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> from functorch_lite.numpy._methods import NumpyOps
+        >>> install_ops(NumpyOps, jnp)  # what importing functorch_lite.numpy did
+        >>> (jnp.arange(3) + 1).tolist()
+        [1, 2, 3]
+    """
+    global _ops, _namespace
+    _ops = ops
+    _namespace = namespace
 
 
 class ArrayMethods:
-    """Operators and methods shared by concrete Arrays and tracers."""
+    """Operators and methods shared by concrete Arrays and tracers.
+
+    Each calls the :mod:`functorch_lite.numpy` function of the same name
+    (see :class:`ArrayOps`); under a transform that function binds primitives
+    on tracers, so the methods need nothing transform-specific.  The return
+    type is ``Array`` for both, as JAX annotates ``jax.Array`` (a tracer
+    stands for an array).
+    """
 
     __slots__ = ()
     # NumPy must defer to our reflected operators instead of converting us.
@@ -97,55 +191,56 @@ class ArrayMethods:
             raise TypeError("len() of a 0-d array")
         return self.shape[0]
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Array]:
         if not self.shape:
             raise TypeError("iteration over a 0-d array")  # at iter(), as NumPy
         return (self[i] for i in range(self.shape[0]))
 
     # arithmetic -------------------------------------------------------------
-    def __add__(self, o: Any) -> Any: return _m("add")(self, o)
-    def __radd__(self, o: Any) -> Any: return _m("add")(o, self)
-    def __sub__(self, o: Any) -> Any: return _m("subtract")(self, o)
-    def __rsub__(self, o: Any) -> Any: return _m("subtract")(o, self)
-    def __mul__(self, o: Any) -> Any: return _m("multiply")(self, o)
-    def __rmul__(self, o: Any) -> Any: return _m("multiply")(o, self)
-    def __truediv__(self, o: Any) -> Any: return _m("true_divide")(self, o)
-    def __rtruediv__(self, o: Any) -> Any: return _m("true_divide")(o, self)
-    def __floordiv__(self, o: Any) -> Any: return _m("floor_divide")(self, o)
-    def __rfloordiv__(self, o: Any) -> Any: return _m("floor_divide")(o, self)
-    def __mod__(self, o: Any) -> Any: return _m("remainder")(self, o)
-    def __rmod__(self, o: Any) -> Any: return _m("remainder")(o, self)
-    def __divmod__(self, o: Any) -> Any: return (_m("floor_divide")(self, o), _m("remainder")(self, o))
-    def __pow__(self, o: Any) -> Any: return _m("power")(self, o)
-    def __rpow__(self, o: Any) -> Any: return _m("power")(o, self)
-    def __matmul__(self, o: Any) -> Any: return _m("matmul")(self, o)
-    def __rmatmul__(self, o: Any) -> Any: return _m("matmul")(o, self)
-    def __neg__(self) -> Any: return _m("negative")(self)
-    def __pos__(self) -> Any: return _m("positive")(self)
-    def __abs__(self) -> Any: return _m("abs")(self)
-    def __invert__(self) -> Any: return _m("invert")(self)
-    def __and__(self, o: Any) -> Any: return _m("bitwise_and")(self, o)
-    def __rand__(self, o: Any) -> Any: return _m("bitwise_and")(o, self)
-    def __or__(self, o: Any) -> Any: return _m("bitwise_or")(self, o)
-    def __ror__(self, o: Any) -> Any: return _m("bitwise_or")(o, self)
-    def __xor__(self, o: Any) -> Any: return _m("bitwise_xor")(self, o)
-    def __rxor__(self, o: Any) -> Any: return _m("bitwise_xor")(o, self)
-    def __lshift__(self, o: Any) -> Any: return _m("left_shift")(self, o)
-    def __rlshift__(self, o: Any) -> Any: return _m("left_shift")(o, self)
-    def __rshift__(self, o: Any) -> Any: return _m("right_shift")(self, o)
-    def __rrshift__(self, o: Any) -> Any: return _m("right_shift")(o, self)
+    def __add__(self, o: ArrayLike) -> Array: return _ops.add(self, o)
+    def __radd__(self, o: ArrayLike) -> Array: return _ops.add(o, self)
+    def __sub__(self, o: ArrayLike) -> Array: return _ops.subtract(self, o)
+    def __rsub__(self, o: ArrayLike) -> Array: return _ops.subtract(o, self)
+    def __mul__(self, o: ArrayLike) -> Array: return _ops.multiply(self, o)
+    def __rmul__(self, o: ArrayLike) -> Array: return _ops.multiply(o, self)
+    def __truediv__(self, o: ArrayLike) -> Array: return _ops.true_divide(self, o)
+    def __rtruediv__(self, o: ArrayLike) -> Array: return _ops.true_divide(o, self)
+    def __floordiv__(self, o: ArrayLike) -> Array: return _ops.floor_divide(self, o)
+    def __rfloordiv__(self, o: ArrayLike) -> Array: return _ops.floor_divide(o, self)
+    def __mod__(self, o: ArrayLike) -> Array: return _ops.remainder(self, o)
+    def __rmod__(self, o: ArrayLike) -> Array: return _ops.remainder(o, self)
+    def __divmod__(self, o: ArrayLike) -> tuple[Array, Array]:
+        return (_ops.floor_divide(self, o), _ops.remainder(self, o))
+    def __pow__(self, o: ArrayLike) -> Array: return _ops.power(self, o)
+    def __rpow__(self, o: ArrayLike) -> Array: return _ops.power(o, self)
+    def __matmul__(self, o: ArrayLike) -> Array: return _ops.matmul(self, o)
+    def __rmatmul__(self, o: ArrayLike) -> Array: return _ops.matmul(o, self)
+    def __neg__(self) -> Array: return _ops.negative(self)
+    def __pos__(self) -> Array: return _ops.positive(self)
+    def __abs__(self) -> Array: return _ops.abs(self)
+    def __invert__(self) -> Array: return _ops.bitwise_not(self)
+    def __and__(self, o: ArrayLike) -> Array: return _ops.bitwise_and(self, o)
+    def __rand__(self, o: ArrayLike) -> Array: return _ops.bitwise_and(o, self)
+    def __or__(self, o: ArrayLike) -> Array: return _ops.bitwise_or(self, o)
+    def __ror__(self, o: ArrayLike) -> Array: return _ops.bitwise_or(o, self)
+    def __xor__(self, o: ArrayLike) -> Array: return _ops.bitwise_xor(self, o)
+    def __rxor__(self, o: ArrayLike) -> Array: return _ops.bitwise_xor(o, self)
+    def __lshift__(self, o: ArrayLike) -> Array: return _ops.left_shift(self, o)
+    def __rlshift__(self, o: ArrayLike) -> Array: return _ops.left_shift(o, self)
+    def __rshift__(self, o: ArrayLike) -> Array: return _ops.right_shift(self, o)
+    def __rrshift__(self, o: ArrayLike) -> Array: return _ops.right_shift(o, self)
 
-    # comparisons ------------------------------------------------------------
-    def __eq__(self, o: Any) -> Any: return _m("equal")(self, o)
-    def __ne__(self, o: Any) -> Any: return _m("not_equal")(self, o)
-    def __lt__(self, o: Any) -> Any: return _m("less")(self, o)
-    def __le__(self, o: Any) -> Any: return _m("less_equal")(self, o)
-    def __gt__(self, o: Any) -> Any: return _m("greater")(self, o)
-    def __ge__(self, o: Any) -> Any: return _m("greater_equal")(self, o)
+    # comparisons (elementwise, as in NumPy: not object's bool-valued ones) ---
+    def __eq__(self, o: object) -> Array: return _ops.equal(self, o)  # type: ignore[override]
+    def __ne__(self, o: object) -> Array: return _ops.not_equal(self, o)  # type: ignore[override]
+    def __lt__(self, o: ArrayLike) -> Array: return _ops.less(self, o)
+    def __le__(self, o: ArrayLike) -> Array: return _ops.less_equal(self, o)
+    def __gt__(self, o: ArrayLike) -> Array: return _ops.greater(self, o)
+    def __ge__(self, o: ArrayLike) -> Array: return _ops.greater_equal(self, o)
 
     # indexing ---------------------------------------------------------------
-    def __getitem__(self, idx: Any) -> Any:
-        return _m("getitem")(self, idx)
+    def __getitem__(self, idx: Any) -> Array:
+        return _ops.getitem(self, idx)
 
     def __setitem__(self, idx: Any, value: Any) -> None:
         raise TypeError(
@@ -166,67 +261,68 @@ class ArrayMethods:
 
     # methods ----------------------------------------------------------------
     @property
-    def T(self) -> Any:
-        return _m("transpose")(self)
+    def T(self) -> Array:
+        return _ops.transpose(self)
 
     @property
-    def mT(self) -> Any:
+    def mT(self) -> Array:
         if self.ndim < 2:
             raise ValueError(f"mT needs an array with at least 2 dimensions, got shape {self.shape}")
-        return _m("swapaxes")(self, -1, -2)
+        return _ops.swapaxes(self, -1, -2)
 
-    def astype(self, dtype: Any) -> Any: return _m("astype")(self, dtype)
-    def reshape(self, *shape: Any, order: str = "C") -> Any:
+    def astype(self, dtype: DTypeLike) -> Array: return _ops.astype(self, dtype)
+    def reshape(self, *shape: Any, order: str = "C") -> Array:
         if len(shape) == 1 and not isinstance(shape[0], SupportsIndex):
             shape = tuple(shape[0])
-        return _m("reshape")(self, shape, order=order)
-    def transpose(self, *axes: Any) -> Any:
+        return _ops.reshape(self, shape, order=order)
+    def transpose(self, *axes: Any) -> Array:
         if len(axes) == 1 and not isinstance(axes[0], SupportsIndex):
             axes = tuple(axes[0]) if axes[0] is not None else ()
-        return _m("transpose")(self, axes or None)
-    def permute(self, *dims: Any) -> Any: return self.transpose(*dims)
-    def swapaxes(self, a: int, b: int) -> Any: return _m("swapaxes")(self, a, b)
-    def squeeze(self, axis: Any = None) -> Any: return _m("squeeze")(self, axis)
-    def ravel(self) -> Any: return _m("ravel")(self)
-    def flatten(self) -> Any: return _m("ravel")(self)
-    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-        return _m("diagonal")(self, offset, axis1, axis2)
-    def sum(self, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-        return _m("sum")(self, axis=axis, dtype=dtype, keepdims=keepdims)
-    def prod(self, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-        return _m("prod")(self, axis=axis, dtype=dtype, keepdims=keepdims)
-    def mean(self, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
-        return _m("mean")(self, axis=axis, dtype=dtype, keepdims=keepdims)
-    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-        return _m("var")(self, axis=axis, ddof=ddof, keepdims=keepdims)
-    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-        return _m("std")(self, axis=axis, ddof=ddof, keepdims=keepdims)
-    def max(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return _m("max")(self, axis=axis, keepdims=keepdims)
-    def min(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return _m("min")(self, axis=axis, keepdims=keepdims)
-    def argmax(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return _m("argmax")(self, axis=axis, keepdims=keepdims)
-    def argmin(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return _m("argmin")(self, axis=axis, keepdims=keepdims)
-    def all(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return _m("all")(self, axis=axis, keepdims=keepdims)
-    def any(self, axis: Any = None, keepdims: bool = False) -> Any:
-        return _m("any")(self, axis=axis, keepdims=keepdims)
-    def cumsum(self, axis: Any = None, dtype: Any = None) -> Any:
-        return _m("cumsum")(self, axis=axis, dtype=dtype)
-    def cumprod(self, axis: Any = None, dtype: Any = None) -> Any:
-        return _m("cumprod")(self, axis=axis, dtype=dtype)
-    def clip(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002
-        return _m("clip")(self, min, max)
-    def round(self, decimals: int = 0) -> Any: return _m("round")(self, decimals)
-    def dot(self, other: Any) -> Any: return _m("dot")(self, other)
-    def sort(self, axis: int = -1) -> Any: return _m("sort")(self, axis=axis)
-    def argsort(self, axis: int = -1) -> Any: return _m("argsort")(self, axis=axis)
-    def take(self, indices: Any, axis: Any = None) -> Any: return _m("take")(self, indices, axis=axis)
-    def conj(self) -> Any: return self
+        return _ops.transpose(self, axes or None)
+    def permute(self, *dims: Any) -> Array: return self.transpose(*dims)
+    def swapaxes(self, a: int, b: int) -> Array: return _ops.swapaxes(self, a, b)
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Array: return _ops.squeeze(self, axis)
+    def ravel(self) -> Array: return _ops.ravel(self)
+    def flatten(self) -> Array: return _ops.ravel(self)
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
+        return _ops.diagonal(self, offset, axis1, axis2)
+    def sum(self, axis: AxisLike = None, dtype: DTypeLike | None = None, keepdims: bool = False) -> Array:
+        return _ops.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def prod(self, axis: AxisLike = None, dtype: DTypeLike | None = None, keepdims: bool = False) -> Array:
+        return _ops.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def mean(self, axis: AxisLike = None, dtype: DTypeLike | None = None, keepdims: bool = False) -> Array:
+        return _ops.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+    def var(self, axis: AxisLike = None, ddof: int = 0, keepdims: bool = False) -> Array:
+        return _ops.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis: AxisLike = None, ddof: int = 0, keepdims: bool = False) -> Array:
+        return _ops.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def max(self, axis: AxisLike = None, keepdims: bool = False) -> Array:
+        return _ops.max(self, axis=axis, keepdims=keepdims)
+    def min(self, axis: AxisLike = None, keepdims: bool = False) -> Array:
+        return _ops.min(self, axis=axis, keepdims=keepdims)
+    def argmax(self, axis: SupportsIndex | None = None, keepdims: bool = False) -> Array:
+        return _ops.argmax(self, axis=axis, keepdims=keepdims)
+    def argmin(self, axis: SupportsIndex | None = None, keepdims: bool = False) -> Array:
+        return _ops.argmin(self, axis=axis, keepdims=keepdims)
+    def all(self, axis: AxisLike = None, keepdims: bool = False) -> Array:
+        return _ops.all(self, axis=axis, keepdims=keepdims)
+    def any(self, axis: AxisLike = None, keepdims: bool = False) -> Array:
+        return _ops.any(self, axis=axis, keepdims=keepdims)
+    def cumsum(self, axis: int | None = None, dtype: DTypeLike | None = None) -> Array:
+        return _ops.cumsum(self, axis=axis, dtype=dtype)
+    def cumprod(self, axis: int | None = None, dtype: DTypeLike | None = None) -> Array:
+        return _ops.cumprod(self, axis=axis, dtype=dtype)
+    def clip(self, min: ArrayLike | None = None, max: ArrayLike | None = None) -> Array:  # noqa: A002
+        return _ops.clip(self, min, max)
+    def round(self, decimals: int = 0) -> Array: return _ops.round(self, decimals)
+    def dot(self, other: ArrayLike) -> Array: return _ops.dot(self, other)
+    def sort(self, axis: int | None = -1) -> Array: return _ops.sort(self, axis=axis)
+    def argsort(self, axis: int | None = -1) -> Array: return _ops.argsort(self, axis=axis)
+    def take(self, indices: ArrayLike, axis: int | None = None) -> Array:
+        return _ops.take(self, indices, axis=axis)
+    def conj(self) -> Self: return self
     @property
-    def real(self) -> Any: return self
+    def real(self) -> Self: return self
 
 
 class _IndexUpdateHelper:
@@ -248,23 +344,23 @@ class _IndexUpdateRef:
         self._array = array
         self._idx = idx
 
-    def get(self) -> Any: return _m("getitem")(self._array, self._idx)
-    def set(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "set")
-    def add(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "add")
-    def multiply(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "mul")
+    def get(self) -> Array: return _ops.getitem(self._array, self._idx)
+    def set(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "set")
+    def add(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "add")
+    def multiply(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "mul")
     mul = multiply
-    def divide(self, v: Any) -> Any:
+    def divide(self, v: ArrayLike) -> Array:
         dt = self._array.dtype
         if dt.kind != "f":
             raise TypeError(
                 f"x.at[idx].divide needs a float array, got {dt} (true division does not stay in {dt}); use "
                 "x.at[idx].set(x[idx] // v) for floor division, or convert x to a float dtype first"
             )
-        return _m("at_update")(self._array, self._idx, _m("reciprocal")(v), "mul")
-    def power(self, v: Any) -> Any:
-        return self.set(_m("power")(self.get(), v))
-    def min(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "min")
-    def max(self, v: Any) -> Any: return _m("at_update")(self._array, self._idx, v, "max")
+        return _ops.at_update(self._array, self._idx, _ops.reciprocal(v), "mul")
+    def power(self, v: ArrayLike) -> Array:
+        return self.set(_ops.power(self.get(), v))
+    def min(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "min")
+    def max(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "max")
 
 
 class Storage:
@@ -481,9 +577,6 @@ def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
         strides.append(acc)
         acc *= max(d, 1)
     return tuple(reversed(strides))
-
-
-ArrayLike = Union["Array", np.ndarray[Any, Any], bool, int, float, np.generic]
 
 
 class Array(ArrayMethods):
@@ -782,8 +875,12 @@ class Array(ArrayMethods):
     def __dlpack_device__(self) -> tuple[int, int]:
         return (1, 0)  # kDLCPU
 
-    def __array_namespace__(self, api_version: str | None = None) -> Any:
-        return _m("namespace")()
+    def __array_namespace__(self, api_version: str | None = None) -> ModuleType:
+        if _namespace is None:
+            raise RuntimeError(
+                "the array namespace is unavailable: import functorch_lite (not only functorch_lite.array)"
+            )
+        return _namespace
 
     def tolist(self) -> Any:
         """Nested Python lists (a Python scalar for 0-d arrays).
@@ -879,7 +976,48 @@ class Array(ArrayMethods):
         return self._readonly()
 
     def block_until_ready(self) -> Array:
-        """Eager arrays are always ready; present for JAX compatibility."""
+        """Eager arrays are always ready; present for JAX compatibility.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> jnp.ones(2).block_until_ready().tolist()
+            [1.0, 1.0]
+        """
+        return self
+
+    @property
+    def device(self) -> Device:
+        """The device holding the data: always the CPU.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> jnp.ones(2).device
+            CpuDevice(id=0)
+        """
+        return CPU
+
+    def devices(self) -> set[Device]:
+        """The set of devices holding the data (JAX's method): ``{CPU}``.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> jnp.ones(2).devices()
+            {CpuDevice(id=0)}
+        """
+        return {CPU}
+
+    def to_device(self, device: Any, /, *, stream: Any = None) -> Array:
+        """This array on ``device`` (the Array API's method); only the CPU exists.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> x = jnp.ones(2)
+            >>> x.to_device("cpu") is x
+            True
+        """
+        check_device(device)
+        if stream is not None:
+            raise ValueError("to_device: streams do not exist on the CPU; pass stream=None")
         return self
 
 

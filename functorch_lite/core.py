@@ -9,9 +9,11 @@ on the stack and wrap values in their :class:`Tracer` subclass.  The stack
 is per thread (as in JAX): a transform in one thread never affects another
 thread's operations, and every new thread starts with none active.
 
-Each primitive carries every rule beside it: ``impl``, ``abstract_eval``
-(the shape/dtype rule), ``jvp``, ``vjp``, ``batch`` and ``fusion``.  A
-missing rule raises :class:`MissingRuleError` naming the primitive and rule.
+A primitive carries its definition: ``impl`` and ``abstract_eval`` (the
+shape/dtype rule).  What each transform needs (jvp, vjp, batch, fusion...)
+is a row in the table that transform reads (``ops/tables.py``), declared
+beside the primitive in ``ops/``.  A missing rule raises
+:class:`MissingRuleError` naming the primitive and rule.
 
 Example:
     >>> from functorch_lite import core
@@ -22,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import operator
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -98,12 +101,28 @@ class MissingRuleError(NotImplementedError):
     """A primitive lacks the rule a transform needs."""
 
 
-class LeakedTracerError(RuntimeError):
+class UnexpectedTracerError(TypeError):
+    """A tracer met code that cannot take one (JAX's name and base class)."""
+
+
+class LeakedTracerError(UnexpectedTracerError, RuntimeError):
     """A tracer was used after the transform that made it returned."""
 
 
 class ConcretizationTypeError(TypeError):
-    """Python control flow or conversion needed a concrete value from a tracer."""
+    """Python control flow or conversion needed a concrete value from a tracer
+    that has none (under ``jit`` or ``vmap``); JAX's name and base class."""
+
+
+class TracerBoolConversionError(ConcretizationTypeError):
+    """``bool()`` (an ``if``, ``while``, ``and``...) of a tracer with no concrete value."""
+
+
+class TracerIntegerConversionError(ConcretizationTypeError):
+    """A tracer with no concrete value used as a Python integer (``range``,
+    ``operator.index``, list indices).  JAX derives it from ``TypeError``
+    beside ConcretizationTypeError; deriving it from ConcretizationTypeError
+    keeps every JAX ``except`` clause catching it, and older ones here."""
 
 
 class TracerArrayConversionError(TypeError):
@@ -114,22 +133,19 @@ PRIMITIVES: dict[str, Primitive] = {}
 
 
 class Primitive:
-    """An operation known to every transform, with all its rules beside it.
+    """An operation known to every transform.
 
-    Rules (set by the declaring module in ``functorch_lite/ops``):
+    Its definition (set by the declaring module in ``functorch_lite/ops``):
 
     - ``impl(*arrays, **params)`` evaluates on concrete Arrays;
     - ``abstract_eval(*avals, **params)`` gives the output ShapedArray(s) or
       raises a clear error (this is what ``jit`` traces with);
-    - ``jvp(primals, tangents, **params) -> (out, tangent_out)``;
-    - ``vjp(ct, out, *primals, **params) -> cotangent per input``;
-    - ``batch(args, dims, **params) -> (out, out_dim)``;
-    - ``fusion``: the scalar expression an elementwise op contributes to a
-      generated fused loop;
-    - ``specialize(*avals, **params)`` (optional): a callable of the arrays
-      alone that ``jit``'s generated code runs instead of ``impl``, prepared for
-      these abstract inputs (what ``impl`` re-derives on every call is done
-      once), or None where the generic ``impl`` is as good.
+    - ``multiple_results``, ``nondifferentiable``, ``effectful``: facts about
+      the op that every transform respects.
+
+    Transform rules (jvp, vjp, batch, fusion, jit specialisations, export's
+    param types) are rows of the tables in ``ops/tables.py``, written beside
+    the declaration.
 
     Example:
         >>> from functorch_lite.ops import elementwise
@@ -144,14 +160,6 @@ class Primitive:
         self.multiple_results = multiple_results
         self.impl: Callable[..., Any] | None = None
         self.abstract_eval: Callable[..., Any] | None = None
-        self.jvp: Callable[..., Any] | None = None
-        # one rule per positional argument (None: not differentiable there)
-        self.vjp: Sequence[Callable[..., Any] | None] | None = None
-        # or one rule giving every argument's cotangent at once (control flow)
-        self.vjp_all: Callable[..., Any] | None = None
-        self.batch: Callable[..., Any] | None = None
-        self.fusion: Any = None
-        self.specialize: Callable[..., Callable[..., Any] | None] | None = None
         # ops that never produce a nonzero derivative (comparisons, argmax...)
         self.nondifferentiable = False
         # ops with side effects (printing): never removed or merged by the compiler
@@ -276,6 +284,22 @@ def _refresh_fast_path() -> None:
         _only_eval = _busy_threads == 0
 
 
+def eager_only() -> bool:
+    """Whether this thread has no transform active, so that a primitive
+    applied to concrete Arrays (no tracers) runs its ``impl`` at once: what
+    ``bind`` would do, without its dispatch.  API fast paths that have
+    checked their operands are plain Arrays call ``prim.impl`` when it holds.
+
+    Example:
+        >>> eager_only()
+        True
+        >>> with new_main(EvalTrace, name="demo"):
+        ...     eager_only()
+        False
+    """
+    return _only_eval or _tls.only_eval
+
+
 @contextlib.contextmanager
 def new_main(trace_type: type[Trace], payload: Any = None, name: str = "") -> Iterator[MainTrace]:
     """Push a new transform level on this thread's stack; tracers of it
@@ -373,10 +397,60 @@ def _bind_traced(prim: Primitive, args: Sequence[Any], params: dict[str, Any]) -
 
 _CONTROL_FLOW_HINT = (
     "Python control flow (if/while/bool/int/float) needs a concrete value, but "
-    "this is a traced value {aval} inside a transform. Use functorch_lite.lax.cond "
-    "or lax.switch instead of if, lax.while_loop or lax.fori_loop instead of while, "
-    "jnp.where to select values, or mark the argument static (jit's static_argnums)."
+    "this is a traced value {aval} inside a transform that has none (jit, vmap). "
+    "Use functorch_lite.lax.cond or lax.switch instead of if, lax.while_loop or "
+    "lax.fori_loop instead of while, jnp.where to select values, or mark the "
+    "argument static (jit's static_argnums)."
 )
+
+_CONVERSIONS: dict[str, tuple[type[ConcretizationTypeError], str]] = {
+    "bool": (TracerBoolConversionError, "Attempted boolean conversion (an if, while, and/or, bool())"),
+    "index": (TracerIntegerConversionError, "Attempted integer conversion (range, operator.index, an index)"),
+    "int": (ConcretizationTypeError, "Attempted int() conversion"),
+    "float": (ConcretizationTypeError, "Attempted float() conversion"),
+    "item": (ConcretizationTypeError, "The item() method was called"),
+    "tolist": (ConcretizationTypeError, "The tolist() method was called"),
+}
+
+
+def concrete_value(x: Any) -> Array | None:
+    """The concrete Array a value stands for, or None where it has none.
+
+    A tracer of ``grad``/``jvp``/``vjp`` at concrete inputs knows its value
+    (its primal), so Python control flow on it works, as in JAX; tracers of
+    ``jit`` (abstract) and ``vmap`` (one value per example) do not.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> concrete_value(jnp.ones(2)).tolist()
+        [1.0, 1.0]
+    """
+    while isinstance(x, Tracer):
+        x = x.concrete_inner()
+    return x if isinstance(x, Array) else None
+
+
+def concretize(t: Tracer, what: str) -> Array:
+    """``t``'s concrete value for the Python conversion ``what`` (``bool``,
+    ``index``, ``int``, ``float``, ``item``, ``tolist``), or JAX's error class
+    for that conversion, naming the ``lax`` primitive to use instead.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> float(fl.grad(lambda x: x * x if x > 0 else -x)(3.0))  # concrete under grad
+        6.0
+        >>> try:
+        ...     fl.jit(lambda x: x if x > 0 else -x)(3.0)
+        ... except TracerBoolConversionError as e:
+        ...     print(type(e).__name__, "lax.cond" in str(e))
+        TracerBoolConversionError True
+    """
+    v = concrete_value(t)
+    if v is not None:
+        return v
+    cls, what_happened = _CONVERSIONS[what]
+    raise cls(f"{what_happened} on a traced value {t.aval.str_short()}. "
+              + _CONTROL_FLOW_HINT.format(aval=t.aval.str_short()))
 
 
 class Tracer(ArrayMethods):
@@ -404,26 +478,28 @@ class Tracer(ArrayMethods):
     def full_lower(self) -> Any:
         return self
 
-    def _concrete_error(self) -> ConcretizationTypeError:
-        return ConcretizationTypeError(_CONTROL_FLOW_HINT.format(aval=self.aval.str_short()))
+    def concrete_inner(self) -> Any:
+        """The value this tracer wraps when that value is all of it (a
+        differentiation tracer's primal), else None: see :func:`concrete_value`."""
+        return None
 
     def __bool__(self) -> bool:
-        raise self._concrete_error()
+        return bool(concretize(self, "bool"))
 
     def __int__(self) -> int:
-        raise self._concrete_error()
+        return int(concretize(self, "int"))
 
     def __float__(self) -> float:
-        raise self._concrete_error()
+        return float(concretize(self, "float"))
 
     def __index__(self) -> int:
-        raise self._concrete_error()
+        return operator.index(concretize(self, "index"))
 
     def item(self) -> Any:
-        raise self._concrete_error()
+        return concretize(self, "item").item()
 
     def tolist(self) -> Any:
-        raise self._concrete_error()
+        return concretize(self, "tolist").tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
         raise TracerArrayConversionError(

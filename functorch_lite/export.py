@@ -66,24 +66,20 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 import os
-import stat
-import struct
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from functorch_lite import core, dtypes, tree
+from functorch_lite import container, core, dtypes, tree
 from functorch_lite.array import Array, Storage, contiguous_strides
 from functorch_lite.core import Primitive, ShapedArray, Tracer
-from functorch_lite.debug import check_format
 from functorch_lite.numpy._util import asarray
-from functorch_lite.ops.indexing import SCATTER_MODES
+from functorch_lite.ops.params import DTYPE_NAMES, INT_LIMIT, MAX_NDIM, ParamSpec
+from functorch_lite.ops.tables import param_checks, param_types, subprogram_inputs
 from functorch_lite.transforms import compiler, fusion
 from functorch_lite.transforms import control_flow as cf
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, eval_program, pretty
@@ -102,14 +98,13 @@ DEFAULT_MAX_ELEMENTS = 2**31
 DEFAULT_MAX_BYTES = 2**30
 DEFAULT_MAX_HEADER_BYTES = 16 * 2**20
 
-_PREFIX = struct.Struct("<8sIQQ")  # magic, version, header length, buffer length
-_DIGEST = 32
+_PREFIX = container.PREFIX  # magic, version, header length, buffer length
+_DIGEST = container.DIGEST
 _ALIGN = 16
-_MAX_NDIM = 32
+_MAX_NDIM = MAX_NDIM
 _MAX_DEPTH = 48  # nesting of params, pytrees and sub-programs together
-_MAX_STR = 4096
-_INT_LIMIT = 2**63
-_DTYPE_NAMES = {d.name: d for d in dtypes.SUPPORTED}
+_INT_LIMIT = INT_LIMIT
+_DTYPE_NAMES = DTYPE_NAMES
 _PRODUCER = "functorch_lite"
 
 
@@ -143,6 +138,8 @@ class ExportLimitError(ExportFormatError):
         the export's buffer section claims to be 400 bytes, more t
     """
 
+
+_FORMAT = container.ContainerFormat(MAGIC, SUPPORTED_VERSIONS, "export", ExportFormatError, ExportLimitError)
 
 #: Raised while running a loaded program when one run of a loop (``while_loop``,
 #: ``fori_loop``, ``scan``) would take more iterations than the ``max_steps``
@@ -539,9 +536,7 @@ def _serialize(e: Exported) -> bytes:
 
 def _pack(header: Any, buffers: bytes | memoryview, version: int = FORMAT_VERSION) -> bytes:
     """Assemble a container (also used by the tests to build hostile files)."""
-    hb = json.dumps(header, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    body = _PREFIX.pack(MAGIC, version, len(hb), len(buffers)) + hb + buffers
-    return body + hashlib.sha256(body).digest()
+    return container.pack(_FORMAT, header, buffers, version)
 
 
 # =====================================================================================
@@ -577,26 +572,7 @@ def load(source: str | os.PathLike[str] | bytes | bytearray | memoryview, *,
         more than max_header_bytes=100
     """
     lim = _Limits(max_elements, max_bytes, max_header_bytes, max_steps)
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        lim.check_file_size(memoryview(source).nbytes)
-        data = bytes(source)  # a private copy: a caller's bytearray cannot change between checks and use
-    elif isinstance(source, (str, os.PathLike)):
-        # non-blocking open: opening a FIFO for reading would otherwise wait for a writer forever
-        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-        with os.fdopen(fd, "rb") as f:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise ExportFormatError(
-                    f"{os.fspath(source)!r} is not a regular file (a device, FIFO or socket could feed "
-                    "endless data)"
-                )
-            lim.check_file_size(st.st_size)
-            os.set_blocking(fd, True)
-            # one byte more than the size we checked: a file that grows meanwhile is caught below
-            data = f.read(st.st_size + 1)
-        lim.check_file_size(len(data))
-    else:
-        raise TypeError(f"load takes a path or bytes, got {type(source).__name__}")
+    data = container.read_source(_FORMAT, source, lim)
     return _deserialize(data, lim)
 
 
@@ -629,179 +605,23 @@ def _deserialize(data: bytes, lim: _Limits) -> Exported:
 def _unpack(data: bytes, lim: _Limits | None = None) -> tuple[Any, memoryview]:
     """Check the container (magic, version, lengths, limits, checksum) and
     parse the JSON header; the buffer section comes back as a read-only view."""
-    lim = lim or _Limits()
-    mv = memoryview(data).toreadonly()
-    n = mv.nbytes
-    if n == 0:
-        raise ExportFormatError("not a functorch_lite export: the data is empty")
-    if n < len(MAGIC) or mv[: len(MAGIC)] != MAGIC:
-        raise ExportFormatError(
-            f"not a functorch_lite export: it does not start with the magic bytes {MAGIC!r} "
-            f"(starts with {bytes(mv[:8])!r})"
-        )
-    minimum = _PREFIX.size + _DIGEST
-    if n < minimum:
-        raise ExportFormatError(
-            f"not a functorch_lite export: {n} bytes is shorter than the {minimum}-byte minimum "
-            "(empty or truncated file)"
-        )
-    _, version, hlen, blen = _PREFIX.unpack_from(mv, 0)
-    if version not in SUPPORTED_VERSIONS:
-        raise ExportFormatError(
-            f"unsupported functorch_lite export format version {version}; this library reads "
-            f"version(s) {sorted(SUPPORTED_VERSIONS)} (export it again with this library's version)"
-        )
-    if hlen > lim.max_header_bytes:
-        raise ExportLimitError(
-            f"the export header claims to be {hlen} bytes, more than max_header_bytes={lim.max_header_bytes} "
-            "(pass a larger max_header_bytes to load if this file is trusted)"
-        )
-    if blen > lim.max_bytes:
-        raise ExportLimitError(
-            f"the export's buffer section claims to be {blen} bytes, more than max_bytes={lim.max_bytes} "
-            "(pass a larger max_bytes to load if this file is trusted)"
-        )
-    expected = _PREFIX.size + hlen + blen + _DIGEST
-    if n < expected:
-        raise ExportFormatError(f"truncated functorch_lite export: expected {expected} bytes, got {n}")
-    if n > expected:
-        raise ExportFormatError(
-            f"corrupt functorch_lite export: {n - expected} unexpected trailing bytes (expected {expected} bytes)"
-        )
-    if hashlib.sha256(mv[: n - _DIGEST]).digest() != bytes(mv[n - _DIGEST:]):
-        raise ExportFormatError("corrupt functorch_lite export: SHA-256 checksum mismatch (the file was modified "
-                                "or damaged)")
-    hstart = _PREFIX.size
-    raw = bytes(mv[hstart: hstart + hlen])
-    buffers = mv[hstart + hlen: hstart + hlen + blen]
-    try:
-        text = raw.decode("utf-8")
-        header = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except RecursionError:
-        raise ExportFormatError("malformed export header: JSON nested too deeply") from None
-    except (ValueError, TypeError) as e:
-        raise ExportFormatError(f"malformed export header: invalid JSON ({e})") from None
-    return header, buffers
+    return container.unpack(_FORMAT, data, lim or _Limits())
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
+_short = container.short
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"non-standard JSON constant {name}")
+_V = container.Validator(ExportFormatError)
+_obj, _list, _int, _bool, _str, _dtype = _V.obj, _V.items, _V.integer, _V.boolean, _V.string, _V.dtype
 
 
-def _short(x: Any) -> str:
-    s = repr(x)
-    return s if len(s) <= 80 else s[:77] + "..."
-
-
-def _obj(x: Any, where: str, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, Any]:
-    if not isinstance(x, dict):
-        raise ExportFormatError(f"{where}: expected a JSON object, got {_short(x)}")
-    missing = [k for k in required if k not in x]
-    if missing:
-        raise ExportFormatError(f"{where}: missing key(s) {missing}")
-    extra = [k for k in x if k not in required and k not in optional]
-    if extra:
-        raise ExportFormatError(f"{where}: unknown key(s) {[_short(k) for k in extra]}")
-    return x
-
-
-def _list(x: Any, where: str) -> list[Any]:
-    if not isinstance(x, list):
-        raise ExportFormatError(f"{where}: expected a JSON list, got {_short(x)}")
-    return x
-
-
-def _int(x: Any, where: str, lo: int = -_INT_LIMIT, hi: int = _INT_LIMIT - 1) -> int:
-    if type(x) is not int:
-        raise ExportFormatError(f"{where}: expected an integer, got {_short(x)}")
-    if not lo <= x <= hi:
-        raise ExportFormatError(f"{where}: {x} is out of range [{lo}, {hi}]")
-    return x
-
-
-def _bool(x: Any, where: str) -> bool:
-    if type(x) is not bool:
-        raise ExportFormatError(f"{where}: expected true/false, got {_short(x)}")
-    return x
-
-
-def _str(x: Any, where: str) -> str:
-    if not isinstance(x, str):
-        raise ExportFormatError(f"{where}: expected a string, got {_short(x)}")
-    if len(x) > _MAX_STR:
-        raise ExportFormatError(f"{where}: string longer than {_MAX_STR} characters")
-    return x
-
-
-def _dtype(x: Any, where: str) -> np.dtype[Any]:
-    if not isinstance(x, str) or x not in _DTYPE_NAMES:
-        raise ExportFormatError(
-            f"{where}: dtype {_short(x)} is not supported; supported: {sorted(_DTYPE_NAMES)}"
-        )
-    return _DTYPE_NAMES[x]
-
-
-def _limit_arg(x: Any, name: str, lo: int) -> int:
-    if type(x) is not int or x < lo:
-        raise ValueError(f"load: {name} must be an integer >= {lo}, got {x!r}")
-    return x
-
-
-class _Limits:
-    """The resource limits of one load, and the constant bytes allocated so far."""
+class _Limits(container.Limits):
+    """The resource limits of one load (the container's, plus a loop step budget)."""
 
     def __init__(self, max_elements: int = DEFAULT_MAX_ELEMENTS, max_bytes: int = DEFAULT_MAX_BYTES,
                  max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES, max_steps: int | None = None) -> None:
-        self.max_elements = _limit_arg(max_elements, "max_elements", 0)
-        self.max_bytes = _limit_arg(max_bytes, "max_bytes", 0)
-        self.max_header_bytes = _limit_arg(max_header_bytes, "max_header_bytes", 0)
-        self.max_steps = None if max_steps is None else _limit_arg(max_steps, "max_steps", 0)
-        self.allocated = 0
-
-    def max_file_size(self) -> int:
-        return _PREFIX.size + self.max_header_bytes + self.max_bytes + _DIGEST
-
-    def check_file_size(self, n: int) -> None:
-        if n > self.max_file_size():
-            raise ExportLimitError(
-                f"the export is {n} bytes, more than the {self.max_file_size()} bytes that max_header_bytes="
-                f"{self.max_header_bytes} and max_bytes={self.max_bytes} allow "
-                "(pass larger limits to load if this file is trusted)"
-            )
-
-    def charge(self, nbytes: int, where: str) -> None:
-        """Count ``nbytes`` of constant data before allocating them."""
-        self.allocated += nbytes
-        if self.allocated > self.max_bytes:
-            raise ExportLimitError(
-                f"{where}: {nbytes} bytes of constant data ({self.allocated} in all so far) is more than "
-                f"max_bytes={self.max_bytes} (pass a larger max_bytes to load if this file is trusted)"
-            )
-
-    def check_array(self, shape: tuple[int, ...], dt: np.dtype[Any], where: str) -> None:
-        """One array of this shape and dtype must fit both limits."""
-        total = 1
-        for d in shape:
-            total *= d
-        if total > self.max_elements:
-            raise ExportLimitError(
-                f"{where}: shape {shape} has {total} elements, more than the limit of {self.max_elements} "
-                "(pass a larger max_elements to load if this file is trusted)"
-            )
-        if total * dt.itemsize > self.max_bytes:
-            raise ExportLimitError(
-                f"{where}: a {dt.name}{list(shape)} array takes {total * dt.itemsize} bytes, more than "
-                f"max_bytes={self.max_bytes} (pass a larger max_bytes to load if this file is trusted)"
-            )
+        super().__init__(_FORMAT, max_elements, max_bytes, max_header_bytes)
+        self.max_steps = None if max_steps is None else container.limit_arg(max_steps, "max_steps", 0)
 
 
 def _shape(x: Any, where: str, lim: _Limits) -> tuple[int, ...]:
@@ -977,8 +797,8 @@ def _decode_program(x: Any, where: str, buffers: memoryview, lim: _Limits, depth
                 raise ExportFormatError(f"{w}: bad or repeated param name {_short(pk)}")
             params[pk] = _decode_param(pv, f"{w} param {pk!r}", buffers, lim, depth + 1)
         declared = [_aval(a, f"{w} output {i}", lim) for i, a in enumerate(_list(eo["out"], f"{w} outputs"))]
-        _check_params(pname, params, len(ins), w)
-        _check_subprograms(pname, [a.aval for a in ins], params, w)
+        _check_params(prim, params, len(ins), w)
+        _check_subprograms(prim, [a.aval for a in ins], params, w)
         try:
             res = prim.abstract_eval(*[a.aval for a in ins], **params)
         except RecursionError:
@@ -1042,10 +862,10 @@ def _decode_param(x: Any, where: str, buffers: memoryview, lim: _Limits, depth: 
 # --- sub-program signatures ---------------------------------------------------------------
 #
 # A control-flow primitive runs its sub-programs on (some of) its operands.  Each
-# sub-program was checked on its own declared inputs; here we check that those
-# declared inputs are what the primitive will actually pass, so a hostile file
-# cannot declare one shape and be fed another.  A primitive carrying sub-programs
-# that is not listed here is refused (add it when adding such a primitive).
+# sub-program was checked on its own declared inputs; the primitive's
+# ``subprogram_inputs`` row (beside it, in transforms/control_flow.py) says what it
+# will actually pass them, so a hostile file cannot declare one shape and be fed
+# another.  A primitive carrying sub-programs without such a row is refused.
 
 
 def _iter_programs(v: Any) -> list[Program]:
@@ -1056,64 +876,14 @@ def _iter_programs(v: Any) -> list[Program]:
     return []
 
 
-def _count(params: dict[str, Any], key: str, hi: int) -> int:
-    n = params[key]
-    if type(n) is not int or not 0 <= n <= hi:
-        raise ValueError(f"param {key}={n!r} must be an integer in [0, {hi}]")
-    return n
-
-
-def _prog(params: dict[str, Any], key: str) -> Program:
-    p = params[key]
-    if not isinstance(p, Program):
-        raise TypeError(f"param {key} must be a program")
-    return p
-
-
-def _cond_inputs(ins: list[ShapedArray], params: dict[str, Any]) -> list[tuple[str, Program, list[ShapedArray]]]:
-    branches = params["branches"]
-    if not isinstance(branches, tuple) or not branches or not all(isinstance(b, Program) for b in branches):
-        raise TypeError("param branches must be a non-empty tuple of programs")
-    if not ins:
-        raise ValueError("cond needs an index operand")
-    return [(f"branch {i}", b, ins[1:]) for i, b in enumerate(branches)]
-
-
-def _while_inputs(ins: list[ShapedArray], params: dict[str, Any]) -> list[tuple[str, Program, list[ShapedArray]]]:
-    ncc = _count(params, "n_cond_consts", len(ins))
-    nbc = _count(params, "n_body_consts", len(ins) - ncc)
-    carry = ins[ncc + nbc:]
-    return [("cond_prog", _prog(params, "cond_prog"), ins[:ncc] + carry),
-            ("body_prog", _prog(params, "body_prog"), ins[ncc:ncc + nbc] + carry)]
-
-
-def _scan_inputs(ins: list[ShapedArray], params: dict[str, Any]) -> list[tuple[str, Program, list[ShapedArray]]]:
-    nc = _count(params, "n_consts", len(ins))
-    ncarry = _count(params, "n_carry", len(ins) - nc)
-    slices = []
-    for x in ins[nc + ncarry:]:
-        if not x.shape:
-            raise ValueError(f"a scanned-over operand must have a leading axis, got {x.str_short()}")
-        slices.append(ShapedArray(x.shape[1:], x.dtype, x.weak_type))
-    return [("body", _prog(params, "body"), ins[:nc + ncarry] + slices)]
-
-
-_SUBPROGRAM_INPUTS: dict[str, Callable[[list[ShapedArray], dict[str, Any]],
-                                       list[tuple[str, Program, list[ShapedArray]]]]] = {
-    "cond": _cond_inputs,
-    "while": _while_inputs,
-    "scan": _scan_inputs,
-}
-
-
-def _check_subprograms(name: str, ins: list[ShapedArray], params: dict[str, Any], w: str) -> None:
+def _check_subprograms(prim: Primitive, ins: list[ShapedArray], params: dict[str, Any], w: str) -> None:
     if not any(_iter_programs(v) for v in params.values()):
         return
-    rule = _SUBPROGRAM_INPUTS.get(name)
+    rule = subprogram_inputs.get(prim)
     if rule is None:
         raise ExportFormatError(
-            f"{w}: primitive {name!r} carries sub-programs, but export does not know which operands feed them, "
-            "so it cannot check them (add the primitive to export._SUBPROGRAM_INPUTS)"
+            f"{w}: primitive {prim.name!r} carries sub-programs, but export does not know which operands feed "
+            "them, so it cannot check them (give the primitive a row in ops.tables.subprogram_inputs)"
         )
     try:
         pairs = rule(ins, params)
@@ -1132,116 +902,21 @@ def _check_subprograms(name: str, ins: list[ShapedArray], params: dict[str, Any]
 
 # --- param types ------------------------------------------------------------------------------
 #
-# An allow-list: for each primitive, the params it takes and the type each must
-# have.  The generic decoder has already checked the JSON tags; this checks that
-# an axis is an int (not a bool, a float or a tuple), a shape a tuple of
-# non-negative ints, a dtype a supported dtype, and so on, so that nothing of a
-# wrong type reaches a shape rule or a kernel.  A primitive not listed takes no
-# params.  tests/test_export_safety.py checks this table against every
-# primitive's shape-rule signature, so a new param cannot be forgotten here.
+# An allow-list: each primitive's ``param_types`` row (beside it in ops/, specs
+# from ops/params.py) names the params it takes and the type each must have.
+# The generic decoder has already checked the JSON tags; this checks that nothing
+# of a wrong type reaches a shape rule or a kernel.  A primitive without a row
+# takes no params.  tests/test_export_safety.py checks the rows against every
+# primitive's shape-rule signature, so a new param cannot be forgotten.
 
 
-class _Param:
-    """One param's expected type: what to call it in messages, a predicate,
-    and whether a file may leave it out (the primitive has a default)."""
-
-    __slots__ = ("what", "ok", "required")
-
-    def __init__(self, what: str, ok: Callable[[Any], bool], required: bool = True) -> None:
-        self.what = what
-        self.ok = ok
-        self.required = required
-
-
-def _int_in(lo: int, hi: int) -> Callable[[Any], bool]:
-    return lambda v: type(v) is int and lo <= v <= hi
-
-
-def _tuple_of(ok: Callable[[Any], bool], max_len: int) -> Callable[[Any], bool]:
-    return lambda v: type(v) is tuple and len(v) <= max_len and all(ok(x) for x in v)
-
-
-def _is_dtype(v: Any) -> bool:
-    return isinstance(v, np.dtype) and _DTYPE_NAMES.get(v.name) == v
-
-
-_is_axis = _int_in(-_MAX_NDIM, _MAX_NDIM - 1)
-_is_size = _int_in(0, _INT_LIMIT - 1)
-_is_any_int = _int_in(-_INT_LIMIT, _INT_LIMIT - 1)
-_is_count = _int_in(0, 2**31)
-_is_axes = _tuple_of(_is_axis, _MAX_NDIM)
-_is_ints = _tuple_of(_is_any_int, _MAX_NDIM)
-_is_dim_pair = _tuple_of(_is_axes, 2)
-
-_AXIS = _Param(f"an integer axis in [{-_MAX_NDIM}, {_MAX_NDIM - 1}]", _is_axis)
-_AXES = _Param(f"a tuple of integer axes in [{-_MAX_NDIM}, {_MAX_NDIM - 1}]", _is_axes)
-_SIZES = _Param("a tuple of non-negative integers", _tuple_of(_is_size, _MAX_NDIM))
-_INTS = _Param("a tuple of integers", _is_ints)
-_INT = _Param("an integer", _is_any_int)
-_SIZE = _Param("a non-negative integer", _is_size)
-_COUNT = _Param("a non-negative integer count", _is_count)
-_MAX_STEPS = _Param("a non-negative integer step budget", _is_count, required=False)
-_BOOL = _Param("a boolean", lambda v: type(v) is bool)
-_DTYPE = _Param(f"a supported dtype ({', '.join(sorted(_DTYPE_NAMES))})", _is_dtype)
-_PROGRAM = _Param("a program", lambda v: isinstance(v, Program))
-_FMT = _Param("a format string", lambda v: isinstance(v, str))
-
-
-def _one_of(*names: str) -> _Param:
-    return _Param(f"one of {list(names)}", lambda v: isinstance(v, str) and v in names)
-
-
-_REDUCE = {"axes": _AXES}
-_CUMULATIVE = {"axis": _AXIS, "reverse": _BOOL}
-
-_PARAM_TYPES: dict[str, dict[str, _Param]] = {
-    "argmax": {"axes": _AXES, "index_dtype": _DTYPE},
-    "argmin": {"axes": _AXES, "index_dtype": _DTYPE},
-    "argsort": {"dimension": _AXIS, "descending": _BOOL, "stable": _BOOL},
-    "as_strided": {"shape": _SIZES, "strides": _INTS, "offset": _INT},
-    "broadcast_in_dim": {"shape": _SIZES, "broadcast_dimensions": _AXES},
-    "concatenate": {"dimension": _AXIS},
-    "cond": {"branches": _Param("a non-empty tuple of programs",
-                                lambda v: type(v) is tuple and len(v) >= 1
-                                and all(isinstance(b, Program) for b in v))},
-    "convert_element_type": {"new_dtype": _DTYPE, "weak_type": _BOOL},
-    "cummax": _CUMULATIVE, "cummin": _CUMULATIVE, "cumprod": _CUMULATIVE, "cumsum": _CUMULATIVE,
-    "debug_print": {"fmt": _FMT},
-    "diagonal": {"offset": _INT, "axis1": _AXIS, "axis2": _AXIS},
-    "dot_general": {
-        "dimension_numbers": _Param("((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)) tuples of axes",
-                                    _tuple_of(_is_dim_pair, 2)),
-        "preferred_element_type": _Param("a supported dtype or None", lambda v: v is None or _is_dtype(v),
-                                         required=False),
-    },
-    "expand_dims": {"dimensions": _AXES},
-    "pad": {"padding_config": _Param("a tuple of (low, high, interior) integer triples",
-                                     _tuple_of(lambda t: type(t) is tuple and len(t) == 3
-                                               and all(_is_any_int(i) for i in t), _MAX_NDIM))},
-    "reduce_and": _REDUCE, "reduce_max": _REDUCE, "reduce_min": _REDUCE, "reduce_or": _REDUCE,
-    "reduce_prod": _REDUCE, "reduce_sum": _REDUCE,
-    "reshape": {"new_sizes": _SIZES},
-    "rev": {"dimensions": _AXES},
-    "scan": {"body": _PROGRAM, "length": _SIZE, "reverse": _BOOL, "n_consts": _COUNT, "n_carry": _COUNT,
-             "max_steps": _MAX_STEPS},
-    "scatter": {"mode": _one_of(*SCATTER_MODES)},
-    "searchsorted": {"side": _one_of("left", "right")},
-    "slice": {"start_indices": _INTS, "limit_indices": _INTS, "strides": _INTS},
-    "sort": {"dimension": _AXIS, "descending": _BOOL},
-    "squeeze": {"dimensions": _AXES},
-    "transpose": {"permutation": _AXES},
-    "while": {"cond_prog": _PROGRAM, "body_prog": _PROGRAM, "n_cond_consts": _COUNT, "n_body_consts": _COUNT,
-              "max_steps": _MAX_STEPS},
-}
-
-
-def _check_params(name: str, params: dict[str, Any], n_inputs: int, w: str) -> None:
+def _check_params(prim: Primitive, params: dict[str, Any], n_inputs: int, w: str) -> None:
     """Check an equation's params against the allow-list of its primitive."""
-    expected = _PARAM_TYPES.get(name, {})
+    expected: dict[str, ParamSpec] = param_types.get(prim) or {}
     unknown = sorted(set(params) - set(expected))
     if unknown:
         raise ExportFormatError(
-            f"{w}: unexpected param(s) {unknown} (primitive {name!r} takes "
+            f"{w}: unexpected param(s) {unknown} (primitive {prim.name!r} takes "
             f"{sorted(expected) if expected else 'no params'})"
         )
     for key, spec in expected.items():
@@ -1252,9 +927,10 @@ def _check_params(name: str, params: dict[str, Any], n_inputs: int, w: str) -> N
         v = params[key]
         if not spec.ok(v):
             raise ExportFormatError(f"{w}: param {key!r} must be {spec.what}, got {_short(v)}")
-    if name == "debug_print":
+    check = param_checks.get(prim)
+    if check is not None:
         try:
-            check_format(params["fmt"], n_inputs)
+            check(params, n_inputs)
         except ValueError as e:
             raise ExportFormatError(f"{w}: {e}") from None
 
@@ -1263,7 +939,7 @@ def _check_program_params(p: Program, depth: int = 0) -> None:
     """:func:`_check_params` over a whole in-memory program and its sub-programs."""
     for k, e in enumerate(p.eqns):
         w = f"equation {k} ({e.prim.name})" + (f" of a sub-program at depth {depth}" if depth else "")
-        _check_params(e.prim.name, e.params, len(e.inputs), w)
+        _check_params(e.prim, e.params, len(e.inputs), w)
         for v in e.params.values():
             for sub in _iter_programs(v):
                 _check_program_params(sub, depth + 1)
@@ -1271,7 +947,7 @@ def _check_program_params(p: Program, depth: int = 0) -> None:
 
 def _param_names(prim: Primitive) -> tuple[set[str], set[str]]:
     """The keyword params of a primitive's shape rule: (all, those with defaults)
-    (used by the tests to keep ``_PARAM_TYPES`` complete)."""
+    (used by the tests to keep the ``param_types`` rows complete)."""
     if prim.abstract_eval is None:
         return set(), set()
     sig = inspect.signature(prim.abstract_eval)

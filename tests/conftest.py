@@ -1,12 +1,17 @@
 import os
 import tempfile
+from collections.abc import Iterator
 
 # CI measures a cold start: every kernel (static and generated) caches in
 # FUNCTORCH_LITE_CACHE_DIR, so a fresh directory is a cold kernel cache.
 if os.environ.get("CI") and "FUNCTORCH_LITE_CACHE_DIR" not in os.environ:
     os.environ["FUNCTORCH_LITE_CACHE_DIR"] = tempfile.mkdtemp(prefix="functorch_lite_ci_cache_")
 
-from hypothesis import HealthCheck, settings
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from tests._kernel_paths import KERNEL_PATHS  # noqa: E402
+from tests._kernel_paths import kernel_path as _kernel_path  # noqa: E402
 
 settings.register_profile(
     "ci", max_examples=15, deadline=None, derandomize=True,
@@ -18,16 +23,13 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
-# The registry tests draw small arrays; route them through the Numba kernels
-# (tests/test_small_paths.py checks the NumPy paths used for tiny inputs).
-from functorch_lite.ops.kernels import cumulative as _kcum  # noqa: E402
-from functorch_lite.ops.kernels import indexing as _kidx  # noqa: E402
-from functorch_lite.ops.kernels import linalg as _klin  # noqa: E402
 
-_kcum.NUMPY_BELOW = 0
-_kidx.NUMPY_BELOW = 0
-_klin.INT_NUMPY_BELOW = 0
-_klin.OUTER_NUMPY_BELOW = 0
+@pytest.fixture(params=KERNEL_PATHS)
+def kernel_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test once through the Numba kernels and once through their
+    NumPy fallbacks for small inputs (tests/_kernel_paths.py), at any size."""
+    with _kernel_path(request.param):
+        yield request.param
 
 
 def pytest_addoption(parser):  # type: ignore[no-untyped-def]

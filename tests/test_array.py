@@ -1,5 +1,6 @@
 """The Array object: NumPy/DLPack interop, the Array API namespace, repr,
-Python conversions, 0-d and empty arrays, immutability and weak types."""
+Python conversions, 0-d and empty arrays, immutability, weak types, and the
+operators and methods (on arrays and tracers alike)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pytest
 
 import functorch_lite
 import functorch_lite.numpy as jnp
-from functorch_lite.array import Array, Storage
+from functorch_lite.array import Array, ArrayOps, Storage, _NotInstalled
+from functorch_lite.numpy._methods import NumpyOps
 
 # --- __array__ -----------------------------------------------------------------------------------
 
@@ -345,3 +347,219 @@ def test_array_constructor_copies_numpy_input() -> None:
     x = jnp.asarray(a)
     a[0] = 99.0
     assert float(x[0]) == 0.0  # immutable: later writes to the source are not seen
+
+
+# --- operators and methods ---------------------------------------------------------------------
+# Each method is an ordinary method of ArrayMethods that calls the functorch_lite.numpy function
+# of the same name (array.ArrayOps, filled by numpy._methods.NumpyOps); NumPy is the oracle.
+
+_F = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]], np.float32)
+_I = np.array([[3, -6, 5], [12, 1, 7]], np.int32)
+_S = np.array([[1, 2, 0], [3, 1, 2]], np.int32)  # small shift amounts / exponents
+
+_METHOD_CASES: list[tuple[str, Any, Any]] = [
+    # (name, function of the Array(s), the same on NumPy arrays)
+    ("+", lambda x, y: x + y, lambda a, b: a + b),
+    ("r+", lambda x, y: 2.0 + x, lambda a, b: np.float32(2.0) + a),
+    ("-", lambda x, y: x - y, lambda a, b: a - b),
+    ("r-", lambda x, y: 1.0 - x, lambda a, b: np.float32(1.0) - a),
+    ("*", lambda x, y: x * y, lambda a, b: a * b),
+    ("r*", lambda x, y: 3 * x, lambda a, b: 3 * a),
+    ("/", lambda x, y: x / y, lambda a, b: a / b),
+    ("r/", lambda x, y: 1.0 / x, lambda a, b: np.float32(1.0) / a),
+    ("//", lambda x, y: x // y, lambda a, b: a // b),
+    ("r//", lambda x, y: 7.0 // x, lambda a, b: np.float32(7.0) // a),
+    ("%", lambda x, y: x % y, lambda a, b: a % b),
+    ("r%", lambda x, y: 7.0 % x, lambda a, b: np.float32(7.0) % a),
+    ("divmod", lambda x, y: divmod(x, y), lambda a, b: divmod(a, b)),
+    ("**", lambda x, y: abs(x) ** y, lambda a, b: np.abs(a) ** b),
+    ("r**", lambda x, y: 2.0 ** x, lambda a, b: np.float32(2.0) ** a),
+    ("@", lambda x, y: x @ y.T, lambda a, b: a @ b.T),
+    ("r@", lambda x, y: _F.T @ x, lambda a, b: _F.T @ a),
+    ("neg", lambda x, y: -x, lambda a, b: -a),
+    ("pos", lambda x, y: +x, lambda a, b: +a),
+    ("abs", lambda x, y: abs(x), lambda a, b: np.abs(a)),
+    ("==", lambda x, y: x == y, lambda a, b: a == b),
+    ("!=", lambda x, y: x != y, lambda a, b: a != b),
+    ("<", lambda x, y: x < y, lambda a, b: a < b),
+    ("<=", lambda x, y: x <= y, lambda a, b: a <= b),
+    (">", lambda x, y: x > y, lambda a, b: a > b),
+    (">=", lambda x, y: x >= y, lambda a, b: a >= b),
+    ("[]", lambda x, y: x[1, ::-2], lambda a, b: a[1, ::-2]),
+    ("[[]]", lambda x, y: x[[1, 0, 1]], lambda a, b: a[[1, 0, 1]]),
+    ("iter", lambda x, y: list(x), lambda a, b: list(a)),
+    ("T", lambda x, y: x.T, lambda a, b: a.T),
+    ("mT", lambda x, y: x.mT, lambda a, b: np.swapaxes(a, -1, -2)),
+    ("astype", lambda x, y: x.astype("int32"), lambda a, b: a.astype(np.int32)),
+    ("reshape", lambda x, y: x.reshape(3, 2), lambda a, b: a.reshape(3, 2)),
+    ("reshape tuple", lambda x, y: x.reshape((1, 6)), lambda a, b: a.reshape((1, 6))),
+    ("reshape F", lambda x, y: x.reshape(3, 2, order="F"), lambda a, b: a.reshape(3, 2, order="F")),
+    ("transpose", lambda x, y: x.transpose(), lambda a, b: a.transpose()),
+    ("transpose axes", lambda x, y: x.transpose((1, 0)), lambda a, b: a.transpose((1, 0))),
+    ("permute", lambda x, y: x.permute(1, 0), lambda a, b: a.transpose(1, 0)),
+    ("swapaxes", lambda x, y: x.swapaxes(0, 1), lambda a, b: a.swapaxes(0, 1)),
+    ("squeeze", lambda x, y: x[:1].squeeze(0), lambda a, b: a[:1].squeeze(0)),
+    ("ravel", lambda x, y: x.ravel(), lambda a, b: a.ravel()),
+    ("flatten", lambda x, y: x.flatten(), lambda a, b: a.flatten()),
+    ("diagonal", lambda x, y: x.diagonal(1), lambda a, b: a.diagonal(1)),
+    ("sum", lambda x, y: x.sum(axis=0, keepdims=True), lambda a, b: a.sum(axis=0, keepdims=True)),
+    ("sum dtype", lambda x, y: x.sum(dtype="float64"), lambda a, b: a.sum(dtype=np.float64)),
+    ("prod", lambda x, y: x.prod(1), lambda a, b: a.prod(1)),
+    ("mean", lambda x, y: x.mean(axis=(0, 1)), lambda a, b: a.mean(axis=(0, 1))),
+    ("var", lambda x, y: x.var(axis=1, ddof=1), lambda a, b: a.var(axis=1, ddof=1)),
+    ("std", lambda x, y: x.std(keepdims=True), lambda a, b: a.std(keepdims=True)),
+    ("max", lambda x, y: x.max(axis=1), lambda a, b: a.max(axis=1)),
+    ("min", lambda x, y: x.min(), lambda a, b: a.min()),
+    ("argmax", lambda x, y: x.argmax(axis=1), lambda a, b: a.argmax(axis=1).astype(np.int32)),
+    ("argmin", lambda x, y: x.argmin(), lambda a, b: np.int32(a.argmin())),
+    ("all", lambda x, y: x.all(axis=0), lambda a, b: a.all(axis=0)),
+    ("any", lambda x, y: (x > 3).any(keepdims=True), lambda a, b: (a > 3).any(keepdims=True)),
+    ("cumsum", lambda x, y: x.cumsum(axis=1), lambda a, b: a.cumsum(axis=1)),
+    ("cumprod", lambda x, y: x.cumprod(), lambda a, b: a.cumprod()),
+    ("clip", lambda x, y: x.clip(-1.0, 2.0), lambda a, b: a.clip(-1.0, 2.0)),
+    ("round", lambda x, y: (x / 3).round(2), lambda a, b: (a / np.float32(3)).round(2)),
+    ("dot", lambda x, y: x.dot(y.T), lambda a, b: a.dot(b.T)),
+    ("sort", lambda x, y: x.sort(axis=0), lambda a, b: np.sort(a, axis=0)),
+    ("argsort", lambda x, y: x.argsort(), lambda a, b: np.argsort(a, kind="stable").astype(np.int32)),
+    ("take", lambda x, y: x.take(jnp.array([2, 0]), axis=1), lambda a, b: a.take([2, 0], axis=1)),
+    ("conj", lambda x, y: x.conj(), lambda a, b: a.conj()),
+    ("real", lambda x, y: x.real, lambda a, b: a.real),
+    ("at get", lambda x, y: x.at[0, 1:].get(), lambda a, b: a[0, 1:]),
+]
+
+_INT_CASES: list[tuple[str, Any, Any]] = [
+    ("~", lambda x, y: ~x, lambda a, b: ~a),
+    ("&", lambda x, y: x & y, lambda a, b: a & b),
+    ("r&", lambda x, y: 6 & x, lambda a, b: 6 & a),
+    ("|", lambda x, y: x | y, lambda a, b: a | b),
+    ("r|", lambda x, y: 6 | x, lambda a, b: 6 | a),
+    ("^", lambda x, y: x ^ y, lambda a, b: a ^ b),
+    ("r^", lambda x, y: 6 ^ x, lambda a, b: 6 ^ a),
+    ("<<", lambda x, y: x << y, lambda a, b: a << b),
+    ("r<<", lambda x, y: 1 << y, lambda a, b: 1 << b),
+    (">>", lambda x, y: x >> y, lambda a, b: a >> b),
+    ("r>>", lambda x, y: 64 >> y, lambda a, b: 64 >> b),
+    ("int //", lambda x, y: x // (y + 1), lambda a, b: a // (b + 1)),
+    ("int %", lambda x, y: x % (y + 1), lambda a, b: a % (b + 1)),
+    ("int **", lambda x, y: x ** y, lambda a, b: a ** b),
+]
+
+
+def _same(got: Any, want: Any) -> None:
+    if isinstance(want, (tuple, list)):
+        assert isinstance(got, (tuple, list)) and len(got) == len(want)
+        for g, w in zip(got, want):
+            _same(g, w)
+        return
+    want = np.asarray(want)
+    assert isinstance(got, Array)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name,method,oracle", _METHOD_CASES, ids=[c[0] for c in _METHOD_CASES])
+def test_float_methods_match_numpy(name: str, method: Any, oracle: Any) -> None:
+    b = _F[::-1] + np.float32(0.25)
+    _same(method(jnp.asarray(_F), jnp.asarray(b)), oracle(_F, b))
+
+
+@pytest.mark.parametrize("name,method,oracle", _INT_CASES, ids=[c[0] for c in _INT_CASES])
+def test_integer_methods_match_numpy(name: str, method: Any, oracle: Any) -> None:
+    _same(method(jnp.asarray(_I), jnp.asarray(_S)), oracle(_I, _S))
+
+
+@pytest.mark.parametrize("mode", ["set", "add", "multiply", "mul", "divide", "power", "min", "max"])
+def test_at_methods_match_numpy(mode: str) -> None:
+    x = jnp.asarray(_F)
+    got = getattr(x.at[jnp.array([1, 0, 1]), 2], mode)(2.0)
+    want = _F.copy()
+    idx = (np.array([1, 0, 1]), 2)
+    ufunc = {"set": None, "add": np.add, "multiply": np.multiply, "mul": np.multiply,
+             "divide": np.divide, "power": np.power, "min": np.minimum, "max": np.maximum}[mode]
+    if ufunc is None:
+        want[idx] = 2.0
+    elif mode == "power":
+        want[idx] = want[idx] ** 2.0  # a repeated index is read once, as x.at[idx].set(x[idx] ** v)
+    else:
+        ufunc.at(want, idx, np.float32(2.0))
+    _same(got, want)
+    assert x.tolist() == _F.tolist()  # x itself is unchanged
+
+
+def test_method_errors_are_the_functions_errors() -> None:
+    x = jnp.asarray(_F)
+    with pytest.raises(TypeError, match="boolean subtraction"):
+        _ = (x > 0) - (x < 0)
+    with pytest.raises(ValueError, match="broadcast"):
+        _ = x + jnp.ones(4)
+    with pytest.raises(ValueError, match="mT needs an array with at least 2 dimensions"):
+        _ = jnp.ones(3).mT
+    with pytest.raises(TypeError, match="at\\[idx\\].divide needs a float array"):
+        jnp.asarray(_I).at[0].divide(2)
+    with pytest.raises(TypeError, match="immutable"):
+        x[0] = 1.0
+
+
+def test_methods_on_tracers_are_the_same_methods() -> None:
+    a = _F.astype(np.float64)
+
+    def f(x: Any) -> Any:
+        y = (x.T @ x).sum(axis=0) + x.mean(axis=0) * 2.0 - x.max(axis=0) / 4.0
+        return (x.at[0].add(y) ** 2).sum() + (-x).clip(-1.0, 1.0).sum()
+
+    want = float(f(jnp.asarray(a)))
+    assert float(functorch_lite.jit(f)(jnp.asarray(a))) == pytest.approx(want, rel=1e-12)
+    rows = functorch_lite.vmap(lambda r: (r * r).sum() + r.T.cumsum()[-1])(jnp.asarray(a))
+    np.testing.assert_allclose(np.asarray(rows), (a * a).sum(1) + a.sum(1), rtol=1e-12)
+    g = functorch_lite.grad(lambda x: (x * x).sum() + x.T.mean())(jnp.asarray(a))
+    np.testing.assert_allclose(np.asarray(g), 2 * a + 1 / a.size, rtol=1e-12)
+
+
+def test_every_operation_has_its_numpy_function() -> None:
+    wanted = {n for n in vars(ArrayOps) if not n.startswith("_")}
+    given = {n for n in vars(NumpyOps) if not n.startswith("_")}
+    assert wanted == given
+    for name in wanted - {"getitem", "at_update", "astype"}:
+        assert getattr(NumpyOps, name) is getattr(jnp, name), name
+
+
+def test_methods_before_the_numpy_layer_is_imported_say_why() -> None:
+    with pytest.raises(RuntimeError, match="'sum' is unavailable: import functorch_lite"):
+        _ = _NotInstalled().sum
+
+
+# --- functions moved below their users (no import cycles) ----------------------------------------
+
+
+def test_one_argument_where_is_nonzero() -> None:
+    a = np.array([[0, 2, 0], [1, 0, 3]], np.int32)
+    for got in (jnp.where(jnp.asarray(a)), jnp.nonzero(jnp.asarray(a))):
+        want = np.nonzero(a)
+        assert len(got) == 2
+        for g, w in zip(got, want):
+            assert g.dtype == np.int32 and g.tolist() == w.tolist()
+    with pytest.raises(ValueError, match="0-d"):
+        jnp.where(jnp.asarray(1))
+    with pytest.raises(ValueError, match="0-d"):
+        jnp.nonzero(jnp.asarray(1), size=2)
+    with pytest.raises(ValueError, match="fill_value only applies with size"):
+        jnp.nonzero(jnp.asarray(a), fill_value=1)
+    with pytest.raises(TypeError, match="data-dependent shape; pass size"):
+        functorch_lite.jit(lambda c: jnp.where(c)[0])(jnp.asarray(a))
+
+
+@pytest.mark.parametrize("fn", ["isnan", "isinf", "isfinite"])
+def test_float_predicates_of_integers(fn: str) -> None:
+    a = np.array([[0, -3, 7]], np.int32)
+    got = getattr(jnp, fn)(jnp.asarray(a))
+    want = getattr(np, fn)(a)
+    assert got.dtype == np.bool_ and got.shape == want.shape and got.tolist() == want.tolist()
+    assert getattr(jnp, fn)(jnp.asarray(np.array([True]))).tolist() == getattr(np, fn)(np.array([True])).tolist()
+
+
+def test_traced_nonzero_with_size_matches_numpy() -> None:
+    a = np.array([[0, 2, 0], [1, 0, 3]], np.float32)
+    got = functorch_lite.jit(lambda v: jnp.nonzero(v, size=4, fill_value=-1))(jnp.asarray(a))
+    want = [np.concatenate([w, [-1]]) for w in np.nonzero(a)]
+    for g, w in zip(got, want):
+        assert g.dtype == np.int32 and g.tolist() == w.tolist()

@@ -364,8 +364,8 @@ def _worker(names: list[str], start: int, out_path: str) -> None:
     import warnings
 
     warnings.simplefilter("ignore")
-    # As in conftest.py: small inputs go through the Numba kernels (where a bad index would do harm),
-    # not the NumPy paths used for tiny arrays.
+    # Small inputs go through the Numba kernels (where a bad index would do harm), not the NumPy
+    # paths used for tiny arrays (tests/_kernel_paths.py lists them).
     from functorch_lite.ops.kernels import cumulative, indexing, linalg
 
     cumulative.NUMPY_BELOW = indexing.NUMPY_BELOW = linalg.INT_NUMPY_BELOW = linalg.OUTER_NUMPY_BELOW = 0

@@ -31,6 +31,7 @@ import functorch_lite as fl
 import functorch_lite.numpy as jnp
 from functorch_lite import core, lax, tree
 from functorch_lite import export as E
+from functorch_lite.ops.tables import param_types
 from functorch_lite.transforms.ir import eval_program
 
 REPO = Path(__file__).resolve().parents[1]
@@ -342,12 +343,12 @@ def test_fields_of_the_wrong_type_are_refused_at_load() -> None:
 
 def test_param_table_matches_every_primitive() -> None:
     """Each registered primitive's keyword params (from its shape rule's
-    signature) are exactly those the loader's allow-list types."""
+    signature) are exactly those its ``param_types`` row types."""
     for name, prim in core.PRIMITIVES.items():
         if prim.impl is None or prim.abstract_eval is None:
             continue
         names, optional = E._param_names(prim)
-        table = E._PARAM_TYPES.get(name, {})
+        table = param_types.get(prim) or {}
         assert set(table) == names, (name, names, set(table))
         assert {k for k, v in table.items() if not v.required} == optional, name
 

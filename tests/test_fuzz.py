@@ -25,10 +25,8 @@ tests/test_fuzz_regressions.py.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -37,14 +35,9 @@ from hypothesis import HealthCheck, given, settings
 
 import functorch_lite as fl
 import functorch_lite.numpy as jnp
-from functorch_lite.ops.kernels import cumulative as _kcum
-from functorch_lite.ops.kernels import indexing as _kidx
-from functorch_lite.ops.kernels import linalg as _klin
 from tests import _fuzz_programs as fp
-
-# Size thresholds below which kernels hand small inputs to NumPy.
-_THRESHOLDS = [(_kcum, "NUMPY_BELOW"), (_kidx, "NUMPY_BELOW"), (_klin, "INT_NUMPY_BELOW"),
-               (_klin, "OUTER_NUMPY_BELOW")]
+from tests._gradcheck import richardson_grad
+from tests._kernel_paths import kernel_path
 
 _LONG = int(os.environ.get("FUNCTORCH_LITE_FUZZ_EXAMPLES", "0"))
 
@@ -71,27 +64,13 @@ def _quiet(f: Any, *args: Any) -> Any:
         return f(*args)
 
 
-@contextlib.contextmanager
-def _kernel_paths(paths: str) -> Iterator[None]:
-    """``numba``: every input through the Numba kernels (conftest.py's setting); ``numpy``: the NumPy
-    paths the library takes for small inputs, which is what users get at the fuzzer's sizes."""
-    saved = [(m, a, getattr(m, a)) for m, a in _THRESHOLDS]
-    try:
-        for m, a, _ in saved:
-            setattr(m, a, 0 if paths == "numba" else 2**62)
-        yield
-    finally:
-        for m, a, v in saved:
-            setattr(m, a, v)
-
-
 @pytest.mark.parametrize("paths", ["numba", "numpy"])
 @_budget(100)
 @given(prog=fp.programs())
 def test_eager_matches_numpy(paths: str, prog: fp.Program) -> None:
     f = fp.make_function(prog, jnp, every_step=True)
     for m in range(prog.batch):
-        with _kernel_paths(paths):
+        with kernel_path(paths):
             outs = _quiet(f, *_arrays(prog, m))
         for k, (out, (ref, tol)) in enumerate(zip(outs, fp.tolerances(prog, m))):
             assert out.dtype == ref.dtype, f"step {k}: eager dtype {out.dtype}, expected {ref.dtype}\n{prog!r}"
@@ -137,19 +116,8 @@ def test_grad_matches_finite_differences(prog: fp.Program) -> None:
     def total(x0: np.ndarray[Any, Any]) -> float:
         return float(np.sum(fp.oracle_eval(prog, 0, inputs=[x0, *values[1:]])[-1]))
 
-    def central(i: tuple[int, ...], h: float) -> float:
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        return (total(up) - total(down)) / (2 * h)
-
     # Richardson: two step sizes give an O(h**4) estimate, and their disagreement the FD error
     # (large for sin(exp(exp(x))), small for everything tame).
-    fd, err = np.zeros_like(x), np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        h = 1e-5 * max(1.0, abs(float(x[i])))
-        d1, d2 = central(i, h), central(i, h / 2)
-        fd[i] = (4 * d2 - d1) / 3
-        err[i] = abs(d2 - d1)
+    fd, err = richardson_grad(total, x, wrap=None)
     scale = 1.0 + abs(total(x)) + float(np.max(np.abs(fd), initial=0.0))
     fp.assert_close(g, fd, 1e-6 * np.abs(fd) + 1e-8 * scale + err, "grad vs finite differences", prog)

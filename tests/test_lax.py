@@ -11,6 +11,7 @@ import pytest
 import functorch_lite as fl
 import functorch_lite.numpy as jnp
 from functorch_lite import lax
+from tests._gradcheck import numerical_grad
 
 
 def f64(v: Any) -> Any:
@@ -19,16 +20,6 @@ def f64(v: Any) -> Any:
 
 def _np(x: Any) -> np.ndarray[Any, Any]:
     return np.asarray(x)
-
-
-def fd_grad(f: Any, x: np.ndarray[Any, Any], eps: float = 1e-6) -> np.ndarray[Any, Any]:
-    x = np.asarray(x, np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = eps
-        g[i] = (float(f(f64(x + e))) - float(f(f64(x - e)))) / (2 * eps)
-    return g
 
 
 # --- cond / switch --------------------------------------------------------------------------
@@ -49,7 +40,7 @@ def test_cond_eager_jit_grad_jvp(xv: list[float]) -> None:
     np.testing.assert_allclose(_np(_branchy(x)), want, rtol=1e-12)
     np.testing.assert_allclose(_np(fl.jit(_branchy)(x)), want, rtol=1e-12)
     loss = lambda v: jnp.sum(_branchy(v) * f64([1.0, -2.0]))  # noqa: E731
-    np.testing.assert_allclose(_np(fl.grad(loss)(x)), fd_grad(loss, np.asarray(xv)), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(_np(fl.grad(loss)(x)), numerical_grad(loss, [np.asarray(xv)]), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(_np(fl.jit(fl.grad(loss))(x)), _np(fl.grad(loss)(x)), rtol=1e-12)
     t = f64([0.3, -0.7])
     _, tan = fl.jvp(_branchy, (x,), (t,))
@@ -86,7 +77,7 @@ def test_cond_vmap_batched_predicate_and_operand() -> None:
     assert _np(out).tolist() == [10.0, 20.0]
     # per-example gradients through a batched cond
     loss = lambda v: jnp.sum(_branchy(v))  # noqa: E731
-    want_g = np.stack([fd_grad(loss, r) for r in np.asarray(xs)])
+    want_g = np.stack([numerical_grad(loss, [r]) for r in np.asarray(xs)])
     np.testing.assert_allclose(_np(fl.vmap(fl.grad(loss))(xs)), want_g, rtol=1e-6, atol=1e-8)
 
 
@@ -271,10 +262,10 @@ def test_scan_rnn_eager_jit_grad_against_reference() -> None:
     assert float(_rnn(params, f64(xs))) == pytest.approx(want, rel=1e-12)
     assert float(fl.jit(_rnn)(params, f64(xs))) == pytest.approx(want, rel=1e-12)
     g = fl.grad(_rnn, argnums=1)(params, f64(xs))
-    np.testing.assert_allclose(_np(g), fd_grad(lambda v: _rnn(params, v), xs), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(_np(g), numerical_grad(lambda v: _rnn(params, v), [xs]), rtol=1e-6, atol=1e-8)
     gw = fl.grad(lambda w: _rnn((w, params[1], params[2]), f64(xs)))(params[0])
-    np.testing.assert_allclose(_np(gw), fd_grad(lambda w: _rnn((w, params[1], params[2]), f64(xs)),
-                                                np.asarray(params[0])), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(_np(gw), numerical_grad(lambda w: _rnn((w, params[1], params[2]), f64(xs)),
+                                                       [np.asarray(params[0])]), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(_np(fl.jit(fl.grad(_rnn, argnums=1))(params, f64(xs))), _np(g), rtol=1e-10)
     # forward mode agrees with reverse mode
     t = np.random.default_rng(2).standard_normal((4, 2))

@@ -618,3 +618,31 @@ def test_sweep_binary_jit(dt: np.dtype[Any]) -> None:
             for (name, npf, exact), got in zip(cases, outs):
                 x, y = (pa, pb) if name in BINARY_INEXACT else (a, b)
                 _check(name, got, _binary_ref(name, npf, x, y), exact, "jit", dt)
+
+
+def test_gather_and_scatter_with_empty_index_rows() -> None:
+    """Index rows of length 0 each address the whole operand (an (M, 0) index
+    matrix used to lose M: a reshape error, found by the jit registry)."""
+    import functorch_lite.numpy as jnp
+    from functorch_lite.ops import indexing as ix
+
+    op = np.arange(3.0)
+    idx = jnp.zeros((2, 0), dtype=jnp.int32)
+    np.testing.assert_array_equal(np.asarray(ix.gather_p.bind(jnp.array(op), idx)), np.stack([op, op]))
+    upd = np.array([[1.0, 5.0, 0.0], [2.0, -1.0, 3.0]])
+    want = {"add": op + upd.sum(0), "set": upd[-1], "mul": op * upd.prod(0),
+            "min": np.minimum(op, upd.min(0)), "max": np.maximum(op, upd.max(0))}
+    for mode, w in want.items():
+        got = ix.scatter_p.bind(jnp.array(op), idx, jnp.array(upd), mode=mode)
+        np.testing.assert_array_equal(np.asarray(got), w, err_msg=mode)
+
+
+def test_vmap_in_axes_ordered_dict_follows_insertion_order() -> None:
+    from collections import OrderedDict
+
+    import functorch_lite as fl
+    import functorch_lite.numpy as jnp
+
+    f = fl.vmap(lambda d: d["z"] * d["a"], in_axes=(OrderedDict([("z", 0), ("a", None)]),))
+    out = f(OrderedDict([("z", jnp.arange(3.0)), ("a", jnp.array(2.0))]))
+    np.testing.assert_array_equal(np.asarray(out), [0.0, 2.0, 4.0])

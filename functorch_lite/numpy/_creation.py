@@ -9,17 +9,18 @@ import numpy as np
 from functorch_lite import dtypes
 from functorch_lite.array import Array, strict_index
 from functorch_lite.core import ShapedArray, Tracer
+from functorch_lite.device import check_device
 from functorch_lite.numpy._elementwise import where
 from functorch_lite.numpy._manipulation import broadcast_to, diagonal, expand_dims, reshape, stack
 from functorch_lite.numpy._pad_modes import pad
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
-    asarray,
     broadcast_to_shape,
     convert,
     from_numpy,
     shape_tuple,
 )
+from functorch_lite.numpy._util import asarray as _to_array
 from functorch_lite.ops._rules import full_aval
 from functorch_lite.ops.shape_ops import copy_p
 
@@ -28,6 +29,43 @@ __all__ = [
     "empty_like", "full_like", "arange", "linspace", "logspace", "eye", "identity",
     "meshgrid", "tril", "triu", "diag", "tri", "copy",
 ]
+
+
+def asarray(a: Any, dtype: Any = None, order: str | None = None, *, copy: bool | None = None,
+            device: Any = None) -> ArrayOrTracer:
+    """``a`` as an array (JAX's and the Array API's signature): arrays pass through
+    unless ``dtype`` asks for another dtype or ``copy=True`` asks for a fresh
+    buffer; NumPy arrays, lists and scalars are converted (Python scalars stay
+    weakly typed).  ``copy=False`` promises no copy and raises ``ValueError``
+    where one is needed (a conversion, or any NumPy input: arrays here are
+    immutable, so a NumPy buffer the caller may still write is always copied).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.arange(3)
+        >>> jnp.asarray(x) is x, jnp.asarray(x, dtype="float32").dtype
+        (True, dtype('float32'))
+        >>> jnp.asarray([1.5, 2.5], copy=True).tolist()
+        [1.5, 2.5]
+    """
+    check_device(device)
+    if order not in (None, "C", "K", "A"):
+        raise ValueError(f"asarray: order={order!r} is not supported; arrays here are C-ordered (use 'C' or None)")
+    given = isinstance(a, (Array, Tracer))
+    if copy is False and not given:
+        raise ValueError(f"asarray: copy=False, but converting a {type(a).__name__} needs a copy "
+                         "(arrays here are immutable); pass copy=None")
+    x = _to_array(a)
+    if dtype is not None:
+        want = dtypes.canonicalize(dtype)
+        if want != x.dtype:
+            if copy is False:
+                raise ValueError(f"asarray: copy=False, but converting {x.dtype} to {want} needs a copy")
+            return convert(x, want)
+    if copy and given:
+        out: ArrayOrTracer = copy_p.bind(x)
+        return out
+    return x
 
 
 def _dt(dtype: Any, default: np.dtype[Any] = dtypes.default_float) -> np.dtype[Any]:
@@ -113,14 +151,14 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
     """
     shape = shape_tuple(shape)
     if isinstance(fill_value, Tracer) or (isinstance(fill_value, Array) and fill_value.ndim):
-        v = asarray(fill_value)
+        v = _to_array(fill_value)
         if dtype is not None:
             v = convert(v, dtypes.canonicalize(dtype))
         out = broadcast_to_shape(v, shape)
         return out.contiguous() if isinstance(out, Array) else out
     if isinstance(fill_value, Array):
         fill_value = fill_value.item()
-    dt = dtypes.canonicalize(dtype) if dtype is not None else asarray(fill_value).dtype
+    dt = dtypes.canonicalize(dtype) if dtype is not None else _to_array(fill_value).dtype
     buf = np.empty(shape, dt)
     buf.fill(fill_value)
     return Array._wrap(buf)
@@ -129,7 +167,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
 def _like_dtype(x: Any, dtype: Any) -> np.dtype[Any]:
     if dtype is not None:
         return dtypes.canonicalize(dtype)
-    return asarray(x).dtype
+    return _to_array(x).dtype
 
 
 def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
@@ -140,7 +178,7 @@ def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
         >>> jnp.zeros_like(jnp.arange(3)).tolist()
         [0, 0, 0]
     """
-    return zeros(asarray(x).shape if shape is None else shape, _like_dtype(x, dtype))
+    return zeros(_to_array(x).shape if shape is None else shape, _like_dtype(x, dtype))
 
 
 def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
@@ -151,7 +189,7 @@ def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
         >>> jnp.ones_like(jnp.zeros(2)).tolist()
         [1.0, 1.0]
     """
-    return ones(asarray(x).shape if shape is None else shape, _like_dtype(x, dtype))
+    return ones(_to_array(x).shape if shape is None else shape, _like_dtype(x, dtype))
 
 
 def empty_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
@@ -173,7 +211,7 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> 
         >>> jnp.full_like(jnp.zeros(2), 3).tolist()
         [3.0, 3.0]
     """
-    return full(asarray(x).shape if shape is None else shape, fill_value, _like_dtype(x, dtype))
+    return full(_to_array(x).shape if shape is None else shape, fill_value, _like_dtype(x, dtype))
 
 
 def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) -> Array:
@@ -316,7 +354,7 @@ def tril(m: Any, k: int = 0) -> Any:
         >>> jnp.tril(jnp.ones((2, 2))).tolist()
         [[1.0, 0.0], [1.0, 1.0]]
     """
-    return _tri_mask(asarray(m), k, True)
+    return _tri_mask(_to_array(m), k, True)
 
 
 def triu(m: Any, k: int = 0) -> Any:
@@ -328,7 +366,7 @@ def triu(m: Any, k: int = 0) -> Any:
         >>> jnp.triu(jnp.ones((2, 2))).tolist()
         [[1.0, 1.0], [0.0, 1.0]]
     """
-    return _tri_mask(asarray(m), k, False)
+    return _tri_mask(_to_array(m), k, False)
 
 
 def meshgrid(*xi: Any, indexing: str = "xy", sparse: bool = False, copy: bool = True) -> list[Any]:
@@ -348,7 +386,7 @@ def meshgrid(*xi: Any, indexing: str = "xy", sparse: bool = False, copy: bool = 
 
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
-    xs = [asarray(x) for x in xi]
+    xs = [_to_array(x) for x in xi]
     for x in xs:
         if x.ndim != 1:
             raise ValueError(f"meshgrid takes 1-D arrays, got shape {x.shape}")
@@ -383,7 +421,7 @@ def diag(v: Any, k: int = 0) -> Any:
     """
 
     k = _diag_offset(k, "diag")
-    x = asarray(v)
+    x = _to_array(v)
     if x.ndim == 2:
         return diagonal(x, offset=k)
     if x.ndim != 1:
@@ -407,4 +445,4 @@ def copy(a: Any) -> Any:
         False
     """
 
-    return copy_p.bind(asarray(a))
+    return copy_p.bind(_to_array(a))

@@ -5,13 +5,13 @@ from __future__ import annotations
 import builtins
 import math
 import operator
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from functorch_lite import core, dtypes
+from functorch_lite import dtypes
 from functorch_lite.array import Array
-from functorch_lite.core import Primitive
+from functorch_lite.core import Primitive, Tracer, eager_only
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
     asarray,
@@ -43,27 +43,54 @@ __all__ = [
 ]
 
 
-def _bin(prim: Primitive, name: str, x: Any, y: Any) -> Any:
-    tx = type(x)
-    ty = type(y)
-    if tx is Array:
-        if ty is Array:
-            # two arrays of one dtype and shape need no promotion
-            if x._dtype is y._dtype and x._shape == y._shape and x.weak_type == y.weak_type:
-                if core._only_eval:  # no transform active: what bind would do, minus its cost
-                    return prim.impl(x, y)  # type: ignore[misc]
-                return prim.bind(x, y)
-        elif ty is float or ty is int:
-            s = scalar_operand(y, x)
-            if s is not None:
-                return prim.bind(x, s)
-    elif tx is float or tx is int:
-        if ty is Array:
-            s = scalar_operand(x, y)
-            if s is not None:
-                return prim.bind(s, y)
-    a, b = promote_args(name, x, y)
-    return prim.bind(a, b)
+class BinaryFunction(Protocol):
+    """An elementwise function of two operands (``add``, ``less``...)."""
+
+    def __call__(self, x: Any, y: Any) -> Any: ...
+
+
+def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
+    """``name(x, y)``: ``prim`` after NumPy's promotion and broadcasting.
+
+    A factory, not a shared helper that each function calls: this body is the
+    eager path of ``a + b``, ``a * b`` and comparisons, and a helper would add
+    a Python call to each.
+    """
+
+    def f(x: Any, y: Any) -> Any:
+        tx = type(x)
+        ty = type(y)
+        if tx is Array:
+            if ty is Array:
+                # two arrays of one dtype and shape need no promotion
+                if x._dtype is y._dtype and x._shape == y._shape and x.weak_type == y.weak_type:
+                    if eager_only():  # plain Arrays: what bind would do, minus its dispatch
+                        return prim.impl(x, y)  # type: ignore[misc]
+                    return prim.bind(x, y)
+            elif ty is float or ty is int:
+                s = scalar_operand(y, x)
+                if s is not None:
+                    return prim.bind(x, s)
+        elif tx is float or tx is int:
+            if ty is Array:
+                s = scalar_operand(x, y)
+                if s is not None:
+                    return prim.bind(s, y)
+        a, b = promote_args(name, x, y)
+        return prim.bind(a, b)
+
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = doc
+    return f
+
+
+def _eager_pair(x: Any, y: Any, kinds: str) -> bool:
+    """Whether ``x`` and ``y`` are plain Arrays of one dtype (of a kind in
+    ``kinds``), shape and weak type, with no transform active: there is
+    nothing to promote or broadcast, and bind would call the ``impl``."""
+    return (type(x) is Array and type(y) is Array and x._dtype is y._dtype and x._dtype.kind in kinds
+            and x._shape == y._shape and x.weak_type == y.weak_type and eager_only())
 
 
 def _float_un(prim: Primitive, x: Any) -> Any:
@@ -73,15 +100,13 @@ def _float_un(prim: Primitive, x: Any) -> Any:
     return prim.bind(x)
 
 
-def add(x: Any, y: Any) -> Any:
-    """Elementwise ``x + y`` with broadcasting and promotion.
+add = _binary(ew.add_p, "add", """Elementwise ``x + y`` with broadcasting and promotion.
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.add(jnp.arange(3), 1).tolist()
         [1, 2, 3]
-    """
-    return _bin(ew.add_p, "add", x, y)
+    """)
 
 
 def subtract(x: Any, y: Any) -> Any:
@@ -92,21 +117,21 @@ def subtract(x: Any, y: Any) -> Any:
         >>> jnp.subtract(3.0, jnp.ones(2)).tolist()
         [2.0, 2.0]
     """
+    if _eager_pair(x, y, "iuf"):
+        return ew.sub_p.impl(x, y)  # type: ignore[misc]
     a, b = promote_args("subtract", x, y)
     if a.dtype.kind == "b":
         raise TypeError("subtract: boolean subtraction is not supported; use logical_xor")
     return ew.sub_p.bind(a, b)
 
 
-def multiply(x: Any, y: Any) -> Any:
-    """Elementwise ``x * y``.
+multiply = _binary(ew.mul_p, "multiply", """Elementwise ``x * y``.
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.multiply(jnp.arange(3), 2).tolist()
         [0, 2, 4]
-    """
-    return _bin(ew.mul_p, "multiply", x, y)
+    """)
 
 
 def true_divide(x: Any, y: Any) -> Any:
@@ -117,6 +142,8 @@ def true_divide(x: Any, y: Any) -> Any:
         >>> jnp.true_divide(jnp.arange(3), 2).tolist()
         [0.0, 0.5, 1.0]
     """
+    if _eager_pair(x, y, "f"):
+        return ew.div_p.impl(x, y)  # type: ignore[misc]
     a, b = promote_to_float("true_divide", x, y)
     return ew.div_p.bind(a, b)
 
@@ -495,26 +522,21 @@ def _round_int(x: ArrayOrTracer, d: int) -> Any:
 around = round
 
 
-def maximum(x: Any, y: Any) -> Any:
-    """Elementwise maximum (nan wins, as in NumPy).
+maximum = _binary(ew.max_p, "maximum", """Elementwise maximum (nan wins, as in NumPy).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.maximum(jnp.array([1, 5]), 3).tolist()
         [3, 5]
-    """
-    return _bin(ew.max_p, "maximum", x, y)
+    """)
 
-
-def minimum(x: Any, y: Any) -> Any:
-    """Elementwise minimum (nan wins, as in NumPy).
+minimum = _binary(ew.min_p, "minimum", """Elementwise minimum (nan wins, as in NumPy).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.minimum(jnp.array([1, 5]), 3).tolist()
         [1, 3]
-    """
-    return _bin(ew.min_p, "minimum", x, y)
+    """)
 
 
 def fmax(x: Any, y: Any) -> Any:
@@ -575,9 +597,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
         [0.0, 0.0, 1.0, 1.0]
     """
     if x is None and y is None:
-        from functorch_lite.numpy._indexing import nonzero  # cycle, to break (tests/test_imports.py)
-
-        return nonzero(condition)
+        return concrete_nonzero(condition)
     if x is None or y is None:
         raise ValueError("where needs both x and y, or neither")
     c = asarray(condition)
@@ -586,6 +606,31 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     a, b = promote_args("where", x, y)
     c, a, b = promote_args_keep_dtype(c, a, b)
     return ew.select_p.bind(c, a, b)
+
+
+def concrete_nonzero(a: Any) -> tuple[Array, ...]:
+    """Indices of the nonzero elements of a concrete array, one per axis:
+    ``where(a)`` and ``nonzero(a)`` without ``size``.  Int32 (int64 for 2**31
+    elements or more); a 0-d or traced array raises.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> [i.tolist() for i in concrete_nonzero(jnp.array([[0, 1], [1, 1]]))]
+        [[0, 1, 1], [1, 0, 1]]
+    """
+    x = asarray(a)
+    if x.ndim == 0:
+        raise ValueError(
+            "nonzero of a 0-d array is not defined (as in NumPy 2); use jnp.atleast_1d(a) "
+            "to treat it as a 1-element array"
+        )
+    if isinstance(x, Tracer):
+        raise TypeError(
+            "nonzero of a traced value has a data-dependent shape; pass size=... or use "
+            "jnp.where(cond, x, y)"
+        )
+    idt = np.dtype(np.int32) if x.size < 2**31 else np.dtype(np.int64)
+    return tuple(Array._wrap(r.astype(idt)) for r in np.nonzero(x._numpy()))
 
 
 def promote_args_keep_dtype(*xs: ArrayOrTracer) -> list[ArrayOrTracer]:
@@ -602,9 +647,7 @@ def _float_pred(prim: Primitive, name: str, int_value: bool) -> Any:
     def f(x: Any) -> Any:
         x = asarray(x)
         if x.dtype.kind != "f":
-            from functorch_lite.numpy._creation import full_like  # cycle, to break (tests/test_imports.py)
-
-            return full_like(x, int_value, dtype=dtypes.bool_)
+            return Array._wrap(np.full(x.shape, int_value, dtypes.bool_))  # never nan or inf
         return prim.bind(x)
 
     f.__name__ = name
@@ -702,20 +745,14 @@ def logaddexp2(x: Any, y: Any) -> Any:
     return true_divide(logaddexp(multiply(a, ln2), multiply(b, ln2)), ln2)
 
 
-def _cmp(prim: Primitive, name: str) -> Any:
-    def f(x: Any, y: Any) -> Any:
-        return _bin(prim, name, x, y)
-
-    f.__name__ = name
-    f.__qualname__ = name
-    f.__doc__ = (
+def _cmp(prim: Primitive, name: str) -> BinaryFunction:
+    return _binary(prim, name, (
         f"Elementwise comparison ``{name}``, giving a boolean array.\n\n"
         "Example:\n"
         "    >>> import functorch_lite.numpy as jnp\n"
         f"    >>> jnp.{name}(jnp.arange(3), 1).dtype\n"
         "    dtype('bool')\n"
-    )
-    return f
+    ))
 
 
 equal = _cmp(ew.eq_p, "equal")
@@ -735,6 +772,12 @@ def _to_bool(x: Any) -> ArrayOrTracer:
     return out
 
 
+# the primitives on operands already made boolean
+_logical_and = _binary(ew.and_p, "logical_and", "")
+_logical_or = _binary(ew.or_p, "logical_or", "")
+_logical_xor = _binary(ew.xor_p, "logical_xor", "")
+
+
 def logical_and(x: Any, y: Any) -> Any:
     """Elementwise logical and (nonzero is true).
 
@@ -743,7 +786,7 @@ def logical_and(x: Any, y: Any) -> Any:
         >>> jnp.logical_and(jnp.array([1, 0]), True).tolist()
         [True, False]
     """
-    return _bin(ew.and_p, "logical_and", _to_bool(x), _to_bool(y))
+    return _logical_and(_to_bool(x), _to_bool(y))
 
 
 def logical_or(x: Any, y: Any) -> Any:
@@ -754,7 +797,7 @@ def logical_or(x: Any, y: Any) -> Any:
         >>> jnp.logical_or(jnp.array([1, 0]), False).tolist()
         [True, False]
     """
-    return _bin(ew.or_p, "logical_or", _to_bool(x), _to_bool(y))
+    return _logical_or(_to_bool(x), _to_bool(y))
 
 
 def logical_xor(x: Any, y: Any) -> Any:
@@ -765,7 +808,7 @@ def logical_xor(x: Any, y: Any) -> Any:
         >>> jnp.logical_xor(jnp.array([1, 0]), True).tolist()
         [False, True]
     """
-    return _bin(ew.xor_p, "logical_xor", _to_bool(x), _to_bool(y))
+    return _logical_xor(_to_bool(x), _to_bool(y))
 
 
 def logical_not(x: Any) -> Any:

@@ -17,7 +17,7 @@ from functorch_lite.array import Array
 from functorch_lite.core import Tracer
 from functorch_lite.numpy import _elementwise as ew
 from functorch_lite.numpy._creation import arange, full
-from functorch_lite.numpy._elementwise import floor_divide, less, not_equal, remainder, where
+from functorch_lite.numpy._elementwise import concrete_nonzero, floor_divide, less, not_equal, remainder, where
 from functorch_lite.numpy._manipulation import reshape, stack
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
@@ -28,6 +28,7 @@ from functorch_lite.numpy._util import (
     convert,
     normalize_axis,
 )
+from functorch_lite.ops import cumulative, sorting
 from functorch_lite.ops import shape_ops as so
 from functorch_lite.ops.indexing import SCATTER_MODES, gather_p, scatter_p
 
@@ -644,22 +645,10 @@ def nonzero(a: Any, size: int | None = None, fill_value: Any = None) -> tuple[An
         [[1, 3, -1]]
     """
     x = asarray(a)
-    if x.ndim == 0:
-        raise ValueError(
-            "nonzero of a 0-d array is not defined (as in NumPy 2); use jnp.atleast_1d(a) "
-            "to treat it as a 1-element array"
-        )
+    if x.ndim == 0 or (size is None and fill_value is None):
+        return concrete_nonzero(x)  # or its error for a 0-d or traced array
     if size is None:
-        if fill_value is not None:
-            raise ValueError("nonzero: fill_value only applies with size=...; pass size too")
-        if isinstance(x, Tracer):
-            raise TypeError(
-                "nonzero of a traced value has a data-dependent shape; pass size=... or use "
-                "jnp.where(cond, x, y)"
-            )
-        res = np.nonzero(x._numpy())
-        idt = np.dtype(np.int32) if x.size <= _INT32_MAX else np.dtype(np.int64)
-        return tuple(Array._wrap(r.astype(idt)) for r in res)
+        raise ValueError("nonzero: fill_value only applies with size=...; pass size too")
     n_out = _nonzero_size(size)
     fills = _nonzero_fills(fill_value, x.ndim)
     big = x.size > _INT32_MAX or any(not -_INT32_MAX - 1 <= f <= _INT32_MAX for f in fills)
@@ -708,16 +697,16 @@ def _nonzero_fills(fill_value: Any, ndim: int) -> list[int]:
 
 def _nonzero_traced(x: ArrayOrTracer, size: int, fills: list[int], idt: np.dtype[Any]) -> tuple[Any, ...]:
     """nonzero with a static output length, from primitives: the j-th nonzero
-    element is the first position where the running count of nonzeros reaches j."""
-    from functorch_lite.numpy._sorting import cumsum, searchsorted  # cycle, to break (tests/test_imports.py)
-
+    element is the first position where the running count of nonzeros reaches j
+    (``cumsum_p`` and ``searchsorted_p`` bound directly: the API functions for
+    them live in ``_sorting``, which builds on this module)."""
     n = x.size
     if size == 0 or n == 0:
         return tuple(full((size,), f, idt) for f in fills)
     flat = reshape(x, (n,))
     mask = flat if flat.dtype.kind == "b" else not_equal(flat, 0)
-    counts = cumsum(mask, dtype=idt)
-    pos = convert(searchsorted(counts, arange(1, size + 1, dtype=idt)), idt)
+    counts = cumulative.cumsum_p.bind(convert(mask, idt), axis=0, reverse=False)
+    pos = convert(sorting.searchsorted_p.bind(counts, arange(1, size + 1, dtype=idt), side="left"), idt)
     found = less(pos, n)  # searchsorted gives n past the last nonzero
     out = []
     stride = n

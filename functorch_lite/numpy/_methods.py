@@ -1,67 +1,108 @@
-"""Fill the Array/tracer operator table from the ``functorch_lite.numpy`` namespace."""
+"""The functions behind the operators and methods of Arrays and tracers.
+
+``Array``/``Tracer`` methods (``x + y``, ``x.sum()``, ``x.at[i].set(v)``)
+are declared in :mod:`functorch_lite.array`, below this layer; each calls a
+member of :class:`~functorch_lite.array.ArrayOps`.  :class:`NumpyOps` is that
+protocol filled with this package's functions, and :func:`install` hands it
+to the array module when ``functorch_lite.numpy`` is imported.
+
+Example:
+    >>> import functorch_lite.numpy as jnp
+    >>> NumpyOps.sum is jnp.sum
+    True
+"""
 
 from __future__ import annotations
 
 from types import ModuleType
 from typing import Any
 
-from functorch_lite import dtypes
-from functorch_lite.array import ArrayMethods, register_method
-from functorch_lite.numpy import _indexing
+from functorch_lite import array, dtypes
+from functorch_lite.numpy import _elementwise as ew
+from functorch_lite.numpy import _indexing, _linalg, _manipulation, _reductions, _sorting
 from functorch_lite.numpy._util import asarray, convert
 
-# method-table name -> namespace function name
-_METHOD_NAMES = {
-    "add": "add", "subtract": "subtract", "multiply": "multiply",
-    "true_divide": "true_divide", "floor_divide": "floor_divide", "remainder": "remainder",
-    "power": "power", "matmul": "matmul", "negative": "negative", "positive": "positive",
-    "abs": "abs", "invert": "bitwise_not", "bitwise_and": "bitwise_and",
-    "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor", "left_shift": "left_shift",
-    "right_shift": "right_shift", "equal": "equal", "not_equal": "not_equal",
-    "less": "less", "less_equal": "less_equal", "greater": "greater",
-    "greater_equal": "greater_equal", "reciprocal": "reciprocal", "transpose": "transpose",
-    "swapaxes": "swapaxes", "reshape": "reshape", "squeeze": "squeeze", "ravel": "ravel",
-    "diagonal": "diagonal", "sum": "sum", "prod": "prod", "mean": "mean", "var": "var",
-    "std": "std", "max": "max", "min": "min", "argmax": "argmax", "argmin": "argmin",
-    "all": "all", "any": "any", "cumsum": "cumsum", "cumprod": "cumprod", "clip": "clip",
-    "round": "round", "dot": "dot", "sort": "sort", "argsort": "argsort", "take": "take",
-}
 
+def astype(x: Any, dtype: Any) -> Any:
+    """``x.astype(dtype)``: ``x`` converted to ``dtype`` (a strong type).
 
-def _astype(x: Any, dtype: Any) -> Any:
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.arange(3).astype("float32").tolist()
+        [0.0, 1.0, 2.0]
+    """
     return convert(asarray(x), dtypes.canonicalize(dtype))
 
 
+class NumpyOps:
+    """:class:`~functorch_lite.array.ArrayOps` with this package's functions.
+
+    Used as the class itself, never instantiated: its attributes are the
+    plain functions (looking one up costs what a module attribute costs).
+    """
+
+    add = ew.add
+    subtract = ew.subtract
+    multiply = ew.multiply
+    true_divide = ew.true_divide
+    floor_divide = ew.floor_divide
+    remainder = ew.remainder
+    power = ew.power
+    matmul = _linalg.matmul
+    negative = ew.negative
+    positive = ew.positive
+    abs = ew.abs
+    bitwise_not = ew.bitwise_not
+    bitwise_and = ew.bitwise_and
+    bitwise_or = ew.bitwise_or
+    bitwise_xor = ew.bitwise_xor
+    left_shift = ew.left_shift
+    right_shift = ew.right_shift
+    reciprocal = ew.reciprocal
+    equal = ew.equal
+    not_equal = ew.not_equal
+    less = ew.less
+    less_equal = ew.less_equal
+    greater = ew.greater
+    greater_equal = ew.greater_equal
+    getitem = _indexing.getitem
+    at_update = _indexing.at_update
+    astype = astype
+    transpose = _manipulation.transpose
+    swapaxes = _manipulation.swapaxes
+    reshape = _manipulation.reshape
+    squeeze = _manipulation.squeeze
+    ravel = _manipulation.ravel
+    diagonal = _manipulation.diagonal
+    sum = _reductions.sum
+    prod = _reductions.prod
+    mean = _reductions.mean
+    var = _reductions.var
+    std = _reductions.std
+    max = _reductions.max
+    min = _reductions.min
+    argmax = _reductions.argmax
+    argmin = _reductions.argmin
+    all = _reductions.all
+    any = _reductions.any
+    cumsum = _sorting.cumsum
+    cumprod = _sorting.cumprod
+    clip = ew.clip
+    round = ew.round
+    dot = _linalg.dot
+    sort = _sorting.sort
+    argsort = _sorting.argsort
+    take = _indexing.take
+
+
 def install(namespace: ModuleType) -> None:
-    """Register every namespace function that backs an Array method."""
-    register_method("astype")(_astype)
-    register_method("namespace")(lambda: namespace)
+    """Make :class:`NumpyOps` the functions behind every Array/tracer method
+    and ``namespace`` the Array API namespace (``x.__array_namespace__()``).
 
-    register_method("getitem")(_indexing.getitem)
-    register_method("at_update")(_indexing.at_update)
-    for method, fname in _METHOD_NAMES.items():
-        fn = getattr(namespace, fname, None)
-        if fn is not None:
-            register_method(method)(fn)
-    _install_fast_operators(namespace)
-
-
-# The hottest binary operators skip the method table: the dunder becomes the
-# namespace function itself (one Python call less per ``a + b``).
-_FAST_BINARY = {
-    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
-}
-
-
-def _install_fast_operators(namespace: ModuleType) -> None:
-    for dunder, fname in _FAST_BINARY.items():
-        fn = getattr(namespace, fname)
-        setattr(ArrayMethods, f"__{dunder}__", fn)
-        setattr(ArrayMethods, f"__r{dunder}__", _reflected(fn))
-
-
-def _reflected(fn: Any) -> Any:
-    def r(x: Any, y: Any) -> Any:
-        return fn(y, x)
-
-    return r
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> install(jnp)  # what importing functorch_lite.numpy did
+        >>> jnp.ones(2).__array_namespace__() is jnp
+        True
+    """
+    array.install_ops(NumpyOps, namespace)

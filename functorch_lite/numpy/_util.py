@@ -196,7 +196,9 @@ def asarray(x: Any) -> ArrayOrTracer:
     if isinstance(x, (bool, int, float)):
         return _scalar_array(x)
     if hasattr(x, "__jax_array__"):
-        return from_numpy(np.asarray(x))
+        # the protocol's own conversion: a Tensor gives its immutable snapshot without a copy
+        out = x.__jax_array__()
+        return out if isinstance(out, Array) else from_numpy(np.asarray(out))
     if isinstance(x, (np.ndarray, list, tuple)):
         return from_numpy(x)
     if hasattr(x, "__array__"):

@@ -14,8 +14,9 @@ from functorch_lite.ops import (
     reductions,
     shape_ops,
     sorting,
+    special,
 )
 
 __all__ = [
-    "cumulative", "debug", "elementwise", "indexing", "linalg", "prng", "reductions", "shape_ops", "sorting",
+    "cumulative", "debug", "elementwise", "indexing", "linalg", "prng", "reductions", "shape_ops", "sorting", "special",
 ]

@@ -16,6 +16,7 @@ import numpy as np
 
 from functorch_lite.array import Array
 from functorch_lite.core import PRIMITIVES, Primitive, ShapedArray, Zero, get_aval
+from functorch_lite.ops.tables import VjpAll, batch_rules, jvp_rules, vjp_rules
 
 __all__ = ["Zero", "get_aval"]
 
@@ -175,8 +176,8 @@ def defderiv(prim: Primitive, *derivs: Deriv | None) -> None:
     is d out / d primals[i] (same shape as the output), or None where the
     op does not depend differentiably on that argument.
 
-    Sets ``prim.jvp`` (sum of tangent * derivative) and ``prim.vjp`` (one
-    function per argument: cotangent * derivative).
+    Adds ``prim``'s rows to ``jvp_rules`` (sum of tangent * derivative) and
+    ``vjp_rules`` (one function per argument: cotangent * derivative).
     """
 
     def jvp(primals: Sequence[Any], tangents: Sequence[Any], **params: Any) -> tuple[Any, Any]:
@@ -192,8 +193,8 @@ def defderiv(prim: Primitive, *derivs: Deriv | None) -> None:
     def make_vjp(d: Deriv) -> Callable[..., Any]:
         return lambda ct, ans, *primals, **params: mul(ct, d(ans, *primals))
 
-    prim.jvp = jvp
-    prim.vjp = tuple(None if d is None else make_vjp(d) for d in derivs)
+    jvp_rules[prim] = jvp
+    vjp_rules[prim] = tuple(None if d is None else make_vjp(d) for d in derivs)
 
 
 def deflinear(prim: Primitive, vjps: Sequence[Callable[..., Any] | None] = (), *,
@@ -210,11 +211,11 @@ def deflinear(prim: Primitive, vjps: Sequence[Callable[..., Any] | None] = (), *
         ts = [full_aval(t.aval, 0) if isinstance(t, Zero) else t for t in tangents]
         return ans, prim.bind(*ts, **params)
 
-    prim.jvp = jvp
+    jvp_rules[prim] = jvp
     if vjp_all is not None:
-        prim.vjp_all = vjp_all
+        vjp_rules[prim] = VjpAll(vjp_all)
     else:
-        prim.vjp = tuple(vjps)
+        vjp_rules[prim] = tuple(vjps)
 
 
 # --- batching helpers ----------------------------------------------------------------
@@ -249,7 +250,7 @@ def batch_elementwise(prim: Primitive) -> None:
         xs = [bdim_to_front(v, d, axis_size) for v, d in zip(vals, dims)]
         return prim.bind(*xs, **params), 0
 
-    prim.batch = rule
+    batch_rules[prim] = rule
 
 
 def batch_front(prim: Primitive, shift: Callable[[dict[str, Any], int], dict[str, Any]]) -> None:
@@ -261,4 +262,4 @@ def batch_front(prim: Primitive, shift: Callable[[dict[str, Any], int], dict[str
         x = bdim_to_front(x, d, axis_size)
         return prim.bind(x, **shift(params, axis_size)), 0
 
-    prim.batch = rule
+    batch_rules[prim] = rule

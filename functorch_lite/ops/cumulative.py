@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops import params as P
 from functorch_lite.ops.kernels import cumulative as k
+from functorch_lite.ops.tables import jvp_rules, param_types, vjp_rules
 
 CUMULATIVE: dict[str, Primitive] = {}
 
@@ -45,6 +47,7 @@ def scanner(name: str, op: str, kinds: str) -> Primitive:
 
     p.impl = impl
     p.abstract_eval = abstract_eval
+    param_types[p] = {"axis": P.AXIS, "reverse": P.BOOL}
     CUMULATIVE[name] = p
     return p
 
@@ -177,8 +180,8 @@ def _cumprod_vjp(ct: Any, ans: Any, x: Any, *, axis: int, reverse: bool) -> Any:
     return r.mul(before, linear_recurrence(after, ct, axis, not reverse))
 
 
-cumprod_p.jvp = _cumprod_jvp
-cumprod_p.vjp = (_cumprod_vjp,)
+jvp_rules[cumprod_p] = _cumprod_jvp
+vjp_rules[cumprod_p] = (_cumprod_vjp,)
 
 
 # cummax/cummin: each output element is one input element, the latest (in
@@ -215,8 +218,8 @@ def _extreme_rules(prim: Primitive) -> None:
     def vjp(ct: Any, ans: Any, x: Any, *, axis: int, reverse: bool) -> Any:
         return add_along(ct, _winners(x, ans, axis, reverse), axis)
 
-    prim.jvp = jvp
-    prim.vjp = (vjp,)
+    jvp_rules[prim] = jvp
+    vjp_rules[prim] = (vjp,)
 
 
 _extreme_rules(cummax_p)

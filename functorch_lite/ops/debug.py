@@ -25,6 +25,8 @@ import numpy as np
 
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops.params import ParamSpec
+from functorch_lite.ops.tables import batch_rules, jvp_rules, param_checks, param_types, vjp_rules
 
 MAX_FORMAT_WIDTH = 1000
 MAX_FORMAT_LENGTH = 4096
@@ -157,6 +159,8 @@ def _batch(vals: Any, dims: Any, *, axis_size: int, fmt: str) -> Any:
 
 debug_print_p.impl = _impl
 debug_print_p.abstract_eval = _abstract
-debug_print_p.batch = _batch
-debug_print_p.jvp = lambda primals, tangents, *, fmt: (debug_print_p.bind(*primals, fmt=fmt), [])
-debug_print_p.vjp = ()
+batch_rules[debug_print_p] = _batch
+jvp_rules[debug_print_p] = lambda primals, tangents, *, fmt: (debug_print_p.bind(*primals, fmt=fmt), [])
+vjp_rules[debug_print_p] = ()
+param_types[debug_print_p] = {"fmt": ParamSpec("a format string", lambda v: isinstance(v, str))}
+param_checks[debug_print_p] = lambda params, n_inputs: check_format(params["fmt"], n_inputs)

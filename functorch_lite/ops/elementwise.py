@@ -22,7 +22,10 @@ import numpy as np
 from functorch_lite import dtypes
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops import params as P
+from functorch_lite.ops.fusion_rules import Elementwise
 from functorch_lite.ops.kernels import elementwise as k
+from functorch_lite.ops.tables import fusion_rules, jvp_rules, param_types, vjp_rules
 
 NUMERIC = "biuf"
 FLOAT = "f"
@@ -223,6 +226,7 @@ select_p.abstract_eval = _select_abstract
 ELEMENTWISE["select"] = select_p
 
 convert_element_type_p = Primitive("convert_element_type")
+param_types[convert_element_type_p] = {"new_dtype": P.DTYPE, "weak_type": P.BOOL}
 
 
 def _convert_abstract(x: ShapedArray, *, new_dtype: np.dtype[Any], weak_type: bool) -> ShapedArray:
@@ -352,8 +356,8 @@ def _select_jvp(primals: Any, tangents: Any) -> tuple[Any, Any]:
     return ans, select_p.bind(pred, ta, tb)
 
 
-select_p.jvp = _select_jvp
-select_p.vjp = (
+jvp_rules[select_p] = _select_jvp
+vjp_rules[select_p] = (
     None,
     lambda ct, ans, p, a, b: select_p.bind(p, ct, r.full_like(ct, 0)),
     lambda ct, ans, p, a, b: select_p.bind(p, r.full_like(ct, 0), ct),
@@ -375,8 +379,8 @@ def _convert_vjp(ct: Any, ans: Any, x: Any, *, new_dtype: np.dtype[Any], weak_ty
     return r.convert(ct, aval.dtype, aval.weak_type)
 
 
-convert_element_type_p.jvp = _convert_jvp
-convert_element_type_p.vjp = (_convert_vjp,)
+jvp_rules[convert_element_type_p] = _convert_jvp
+vjp_rules[convert_element_type_p] = (_convert_vjp,)
 
 # --- batching rules -------------------------------------------------------------------
 for _prim in list(ELEMENTWISE.values()):
@@ -384,33 +388,21 @@ for _prim in list(ELEMENTWISE.values()):
 
 
 # --- fusion rules ---
-# ``prim.fusion`` is the scalar expression a primitive contributes to a
-# generated fused loop (transforms/fusion.py builds the groups,
-# ops/kernels/codegen.py the Numba source): a format string over the operand
-# names ``{0}``, ``{1}``... and ``{t}`` (the operand dtype's short name:
-# f32, f64...), or a function ``(names, in_dtypes, out_dtype, params,
-# literals) -> str | None`` where ``literals[i]`` is operand i's value when
-# it is a compile-time scalar, and None means "not fusable for these
-# dtypes/params" (the op then runs its impl).  Names resolve in the
-# generated module: ``np`` (NumPy scalar functions that Numba lowers to
-# vectorisable LLVM code), ``fm`` (ops/kernels/fastmath.py: vectorisable
-# exp/log/tanh, since Numba's libm calls would stop vectorisation).  Every
-# result is cast back to the output dtype by the generator.  Ops without a
-# vectorisable scalar form (sin, atan2, ...) or with subtle integer
-# semantics (floor_divide, rem, shifts) have no rule: NumPy runs them.
-def _float_only(template: str) -> Callable[..., str | None]:
-    def rule(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
-             lits: list[Any]) -> str | None:
-        if dts[0] not in (np.dtype(np.float32), np.dtype(np.float64)):
-            return None
-        return template.format(*names, t=_SHORT_T[dts[0].name])
-
-    return rule
-
-
-_SHORT_T = {"float32": "f32", "float64": "f64"}
-
-
+# A row of ``fusion_rules`` (ops/fusion_rules.py) is the scalar expression a
+# primitive contributes to a generated fused loop (transforms/fusion*.py
+# build the groups, ops/kernels/fused_source.py the Numba source): an
+# ``Elementwise`` template over the operand names ``{0}``, ``{1}``... and
+# ``{t}`` (the operand dtype's short name: f32, f64...), or a ``build``
+# function ``(names, in_dtypes, out_dtype, params, literals) -> str | None``
+# where ``literals[i]`` is operand i's value when it is a compile-time
+# scalar, and None means "not fusable for these dtypes/params" (the op then
+# runs its impl).  Names resolve in the generated module: ``np`` (NumPy
+# scalar functions that Numba lowers to vectorisable LLVM code), ``fm``
+# (ops/kernels/fastmath.py: vectorisable exp/log/tanh, since Numba's libm
+# calls would stop vectorisation).  Every result is cast back to the output
+# dtype by the generator.  Ops without a vectorisable scalar form (sin,
+# atan2, ...) or with subtle integer semantics (floor_divide, rem, shifts)
+# have no row: NumPy runs them.
 def _fuse_max(pick: str) -> Callable[..., str | None]:
     # nan-propagating for floats (as np.maximum/np.minimum): a nan in either operand wins;
     # on a tie the second operand wins, as in NumPy, which decides max(0.0, -0.0) == -0.0
@@ -481,21 +473,29 @@ def _isfinite(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], pa
     return f"(abs({names[0]}) < np.{dts[0].name}(np.inf))"
 
 
-for _p, _rule in (
-    (add_p, "({0} + {1})"), (sub_p, "({0} - {1})"), (mul_p, "({0} * {1})"), (div_p, "({0} / {1})"),
-    (neg_p, "(-{0})"), (abs_p, "abs({0})"), (sign_p, _fuse_sign),
-    (floor_p, "np.floor({0})"), (ceil_p, "np.ceil({0})"), (trunc_p, "np.trunc({0})"),
-    (round_p, "np.rint({0})"), (sqrt_p, "np.sqrt({0})"),
-    (exp_p, _float_only("fm.exp_{t}({0})")), (exp2_p, _float_only("fm.exp2_{t}({0})")),
-    (log_p, _float_only("fm.log_{t}({0})")), (log2_p, _float_only("fm.log2_{t}({0})")),
-    (log10_p, _float_only("fm.log10_{t}({0})")), (tanh_p, _float_only("fm.tanh_{t}({0})")),
-    (max_p, _fuse_max(">")), (min_p, _fuse_max("<")), (pow_p, _fuse_pow),
-    (eq_p, "({0} == {1})"), (ne_p, "({0} != {1})"), (lt_p, "({0} < {1})"), (le_p, "({0} <= {1})"),
-    (gt_p, "({0} > {1})"), (ge_p, "({0} >= {1})"),
-    (and_p, "({0} & {1})"), (or_p, "({0} | {1})"), (xor_p, "({0} ^ {1})"),
-    (logical_not_p, "(not {0})"), (bitwise_not_p, "(~{0})"),
-    (isnan_p, "({0} != {0})"), (isinf_p, _isinf), (isfinite_p, _isfinite), (signbit_p, "np.signbit({0})"),
-    (select_p, "({1} if {0} else {2})"), (convert_element_type_p, _fuse_convert),
-    (stop_gradient_p, "{0}"),
+def _floats(template: str) -> Elementwise:
+    return Elementwise(template, floats_only=True)
+
+
+_E = Elementwise
+for _p, _row in (
+    (add_p, _E("({0} + {1})")), (sub_p, _E("({0} - {1})")), (mul_p, _E("({0} * {1})")),
+    (div_p, _E("({0} / {1})")), (neg_p, _E("(-{0})")), (abs_p, _E("abs({0})")),
+    (sign_p, Elementwise(build=_fuse_sign)),
+    (floor_p, _E("np.floor({0})")), (ceil_p, _E("np.ceil({0})")), (trunc_p, _E("np.trunc({0})")),
+    (round_p, _E("np.rint({0})")), (sqrt_p, _E("np.sqrt({0})")),
+    (exp_p, _floats("fm.exp_{t}({0})")), (exp2_p, _floats("fm.exp2_{t}({0})")),
+    (log_p, _floats("fm.log_{t}({0})")), (log2_p, _floats("fm.log2_{t}({0})")),
+    (log10_p, _floats("fm.log10_{t}({0})")), (tanh_p, _floats("fm.tanh_{t}({0})")),
+    (max_p, Elementwise(build=_fuse_max(">"))), (min_p, Elementwise(build=_fuse_max("<"))),
+    (pow_p, Elementwise(build=_fuse_pow)),
+    (eq_p, _E("({0} == {1})")), (ne_p, _E("({0} != {1})")), (lt_p, _E("({0} < {1})")),
+    (le_p, _E("({0} <= {1})")), (gt_p, _E("({0} > {1})")), (ge_p, _E("({0} >= {1})")),
+    (and_p, _E("({0} & {1})")), (or_p, _E("({0} | {1})")), (xor_p, _E("({0} ^ {1})")),
+    (logical_not_p, _E("(not {0})")), (bitwise_not_p, _E("(~{0})")),
+    (isnan_p, _E("({0} != {0})")), (isinf_p, Elementwise(build=_isinf)),
+    (isfinite_p, Elementwise(build=_isfinite)), (signbit_p, _E("np.signbit({0})")),
+    (select_p, _E("({1} if {0} else {2})")), (convert_element_type_p, Elementwise(build=_fuse_convert)),
+    (stop_gradient_p, _E("{0}")),
 ):
-    _p.fusion = _rule
+    fusion_rules[_p] = _row

@@ -33,13 +33,16 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops import params as P
 from functorch_lite.ops.kernels import indexing as k
+from functorch_lite.ops.tables import batch_rules, jvp_rules, param_types, vjp_rules
 
 INDEXING: dict[str, Primitive] = {}
 
@@ -109,6 +112,10 @@ def _gather_abstract(operand: ShapedArray, indices: ShapedArray) -> ShapedArray:
 def _gather_impl(operand: Array, indices: Array) -> Array:
     aval = _gather_abstract(_aval(operand), _aval(indices))
     nk = indices.shape[-1]
+    if nk == 0:
+        # empty index rows each select the whole operand; the (M, 0) index matrix
+        # cannot say how many rows there are (a (M, 0) reshape loses M)
+        return Array._wrap(np.broadcast_to(operand._numpy(), aval.shape).copy(), operand.weak_type)
     idx = index_matrix("gather", indices, operand.shape[:nk])
     out = k.gather(operand.storage().numpy(), operand._offset, operand.shape, operand._strides, idx)
     return Array._wrap(out.reshape(aval.shape), operand.weak_type)
@@ -121,6 +128,7 @@ INDEXING["gather"] = gather_p
 
 # --- scatter ---------------------------------------------------------------------------
 scatter_p = Primitive("scatter")
+param_types[scatter_p] = {"mode": P.one_of(*SCATTER_MODES)}
 
 
 def _scatter_abstract(operand: ShapedArray, indices: ShapedArray, updates: ShapedArray, *,
@@ -141,12 +149,18 @@ def _scatter_abstract(operand: ShapedArray, indices: ShapedArray, updates: Shape
 def _scatter_impl(operand: Array, indices: Array, updates: Array, *, mode: str) -> Array:
     _scatter_abstract(_aval(operand), _aval(indices), _aval(updates), mode=mode)
     nk = indices.shape[-1]
-    idx = index_matrix("scatter", indices, operand.shape[:nk])
+    base = operand._numpy()
+    if nk == 0:
+        # empty index rows each address the whole operand: scatter into a leading unit axis at
+        # index 0 instead (an (M, 0) index matrix cannot say how many rows there are)
+        base = base[None]
+        idx = np.zeros((math.prod(indices.shape[:-1]), 1), np.int64)
+    else:
+        idx = index_matrix("scatter", indices, operand.shape[:nk])
     if operand.dtype.kind == "b":
         mode = {"add": "max", "mul": "min"}.get(mode, mode)  # or / and, as np.add.at on bools
-    out = k.scatter(operand._numpy(), idx, updates.storage().numpy(), updates._offset, updates.shape,
-                    updates._strides, mode)
-    return Array._wrap(out, operand.weak_type)
+    out = k.scatter(base, idx, updates.storage().numpy(), updates._offset, updates.shape, updates._strides, mode)
+    return Array._wrap(out.reshape(operand.shape), operand.weak_type)
 
 
 scatter_p.impl = _scatter_impl
@@ -229,8 +243,8 @@ def _gather_vjp(ct: Any, ans: Any, x: Any, indices: Any) -> Any:
     return scatter_p.bind(_zeros(x), indices, ct, mode="add")
 
 
-gather_p.jvp = _gather_jvp
-gather_p.vjp = (_gather_vjp, None)
+jvp_rules[gather_p] = _gather_jvp
+vjp_rules[gather_p] = (_gather_vjp, None)
 
 
 # --- scatter rules ---
@@ -328,8 +342,8 @@ def _scatter_vjp_updates(ct: Any, ans: Any, x: Any, indices: Any, u: Any, *, mod
     return r.mul(gather_p.bind(ct, indices), _extreme_shares(ans, x, indices, u)[1])
 
 
-scatter_p.jvp = _scatter_jvp
-scatter_p.vjp = (_scatter_vjp_operand, None, _scatter_vjp_updates)
+jvp_rules[scatter_p] = _scatter_jvp
+vjp_rules[scatter_p] = (_scatter_vjp_operand, None, _scatter_vjp_updates)
 
 
 # --- batching rules ---
@@ -381,5 +395,5 @@ def _scatter_batch(vals: Any, dims: Any, *, axis_size: int, mode: str) -> tuple[
     return scatter_p.bind(x, indices, u, mode=mode), 0
 
 
-gather_p.batch = _gather_batch
-scatter_p.batch = _scatter_batch
+batch_rules[gather_p] = _gather_batch
+batch_rules[scatter_p] = _scatter_batch

@@ -31,13 +31,21 @@ import numpy as np
 from functorch_lite import dtypes
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops import params as P
 from functorch_lite.ops.kernels import linalg as k
+from functorch_lite.ops.tables import batch_rules, jvp_rules, param_types, specializers, vjp_rules
 
 DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], tuple[int, ...]]]
 
 LINALG: dict[str, Primitive] = {}
 
 dot_general_p = Primitive("dot_general")
+param_types[dot_general_p] = {
+    "dimension_numbers": P.ParamSpec("((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)) tuples of axes",
+                                     P.tuple_of(P.tuple_of(P.is_axes, 2), 2)),
+    "preferred_element_type": P.ParamSpec("a supported dtype or None", lambda v: v is None or P.is_dtype(v),
+                                          required=False),
+}
 LINALG["dot_general"] = dot_general_p
 
 
@@ -184,7 +192,7 @@ def _dot_general_specialize(
     return matrix_product
 
 
-dot_general_p.specialize = _dot_general_specialize
+specializers[dot_general_p] = _dot_general_specialize
 
 
 # --- differentiation and batching rules ---------------------------------------------------
@@ -246,8 +254,8 @@ def _dot_jvp(primals: Any, tangents: Any, *, dimension_numbers: DimensionNumbers
     return ans, (r.Zero(r.get_aval(ans)) if out is None else out)
 
 
-dot_general_p.jvp = _dot_jvp
-dot_general_p.vjp = (
+jvp_rules[dot_general_p] = _dot_jvp
+vjp_rules[dot_general_p] = (
     lambda ct, ans, x, y, *, dimension_numbers, preferred_element_type=None: (
         _transpose_lhs(ct, x, y, dimension_numbers) if r.is_float(x) else None),
     lambda ct, ans, x, y, *, dimension_numbers, preferred_element_type=None: (
@@ -280,4 +288,4 @@ def _dot_batch(vals: Any, dims: Any, *, axis_size: int, dimension_numbers: Dimen
     return dot_general_p.bind(lhs, rhs, dimension_numbers=dn, **params), len(lb) + n_lhs_free
 
 
-dot_general_p.batch = _dot_batch
+batch_rules[dot_general_p] = _dot_batch

@@ -30,6 +30,7 @@ from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
 from functorch_lite.ops import _rules as r
 from functorch_lite.ops.kernels import prng as k
+from functorch_lite.ops.tables import batch_rules
 
 _INT32 = np.dtype(np.int32)
 _NAMES = ("key0", "key1", "count0", "count1")
@@ -73,4 +74,4 @@ def _threefry_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_siz
 
 threefry2x32_p.impl = _threefry_impl
 threefry2x32_p.abstract_eval = _threefry_abstract
-threefry2x32_p.batch = _threefry_batch
+batch_rules[threefry2x32_p] = _threefry_batch

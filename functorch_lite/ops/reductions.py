@@ -19,7 +19,10 @@ import numpy as np
 
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops import params as P
+from functorch_lite.ops.fusion_rules import Reduction
 from functorch_lite.ops.kernels import reductions as k
+from functorch_lite.ops.tables import fusion_rules, jvp_rules, param_types, vjp_rules
 
 REDUCTIONS: dict[str, Primitive] = {}
 
@@ -53,6 +56,7 @@ def reducer(name: str, kernel: Any, kinds: str, identity_needed: bool = False) -
 
     p.impl = impl
     p.abstract_eval = abstract_eval
+    param_types[p] = P.REDUCE
     REDUCTIONS[name] = p
     return p
 
@@ -85,6 +89,7 @@ def _arg_reducer(name: str, kernel: Any) -> Primitive:
     p.impl = impl
     p.abstract_eval = abstract_eval
     p.nondifferentiable = True
+    param_types[p] = {"axes": P.AXES, "index_dtype": P.DTYPE}
     REDUCTIONS[name] = p
     return p
 
@@ -127,8 +132,8 @@ def _extreme_jvp(prim: Primitive) -> Any:
 
 
 for _p in (reduce_max_p, reduce_min_p):
-    _p.jvp = _extreme_jvp(_p)
-    _p.vjp = (lambda ct, ans, x, *, axes: r.mul(_unreduce(ct, x, axes), _extreme_share(ans, x, axes)),)
+    jvp_rules[_p] = _extreme_jvp(_p)
+    vjp_rules[_p] = (lambda ct, ans, x, *, axes: r.mul(_unreduce(ct, x, axes), _extreme_share(ans, x, axes)),)
 
 
 def _prod_partials(ans: Any, x: Any, axes: tuple[int, ...]) -> Any:
@@ -157,8 +162,8 @@ def _prod_jvp(primals: Any, tangents: Any, *, axes: tuple[int, ...]) -> tuple[An
     return ans, r.reduce_sum(r.mul(t, _prod_partials(ans, x, axes)), axes)
 
 
-reduce_prod_p.jvp = _prod_jvp
-reduce_prod_p.vjp = (lambda ct, ans, x, *, axes: r.mul(_unreduce(ct, x, axes), _prod_partials(ans, x, axes)),)
+jvp_rules[reduce_prod_p] = _prod_jvp
+vjp_rules[reduce_prod_p] = (lambda ct, ans, x, *, axes: r.mul(_unreduce(ct, x, axes), _prod_partials(ans, x, axes)),)
 
 # --- batching rules -------------------------------------------------------------------
 
@@ -172,8 +177,8 @@ for _p in REDUCTIONS.values():
 
 
 # --- fusion rules ---
-# ``prim.fusion`` for a reduction: how a generated fused kernel accumulates
-# it (transforms/fusion.py, ops/kernels/codegen.py).  ``identity(dtype)`` is
+# A ``Reduction`` row of ``fusion_rules``: how a generated fused kernel accumulates
+# it (transforms/fusion*.py, ops/kernels/fused_source.py).  ``identity(dtype)`` is
 # the start value, ``acc(dtype)`` the accumulator dtype (float32 sums
 # accumulate in float64, integer sums in int64 and wrap back as NumPy's),
 # ``combine`` a format string over the accumulator ``{0}`` and a value
@@ -203,21 +208,13 @@ def _combine_extreme(pick: str) -> Any:
     return combine
 
 
-reduce_sum_p.fusion = {
-    "identity": lambda dt: False if dt.kind == "b" else 0,
-    "acc": lambda dt: np.dtype(np.float64) if dt.kind == "f" else np.dtype(np.int64),
-    "combine": lambda dt: "({0} + {1})",
-    "chunk": "sum_chunk",
-}
-reduce_max_p.fusion = {
-    "identity": _identity_extreme(-1),
-    "acc": lambda dt: dt,
-    "combine": _combine_extreme(">"),
-    "chunk": "max_chunk",
-}
-reduce_min_p.fusion = {
-    "identity": _identity_extreme(1),
-    "acc": lambda dt: dt,
-    "combine": _combine_extreme("<"),
-    "chunk": "min_chunk",
-}
+fusion_rules[reduce_sum_p] = Reduction(
+    identity=lambda dt: False if dt.kind == "b" else 0,
+    acc=lambda dt: np.dtype(np.float64) if dt.kind == "f" else np.dtype(np.int64),
+    combine=lambda dt: "({0} + {1})",
+    chunk="sum_chunk",
+)
+fusion_rules[reduce_max_p] = Reduction(
+    identity=_identity_extreme(-1), acc=lambda dt: dt, combine=_combine_extreme(">"), chunk="max_chunk")
+fusion_rules[reduce_min_p] = Reduction(
+    identity=_identity_extreme(1), acc=lambda dt: dt, combine=_combine_extreme("<"), chunk="min_chunk")

@@ -21,7 +21,10 @@ import numpy as np
 
 from functorch_lite.array import Array, check_layout, contiguous_strides
 from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops import params as P
+from functorch_lite.ops.fusion_rules import IndexMap, Map, squeezable
 from functorch_lite.ops.kernels import copy as kcopy
+from functorch_lite.ops.tables import batch_rules, fusion_rules, param_types
 
 SHAPE_OPS: dict[str, Primitive] = {}
 
@@ -63,6 +66,7 @@ def _transpose_impl(x: Array, *, permutation: tuple[int, ...]) -> Array:
 
 
 transpose_p = _declare("transpose", _transpose_impl, _transpose_abstract)
+param_types[transpose_p] = {"permutation": P.AXES}
 
 
 # --- broadcast_in_dim -----------------------------------------------------------
@@ -92,6 +96,7 @@ def _broadcast_impl(x: Array, *, shape: tuple[int, ...], broadcast_dimensions: t
 
 
 broadcast_in_dim_p = _declare("broadcast_in_dim", _broadcast_impl, _broadcast_abstract)
+param_types[broadcast_in_dim_p] = {"shape": P.SIZES, "broadcast_dimensions": P.AXES}
 
 
 # --- squeeze / expand_dims -------------------------------------------------------------
@@ -113,6 +118,7 @@ def _squeeze_impl(x: Array, *, dimensions: tuple[int, ...]) -> Array:
 
 
 squeeze_p = _declare("squeeze", _squeeze_impl, _squeeze_abstract)
+param_types[squeeze_p] = {"dimensions": P.AXES}
 
 
 def _expand_abstract(x: ShapedArray, *, dimensions: tuple[int, ...]) -> ShapedArray:
@@ -132,6 +138,7 @@ def _expand_impl(x: Array, *, dimensions: tuple[int, ...]) -> Array:
 
 
 expand_dims_p = _declare("expand_dims", _expand_impl, _expand_abstract)
+param_types[expand_dims_p] = {"dimensions": P.AXES}
 
 
 # --- reshape ------------------------------------------------------------------------
@@ -182,6 +189,7 @@ def _reshape_impl(x: Array, *, new_sizes: tuple[int, ...]) -> Array:
 
 
 reshape_p = _declare("reshape", _reshape_impl, _reshape_abstract)
+param_types[reshape_p] = {"new_sizes": P.SIZES}
 
 
 # --- slice and rev ----------------------------------------------------------------------
@@ -212,6 +220,7 @@ def _slice_impl(
 
 
 slice_p = _declare("slice", _slice_impl, _slice_abstract)
+param_types[slice_p] = {"start_indices": P.INTS, "limit_indices": P.INTS, "strides": P.INTS}
 
 
 def _rev_abstract(x: ShapedArray, *, dimensions: tuple[int, ...]) -> ShapedArray:
@@ -232,6 +241,7 @@ def _rev_impl(x: Array, *, dimensions: tuple[int, ...]) -> Array:
 
 
 rev_p = _declare("rev", _rev_impl, _rev_abstract)
+param_types[rev_p] = {"dimensions": P.AXES}
 
 
 # --- diagonal -------------------------------------------------------------------------
@@ -255,6 +265,7 @@ def _diagonal_impl(x: Array, *, offset: int, axis1: int, axis2: int) -> Array:
 
 
 diagonal_p = _declare("diagonal", _diagonal_impl, _diagonal_abstract)
+param_types[diagonal_p] = {"offset": P.INT, "axis1": P.AXIS, "axis2": P.AXIS}
 
 
 # --- as_strided --------------------------------------------------------------------------
@@ -278,6 +289,7 @@ def _as_strided_impl(x: Array, *, shape: tuple[int, ...], strides: tuple[int, ..
 
 
 as_strided_p = _declare("as_strided", _as_strided_impl, _as_strided_abstract)
+param_types[as_strided_p] = {"shape": P.SIZES, "strides": P.INTS, "offset": P.INT}
 
 
 # --- copy, pad, concatenate --------------------------------------------------------------
@@ -313,6 +325,9 @@ def _pad_impl(x: Array, padv: Array, *, padding_config: tuple[tuple[int, int, in
 
 
 pad_p = _declare("pad", _pad_impl, _pad_abstract)
+param_types[pad_p] = {"padding_config": P.ParamSpec(
+    "a tuple of (low, high, interior) integer triples",
+    P.tuple_of(lambda t: type(t) is tuple and len(t) == 3 and all(P.is_any_int(i) for i in t), P.MAX_NDIM))}
 
 
 def _concat_abstract(*xs: ShapedArray, dimension: int) -> ShapedArray:
@@ -341,6 +356,48 @@ def _concat_impl(*xs: Array, dimension: int) -> Array:
 
 
 concatenate_p = _declare("concatenate", _concat_impl, _concat_abstract)
+param_types[concatenate_p] = {"dimension": P.AXIS}
+
+
+# --- fusion rules: views read through index maps ----------------------------------------
+# Inside a fused loop these views are never materialised: the operand is read
+# through its map (ops/fusion_rules.py, ``IndexMap``), which gives each operand
+# axis the loop dim of the result axis it lands on (None: size 1 or broadcast).
+def _transpose_map(om: Map, x: tuple[int, ...], out: tuple[int, ...], params: dict[str, Any]) -> Map:
+    inv: list[int | None] = [None] * len(x)
+    for i, p in enumerate(params["permutation"]):
+        inv[p] = om[i]
+    return tuple(inv)
+
+
+def _broadcast_map(om: Map, x: tuple[int, ...], out: tuple[int, ...], params: dict[str, Any]) -> Map:
+    shape = params["shape"]
+    return tuple(om[bd] if x[j] == shape[bd] and x[j] != 1 else None
+                 for j, bd in enumerate(params["broadcast_dimensions"]))
+
+
+def _squeeze_map(om: Map, x: tuple[int, ...], out: tuple[int, ...], params: dict[str, Any]) -> Map:
+    dropped = set(params["dimensions"])
+    it = iter(om)
+    return tuple(None if i in dropped else next(it) for i in range(len(x)))
+
+
+def _expand_map(om: Map, x: tuple[int, ...], out: tuple[int, ...], params: dict[str, Any]) -> Map:
+    added = set(params["dimensions"])
+    return tuple(d for i, d in enumerate(om) if i not in added)
+
+
+def _reshape_map(om: Map, x: tuple[int, ...], out: tuple[int, ...], params: dict[str, Any]) -> Map:
+    it = iter([d for d, s in zip(om, out) if s != 1])
+    return tuple(next(it) if s != 1 else None for s in x)
+
+
+fusion_rules[transpose_p] = IndexMap(_transpose_map)
+fusion_rules[broadcast_in_dim_p] = IndexMap(_broadcast_map)
+fusion_rules[squeeze_p] = IndexMap(_squeeze_map)
+fusion_rules[expand_dims_p] = IndexMap(_expand_map)
+# only a reshape that adds or drops size-1 axes is a pure re-indexing
+fusion_rules[reshape_p] = IndexMap(_reshape_map, accepts=lambda x, out, params: squeezable(x, out))
 
 
 # --- differentiation rules ---------------------------------------------------------
@@ -506,7 +563,7 @@ def _as_strided_batch(vals: Any, dims: Any, *, axis_size: int, shape: tuple[int,
     ), 0
 
 
-as_strided_p.batch = _as_strided_batch
+batch_rules[as_strided_p] = _as_strided_batch
 
 
 def _pad_batch(vals: Any, dims: Any, *, axis_size: int, padding_config: Any) -> Any:
@@ -529,7 +586,7 @@ def _pad_batch(vals: Any, dims: Any, *, axis_size: int, padding_config: Any) -> 
     return r.select(mask, padded, vb), 0
 
 
-pad_p.batch = _pad_batch
+batch_rules[pad_p] = _pad_batch
 
 
 def _concat_batch(vals: Any, dims: Any, *, axis_size: int, dimension: int) -> Any:
@@ -537,4 +594,4 @@ def _concat_batch(vals: Any, dims: Any, *, axis_size: int, dimension: int) -> An
     return concatenate_p.bind(*xs, dimension=dimension + 1), 0
 
 
-concatenate_p.batch = _concat_batch
+batch_rules[concatenate_p] = _concat_batch

@@ -25,8 +25,10 @@ import numpy as np
 from functorch_lite import dtypes
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops import params as P
 from functorch_lite.ops import shape_ops as so
 from functorch_lite.ops.kernels import sorting as k
+from functorch_lite.ops.tables import batch_rules, jvp_rules, param_types, vjp_rules
 
 SORTING: dict[str, Primitive] = {}
 _INDEX_MAX = int(np.iinfo(dtypes.default_int).max)
@@ -69,6 +71,7 @@ def _sort_impl(x: Array, *, dimension: int, descending: bool) -> Array:
 
 
 sort_p = _declare("sort", _sort_impl, _sort_abstract)
+param_types[sort_p] = {"dimension": P.AXIS, "descending": P.BOOL}
 
 
 # --- argsort --------------------------------------------------------------------------
@@ -88,6 +91,7 @@ def _argsort_impl(x: Array, *, dimension: int, descending: bool, stable: bool) -
 
 
 argsort_p = _declare("argsort", _argsort_impl, _argsort_abstract)
+param_types[argsort_p] = {"dimension": P.AXIS, "descending": P.BOOL, "stable": P.BOOL}
 argsort_p.nondifferentiable = True
 
 
@@ -116,6 +120,7 @@ def _searchsorted_impl(sorted_arr: Array, keys: Array, *, side: str) -> Array:
 
 
 searchsorted_p = _declare("searchsorted", _searchsorted_impl, _searchsorted_abstract)
+param_types[searchsorted_p] = {"side": P.one_of("left", "right")}
 searchsorted_p.nondifferentiable = True
 
 
@@ -197,8 +202,8 @@ def _sort_vjp(ct: Any, ans: Any, x: Any, *, dimension: int, descending: bool) ->
     return add_along(ct, _sort_perm(x, dimension, descending), dimension)
 
 
-sort_p.jvp = _sort_jvp
-sort_p.vjp = (_sort_vjp,)
+jvp_rules[sort_p] = _sort_jvp
+vjp_rules[sort_p] = (_sort_vjp,)
 
 
 def _shift_dimension(params: dict[str, Any], size: int) -> dict[str, Any]:
@@ -243,4 +248,4 @@ def _searchsorted_batch(vals: Any, dims: Any, *, axis_size: int, side: str) -> t
     return r.reshape(out, (axis_size,) + kshape), 0
 
 
-searchsorted_p.batch = _searchsorted_batch
+batch_rules[searchsorted_p] = _searchsorted_batch

@@ -38,6 +38,7 @@ from functorch_lite.core import (
 )
 from functorch_lite.numpy._util import asarray, convert
 from functorch_lite.ops.elementwise import stop_gradient_p
+from functorch_lite.ops.tables import VjpAll, jvp_rules, vjp_rules
 
 # --- forward mode -----------------------------------------------------------------
 
@@ -53,6 +54,10 @@ class JVPTracer(Tracer):
     @property
     def aval(self) -> ShapedArray:
         return get_aval(self.primal)
+
+    def concrete_inner(self) -> Any:
+        # the primal is the whole value: ``if x > 0`` under jvp works on it, as in JAX
+        return self.primal
 
 
 class JVPTrace(Trace):
@@ -71,7 +76,7 @@ class JVPTrace(Trace):
             if prim.multiple_results:
                 return [JVPTracer(self, o, Zero(get_aval(o))) for o in out]
             return JVPTracer(self, out, Zero(get_aval(out)))
-        out, t_out = prim.rule("jvp")(primals, tangents, **params)
+        out, t_out = jvp_rules[prim](primals, tangents, **params)
         if prim.multiple_results:
             return [JVPTracer(self, o, t) for o, t in zip(out, t_out)]
         return JVPTracer(self, out, t_out)
@@ -115,6 +120,9 @@ class VJPTracer(Tracer):
     def aval(self) -> ShapedArray:
         return get_aval(self.primal)
 
+    def concrete_inner(self) -> Any:
+        return self.primal
+
 
 class VJPTrace(Trace):
     __slots__ = ()
@@ -132,8 +140,8 @@ class VJPTrace(Trace):
             if prim.multiple_results:
                 return [VJPTracer(self, o, None) for o in out]
             return VJPTracer(self, out, None)
-        if prim.vjp is None and prim.vjp_all is None:
-            prim.rule("vjp")  # raises MissingRuleError naming the primitive
+        if prim not in vjp_rules:  # fail while tracing, not later in the backward pass
+            raise vjp_rules.missing(prim)
         if prim.multiple_results:
             node = Node(prim, params, primals, out, parents, len(out))
             return [VJPTracer(self, o, (node, i)) for i, o in enumerate(out)]
@@ -211,18 +219,18 @@ def backward(outputs: Sequence[tuple[tuple[Node, int], Any]]) -> dict[int, Any]:
             continue
         prim = node.prim
         assert prim is not None
-        if prim.vjp_all is not None:
-            in_cts = prim.vjp_all(ct, node.ans, *node.primals, **node.params)
+        rules = vjp_rules[prim]
+        if isinstance(rules, VjpAll):
+            in_cts = rules.rule(ct, node.ans, *node.primals, **node.params)
             for parent, c in zip(node.parents, in_cts):
                 if parent is not None and c is not None:
                     key = (id(parent[0]), parent[1])
                     cts[key] = _add_ct(cts.get(key), c)
             continue
-        rules = prim.vjp
         for i, parent in enumerate(node.parents):
             if parent is None:
                 continue
-            rule = rules[i]  # type: ignore[index]
+            rule = rules[i]
             if rule is None:
                 continue
             c = rule(ct, node.ans, *node.primals, **node.params)
@@ -233,83 +241,165 @@ def backward(outputs: Sequence[tuple[tuple[Node, int], Any]]) -> dict[int, Any]:
 
 
 # --- functions with custom rules (custom_jvp, custom_vjp, checkpoint) -----------------
-# ``rule.kind`` says which; see transforms/custom.py for the user-facing objects.
+# ``rule.kind`` says which; transforms/custom.py builds ``rule`` for one call, with the
+# non-differentiable arguments already bound, so ``args`` holds only the others.
 
+
+def _split_custom(trace: Trace, args: tuple[Any, ...]) -> tuple[list[Any], list[Any]]:
+    """The leaves of ``args`` raised to ``trace``, and the rest as they are
+    (Python and NumPy scalars: constants, handed to the rules unchanged as JAX does)."""
+    leaves = tree.leaves(args)
+    return [core.full_raise(trace, x) if core.is_array(x) else x for x in leaves], leaves
+
+
+def _scalar_zero(x: Any) -> Zero:
+    return Zero(get_aval(asarray(x)).strip_weak())
+
+
+def _out_tracers(out: Any, t_out: Any, wrap: Callable[[Any, Any], Any], what: str) -> Any:
+    """Pair each output leaf with its tangent (or tape entry), after checking
+    that the rule gave one of the same structure and shape."""
+    o_leaves, o_tree = tree.flatten(out)
+    t_leaves, t_tree = tree.flatten(t_out)
+    if o_tree != t_tree:
+        raise TypeError(
+            f"{what} rule must produce primal and tangent outputs of the same pytree structure, "
+            f"got {o_tree} and {t_tree}"
+        )
+    pairs = []
+    for o, t in zip(o_leaves, t_leaves):
+        o = _to_array(o)
+        if not isinstance(t, Zero):
+            t = _to_array(t)
+            if get_aval(t).shape != get_aval(o).shape:
+                raise ValueError(
+                    f"{what} rule must produce a tangent of its output's shape, got tangent shape "
+                    f"{get_aval(t).shape} for output shape {get_aval(o).shape}"
+                )
+        pairs.append(wrap(o, t))
+    return tree.unflatten(o_tree, pairs)
 
 
 def _jvp_custom(self: JVPTrace, rule: Any, args: tuple[Any, ...]) -> Any:
-    leaves, treedef = tree.flatten(args)
-    tracers = [core.full_raise(self, x) if core.is_array(x) else x for x in leaves]
-    primals = [t.primal if isinstance(t, JVPTracer) else t for t in tracers]
-    tangents = [t.tangent if isinstance(t, JVPTracer) else None for t in tracers]
     if rule.kind == "custom_vjp":
         raise TypeError(
             "can't apply forward-mode differentiation (jvp, jacfwd) to a custom_vjp function; "
             "use jacrev/grad, or define a custom_jvp rule instead"
         )
+    tracers, leaves = _split_custom(self, args)
+    primals = [t.primal if isinstance(t, JVPTracer) else t for t in tracers]
+    tangents = [t.tangent if isinstance(t, JVPTracer) else _scalar_zero(t) for t in tracers]
+    treedef = tree.structure(args)
     p_args = tree.unflatten(treedef, primals)
+    if all(isinstance(t, Zero) for t in tangents):  # nothing perturbed: the rule is not needed
+        out = rule.fun(*p_args)
+        return tree.map(lambda o: JVPTracer(self, _to_array(o), Zero(get_aval(_to_array(o)))), out)
+    t_args = tree.unflatten(treedef, [instantiate(t) for t in tangents])
     if rule.kind == "custom_jvp":
-        t_args = tree.unflatten(treedef, [instantiate(t) if t is not None else None for t in tangents])
-        assert rule.jvp_rule is not None
         out, t_out = rule.jvp_rule(p_args, t_args)
     else:  # checkpoint: forward mode needs no memory savings
-        out, t_out = jvp(rule.fun, p_args, tree.unflatten(treedef, [
-            t if t is not None else zeros_array(get_aval(p)) for p, t in zip(primals, tangents)]))
-    o_leaves, o_tree = tree.flatten(out)
-    t_leaves = tree.leaves(t_out)
-    return tree.unflatten(o_tree, [JVPTracer(self, o, t) for o, t in zip(o_leaves, t_leaves)])
+        out, t_out = jvp(rule.fun, p_args, t_args)
+    return _out_tracers(out, t_out, lambda o, t: JVPTracer(self, o, t), "custom_jvp")
+
+
+def flat_cotangents(args: tuple[Any, ...], cts: Any, what: str) -> list[Any]:
+    """A custom rule's cotangents, one pytree (or None) per positional
+    argument, as one entry (or None) per leaf of ``args``.
+
+    Example:
+        >>> flat_cotangents((1.0, (2.0, 3.0)), (None, (4.0, None)), "bwd")
+        [None, 4.0, None]
+    """
+    if not isinstance(cts, (tuple, list)) or len(cts) != len(args):
+        got = f"a {type(cts).__name__} of length {len(cts)}" if isinstance(cts, (tuple, list)) else (
+            f"a {type(cts).__name__}")
+        raise TypeError(
+            f"{what} must return a tuple with one cotangent (or None) per differentiable positional "
+            f"argument ({len(args)}), got {got}"
+        )
+    flat: list[Any] = []
+    for i, (a, c) in enumerate(zip(args, cts)):
+        a_leaves, a_tree = tree.flatten(a)
+        if c is None:
+            flat.extend([None] * len(a_leaves))
+            continue
+        c_leaves, c_tree = tree.flatten(c, is_leaf=lambda v: v is None)
+        if len(c_leaves) != len(a_leaves):
+            raise TypeError(
+                f"{what}: the cotangent of argument {i} has structure {c_tree}, but the argument "
+                f"has {a_tree}"
+            )
+        for x, ct in zip(a_leaves, c_leaves):
+            if ct is not None and core.is_array(x) and get_aval(_to_array(ct)).shape != get_aval(x).shape:
+                raise ValueError(
+                    f"{what}: the cotangent of argument {i} has shape {get_aval(_to_array(ct)).shape}, "
+                    f"but the argument has shape {get_aval(x).shape}"
+                )
+        flat.extend(c_leaves)
+    return flat
+
+
+def _unflat_ct(o_tree: tree.PyTreeDef, ct: Any) -> Any:
+    return tree.unflatten(o_tree, ct if isinstance(ct, list) else [ct])
+
+
+def _linearized_custom_jvp(rule: Any, treedef: tree.PyTreeDef, p_args: Any,
+                           primals: list[Any]) -> tuple[Any, Callable[[Any], Any]]:
+    """Run the jvp rule once, recording its tangent map for transposition
+    (as JAX linearizes): the output and a pullback of the tangent output.
+    The primal function runs only if the rule calls it, once per call."""
+    jvp_rule = rule.jvp_rule
+
+    def tangent_map(*ts: Any) -> Any:
+        out, t_out = jvp_rule(p_args, tree.unflatten(treedef, list(ts)))
+        return t_out, out
+
+    zeros = [instantiate(_scalar_zero(p) if not core.is_array(p) else Zero(get_aval(p).strip_weak()))
+             for p in primals]
+    t_out, f_vjp, out = vjp(tangent_map, *zeros, has_aux=True)
+    _out_tracers(out, t_out, lambda o, t: o, "custom_jvp")  # check the rule's output only
+    return out, f_vjp
 
 
 def _vjp_custom(self: VJPTrace, rule: Any, args: tuple[Any, ...]) -> Any:
-    leaves, treedef = tree.flatten(args)
-    tracers = [core.full_raise(self, x) if core.is_array(x) else x for x in leaves]
+    tracers, _ = _split_custom(self, args)
     primals = [t.primal if isinstance(t, VJPTracer) else t for t in tracers]
     parents = [t.ref if isinstance(t, VJPTracer) else None for t in tracers]
+    treedef = tree.structure(args)
     p_args = tree.unflatten(treedef, primals)
     if all(p is None for p in parents):
         out = rule.fun(*p_args)
-        return tree.map(lambda o: VJPTracer(self, o, None), out)
+        return tree.map(lambda o: VJPTracer(self, _to_array(o), None), out)
+    pull: Callable[[Any], list[Any]]
     if rule.kind == "custom_vjp":
-        assert rule.fwd is not None and rule.bwd is not None
-        out, res = rule.fwd(*p_args)
+        pair = rule.fwd(*p_args)
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError("custom_vjp fwd must return a pair (output, residuals)")
+        out, res = pair
         bwd = rule.bwd
 
         def pull(ct: Any) -> list[Any]:
-            cts = bwd(res, tree.unflatten(o_tree, ct if isinstance(ct, list) else [ct]))
-            if not isinstance(cts, tuple):
-                raise TypeError("custom_vjp bwd must return a tuple with one entry per positional argument")
-            flat: list[Any] = []
-            for a, c in zip(args, cts):
-                n = len(tree.leaves(a))
-                flat.extend([None] * n if c is None else tree.leaves(c))
-            return flat
+            cts = flat_cotangents(p_args, bwd(res, _unflat_ct(o_tree, ct)), "custom_vjp bwd")
+            return [None if c is None else _to_array(c) for c in cts]
     elif rule.kind == "custom_jvp":
-        out = rule.fun(*p_args)
-        assert rule.jvp_rule is not None
-        jvp_rule = rule.jvp_rule
+        out, f_vjp = _linearized_custom_jvp(rule, treedef, p_args, primals)
 
         def pull(ct: Any) -> list[Any]:
-            def tangent_map(*ts: Any) -> Any:
-                return jvp_rule(p_args, tree.unflatten(treedef, list(ts)))[1]
-
-            zeros = [zeros_array(get_aval(p)) for p in primals]
-            _, f_vjp = vjp(tangent_map, *zeros)
-            return list(f_vjp(tree.unflatten(o_tree, ct if isinstance(ct, list) else [ct])))
+            return list(f_vjp(_unflat_ct(o_tree, ct)))
     else:  # checkpoint: keep only the inputs, recompute in the backward pass
         out = rule.fun(*p_args)
         fun = rule.fun
 
         def pull(ct: Any) -> list[Any]:
             _, f_vjp = vjp(lambda *xs: fun(*tree.unflatten(treedef, list(xs))), *primals)
-            return list(f_vjp(tree.unflatten(o_tree, ct if isinstance(ct, list) else [ct])))
+            return list(f_vjp(_unflat_ct(o_tree, ct)))
 
     o_leaves, o_tree = tree.flatten(out)
+    o_leaves = [_to_array(o) for o in o_leaves]
     node = Node(None, {}, primals, o_leaves, parents, n_out=len(o_leaves), custom=pull)
     if len(o_leaves) == 1:
         node.ans = o_leaves[0]
     return tree.unflatten(o_tree, [VJPTracer(self, o, (node, i)) for i, o in enumerate(o_leaves)])
-
-
 
 
 # --- user-facing transforms -----------------------------------------------------------

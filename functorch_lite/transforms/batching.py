@@ -25,6 +25,7 @@ from functorch_lite.numpy._indexing import basic_getitem
 from functorch_lite.numpy._manipulation import concatenate
 from functorch_lite.numpy._util import asarray
 from functorch_lite.ops import _rules as r
+from functorch_lite.ops.tables import batch_rules
 
 
 class BatchTracer(Tracer):
@@ -73,7 +74,7 @@ class BatchTrace(Trace):
             if prim.multiple_results:
                 return [BatchTracer(self, o, None) for o in out]
             return BatchTracer(self, out, None)
-        rule = prim.rule("batch")
+        rule = batch_rules[prim]
         out, out_dim = rule(vals, dims, axis_size=self.axis_size, **params)
         if prim.multiple_results:
             return [BatchTracer(self, o, d) for o, d in zip(out, out_dim)]
@@ -113,12 +114,8 @@ def _flatten_axes(what: str, axes: Any, treedef: tree.PyTreeDef, nleaves: int) -
 
 
 def _children_of(x: Any) -> list[Any]:
-    if isinstance(x, dict):
-        return [x[k] for k in sorted(x)]
-    if isinstance(x, (list, tuple)):
-        return list(x)
-    children, _ = tree._REGISTRY[type(x)].to_iterable(x)
-    return list(children)
+    # the pytree's own order (an OrderedDict keeps insertion order; a dict sorts its keys)
+    return list(tree.flatten_one_level(x)[0])
 
 
 _moveaxis = r.moveaxis

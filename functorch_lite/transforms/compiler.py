@@ -1,7 +1,10 @@
 """The jit compiler: optimise an IR program and lower it to an executable.
 
-Passes: constant folding, common-subexpression elimination, dead-code
-elimination; this module also holds ``Executable``, what lowering returns.
+Passes: constant folding, algebraic simplification, common-subexpression
+elimination, dead-code elimination and transposes around products; the
+per-op rewrites are rows of pattern tables (:data:`SIMPLIFY`,
+:data:`PRODUCTS`; ``transforms/patterns.py``), not switches on names.  This
+module also holds ``Executable``, what lowering returns.
 Lowering (``fusion.lower_with_fusion``, which sits above this module) turns
 each equation into a direct call of its primitive's ``impl`` (no tracing,
 promotion or dispatch at run time) and replaces groups of
@@ -25,11 +28,16 @@ from typing import Any
 import numpy as np
 
 from functorch_lite.array import Array
-from functorch_lite.core import PRIMITIVES, ShapedArray
+from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops.elementwise import add_p, convert_element_type_p, div_p, mul_p, sub_p
+from functorch_lite.ops.linalg import dot_general_p
+from functorch_lite.ops.reductions import reduce_sum_p
+from functorch_lite.ops.shape_ops import broadcast_in_dim_p, copy_p, reshape_p, transpose_p
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, is_scalar_literal
+from functorch_lite.transforms.patterns import PatternTable, Rewrite, Rewriting, rewrite_program, use_counts
 
 # primitives never folded at compile time (their value must stay a runtime op)
-_NO_FOLD = {"copy"}
+_NO_FOLD = frozenset({copy_p})
 
 
 def _key_atom(a: Atom) -> Any:
@@ -63,7 +71,7 @@ def fold_constants(p: Program) -> Program:
         if (
             inputs and all(isinstance(a, Literal) for a in inputs) and not e.prim.multiple_results
             and not e.prim.effectful
-            and e.prim.name not in _NO_FOLD and e.prim.impl is not None
+            and e.prim not in _NO_FOLD and e.prim.impl is not None
         ):
             val = e.prim.impl(*[a.val for a in inputs], **e.params)  # type: ignore[union-attr]
             if isinstance(val, Array) and is_scalar_literal(val):
@@ -116,47 +124,60 @@ def _literal_value(a: Atom) -> Any:
     return None
 
 
-def _is_identity(e: Eqn, inputs: list[Atom]) -> Atom | None:
-    """The input an equation merely passes through (x*1, x+0, x/1, identity
-    casts, broadcasts, reshapes and transposes), or None."""
-    name = e.prim.name
-    out = e.outvars[0].aval if len(e.outvars) == 1 else None
-    if out is None:
-        return None
+# --- algebraic identities: rows that drop an equation returning one of its inputs ---------------
 
-    def same(a: Atom) -> bool:
-        return a.aval.shape == out.shape and a.aval.dtype == out.dtype
 
-    if name in ("mul", "add", "sub", "div") and len(inputs) == 2:
-        x, y = inputs
+def _passes_through(e: Eqn, a: Atom) -> bool:
+    out = e.outvars[0].aval
+    return a.aval.shape == out.shape and a.aval.dtype == out.dtype
 
-        def unit(lit: Atom) -> bool:
-            v = _literal_value(lit)
-            if isinstance(v, bool) or v != (1 if name in ("mul", "div") else 0):
-                return False
-            if name in ("add", "sub") and out.dtype.kind in "fc":
-                # -0.0 + 0.0 is +0.0: only x + (-0.0) and x - (+0.0) keep every x's sign
-                return math.copysign(1.0, float(v)) == (-1.0 if name == "add" else 1.0)
-            return True
 
-        if unit(y) and same(x):
+def _neutral(value: int, zero_sign: float | None, commutes: bool) -> Rewrite:
+    """``x op n`` (and ``n op x`` when ``op`` commutes) is ``x`` for the neutral
+    literal ``n``.  For floats, ``zero_sign`` is the sign of the only zero that
+    keeps every ``x``'s sign (``-0.0 + 0.0`` is ``+0.0``: only ``x + (-0.0)``
+    and ``x - (+0.0)`` are identities)."""
+
+    def unit(a: Atom, float_out: bool) -> bool:
+        v = _literal_value(a)
+        if isinstance(v, bool) or v != value:
+            return False
+        return zero_sign is None or not float_out or math.copysign(1.0, float(v)) == zero_sign
+
+    def rewrite(e: Eqn, ctx: Rewriting) -> Atom | None:
+        if len(e.inputs) != 2:
+            return None
+        x, y = e.inputs
+        float_out = e.outvars[0].aval.dtype.kind in "fc"
+        if unit(y, float_out) and _passes_through(e, x):
             return x
-        if name in ("mul", "add") and unit(x) and same(y):
+        if commutes and unit(x, float_out) and _passes_through(e, y):
             return y
         return None
-    if name in ("convert_element_type", "broadcast_in_dim", "reshape", "copy") and same(inputs[0]):
-        if name == "convert_element_type" and inputs[0].aval.weak_type != out.weak_type:
-            return None
-        return inputs[0] if name != "copy" else None
-    if name == "transpose" and tuple(e.params["permutation"]) == tuple(range(out.ndim)):
-        return inputs[0]
-    return None
 
+    return rewrite
+
+
+def _same_type(e: Eqn, ctx: Rewriting) -> Atom | None:
+    """A reshape, broadcast or cast to what the operand already is."""
+    x = e.inputs[0]
+    if not _passes_through(e, x):
+        return None
+    if e.prim is convert_element_type_p and x.aval.weak_type != e.outvars[0].aval.weak_type:
+        return None
+    return x
+
+
+def _identity_permutation(e: Eqn, ctx: Rewriting) -> Atom | None:
+    return e.inputs[0] if tuple(e.params["permutation"]) == tuple(range(e.outvars[0].aval.ndim)) else None
+
+
+# --- products as broadcast multiplies ----------------------------------------------------------
 
 _OUTER_FUSE_MAX = 1 << 18
 
 
-def _broadcast_product_form(e: Eqn, inputs: list[Atom], eqns: list[Eqn], uses: dict[int, int]) -> bool:
+def _broadcast_product_form(e: Eqn, ctx: Rewriting) -> list[Eqn] | None:
     """Rewrite a float ``dot_general`` as broadcasts, one multiply and (for a
     sum) a ``reduce_sum``, which fusion merges with the elementwise ops around
     it.  Two cases:
@@ -173,33 +194,31 @@ def _broadcast_product_form(e: Eqn, inputs: list[Atom], eqns: list[Eqn], uses: d
       it stays with BLAS GEMV (the fused reduction runs at 0.5-0.7x its speed).
     """
     (lc, rc), (lb, rb) = e.params["dimension_numbers"]
-    lhs, rhs = inputs
+    lhs, rhs = e.inputs
     la, ra = lhs.aval, rhs.aval
     out = e.outvars[0].aval
     if e.params.get("preferred_element_type") is not None or out.dtype.kind != "f":
-        return False
+        return None
     lfree = [i for i in range(la.ndim) if i not in lc and i not in lb]
     rfree = [i for i in range(ra.ndim) if i not in rc and i not in rb]
     matrix = lhs if lfree else rhs
     contract: tuple[int, ...]
     if all(la.shape[i] == 1 for i in lc) and out.size <= _OUTER_FUSE_MAX:
         contract = ()  # the size-1 contracted axes are dropped
-    elif lc and bool(lfree) != bool(rfree) and isinstance(matrix, Var) and uses.get(id(matrix), 0) >= 2:
+    elif lc and bool(lfree) != bool(rfree) and isinstance(matrix, Var) and ctx.uses.get(id(matrix), 0) >= 2:
         contract = tuple(la.shape[i] for i in lc)
     else:
-        return False
+        return None
     nb, nl, nr = len(lb), len(lfree), len(rfree)
     full = out.shape + contract
     cdims = tuple(range(out.ndim, len(full)))
+    eqns: list[Eqn] = []
     a = _operand_as(eqns, lhs, lb, lfree, lc, full, tuple(range(nb + nl)) + cdims)
     b = _operand_as(eqns, rhs, rb, rfree, rc, full, tuple(range(nb)) + tuple(range(nb + nl, nb + nl + nr)) + cdims)
     if not contract:
-        eqns.append(Eqn(PRIMITIVES["mul"], [a, b], {}, e.outvars))
-        return True
+        return eqns + [Eqn(mul_p, [a, b], {}, e.outvars)]
     prod = Var(ShapedArray(full, out.dtype, out.weak_type))
-    eqns.append(Eqn(PRIMITIVES["mul"], [a, b], {}, [prod]))
-    eqns.append(Eqn(PRIMITIVES["reduce_sum"], [prod], {"axes": cdims}, e.outvars))
-    return True
+    return eqns + [Eqn(mul_p, [a, b], {}, [prod]), Eqn(reduce_sum_p, [prod], {"axes": cdims}, e.outvars)]
 
 
 def _operand_as(eqns: list[Eqn], x: Atom, batch: Sequence[int], free: list[int], contract: Sequence[int],
@@ -209,99 +228,53 @@ def _operand_as(eqns: list[Eqn], x: Atom, batch: Sequence[int], free: list[int],
     when ``full`` has none), then broadcast along ``dims``; equations go to ``eqns``."""
     aval = x.aval
 
-    def emit(prim: str, out_shape: tuple[int, ...], **params: Any) -> Var:
+    def emit(prim: Primitive, out_shape: tuple[int, ...], **params: Any) -> Var:
         v = Var(ShapedArray(out_shape, aval.dtype, aval.weak_type))
-        eqns.append(Eqn(PRIMITIVES[prim], [x], params, [v]))
+        eqns.append(Eqn(prim, [x], params, [v]))
         return v
 
     perm = tuple(batch) + tuple(free) + tuple(contract)
     shape = tuple(aval.shape[i] for i in perm)
     if perm != tuple(range(aval.ndim)):
-        x = emit("transpose", shape, permutation=perm)
+        x = emit(transpose_p, shape, permutation=perm)
     if len(dims) < len(shape):
         shape = shape[: len(batch) + len(free)]
-        x = emit("reshape", shape, new_sizes=shape)
+        x = emit(reshape_p, shape, new_sizes=shape)
     if shape == full:
         return x
-    return emit("broadcast_in_dim", full, shape=full, broadcast_dimensions=dims)
+    return emit(broadcast_in_dim_p, full, shape=full, broadcast_dimensions=dims)
+
+
+#: the rows of :func:`simplify`
+SIMPLIFY = PatternTable.of(
+    (mul_p, _neutral(1, None, commutes=True)),
+    (div_p, _neutral(1, None, commutes=False)),
+    (add_p, _neutral(0, -1.0, commutes=True)),
+    (sub_p, _neutral(0, 1.0, commutes=False)),
+    ((convert_element_type_p, broadcast_in_dim_p, reshape_p), _same_type),
+    (transpose_p, _identity_permutation),
+    (dot_general_p, _broadcast_product_form),
+)
 
 
 def simplify(p: Program) -> Program:
-    """Algebraic identities: drop equations that return one of their inputs."""
-    env: dict[int, Atom] = {}
+    """Algebraic identities (drop equations that return one of their inputs)
+    and small products as broadcast multiplies: the rows of :data:`SIMPLIFY`.
 
-    def sub(a: Atom) -> Atom:
-        return env.get(id(a), a) if isinstance(a, Var) else a
-
-    uses: dict[int, int] = {}
-    for e in p.eqns:
-        for a in e.inputs:
-            if isinstance(a, Var):
-                uses[id(a)] = uses.get(id(a), 0) + 1
-    eqns: list[Eqn] = []
-    for e in p.eqns:
-        inputs = [sub(a) for a in e.inputs]
-        if not e.prim.effectful and not e.prim.multiple_results:
-            same = _is_identity(e, inputs)
-            if same is not None:
-                env[id(e.outvars[0])] = same
-                continue
-            if e.prim.name == "dot_general" and _broadcast_product_form(e, inputs, eqns, uses):
-                continue
-        eqns.append(Eqn(e.prim, inputs, e.params, e.outvars))
-    outs = [sub(a) for a in p.outs]
-    return Program(p.invars, p.constvars, p.consts, eqns, outs)
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> p = fl.make_ir(lambda x: (x * 1.0 + 0.0) * 3.0)(jnp.ones(2))
+        >>> [e.prim.name for e in simplify(p).eqns]
+        ['add', 'mul']
+    """
+    return rewrite_program(p, SIMPLIFY)
 
 
-def transposed_products(p: Program) -> Program:
-    """Transposes around products.  An operand ``transpose`` is absorbed into the
-    contraction where the output order allows, and ``transpose(dot_general(a, b))``
-    that only swaps the two free blocks of the product becomes
-    ``dot_general(b, a)``: the result is made in the
-    layout its users read (a weight gradient ``(x.T @ g).T`` is ``g.T @ x``
-    written row-major), instead of a transposed view that every later
-    elementwise op would walk across."""
-    uses: dict[int, int] = {}
-    for e in p.eqns:
-        for a in e.inputs:
-            if isinstance(a, Var):
-                uses[id(a)] = uses.get(id(a), 0) + 1
-    for a in p.outs:
-        if isinstance(a, Var):
-            uses[id(a)] = uses.get(id(a), 0) + 1
-    producer: dict[int, int] = {}
-    transposes: dict[int, Eqn] = {}
-    eqns = list(p.eqns)
-    dropped: set[int] = set()
-    for i, e in enumerate(eqns):
-        if e.prim.name == "dot_general":
-            e = eqns[i] = _absorb_operand_transposes(e, transposes)
-            producer[id(e.outvars[0])] = i
-            continue
-        if e.prim.name == "transpose":
-            transposes[id(e.outvars[0])] = e
-        if e.prim.name != "transpose" or not isinstance(e.inputs[0], Var):
-            continue
-        j = producer.get(id(e.inputs[0]))
-        if j is None or uses.get(id(e.inputs[0])) != 1:
-            continue
-        d = eqns[j]
-        (lc, rc), (lb, rb) = d.params["dimension_numbers"]
-        lhs, rhs = d.inputs
-        nb = len(lb)
-        nl = lhs.aval.ndim - len(lc) - nb
-        nr = rhs.aval.ndim - len(rc) - nb
-        swap = tuple(range(nb)) + tuple(range(nb + nl, nb + nl + nr)) + tuple(range(nb, nb + nl))
-        if tuple(e.params["permutation"]) != swap:
-            continue
-        params = dict(d.params, dimension_numbers=((rc, lc), (rb, lb)))
-        eqns[j] = Eqn(d.prim, [rhs, lhs], params, e.outvars)
-        dropped.add(i)
-    kept = [e for i, e in enumerate(eqns) if i not in dropped]
-    return Program(p.invars, p.constvars, p.consts, kept, p.outs)
+# --- transposes around products ----------------------------------------------------------------
 
 
-def _absorb_operand_transposes(d: Eqn, transposes: dict[int, Eqn]) -> Eqn:
+def _absorb_operand_transposes(d: Eqn, ctx: Rewriting) -> list[Eqn] | None:
     """``dot_general(transpose(x), y)`` reads ``x`` directly (the contraction
     names ``x``'s axes), when that keeps the output's axis order: one view op
     fewer per call, and the kernel sees the operand's real layout."""
@@ -310,7 +283,7 @@ def _absorb_operand_transposes(d: Eqn, transposes: dict[int, Eqn]) -> Eqn:
     dims = [[list(lc), list(lb)], [list(rc), list(rb)]]
     changed = False
     for k in range(2):
-        t = transposes.get(id(ins[k])) if isinstance(ins[k], Var) else None
+        t = ctx.notes.get(id(ins[k])) if isinstance(ins[k], Var) else None
         if t is None:
             continue
         perm = t.params["permutation"]
@@ -322,10 +295,60 @@ def _absorb_operand_transposes(d: Eqn, transposes: dict[int, Eqn]) -> Eqn:
         ins[k] = t.inputs[0]
         changed = True
     if not changed:
-        return d
+        return None
     (lc2, lb2), (rc2, rb2) = dims
     params = dict(d.params, dimension_numbers=((tuple(lc2), tuple(rc2)), (tuple(lb2), tuple(rb2))))
-    return Eqn(d.prim, ins, params, d.outvars)
+    return [Eqn(d.prim, ins, params, d.outvars)]
+
+
+def _swap_product(e: Eqn, ctx: Rewriting) -> list[Eqn] | None:
+    """``transpose(dot_general(a, b))`` that only swaps the free blocks, the
+    product's only use, is ``dot_general(b, a)``, made where the product was.
+    Any other transpose is noted, for the products that read it."""
+    x = e.inputs[0]
+    j = ctx.index.get(id(x)) if isinstance(x, Var) and ctx.uses.get(id(x)) == 1 else None
+    d = ctx.eqns[j] if j is not None else None
+    if d is None or d.prim is not dot_general_p:
+        ctx.notes[id(e.outvars[0])] = e
+        return None
+    (lc, rc), (lb, rb) = d.params["dimension_numbers"]
+    lhs, rhs = d.inputs
+    nb = len(lb)
+    nl = lhs.aval.ndim - len(lc) - nb
+    nr = rhs.aval.ndim - len(rc) - nb
+    swap = tuple(range(nb)) + tuple(range(nb + nl, nb + nl + nr)) + tuple(range(nb, nb + nl))
+    if tuple(e.params["permutation"]) != swap:
+        ctx.notes[id(e.outvars[0])] = e
+        return None
+    params = dict(d.params, dimension_numbers=((rc, lc), (rb, lb)))
+    ctx.eqns[j] = Eqn(d.prim, [rhs, lhs], params, e.outvars)  # type: ignore[index]
+    return []
+
+
+#: the rows of :func:`transposed_products`
+PRODUCTS = PatternTable.of(
+    (dot_general_p, _absorb_operand_transposes),
+    (transpose_p, _swap_product),
+)
+
+
+def transposed_products(p: Program) -> Program:
+    """Transposes around products.  An operand ``transpose`` is absorbed into the
+    contraction where the output order allows, and ``transpose(dot_general(a, b))``
+    that only swaps the two free blocks of the product becomes
+    ``dot_general(b, a)``: the result is made in the
+    layout its users read (a weight gradient ``(x.T @ g).T`` is ``g.T @ x``
+    written row-major), instead of a transposed view that every later
+    elementwise op would walk across.  The rows of :data:`PRODUCTS`.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> p = fl.make_ir(lambda x, g: (x.T @ g).T)(jnp.ones((4, 2)), jnp.ones((4, 3)))
+        >>> [e.prim.name for e in dce(transposed_products(p)).eqns]  # x.T absorbed, the result swapped
+        ['dot_general']
+    """
+    return rewrite_program(p, PRODUCTS, Rewriting(use_counts(p, outputs=True)))
 
 
 def optimize(p: Program) -> Program:

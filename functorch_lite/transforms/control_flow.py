@@ -21,6 +21,15 @@ from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray, Zero, get_aval, zeros_array
 from functorch_lite.numpy._indexing import basic_getitem
 from functorch_lite.ops import _rules as r
+from functorch_lite.ops import params as P
+from functorch_lite.ops.tables import (
+    VjpAll,
+    batch_rules,
+    jvp_rules,
+    param_types,
+    subprogram_inputs,
+    vjp_rules,
+)
 from functorch_lite.transforms import ad, batching
 from functorch_lite.transforms.ir import Program, Var, eval_program
 from functorch_lite.transforms.staging import trace_to_program
@@ -101,6 +110,34 @@ def _check_same_avals(what: str, a: Sequence[ShapedArray], b: Sequence[ShapedArr
 
 
 _run = eval_program
+
+
+# --- what a saved program may say (export.load checks files against these rows) ------------------
+#
+# A control-flow primitive runs its sub-programs on (some of) its operands.  Each
+# sub-program of a loaded file was checked on its own declared inputs; the
+# ``subprogram_inputs`` row says which operands the primitive actually passes to
+# each, so a hostile file cannot declare one shape and be fed another.
+
+_PROGRAM = P.ParamSpec("a program", lambda v: isinstance(v, Program))
+_MAX_STEPS = P.ParamSpec("a non-negative integer step budget", P.is_count, required=False)
+
+
+def _count(params: dict[str, Any], key: str, hi: int) -> int:
+    n = params[key]
+    if type(n) is not int or not 0 <= n <= hi:
+        raise ValueError(f"param {key}={n!r} must be an integer in [0, {hi}]")
+    return n
+
+
+def _prog(params: dict[str, Any], key: str) -> Program:
+    p = params[key]
+    if not isinstance(p, Program):
+        raise TypeError(f"param {key} must be a program")
+    return p
+
+
+SubprogramFeeds = list[tuple[str, Program, list[ShapedArray]]]
 
 
 # --- cond -----------------------------------------------------------------------------------
@@ -203,9 +240,24 @@ def _le(x: Any, v: int) -> Any:
 
 cond_p.impl = _cond_impl
 cond_p.abstract_eval = _cond_abstract
-cond_p.jvp = _cond_jvp
-cond_p.vjp_all = _cond_vjp_all
-cond_p.batch = _cond_batch
+jvp_rules[cond_p] = _cond_jvp
+vjp_rules[cond_p] = VjpAll(_cond_vjp_all)
+batch_rules[cond_p] = _cond_batch
+
+
+def _cond_inputs(ins: list[ShapedArray], params: dict[str, Any]) -> SubprogramFeeds:
+    branches = params["branches"]
+    if not isinstance(branches, tuple) or not branches or not all(isinstance(b, Program) for b in branches):
+        raise TypeError("param branches must be a non-empty tuple of programs")
+    if not ins:
+        raise ValueError("cond needs an index operand")
+    return [(f"branch {i}", b, ins[1:]) for i, b in enumerate(branches)]
+
+
+param_types[cond_p] = {"branches": P.ParamSpec(
+    "a non-empty tuple of programs",
+    lambda v: type(v) is tuple and len(v) >= 1 and all(isinstance(b, Program) for b in v))}
+subprogram_inputs[cond_p] = _cond_inputs
 
 
 # --- while ------------------------------------------------------------------------------------
@@ -341,9 +393,22 @@ def _while_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: 
 
 while_p.impl = _while_impl
 while_p.abstract_eval = _while_abstract
-while_p.jvp = _while_jvp
-while_p.vjp_all = _while_vjp_all
-while_p.batch = _while_batch
+jvp_rules[while_p] = _while_jvp
+vjp_rules[while_p] = VjpAll(_while_vjp_all)
+batch_rules[while_p] = _while_batch
+
+
+def _while_inputs(ins: list[ShapedArray], params: dict[str, Any]) -> SubprogramFeeds:
+    ncc = _count(params, "n_cond_consts", len(ins))
+    nbc = _count(params, "n_body_consts", len(ins) - ncc)
+    carry = ins[ncc + nbc:]
+    return [("cond_prog", _prog(params, "cond_prog"), ins[:ncc] + carry),
+            ("body_prog", _prog(params, "body_prog"), ins[ncc:ncc + nbc] + carry)]
+
+
+param_types[while_p] = {"cond_prog": _PROGRAM, "body_prog": _PROGRAM, "n_cond_consts": P.COUNT,
+                        "n_body_consts": P.COUNT, "max_steps": _MAX_STEPS}
+subprogram_inputs[while_p] = _while_inputs
 
 
 def while_loop_flat(cond: Callable[..., list[Any]], body: Callable[..., list[Any]], cond_consts: list[Any],
@@ -512,6 +577,22 @@ def _scan_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: i
 
 scan_p.impl = _scan_impl
 scan_p.abstract_eval = _scan_abstract
-scan_p.jvp = _scan_jvp
-scan_p.vjp_all = _scan_vjp_all
-scan_p.batch = _scan_batch
+jvp_rules[scan_p] = _scan_jvp
+vjp_rules[scan_p] = VjpAll(_scan_vjp_all)
+batch_rules[scan_p] = _scan_batch
+
+
+def _scan_inputs(ins: list[ShapedArray], params: dict[str, Any]) -> SubprogramFeeds:
+    nc = _count(params, "n_consts", len(ins))
+    ncarry = _count(params, "n_carry", len(ins) - nc)
+    slices = []
+    for x in ins[nc + ncarry:]:
+        if not x.shape:
+            raise ValueError(f"a scanned-over operand must have a leading axis, got {x.str_short()}")
+        slices.append(ShapedArray(x.shape[1:], x.dtype, x.weak_type))
+    return [("body", _prog(params, "body"), ins[:nc + ncarry] + slices)]
+
+
+param_types[scan_p] = {"body": _PROGRAM, "length": P.SIZE, "reverse": P.BOOL, "n_consts": P.COUNT,
+                       "n_carry": P.COUNT, "max_steps": _MAX_STEPS}
+subprogram_inputs[scan_p] = _scan_inputs

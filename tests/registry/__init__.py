@@ -1,9 +1,10 @@
 """The op registry: one entry per user-facing op, driving the generic tests.
 
 Each entry says how to draw inputs, the functorch_lite call, the NumPy
-reference, and which primitives it exercises.  ``tests/test_registry.py``
+reference, and which primitives it exercises.  ``tests/numpy_api/test_registry.py``
 runs every entry against NumPy over hypothesis-drawn shapes, dtypes and
-memory layouts, and fails when a declared primitive has no entry.  Later
+memory layouts, checks that each entry stages the primitives it declares,
+and fails when a primitive has no entry.  Later
 transforms (grad, vmap, jit) reuse the same entries.
 """
 
@@ -23,6 +24,8 @@ class OpEntry:
     ref: Callable[..., Any]
     # draw(data) -> list of NumPy inputs (the op's positional array arguments)
     inputs: Callable[[Any], list[np.ndarray[Any, Any]]]
+    # the primitives this entry tests: each must be staged by ``fn`` on the drawn
+    # inputs (tests/numpy_api/test_registry.py checks it); helpers it also stages need not be listed
     primitives: tuple[str, ...]
     rtol: float = 1e-5
     atol: float = 1e-6

@@ -110,7 +110,8 @@ def _promoted(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any], to_float: bool =
 def binary(name: str, prims: tuple[str, ...], ref: Any, dts: tuple[np.dtype[Any], ...] = NUMERIC,
            to_float: bool = False, differentiable: bool = True, lo: float | None = None,
            hi: float | None = None, lo2: float | None = None, hi2: float | None = None,
-           bool_out: bool = False, rtol: float = 1e-5, atol: float = 1e-6) -> None:
+           bool_out: bool = False, rtol: float = 1e-5, atol: float = 1e-6,
+           helpers: tuple[str, ...] = ("convert_element_type", "broadcast_in_dim")) -> None:
     def reference(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> Any:
         x, y = _promoted(a, b, to_float)
         with np.errstate(all="ignore"):
@@ -118,7 +119,7 @@ def binary(name: str, prims: tuple[str, ...], ref: Any, dts: tuple[np.dtype[Any]
         return out if bool_out else np.asarray(out).astype(x.dtype)
 
     register(OpEntry(name, getattr(jnp, name), reference, binary_inputs(dts, lo, hi, lo2, hi2),
-                     prims + ("convert_element_type", "broadcast_in_dim"), rtol=rtol, atol=atol,
+                     prims + helpers, rtol=rtol, atol=atol,
                      differentiable=differentiable))
 
 
@@ -142,8 +143,10 @@ binary("right_shift", ("shift_right",), np.right_shift, dtypes.INTEGER, lo2=0, h
 for _n, _p in [("equal", "eq"), ("not_equal", "ne"), ("less", "lt"), ("less_equal", "le"),
                ("greater", "gt"), ("greater_equal", "ge")]:
     binary(_n, (_p,), getattr(np, _n), ALL_DTYPES, differentiable=False, bool_out=True)
-for _n in ("logical_and", "logical_or", "logical_xor"):
-    binary(_n, ("and", "or", "xor"), getattr(np, _n), ALL_DTYPES, differentiable=False, bool_out=True)
+# the operands are made boolean with ``!= 0``, never converted
+for _n, _p in (("logical_and", "and"), ("logical_or", "or"), ("logical_xor", "xor")):
+    binary(_n, (_p, "ne"), getattr(np, _n), ALL_DTYPES, differentiable=False, bool_out=True,
+           helpers=("broadcast_in_dim",))
 
 
 def _where_inputs(data: Any) -> list[np.ndarray[Any, Any]]:

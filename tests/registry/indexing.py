@@ -315,7 +315,8 @@ register(OpEntry("split_indices", lambda x: jnp.split(x, [1, -1, 10]), lambda x:
                  lambda d: [_x(d)], ("slice",)))
 for _reps in ((2,), (2, 1, 3), (1, 1)):
     register(OpEntry(f"tile_{'x'.join(map(str, _reps))}", lambda x, r=_reps: jnp.tile(x, r),
-                     lambda x, r=_reps: np.tile(x, r), lambda d: [_x(d, 0)], ("broadcast_in_dim", "reshape")))
+                     lambda x, r=_reps: np.tile(x, r), lambda d: [_x(d, 0)],
+                     ("reshape",) if _reps == (1, 1) else ("broadcast_in_dim", "reshape")))
 register(OpEntry("repeat_scalar", lambda x: jnp.repeat(x, 2), lambda x: np.repeat(x, 2), lambda d: [_x(d, 0)],
                  ("broadcast_in_dim", "reshape")))
 
@@ -333,4 +334,5 @@ register(OpEntry("roll_axes", lambda x: jnp.roll(x, (1, -3), axis=(0, -1)), lamb
                  lambda d: [_x(d, 2, 3, NUMERIC)], ("concatenate", "slice")))
 for _k in (1, 2, 3):
     register(OpEntry(f"rot90_{_k}", lambda x, k=_k: jnp.rot90(x, k, axes=(-1, 0)),
-                     lambda x, k=_k: np.rot90(x, k, axes=(-1, 0)), lambda d: [_x(d, 2, 3)], ("rev", "transpose")))
+                     lambda x, k=_k: np.rot90(x, k, axes=(-1, 0)), lambda d: [_x(d, 2, 3)],
+                     ("rev",) if _k == 2 else ("rev", "transpose")))

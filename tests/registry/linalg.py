@@ -70,8 +70,7 @@ def _matmul_inputs(kind: str) -> Any:
 
 
 for _kind in ("2d", "vec", "batched", "broadcast"):
-    register(OpEntry(f"matmul_{_kind}", jnp.matmul, _ref(np.matmul), _matmul_inputs(_kind),
-                     _DOT_PRIMS + ("broadcast_in_dim", "transpose"), **_TOL))
+    register(OpEntry(f"matmul_{_kind}", jnp.matmul, _ref(np.matmul), _matmul_inputs(_kind), _DOT_PRIMS, **_TOL))
 
 register(OpEntry("matmul_operator", lambda x, y: x @ y, _ref(np.matmul), _matmul_inputs("broadcast"),
                  _DOT_PRIMS, **_TOL))
@@ -166,11 +165,20 @@ register(OpEntry("linalg_vecdot", jnp.linalg.vecdot, _ref(lambda x, y: np.sum(x 
 
 # --- einsum -------------------------------------------------------------------------------
 
-_EINSUM_SPECS = [
-    "ij,jk->ik", "ij,jk", "bij,bjk->bik", "i,i->", "i,i", "ij->", "ii", "ii->i", "ij->ji",
-    "ijk,jkl->il", "ij,kj->ik", "i,j->ij", "...ij,...jk->...ik", "...i,i", "ij,jk,kl->il",
-    "iij,jk->ik", "ij,ij->i", "Ab,bA", "...", "i,i->i", "ba", "ij,ij->ij", "ij,jk->ijk", "bi,bj->bji",
-]
+# each spec with the primitives it lowers to (transposes and squeezes that only
+# some drawn shapes need are not claimed)
+_EINSUM_SPECS: dict[str, tuple[str, ...]] = {
+    "ij,jk->ik": _DOT_PRIMS, "ij,jk": _DOT_PRIMS, "bij,bjk->bik": _DOT_PRIMS, "i,i->": _DOT_PRIMS,
+    "i,i": _DOT_PRIMS, "ij->": ("reduce_sum", "reduce_or"), "ii": ("diagonal", "reduce_sum", "reduce_or"),
+    "ii->i": ("diagonal",), "ij->ji": ("transpose",), "ijk,jkl->il": _DOT_PRIMS, "ij,kj->ik": _DOT_PRIMS,
+    "i,j->ij": ("mul", "expand_dims", "broadcast_in_dim", "convert_element_type"),
+    "...ij,...jk->...ik": ("dot_general",), "...i,i": _DOT_PRIMS, "ij,jk,kl->il": _DOT_PRIMS,
+    "iij,jk->ik": _DOT_PRIMS + ("diagonal",), "ij,ij->i": _DOT_PRIMS, "Ab,bA": _DOT_PRIMS,
+    "...": (), "i,i->i": ("mul", "convert_element_type"), "ba": ("transpose",),
+    "ij,ij->ij": ("mul", "convert_element_type"),
+    "ij,jk->ijk": ("mul", "expand_dims", "broadcast_in_dim", "transpose", "convert_element_type"),
+    "bi,bj->bji": ("mul", "expand_dims", "broadcast_in_dim", "transpose", "convert_element_type"),
+}
 
 
 def _einsum_tokens(term: str) -> list[str]:
@@ -200,11 +208,9 @@ def _einsum_inputs(spec: str) -> Any:
     return draw
 
 
-for _spec in _EINSUM_SPECS:
+for _spec, _prims in _EINSUM_SPECS.items():
     register(OpEntry(f"einsum[{_spec}]", lambda *xs, s=_spec: jnp.einsum(s, *xs),
-                     _ref(lambda *xs, s=_spec: np.einsum(s, *xs)), _einsum_inputs(_spec),
-                     _DOT_PRIMS + ("diagonal", "reduce_sum", "reduce_or", "squeeze", "transpose", "mul", "expand_dims"),
-                     **_TOL))
+                     _ref(lambda *xs, s=_spec: np.einsum(s, *xs)), _einsum_inputs(_spec), _prims, **_TOL))
 
 
 # --- trace --------------------------------------------------------------------------------
@@ -251,32 +257,42 @@ def _norm_inputs(min_dims: int, max_dims: int, min_side: int) -> Any:
     return draw
 
 
-_NORM_PRIMS = ("sqrt", "mul", "reduce_sum", "abs", "convert_element_type")
+# what each order lowers to, besides the convert_element_type of integer inputs
+_TWO_NORM = ("sqrt", "mul", "reduce_sum", "convert_element_type")
+_VECTOR_ORD_PRIMS: dict[Any, tuple[str, ...]] = {
+    None: _TWO_NORM, 2: _TWO_NORM, 1: ("abs", "reduce_sum"), math.inf: ("abs", "reduce_max"),
+    -math.inf: ("abs", "reduce_min"), 0: ("ne", "reduce_sum"), 3: ("abs", "pow", "reduce_sum"),
+    0.5: ("abs", "pow", "reduce_sum"),
+}
+_MATRIX_ORD_PRIMS: dict[Any, tuple[str, ...]] = {
+    None: _TWO_NORM, "fro": _TWO_NORM, 1: ("abs", "reduce_sum", "reduce_max"),
+    -1: ("abs", "reduce_sum", "reduce_min"), math.inf: ("abs", "reduce_sum", "reduce_max"),
+    -math.inf: ("abs", "reduce_sum", "reduce_min"),
+}
 
-register(OpEntry("norm", jnp.linalg.norm, _norm_ref(), _norm_inputs(0, 3, 0), _NORM_PRIMS, **_TOL))
+register(OpEntry("norm", jnp.linalg.norm, _norm_ref(), _norm_inputs(0, 3, 0), _TWO_NORM, **_TOL))
 register(OpEntry("norm_keepdims", lambda x: jnp.linalg.norm(x, keepdims=True), _norm_ref(keepdims=True),
-                 _norm_inputs(0, 3, 0), _NORM_PRIMS, **_TOL))
-for _ord in (None, 2, 1, math.inf, -math.inf, 0, 3, 0.5):
+                 _norm_inputs(0, 3, 0), _TWO_NORM, **_TOL))
+for _ord, _prims in _VECTOR_ORD_PRIMS.items():
     register(OpEntry(f"norm_vector[{_ord}]", lambda x, o=_ord: jnp.linalg.norm(x, ord=o, axis=-1),
-                     _norm_ref(ord=_ord, axis=-1), _norm_inputs(1, 3, 1),
-                     _NORM_PRIMS + ("reduce_max", "reduce_min", "pow", "ne"), **_TOL))
-for _ord in (None, "fro", 1, -1, math.inf, -math.inf):
+                     _norm_ref(ord=_ord, axis=-1), _norm_inputs(1, 3, 1), _prims + ("convert_element_type",), **_TOL))
+for _ord, _prims in _MATRIX_ORD_PRIMS.items():
+    # the 1/inf norms reduce one axis with keepdims, then squeeze it
+    _squeeze = ("squeeze",) if "abs" in _prims else ()
     register(OpEntry(f"norm_matrix[{_ord}]", lambda x, o=_ord: jnp.linalg.norm(x, ord=o, axis=(-2, -1)),
-                     _norm_ref(ord=_ord, axis=(-2, -1)), _norm_inputs(2, 3, 1),
-                     _NORM_PRIMS + ("reduce_max", "reduce_min", "squeeze"), **_TOL))
+                     _norm_ref(ord=_ord, axis=(-2, -1)), _norm_inputs(2, 3, 1), _prims + _squeeze, **_TOL))
     register(OpEntry(f"norm_matrix_keep[{_ord}]",
                      lambda x, o=_ord: jnp.linalg.norm(x, ord=o, axis=(-1, 0), keepdims=True),
-                     _norm_ref(ord=_ord, axis=(-1, 0), keepdims=True), _norm_inputs(2, 3, 1),
-                     _NORM_PRIMS + ("reduce_max", "reduce_min"), **_TOL))
+                     _norm_ref(ord=_ord, axis=(-1, 0), keepdims=True), _norm_inputs(2, 3, 1), _prims, **_TOL))
 register(OpEntry("norm_2d_ord1", lambda x: jnp.linalg.norm(x, ord=1), _norm_ref(ord=1), _norm_inputs(2, 2, 1),
-                 _NORM_PRIMS, **_TOL))
+                 _MATRIX_ORD_PRIMS[1] + ("squeeze",), **_TOL))
 register(OpEntry("vector_norm", jnp.linalg.vector_norm, lambda x: _norm_ref()(x.reshape(-1)),
-                 _norm_inputs(0, 3, 0), _NORM_PRIMS, **_TOL))
+                 _norm_inputs(0, 3, 0), _TWO_NORM, **_TOL))
 register(OpEntry("vector_norm_axes", lambda x: jnp.linalg.vector_norm(x, axis=(0, -1), ord=1),
                  lambda x: np.sum(np.abs(x.astype(np.float64)), axis=(0, -1)).astype(_float(x.dtype)),
-                 _norm_inputs(2, 3, 0), _NORM_PRIMS, **_TOL))
+                 _norm_inputs(2, 3, 0), _VECTOR_ORD_PRIMS[1], **_TOL))
 register(OpEntry("vector_norm_inf", lambda x: jnp.linalg.vector_norm(x, ord=math.inf, keepdims=True),
                  lambda x: np.asarray(np.max(np.abs(x.astype(np.float64)), keepdims=True)).astype(_float(x.dtype)),
-                 _norm_inputs(0, 3, 1), _NORM_PRIMS + ("reduce_max",), **_TOL))
+                 _norm_inputs(0, 3, 1), _VECTOR_ORD_PRIMS[math.inf], **_TOL))
 register(OpEntry("matrix_norm", jnp.linalg.matrix_norm, _norm_ref(ord="fro", axis=(-2, -1)),
-                 _norm_inputs(2, 3, 0), _NORM_PRIMS, **_TOL))
+                 _norm_inputs(2, 3, 0), _TWO_NORM, **_TOL))

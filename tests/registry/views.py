@@ -83,8 +83,10 @@ def _pad_ref(x: np.ndarray[Any, Any], mode: str) -> Any:
     return np.pad(x, 2, mode=mode)  # type: ignore[call-overload]
 
 
-for _mode in ("constant", "edge", "wrap", "reflect", "symmetric"):
+# a constant pad is the pad primitive; the other modes concatenate slices (mirrored ones reversed)
+_PAD_MODES = {"constant": ("pad",), "edge": ("concatenate", "slice"), "wrap": ("concatenate", "slice"),
+              "reflect": ("concatenate", "slice", "rev"), "symmetric": ("concatenate", "slice", "rev")}
+for _mode, _prims in _PAD_MODES.items():
     register(OpEntry(f"pad_{_mode}",
                      lambda x, m=_mode: jnp.pad(x, 2, mode=m, **({"constant_values": 3} if m == "constant" else {})),
-                     lambda x, m=_mode: _pad_ref(x, m), _one(1, 2, 2 if _mode == "reflect" else 1),
-                     ("pad", "concatenate", "slice", "rev")))
+                     lambda x, m=_mode: _pad_ref(x, m), _one(1, 2, 2 if _mode == "reflect" else 1), _prims))

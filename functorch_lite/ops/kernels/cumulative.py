@@ -177,7 +177,22 @@ def _numpy_scan(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], 
         out = _UFUNCS[op].accumulate(x, axis=axis, dtype=buf.dtype)
     if reverse:
         out = np.flip(out, axis)
-    return np.ascontiguousarray(out)
+    res, _ = _like_input(shape, strides, buf.dtype)  # the kernel's layout, so both paths agree
+    res[...] = out
+    return res
+
+
+def _like_input(shape: tuple[int, ...], strides: tuple[int, ...],
+                dtype: np.dtype[Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """An empty array in the input's memory order (K order: outermost axis
+    first), and its flat buffer."""
+    nd = len(shape)
+    order = sorted(range(nd), key=lambda a: -abs(strides[a]) if shape[a] > 1 else 1)
+    out_perm = np.empty([shape[a] for a in order], dtype)
+    inverse = [0] * nd
+    for i, a in enumerate(order):
+        inverse[a] = i
+    return out_perm.transpose(inverse), out_perm.reshape(-1)
 
 
 def cumulative(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strides: tuple[int, ...],
@@ -193,13 +208,7 @@ def cumulative(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], s
     nd = len(shape)
     dtype = buf.dtype
     xs = list(strides)
-    # output in the input's memory order (K order): outermost axis first
-    order = sorted(range(nd), key=lambda a: -abs(xs[a]) if shape[a] > 1 else 1)
-    out_perm = np.empty([shape[a] for a in order], dtype)
-    inverse = [0] * nd
-    for i, a in enumerate(order):
-        inverse[a] = i
-    out = out_perm.transpose(inverse)
+    out, flat = _like_input(shape, strides, dtype)
     n = shape[axis]
     if out.size == 0:
         return out
@@ -223,7 +232,7 @@ def cumulative(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], s
     xoffs = _offsets(outer, shape, xs, xo)
     ooffs = _offsets(outer, shape, os_, oo)
     xb = buf
-    ob = out_perm.reshape(-1)
+    ob = flat
     if dtype.kind == "b":
         # max/min of booleans are or/and: run them on the same bytes as uint8
         xb = xb.view(np.uint8)

@@ -8,7 +8,7 @@ bit tricks on the IEEE representation -- with no branches that depend on
 data, so a loop that calls them (they are inlined into the caller) becomes
 AVX/AVX-512 code.
 
-Accuracy (measured by tests/test_fusion.py against a float64/NumPy
+Accuracy (measured by tests/transforms/test_fusion.py against a float64/NumPy
 reference, over wide ranges including +-0, +-inf, nan, denormals and
 huge values): a few ulp at most; special values follow IEEE/NumPy
 (``exp(-inf) = 0``, ``log(0) = -inf``, ``log(-1) = nan``, ``tanh(+-inf) =
@@ -157,7 +157,6 @@ _LP8 = _F(3.3333331174e-1)
 _SQRTH_F = _F(0.70710678118654752440)
 _MIN_NORMAL_F = _F(1.17549435e-38)
 _TWO25_F = _F(33554432.0)
-_LOG2E_LO_F = _F(1.44269504088896341 - float(np.float32(1.44269504088896341)))
 _LOG10_2_F = _F(0.30102999566398119521)
 _LOG10E_F = _F(0.43429448190325182765)
 

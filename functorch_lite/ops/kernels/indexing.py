@@ -316,7 +316,7 @@ def gather(buf: np.ndarray[Any, Any], offset: int, shape: tuple[int, ...], strid
     C-contiguous matrix."""
     nb, k = idx.shape
     tail = shape[k:]
-    if 0 < nb * int(np.prod(tail, dtype=np.int64)) < NUMPY_BELOW and 0 not in shape:
+    if k and 0 < nb * int(np.prod(tail, dtype=np.int64)) < NUMPY_BELOW and 0 not in shape:
         return np.ascontiguousarray(_strided(buf, offset, shape, strides)[tuple(idx.T)])
     out = np.empty((nb,) + tail, buf.dtype)
     if out.size == 0:
@@ -366,7 +366,7 @@ def scatter(operand: np.ndarray[Any, Any], idx: np.ndarray[Any, Any], upd_buf: n
     nb, k = idx.shape
     if nb == 0 or out.size == 0:
         return out
-    if mode != "set" and nb * int(np.prod(operand.shape[k:], dtype=np.int64)) < NUMPY_BELOW:
+    if k and mode != "set" and nb * int(np.prod(operand.shape[k:], dtype=np.int64)) < NUMPY_BELOW:
         # ufunc.at applies repeated indices in order, as the kernels do
         upd = _strided(upd_buf, upd_offset, upd_shape, upd_strides).reshape((nb,) + operand.shape[k:])
         with np.errstate(all="ignore"):

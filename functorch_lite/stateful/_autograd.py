@@ -1,0 +1,413 @@
+"""The tape: recording Tensor ops for ``backward()``.
+
+An op whose inputs require grad (with grad mode on) runs its functional-core
+function under the core's reverse mode (:func:`functorch_lite.transforms.ad.vjp`)
+and keeps the pullback in a :class:`FunctionNode`, the result's ``grad_fn``.
+Derivatives therefore come from the primitives' vjp rules (``ops.tables``):
+there is no second set of formulas.  A leaf that requires grad gets an
+:class:`AccumulateGrad` node that adds into ``.grad``.  The engine
+(:mod:`functorch_lite.stateful._engine`) walks the nodes iteratively.
+
+Example:
+    >>> import functorch_lite as fl
+    >>> x = fl.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.grad_fn.name(), y.grad_fn.next_functions[0][0].name()
+    ('SumBackward0', 'MulBackward0')
+    >>> y.backward(); x.grad
+    tensor([2., 4.])
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+import functorch_lite.numpy as jnp
+from functorch_lite import core
+from functorch_lite.array import Array
+from functorch_lite.numpy._util import scalar_operand
+from functorch_lite.ops import shape_ops as so
+from functorch_lite.ops.tables import vjp_rules
+from functorch_lite.stateful._base import TensorBase
+from functorch_lite.stateful._grad_mode import _state as _grad_state
+from functorch_lite.transforms import ad
+
+# which inputs' values a pullback reads (checked against in-place writes):
+SAVE_ALL = "all"  # every tensor input (the conservative default)
+SAVE_NONE = "none"  # linear ops (add, views, sums): no value is needed
+SAVE_PARTNER = "partner"  # mul-like: an input is needed only when another input requires grad
+
+
+class Node:
+    """A node of the backward graph (``tensor.grad_fn``)."""
+
+    __slots__ = ("next_functions", "_pre_hooks", "_retain", "__weakref__")
+    next_functions: tuple[tuple[Any, int], ...]
+
+    def __init__(self) -> None:
+        self.next_functions = ()
+        self._pre_hooks: list[Callable[[Any], Any]] | None = None
+        self._retain: weakref.ref[Any] | None = None  # the non-leaf tensor whose grad retain_grad() keeps
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    def check_saved(self) -> None:
+        """Raise if a value this node needs was freed or written in place."""
+
+    def release(self) -> None:
+        """Free the saved values (after a backward without retain_graph)."""
+
+    def apply(self, ct: Any, create_graph: bool) -> tuple[Any, ...]:
+        """The gradients (tensors or None) of the inputs, one per edge."""
+        raise NotImplementedError(f"{self.name()} does not compute gradients")
+
+    def register_prehook(self, hook: Callable[[Any], Any]) -> Any:
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(hook)
+        return _RemovableHandle(self._pre_hooks, hook)
+
+
+class _RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list[Callable[[Any], Any]], hook: Callable[[Any], Any]) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        for i, h in enumerate(self._hooks):
+            if h is self._hook:
+                del self._hooks[i]
+                return
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf that requires grad: it adds the incoming gradient
+    into ``leaf.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, leaf: TensorBase) -> None:
+        super().__init__()
+        self.variable = leaf
+
+
+class FunctionNode(Node):
+    """One recorded op: its pullback, its inputs' edges, and the versions of
+    the inputs whose values the pullback reads."""
+
+    __slots__ = ("_name", "_fn", "_inputs", "_primals", "_pullback", "_saved", "_freed", "_out_aval", "_keep")
+
+    def __init__(self, name: str, fn: Callable[..., Any], inputs: Sequence[TensorBase], primals: Sequence[Any],
+                 pullback: Any, saved: Sequence[tuple[TensorBase, int]],
+                 out_aval: tuple[tuple[int, ...], Any]) -> None:
+        super().__init__()
+        self._name = name
+        self._fn: Callable[..., Any] | None = fn  # the op as a function of the differentiable inputs' Arrays
+        self._inputs = tuple(inputs)
+        self._primals = tuple(primals)  # their Arrays at the time of the op
+        # None: deferred; the forward is traced again at backward time (small ops, see record)
+        self._pullback = pullback
+        self._saved = tuple(saved)
+        self._freed = False
+        self._out_aval = out_aval
+        # a node that saves no value keeps its pullback after backward, as PyTorch's
+        # AddBackward0 can run twice: only saved values are freed
+        self._keep = not saved
+        self.next_functions = tuple((edge_of(t), 0) for t in inputs)
+
+    def name(self) -> str:
+        return self._name
+
+    def check_saved(self) -> None:
+        if self._freed:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved tensors after they "
+                "have already been freed). Saved intermediate values of the graph are freed when you call "
+                ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                "graph a second time or if you need to access saved tensors after calling backward "
+                f"(node {self._name})."
+            )
+        for i, (t, v) in enumerate(self._saved):
+            if t._h.version != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: [{t._dtype.name} {list(t._shape)}], which is input {i} of {self._name}, is at "
+                    f"version {t._h.version}; expected version {v} instead. Hint: the tensor (or a view of the "
+                    "same storage) was written in place after the op that saved it; use the out-of-place op "
+                    "(e.g. x = x + 1 instead of x.add_(1)) or clone() it before the write."
+                )
+
+    def release(self) -> None:
+        if not self._keep:
+            self._pullback = None
+            self._fn = None
+            self._inputs = ()
+            self._primals = ()
+            self._saved = ()
+            self._freed = True
+
+    def apply(self, ct: TensorBase, create_graph: bool) -> tuple[Any, ...]:
+        """Cotangents (tensors or None) for each input edge."""
+        fn = self._fn
+        assert fn is not None  # check_saved() raised for a freed node
+        if not create_graph:
+            if self._pullback is None:
+                self._pullback = ad.vjp(fn, *self._primals)[1]
+            cts = self._pullback(ct.array())
+            return tuple(TensorBase._wrap(c) for c in cts)
+        # the backward pass recorded: d/d(ct, inputs) of vjp(fn)(ct), so second
+        # derivatives come from the same rules, one level deeper
+        outs = []
+        for i in range(len(self._inputs)):
+            def one(c: Any, *xs: Any, i: int = i) -> Any:
+                return ad.vjp(fn, *xs)[1](c)[i]
+
+            name = self._name.replace("Backward0", "BackwardBackward0")
+            outs.append(apply_op(one, (ct, *self._inputs), name, SAVE_ALL))
+        return tuple(outs)
+
+
+def edge_of(t: TensorBase) -> Node | None:
+    """The node a gradient for ``t`` flows into (None if it needs none)."""
+    fn: Node | None = t.grad_fn
+    if fn is not None:
+        return fn
+    if not t._requires_grad:
+        return None
+    acc: AccumulateGrad | None = t._acc
+    if acc is None:
+        acc = t._acc = AccumulateGrad(t)
+    return acc
+
+
+def recording(*args: Any) -> bool:
+    """Whether an op on ``args`` is recorded."""
+    if not _grad_state.grad_enabled:
+        return False
+    for a in args:
+        if isinstance(a, TensorBase) and a._requires_grad:
+            return True
+    return False
+
+
+def apply_op(fn: Callable[..., Any], args: Sequence[Any], name: str, saves: str = SAVE_ALL) -> Any:
+    """``fn`` of the core values of ``args`` (tensors lent as Arrays, other
+    values as they are), as a new tensor; recorded on the tape when an input
+    requires grad and grad mode is on."""
+    if not recording(*args):
+        return TensorBase._wrap(fn(*[a._lend() if isinstance(a, TensorBase) else a for a in args]), *args)
+    return record(fn, args, name, saves)
+
+
+def record(fn: Callable[..., Any], args: Sequence[Any], name: str, saves: str) -> Any:
+    vals = [a._lend() if isinstance(a, TensorBase) else a for a in args]
+    diff = [i for i, a in enumerate(args) if isinstance(a, TensorBase) and a._requires_grad]
+
+    f = _diff_fn(fn, vals, diff)
+    primals = [vals[i] for i in diff]
+    size = 0
+    for a in args:
+        if isinstance(a, TensorBase):
+            size += a.numel()
+    if size <= DEFER_BELOW:
+        # small operands: run the op plainly now and trace it at backward time, which
+        # costs a second (cheap) forward but halves the per-op cost of recording
+        out, pullback = fn(*vals), None
+    else:
+        out, pullback = ad.vjp(f, *primals)
+    res = TensorBase._wrap(out, *args)
+    if not res._dtype.is_floating_point:
+        return res  # comparisons, argmax...: no gradient flows through them
+    inputs = [args[i] for i in diff]
+    res._requires_grad = True
+    res.grad_fn = FunctionNode(name, f, inputs, primals, pullback, _saved(args, saves), (res._shape, res._dtype))
+    return res
+
+
+# total input elements up to which an op's tracing is deferred to the backward pass
+DEFER_BELOW = 4096
+
+
+def _diff_fn(fn: Callable[..., Any], vals: Sequence[Any], diff: Sequence[int]) -> Callable[..., Any]:
+    """``fn`` as a function of the differentiable arguments only."""
+
+    def f(*xs: Any) -> Any:
+        v = list(vals)
+        for i, x in zip(diff, xs):
+            v[i] = x
+        return fn(*v)
+
+    return f
+
+
+class _RulePullback:
+    """The pullback of one elementwise primitive (after NumPy broadcasting):
+    its vjp rules called directly, then ``broadcast_in_dim``'s rule for a
+    broadcast operand -- what the functional tape would call for this
+    two-node trace, without tracing."""
+
+    __slots__ = ("_rules", "_vals", "_ans", "_diff", "_bcasts")
+
+    def __init__(self, rules: tuple[Any, ...], vals: Sequence[Any], ans: Any, diff: Sequence[int],
+                 bcasts: dict[int, tuple[Any, Any, dict[str, Any]]]) -> None:
+        self._rules, self._vals, self._ans, self._diff, self._bcasts = rules, vals, ans, diff, bcasts
+
+    def __call__(self, ct: Any) -> tuple[Any, ...]:
+        out = []
+        for i in self._diff:
+            c = self._rules[i](ct, self._ans, *self._vals)
+            b = self._bcasts.get(i)
+            if b is not None:
+                x, bx, params = b
+                c = _BCAST_RULE[0](c, bx, x, **params)
+            out.append(c)
+        return tuple(out)
+
+
+# core functions that are one elementwise primitive on operands of one dtype
+_FAST: dict[Any, str] = {
+    jnp.add: "add", jnp.subtract: "sub", jnp.multiply: "mul", jnp.true_divide: "div", jnp.maximum: "max",
+    jnp.minimum: "min", jnp.exp: "exp", jnp.log: "log", jnp.sin: "sin", jnp.cos: "cos", jnp.tan: "tan",
+    jnp.tanh: "tanh", jnp.sqrt: "sqrt", jnp.negative: "neg", jnp.expm1: "expm1", jnp.log1p: "log1p",
+}
+_BCAST_RULE: list[Any] = []  # broadcast_in_dim's vjp rule, looked up on first use (the table fills at import)
+
+
+def _broadcast(x: Array, shape: tuple[int, ...]) -> tuple[Array, dict[str, Any]]:
+    """``x`` broadcast to ``shape`` as the core's NumPy broadcasting does it."""
+    params = {"shape": shape, "broadcast_dimensions": tuple(range(len(shape) - x.ndim, len(shape)))}
+    return so.broadcast_in_dim_p.bind(x, **params), params
+
+
+def record_elementwise(fn: Callable[..., Any], args: Sequence[Any], name: str, saves: str) -> Any:
+    """``record`` for an elementwise core function whose tensor operands all
+    have the result's floating dtype (numbers allowed): the primitive is
+    bound once and its vjp rules become the pullback, skipping the tracer.
+    None when the operands do not qualify (the caller takes the general path)."""
+    prim_name = _FAST.get(fn)
+    if prim_name is None:
+        return None
+    prim = core.PRIMITIVES[prim_name]
+    rules = vjp_rules.get(prim)
+    if type(rules) is not tuple:
+        return None
+    dt: Any = None
+    shape: tuple[int, ...] = ()
+    same = True
+    diff = []
+    for i, a in enumerate(args):
+        if isinstance(a, TensorBase):
+            if dt is None:
+                dt, shape = a._dtype, a._shape
+            elif a._dtype is not dt:
+                return None
+            elif a._shape != shape:
+                same = False
+            if a._requires_grad:
+                if rules[i] is None:
+                    return None
+                diff.append(i)
+    if not dt.is_floating_point:
+        return None
+    if not same:
+        try:
+            shape = tuple(np.broadcast_shapes(*(a._shape for a in args if isinstance(a, TensorBase))))
+        except ValueError:
+            return None  # the general path raises the shape error
+    orig = [a._lend() if isinstance(a, TensorBase) else a for a in args]
+    vals = list(orig)
+    bcasts: dict[int, tuple[Any, Any, dict[str, Any]]] = {}
+    ref = None
+    for k, a in enumerate(args):
+        if isinstance(a, TensorBase):
+            if a._shape != shape:
+                if not _BCAST_RULE and not _find_bcast_rule():
+                    return None
+                bx, params = _broadcast(orig[k], shape)
+                bcasts[k] = (orig[k], bx, params)
+                vals[k] = bx
+            ref = vals[k]
+    assert ref is not None  # Tensor._binary/_unary pass at least one tensor
+    for k, a in enumerate(args):
+        if not isinstance(a, TensorBase):
+            v = scalar_operand(a, ref) if type(a) in (int, float) else None
+            if v is None:
+                return None
+            vals[k] = v
+    ans = prim.bind(*vals)
+    res = TensorBase._wrap(ans, *args)
+    res._requires_grad = True
+    res.grad_fn = FunctionNode(name, _diff_fn(fn, orig, diff), [args[i] for i in diff], [orig[i] for i in diff],
+                               _RulePullback(rules, vals, ans, diff, bcasts), _saved(args, saves),
+                               (res._shape, res._dtype))
+    return res
+
+
+def _find_bcast_rule() -> bool:
+    b_rules = vjp_rules.get(so.broadcast_in_dim_p)
+    if not isinstance(b_rules, tuple) or b_rules[0] is None:
+        return False
+    _BCAST_RULE.append(b_rules[0])
+    return True
+
+
+def _saved(args: Sequence[Any], saves: str) -> list[tuple[TensorBase, int]]:
+    if saves == SAVE_NONE:
+        return []
+    ts = [a for a in args if isinstance(a, TensorBase)]
+    if saves == SAVE_PARTNER:
+        n_grad = sum(1 for t in ts if t._requires_grad)
+        # t is needed when another operand requires grad
+        return [(t, t._h.version) for t in ts if n_grad - t._requires_grad > 0]
+    return [(t, t._h.version) for t in ts]
+
+
+_TORCH_NAMES = {
+    "add": "Add", "subtract": "Sub", "multiply": "Mul", "true_divide": "Div", "power": "Pow",
+    "maximum": "Maximum", "minimum": "Minimum", "floor_divide": "FloorDivide", "remainder": "Remainder",
+    "fmod": "Fmod", "negative": "Neg", "abs": "Abs", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "sin": "Sin",
+    "cos": "Cos", "tan": "Tan", "tanh": "Tanh", "expm1": "Expm1", "log1p": "Log1P", "log2": "Log2",
+    "log10": "Log10", "square": "Pow", "sign": "Sign", "floor": "Floor", "ceil": "Ceil", "round": "Round",
+    "trunc": "Trunc",
+}
+_LINEAR = frozenset(("add", "subtract", "negative"))
+
+
+def node_name(fn: Callable[..., Any], default: str = "") -> str:
+    """PyTorch's grad_fn name for a core function (``multiply`` -> ``MulBackward0``)."""
+    n = getattr(fn, "__name__", "")
+    base = _TORCH_NAMES.get(n) or default or n.capitalize()
+    return f"{base}Backward0"
+
+
+def saves_of(fn: Callable[..., Any]) -> str:
+    """Which inputs a core function's pullback reads (see ``SAVE_*``)."""
+    n = getattr(fn, "__name__", "")
+    if n in _LINEAR:
+        return SAVE_NONE
+    if n == "multiply":
+        return SAVE_PARTNER
+    return SAVE_ALL
+
+
+def record_view(view: TensorBase, src: TensorBase, fn: Callable[[Any], Any], name: str) -> None:
+    """Give ``view`` (sharing ``src``'s storage) a node whose pullback is
+    that of ``fn``, the same view as a core function of ``src``'s Array."""
+    pullback = None  # small: traced at backward time, as in record
+    if src.numel() > DEFER_BELOW:
+        out, pullback = ad.vjp(fn, src._lend())
+        if tuple(out.shape) != view._shape:
+            raise AssertionError(f"internal: view function gives shape {tuple(out.shape)}, the view has {view._shape}")
+    view._requires_grad = True
+    view.grad_fn = FunctionNode(name, fn, (src,), (src._lend(),), pullback, (), (view._shape, view._dtype))

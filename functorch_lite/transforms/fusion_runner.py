@@ -1,0 +1,150 @@
+"""Fusion, pass 4: run a fused group, from the program's generated code.
+
+A :class:`GroupRunner` holds one :class:`~functorch_lite.transforms.fusion_group.FusedGroup`
+and its plans by input strides.  :meth:`GroupRunner.driver` writes the
+Python lines that run the group inside the program's generated ``run``: a
+fast path for C-contiguous inputs (sizes and strides are constants of the
+source, the output buffers come from the buffer pool or a dead intermediate)
+and :meth:`GroupRunner.run_generic` for any other layout (planned, and its
+kernel compiled, on first sight).
+
+Example:
+    >>> import functorch_lite as fl
+    >>> import functorch_lite.numpy as jnp
+    >>> from functorch_lite.transforms.fusion_group import describe
+    >>> from functorch_lite.transforms.fusion_partition import partition, uses_of
+    >>> p = fl.make_ir(lambda x: x * 2.0 + 1.0)(jnp.ones((2, 2)))
+    >>> (g,), _ = partition(p)
+    >>> r = GroupRunner(describe(g, p.eqns, {id(p.outs[0])}, uses_of(p.eqns)), 1 << 62)
+    >>> r.run_generic(jnp.ones((2, 2)).T)[0].tolist()
+    [[3.0, 3.0], [3.0, 3.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from functorch_lite.array import Array, Storage, contiguous_strides
+from functorch_lite.ops.kernels import buffer_pool
+from functorch_lite.transforms.fusion_group import FusedGroup
+from functorch_lite.transforms.fusion_plan import Plan, make_plan
+
+
+def contiguous_guard(name: str, shape: tuple[int, ...]) -> str:
+    """Source of a test that ``name`` is laid out C-contiguously; the stride of
+    a size-1 axis is never used, so it is not tested (``expand_dims`` views
+    may carry any stride there).
+
+    Example:
+        >>> contiguous_guard("a", (2, 3)), contiguous_guard("a", (2, 1))
+        ('a._strides == (3, 1)', 'a._strides[0] == 1')
+    """
+    want = contiguous_strides(shape)
+    if 1 not in shape:
+        return f"{name}._strides == {want!r}"
+    tests = [f"{name}._strides[{i}] == {s}" for i, (n, s) in enumerate(zip(shape, want)) if n != 1]
+    return " and ".join(tests) or "True"
+
+
+class GroupRunner:
+    """One fused group of a lowered program: its plans and how to call them."""
+
+    def __init__(self, fg: FusedGroup, parallel_min: int) -> None:
+        self.fg = fg
+        self.parallel_min = parallel_min
+        self.plans: dict[Any, Plan] = {}
+        #: the plan of the C-contiguous fast path (set by :meth:`driver`)
+        self.default_plan: Plan | None = None
+
+    def plan(self, in_strides: Sequence[tuple[int, ...]]) -> Plan:
+        key = tuple(in_strides)
+        p = self.plans.get(key)
+        if p is None:
+            # threads racing here build equal plans (the kernel compile itself
+            # is deduplicated under the kernel cache's lock); the last one stored wins
+            p = self.plans[key] = make_plan(self.fg, in_strides, self.parallel_min)
+        return p
+
+    def run_generic(self, *xs: Array) -> list[Array]:
+        """Run on any input layout (the plan for these strides is made, and
+        its kernel compiled, on first sight)."""
+        fg = self.fg
+        key = tuple([xs[k]._strides for k in fg.array_inputs])
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plan(key)
+        args: list[Any] = list(plan.sizes)
+        for k, x in enumerate(xs):
+            if fg.in_scalar[k]:
+                args.append(x._storage._data[x._offset])
+            else:
+                args.append(x._storage._data)
+                args.append(x._offset)
+                args.extend(plan.in_strides[k])
+        args.extend(fg.param_values)
+        bufs = []
+        for j, v in enumerate(fg.out_vars):
+            buf = buffer_pool.empty(plan.out_sizes[j], v.aval.dtype)
+            bufs.append(buf)
+            args.append(buf)
+            args.extend(plan.out_kstrides[j])
+        plan.kernel(*args)
+        outs = []
+        for j, v in enumerate(fg.out_vars):
+            a = v.aval
+            outs.append(Array._unchecked(Storage._of_dense(bufs[j]), a.shape, plan.out_strides[j], 0, a.weak_type))
+        return outs
+
+    def _input_args(self, plan: Plan, k: int, ins: list[str], ns: dict[str, Any]) -> list[str]:
+        fg = self.fg
+        args = [repr(s) for s in plan.sizes]
+        for q, x in enumerate(ins):
+            if fg.in_scalar[q]:
+                args.append(f"{x}._storage._data[{x}._offset]")
+            else:
+                args += [f"{x}._storage._data", f"{x}._offset"] + [repr(s) for s in plan.in_strides[q]]
+        for j, val in enumerate(fg.param_values):
+            ns[f"S{k}_{j}"] = val
+            args.append(f"S{k}_{j}")
+        return args
+
+    def driver(self, k: int, ins: list[str], outs: list[str], reuse: list[str | None],
+               ns: dict[str, Any]) -> list[str]:
+        """Python lines that run this group inside the program's generated
+        ``run``: a fast path specialised to C-contiguous inputs (no
+        lookups: sizes and strides are constants) and the generic path."""
+        fg = self.fg
+        plan = make_plan(fg, [contiguous_strides(fg.inputs[q].aval.shape) for q in fg.array_inputs],
+                         self.parallel_min)
+        self.default_plan = plan
+        ns[f"K{k}"] = plan.kernel
+        ns[f"F{k}"] = plan.kernel.fn
+        ns[f"G{k}"] = self
+        guard = " and ".join(contiguous_guard(ins[q], fg.inputs[q].aval.shape) for q in fg.array_inputs)
+        args = self._input_args(plan, k, ins, ns)
+        body: list[str] = []
+        for j, v in enumerate(fg.out_vars):
+            a = v.aval
+            n = plan.out_sizes[j]
+            if reuse[j] is not None:
+                body.append(f"q{j} = {reuse[j]}._storage._data")
+            elif n * a.dtype.itemsize >= buffer_pool.POOL_MIN_BYTES:
+                body.append(f"q{j} = empty({n}, np.{a.dtype.name})")
+            else:
+                body.append(f"q{j} = np.empty({n}, np.{a.dtype.name})")
+            args += [f"q{j}"] + [repr(s) for s in plan.out_kstrides[j]]
+        call = ", ".join(args)
+        body += ["try:", f"    F{k}({call})", "except Exception:", f"    K{k}({call})"]
+        for j, v in enumerate(fg.out_vars):
+            a = v.aval
+            body.append(f"{outs[j]} = Array._unchecked(Storage._of_dense(q{j}), {a.shape!r}, "
+                        f"{plan.out_strides[j]!r}, 0, {a.weak_type!r})")
+        lhs = ", ".join(outs) + ("," if len(outs) == 1 else "")
+        generic = f"{lhs} = G{k}.run_generic({', '.join(ins)})"
+        if not guard:
+            return body
+        return [f"if {guard}:"] + ["    " + ln for ln in body] + ["else:", "    " + generic]
+
+
+__all__ = ["GroupRunner", "contiguous_guard"]
