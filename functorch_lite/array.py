@@ -579,6 +579,26 @@ def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(strides))
 
 
+def is_row_major(shape: tuple[int, ...], strides: tuple[int, ...]) -> bool:
+    """Whether a layout is row-major with no gaps, ignoring size-1 dims (whose
+    stride never matters); empty layouts are, whatever their strides.
+
+    Example:
+        >>> is_row_major((2, 3), (3, 1)), is_row_major((2, 3), (1, 2)), is_row_major((2, 1), (1, 7))
+        (True, False, True)
+    """
+    if 0 in shape:
+        return True
+    expected = 1
+    for d, s in zip(reversed(shape), reversed(strides)):
+        if d == 1:
+            continue
+        if s != expected:
+            return False
+        expected *= d
+    return True
+
+
 class Array(ArrayMethods):
     """An immutable strided n-d array over a shared 1-D :class:`Storage`.
 
@@ -784,16 +804,7 @@ class Array(ArrayMethods):
             >>> x.is_contiguous(), x.T.is_contiguous()
             (True, False)
         """
-        if 0 in self._shape:
-            return True  # empty arrays are contiguous whatever their strides
-        expected = 1
-        for d, s in zip(reversed(self._shape), reversed(self._strides)):
-            if d == 1:
-                continue
-            if s != expected:
-                return False
-            expected *= d
-        return True
+        return is_row_major(self._shape, self._strides)
 
     def contiguous(self) -> Array:
         """``self`` if contiguous, else a row-major copy.

@@ -17,7 +17,7 @@ import numpy as np
 
 from functorch_lite import numpy as jnp
 from functorch_lite.array import Array
-from functorch_lite.scipy.special import erf, expit
+from functorch_lite.scipy.special import erf, expit, log_softmax, softmax
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -207,30 +207,6 @@ def glu(x: Any, axis: int = -1) -> Array:
         raise ValueError(f"glu: axis {axis} of an array of shape {x.shape} has odd size {size}; it must split in two")
     a, b = jnp.split(x, 2, axis=axis)
     out: Array = a * sigmoid(b)
-    return out
-
-
-def softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> Array:
-    """``exp(x) / sum(exp(x))`` along ``axis``, max-shifted.
-
-    Example:
-        >>> import functorch_lite.numpy as jnp
-        >>> softmax(jnp.array([0.0, 0.0])).tolist()
-        [0.5, 0.5]
-    """
-    out: Array = jnp.softmax(x, axis=axis)
-    return out
-
-
-def log_softmax(x: Any, axis: int | tuple[int, ...] | None = -1) -> Array:
-    """``x - logsumexp(x)`` along ``axis``.
-
-    Example:
-        >>> import functorch_lite.numpy as jnp
-        >>> [round(v, 4) for v in log_softmax(jnp.array([0.0, 0.0])).tolist()]
-        [-0.6931, -0.6931]
-    """
-    out: Array = jnp.log_softmax(x, axis=axis)
     return out
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from functorch_lite.array import contiguous_strides, strict_index
+from functorch_lite.array import contiguous_strides, is_row_major, strict_index
 
 Layout = tuple[tuple[int, ...], tuple[int, ...], int]
 
@@ -57,16 +57,7 @@ def sizes_arg(args: tuple[Any, ...], what: str = "size") -> tuple[int, ...]:
 
 def is_contiguous(shape: tuple[int, ...], strides: tuple[int, ...]) -> bool:
     """PyTorch's rule: row-major, ignoring size-1 dims; empty tensors are."""
-    if 0 in shape:
-        return True
-    expected = 1
-    for d, s in zip(reversed(shape), reversed(strides)):
-        if d == 1:
-            continue
-        if s != expected:
-            return False
-        expected *= d
-    return True
+    return is_row_major(shape, strides)
 
 
 def dense_strides(shape: tuple[int, ...], strides: tuple[int, ...]) -> tuple[int, ...]:

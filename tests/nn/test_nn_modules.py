@@ -508,3 +508,18 @@ def test_deepcopy_module() -> None:
     with fl.no_grad():
         twin.fc1.weight.zero_()
     assert net.fc1.weight.detach().abs().sum().item() > 0
+
+
+def test_to_dtype_keeps_parameter_identity_for_optimizers() -> None:
+    import functorch_lite as fl
+    from functorch_lite import nn, optim
+
+    m = nn.Linear(2, 1)
+    w = m.weight
+    opt = optim.SGD(m.parameters(), lr=0.5)
+    m.to(fl.float64)
+    assert m.weight is w and w.dtype == fl.float64 and w.requires_grad
+    before = w.detach().clone()
+    m(fl.ones(3, 2, dtype=fl.float64)).sum().backward()
+    opt.step()  # the optimizer built before .to() updates the converted parameter
+    np.testing.assert_allclose(w.detach().numpy(), before.numpy() - 0.5 * 3.0, rtol=1e-12)

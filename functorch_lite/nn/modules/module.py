@@ -416,17 +416,18 @@ class Module:
 
     def _apply_tensors(self, fn: Callable[[Tensor], Tensor]) -> Module:
         for m in self.modules():
-            for name, p in list(m._parameters.items()):
+            for p in list(m._parameters.values()):
                 if p is None:
                     continue
                 with no_grad():
                     converted = fn(p)
                 if converted is p:
                     continue
-                new = Parameter(converted, p.requires_grad)
+                # the Parameter keeps its identity (an optimizer built before .to() still
+                # holds it), as PyTorch's ``param.data = fn(param.data)``
+                p.data = converted
                 if p.grad is not None:
-                    new.grad = fn(p.grad)
-                m._parameters[name] = new
+                    p.grad = fn(p.grad)
             for name, b in list(m._buffers.items()):
                 if b is not None:
                     with no_grad():
@@ -435,9 +436,9 @@ class Module:
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False) -> Module:
         """Convert floating-point parameters and buffers to ``dtype`` (integer
-        buffers such as ``num_batches_tracked`` keep theirs).  Converted
-        parameters are new :class:`Parameter` objects: build optimizers after
-        ``to``.
+        buffers such as ``num_batches_tracked`` keep theirs).  Parameters keep
+        their identity (their ``data`` is replaced, as PyTorch does), so an
+        optimizer built before ``to`` goes on working.
 
         Example:
             >>> import functorch_lite as fl
