@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib
+import io
 import sys
 import time
+import warnings
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,28 +43,41 @@ BATCH = 32
 LEARNING_RATE = 1e-3
 EPOCHS = 20
 HIDDEN = 128
+MAX_TEXT = 4_000_000  # characters; the shipped file has 264,712
+
+
+def _read_csv_gz(path: str | Path) -> np.ndarray[Any, Any]:
+    """The numbers of a gzipped CSV as a 2-D float64 array; ``ValueError`` naming ``path`` otherwise."""
+    try:
+        with gzip.open(path, "rt", encoding="ascii") as f:
+            text = f.read(MAX_TEXT + 1)  # bounded: a small hostile file may inflate without end
+        if len(text) > MAX_TEXT:
+            raise ValueError(f"more than {MAX_TEXT} characters once decompressed")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # an empty file is reported below, by shape
+            raw: np.ndarray[Any, Any] = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.float64, ndmin=2)
+    except FileNotFoundError:
+        raise
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f"{path}: not a gzipped CSV of numbers ({type(e).__name__}: {e}); "
+                         "expected 65 comma-separated integers a row") from e
+    return raw
 
 
 def load_digits(path: str | Path = DIGITS_PATH) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Read the digits: ``x`` float32 (n, 64) with pixels scaled to [0, 1], ``y`` int64 labels 0-9.
 
     The file is gzipped CSV, 65 integers a row (64 pixels 0-16, then the
-    label); anything else raises ``ValueError`` naming the file and the fault.
+    label); anything else raises ``ValueError`` naming the file and the fault
+    (``FileNotFoundError`` if there is no file).
 
     Example:
         >>> x, y = load_digits()
         >>> x.dtype, y.dtype, float(x.max())
         (dtype('float32'), dtype('int64'), 1.0)
     """
-    try:
-        with gzip.open(path, "rt", encoding="ascii") as f:
-            raw = np.loadtxt(f, delimiter=",", dtype=np.float64, ndmin=2)
-    except FileNotFoundError:
-        raise
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError) as e:
-        raise ValueError(f"{path}: not a gzipped CSV of numbers ({type(e).__name__}: {e}); "
-                         "restore the file from the package") from e
-    if raw.ndim != 2 or raw.shape[1] != 65 or raw.shape[0] == 0:
+    raw = _read_csv_gz(path)
+    if raw.shape[1] != 65 or raw.shape[0] == 0:
         raise ValueError(f"{path}: expected rows of 65 numbers (64 pixels, 1 label), got an array of shape {raw.shape}")
     if not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)):
         raise ValueError(f"{path}: every value must be a finite integer")
@@ -106,7 +122,8 @@ def split_digits() -> tuple[np.ndarray[Any, Any], ...]:
 def _progress(n: int, desc: str) -> Iterator[int]:
     """``range(n)`` with a progress bar: tqdm when importable, else one line redrawn with ``\\r``."""
     try:
-        from tqdm import tqdm  # optional dependency: the demo runs without it
+        # optional dependency: the demo runs without it (import_module: no stubs needed)
+        tqdm: Any = importlib.import_module("tqdm").tqdm
     except ImportError:
         live = sys.stderr.isatty()  # a redrawn line is noise in a log file
         for i in range(n):
@@ -179,7 +196,8 @@ def per_example_grad_norms(params: Params, x: Any, y: Any) -> np.ndarray[Any, An
 
     grads = fl.vmap(fl.grad(one), in_axes=(None, 0, 0))(params, x, y)
     flat = np.concatenate([np.asarray(g).reshape(len(x), -1) for g in grads.values()], axis=1)
-    return np.sqrt(np.sum(flat.astype(np.float64) ** 2, axis=1))
+    norms: np.ndarray[Any, Any] = np.sqrt(np.sum(flat.astype(np.float64) ** 2, axis=1))
+    return norms
 
 
 def _accuracy(logits: Any, y: np.ndarray[Any, Any]) -> float:
@@ -260,9 +278,9 @@ def train_torch(epochs: int = EPOCHS, seed: int = 0, verbose: bool = True) -> Hi
 def plot(histories: dict[str, History], path: str) -> bool:
     """Write loss and test-accuracy curves to ``path``; False (with a message) without matplotlib."""
     try:
-        import matplotlib  # optional dependency: only --plot needs it
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        # optional dependency: only --plot needs it (import_module: no stubs needed)
+        importlib.import_module("matplotlib").use("Agg")  # no display needed to write a file
+        plt: Any = importlib.import_module("matplotlib.pyplot")
     except ImportError:
         print(f"--plot {path}: matplotlib is not installed (python3 -m pip install matplotlib); no plot written")
         return False

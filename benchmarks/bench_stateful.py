@@ -1,0 +1,97 @@
+"""The PyTorch-style layer beside PyTorch CPU eager: a training step and per-op costs.
+
+    python benchmarks/bench_stateful.py            # print a report
+    python benchmarks/bench_stateful.py --quick    # fewer rounds
+
+Cases (one BLAS/OpenMP thread for every library, set before NumPy loads;
+medians of interleaved rounds, ``benchmarks/_harness.py``):
+
+- ``step``: one training step of the MLP 784-256-256-10 at batch 128 --
+  ``zero_grad()``, forward, ``CrossEntropyLoss`` on integer labels,
+  ``backward()``, ``SGD.step()`` -- written identically for both libraries
+  (the issue's target: <= 1.2 x PyTorch);
+- ``a.add_(b)`` and ``a * b`` with ``requires_grad`` on 10-element tensors
+  (target: <= 1.5 x PyTorch's dispatch).
+
+Without PyTorch installed (the ``compare`` extra) only functorch_lite's
+times are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[_var] = "1"  # spin-waiting pools collapse on a shared 2-core machine (DESIGN.md)
+
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+from _harness import fmt_ratio, fmt_time, interleaved, machine_info  # noqa: E402
+
+import functorch_lite as fl  # noqa: E402
+from functorch_lite import nn as fnn  # noqa: E402
+from functorch_lite import optim as foptim  # noqa: E402
+
+
+def _step(m: Any, nn: Any, optim: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
+    m.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    xt, yt = m.tensor(x), m.tensor(y)
+
+    def step() -> Any:
+        opt.zero_grad()
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def _ops(m: Any) -> dict[str, Any]:
+    a, b = m.ones(10), m.ones(10)
+    w = m.ones(10, requires_grad=True)
+    return {"a.add_(b)": lambda: a.add_(b), "w * b (requires_grad)": lambda: w * b}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer rounds (a smoke test)")
+    args = ap.parse_args()
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:
+        torch = None
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((128, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 128)
+    rounds = 5 if args.quick else 25
+    cases = {"fl step": _step(fl, fnn, foptim, x, y)}
+    if torch is not None:
+        cases["torch step"] = _step(torch, torch.nn, torch.optim, x, y)
+    steps = interleaved(cases, rounds=rounds)
+    ops_fl = _ops(fl)
+    ops_cases = {f"fl {k}": v for k, v in ops_fl.items()}
+    if torch is not None:
+        ops_cases.update({f"torch {k}": v for k, v in _ops(torch).items()})
+    ops = interleaved(ops_cases, rounds=rounds, min_sample=0.01)
+    info = machine_info()
+    print(f"machine: {info.get('Model name', '?')}, {info.get('CPU(s)', '?')} CPUs; one thread per library\n")
+    print("| case | fl | PyTorch | fl/PyTorch | target |")
+    print("|---|---|---|---|---|")
+    t = steps.get("torch step")
+    print(f"| training step (MLP 784-256-256-10, batch 128) | {fmt_time(steps['fl step'])} | {fmt_time(t)} | "
+          f"{fmt_ratio(steps['fl step'] / t) if t else 'n/a'} | <= 1.2x |")
+    for k in ops_fl:
+        tt = ops.get(f"torch {k}")
+        print(f"| {k}, 10 elements | {fmt_time(ops[f'fl {k}'])} | {fmt_time(tt)} | "
+              f"{fmt_ratio(ops[f'fl {k}'] / tt) if tt else 'n/a'} | <= 1.5x |")
+
+
+if __name__ == "__main__":
+    main()
