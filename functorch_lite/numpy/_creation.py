@@ -88,6 +88,10 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
         >>> jnp.array(2**31).dtype, jnp.array([2**31]).dtype
         (dtype('int64'), dtype('int64'))
     """
+    if hasattr(obj, "__jax_array__") and not isinstance(obj, (Array, Tracer)):
+        # a Tensor gives its immutable snapshot (no copy); through np.asarray it
+        # would hand out its buffer as user memory and copy on every later snapshot
+        obj = _to_array(obj)
     if isinstance(obj, (Array, Tracer)):
         x: ArrayOrTracer = obj
         if dtype is not None:

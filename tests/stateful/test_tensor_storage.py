@@ -237,3 +237,16 @@ def test_op_results_are_not_exclusive() -> None:
         warnings.simplefilter("error")
         y.add_(1)
     assert y._h.state == EXCLUSIVE and x.tolist() == [1.0] * 3
+
+
+def test_jnp_array_of_a_tensor_is_a_snapshot_without_making_it_user_memory() -> None:
+    import functorch_lite as fl
+    import functorch_lite.numpy as jnp
+    from functorch_lite.stateful._storage import EXTERNAL
+
+    t = fl.tensor([1.0, 2.0])
+    a = jnp.array(t)
+    assert t._h.state != EXTERNAL  # later snapshots need no copy
+    t.add_(1.0)
+    assert a.tolist() == [1.0, 2.0] and t.tolist() == [2.0, 3.0]
+    assert jnp.array(t, dtype="int32").tolist() == [2, 3]
