@@ -15,6 +15,8 @@ from functorch_lite import nn as fnn
 from functorch_lite import optim as foptim
 
 torch = pytest.importorskip("torch")
+# one thread: PyTorch's spinning OpenMP pool would otherwise slow every later test on 2 cores
+torch.set_num_threads(1)
 
 A = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
 
