@@ -23,8 +23,9 @@ from functorch_lite.core import Primitive, ShapedArray
 from functorch_lite.ops import _rules as r
 from functorch_lite.ops import elementwise as ew
 from functorch_lite.ops import params as P
+from functorch_lite.ops.fusion_rules import Elementwise
 from functorch_lite.ops.kernels import special as k
-from functorch_lite.ops.tables import jvp_rules, param_types, vjp_rules
+from functorch_lite.ops.tables import fusion_rules, jvp_rules, param_types, vjp_rules
 
 
 def _kernel(name: str) -> Any:
@@ -86,6 +87,12 @@ vjp_rules[polygamma_p] = (lambda ct, ans, x, *, n: r.mul(ct, polygamma_p.bind(x,
 
 for _p in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p):
     r.batch_elementwise(_p)
+
+# fused loops call the same functions as the eager kernel (``fm.erf_f32``: float64 erf,
+# rounded); a vectorised loop may use the vector library's erf, so jit and eager agree to
+# about 1 ulp.  The other special functions run as their own kernel inside jit.
+fusion_rules[erf_p] = Elementwise("fm.erf_{t}({0})", floats_only=True)
+fusion_rules[erfc_p] = Elementwise("fm.erfc_{t}({0})", floats_only=True)
 
 SPECIAL = {p.name: p for p in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p)}
 

@@ -178,3 +178,17 @@ def test_stats_under_jit_broadcast_params() -> None:
     f = fl.jit(lambda v, m: stats.norm.logpdf(v, m, 2.0))
     np.testing.assert_allclose(np.asarray(f(x, loc)), ss.norm.logpdf(X.reshape(4, 11), np.linspace(-1, 1, 11), 2.0),
                                rtol=1e-12)
+
+
+def test_erf_fuses_into_jit_kernels() -> None:
+    """``erf``/``erfc`` have fusion rows: exact GELU under jit is one kernel, agreeing with eager to ~1 ulp."""
+    from functorch_lite import nn
+
+    for dt, tol in ((np.float32, 5e-7), (np.float64, 1e-15)):
+        x = jnp.array(np.linspace(-6, 6, 2001).astype(dt))
+        f = fl.jit(lambda v: nn.gelu(v, approximate=False) * 2.0 + special.erfc(v))
+        assert f.lower(x).n_kernels == 1
+        got = np.asarray(f(x))
+        assert got.dtype == dt
+        np.testing.assert_allclose(got, np.asarray(nn.gelu(x, approximate=False) * 2.0 + special.erfc(x)),
+                                   rtol=tol, atol=tol)

@@ -46,6 +46,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -670,3 +671,30 @@ def _min_chunk_ov(buf: Any, m: Any) -> Any:
     if buf.dtype == types.float32:
         return _min_chunk_f32
     return _min_chunk_f64 if buf.dtype == types.float64 else _min_chunk_other
+
+
+# --- special functions for fused loops: the C library's, as the eager kernels use ------------------
+
+
+@njit_cached(inline="always")
+def erf_f64(x: Any) -> Any:
+    """The error function for float64 (the C library's ``erf``, as the eager kernel)."""
+    return math.erf(x)
+
+
+@njit_cached(inline="always")
+def erf_f32(x: Any) -> Any:
+    """The error function for float32, evaluated in float64 and rounded, as the eager kernel."""
+    return np.float32(math.erf(np.float64(x)))
+
+
+@njit_cached(inline="always")
+def erfc_f64(x: Any) -> Any:
+    """``1 - erf(x)`` for float64 (the C library's ``erfc``)."""
+    return math.erfc(x)
+
+
+@njit_cached(inline="always")
+def erfc_f32(x: Any) -> Any:
+    """``1 - erf(x)`` for float32, evaluated in float64 and rounded."""
+    return np.float32(math.erfc(np.float64(x)))
