@@ -45,6 +45,10 @@ class SafetensorsError(ValueError):
     """A ``.safetensors`` file is malformed, hostile, or uses a dtype this library lacks."""
 
 
+# only the container's file reading, limits and JSON checks apply (the layout is the format's own)
+_FORMAT = container.ContainerFormat(b"", frozenset(), "safetensors file", SafetensorsError, SafetensorsError)
+
+
 def _as_numpy(name: str, x: Any) -> np.ndarray[Any, Any]:
     if isinstance(x, TensorBase):
         arr: np.ndarray[Any, Any] = np.array(x._np_read(), copy=True)
@@ -162,8 +166,7 @@ def load(data: bytes | bytearray | memoryview) -> dict[str, Array]:
         raise SafetensorsError(f"safetensors: the header claims {n} bytes, more than the {MAX_HEADER_BYTES} allowed")
     if 8 + n > mv.nbytes:
         raise SafetensorsError(f"safetensors: the header length {n} runs past the end of the {mv.nbytes}-byte data")
-    fmt = container.ContainerFormat(b"", frozenset(), "safetensors file", SafetensorsError, SafetensorsError)
-    header = container.parse_json(fmt, bytes(mv[8:8 + n]))
+    header = container.parse_json(_FORMAT, bytes(mv[8:8 + n]))
     buffer = mv[8 + n:]
     out: dict[str, Array] = {}
     for name, dt, shape, begin, end in _entries(header, buffer.nbytes):
@@ -181,9 +184,8 @@ def load_file(filename: str | os.PathLike[str], max_bytes: int = container.DEFAU
         >>> save_file({"b": jnp.arange(3)}, path); load_file(path)["b"].tolist()
         [0, 1, 2]
     """
-    fmt = container.ContainerFormat(b"", frozenset(), "safetensors file", SafetensorsError, SafetensorsError)
-    lim = container.Limits(fmt, max_bytes=max_bytes, max_header_bytes=MAX_HEADER_BYTES)
-    return load(container.read_source(fmt, filename, lim))
+    lim = container.Limits(_FORMAT, max_bytes=max_bytes, max_header_bytes=MAX_HEADER_BYTES)
+    return load(container.read_source(_FORMAT, filename, lim))
 
 
 __all__ = ["save", "load", "save_file", "load_file", "SafetensorsError"]

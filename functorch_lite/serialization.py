@@ -198,8 +198,7 @@ class _Decoder:
         self.handles: dict[int, StorageHandle] = {}
 
     def storage_index(self, x: Any, where: str) -> int:
-        return _V.integer(x, f"{where} storage index", 0, max(len(self.storages) - 1, 0)) \
-            if self.storages else _V.integer(x, f"{where} storage index", 0, -1)
+        return _V.integer(x, f"{where} storage index", 0, len(self.storages) - 1)
 
     def layout(self, r: dict[str, Any], where: str, s: int) -> tuple[tuple[int, ...], tuple[int, ...], int]:
         shape = [_V.integer(d, f"{where} shape", 0) for d in _V.items(r["shape"], f"{where} shape")]

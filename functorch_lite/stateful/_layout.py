@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from functorch_lite.array import contiguous_strides, is_row_major, strict_index
+from functorch_lite.ops.shape_ops import view_strides as view_strides_core
 
 Layout = tuple[tuple[int, ...], tuple[int, ...], int]
 
@@ -104,31 +105,11 @@ def infer_size(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
 
 def view_strides(old: tuple[int, ...], strides: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, ...] | None:
     """Strides of ``new`` over the same memory, or None when the layout does
-    not allow a view (PyTorch's ``computeStride``)."""
-    if not old:
-        return (1,) * len(new)
-    numel = math.prod(old)
-    if numel == 0:
-        return strides if old == new else contiguous_strides(new)
-    out = [0] * len(new)
-    view_d = len(new) - 1
-    base = strides[-1]
-    tensor_numel = view_numel = 1
-    for td in range(len(old) - 1, -1, -1):
-        tensor_numel *= old[td]
-        if td == 0 or (old[td - 1] != 1 and strides[td - 1] != tensor_numel * base):
-            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
-                out[view_d] = view_numel * base
-                view_numel *= new[view_d]
-                view_d -= 1
-            if view_numel != tensor_numel:
-                return None
-            if td > 0:
-                base = strides[td - 1]
-                tensor_numel = view_numel = 1
-    if view_d != -1:
-        return None
-    return tuple(out)
+    not allow a view (PyTorch's ``computeStride``, shared with the core's
+    ``reshape``); an empty tensor viewed as its own shape keeps its strides."""
+    if old == new and 0 in old:
+        return strides
+    return view_strides_core(old, strides, new)
 
 
 def transpose(lay: Layout, d0: int, d1: int) -> Layout:
