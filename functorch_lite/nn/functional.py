@@ -381,7 +381,9 @@ def _pick(x: Tensor, target: Tensor, ignore_index: int) -> tuple[Tensor, Tensor,
     n_classes = x.shape[1]
     ignored = target == ignore_index
     safe = where(ignored, 0, target)
-    if safe.numel() and (int(safe.min()) < 0 or int(safe.max()) >= n_classes):
+    # a traced target (inside vmap/jit) has no values to check: the comparison below
+    # then gives an out-of-range class a zero pick rather than reading out of bounds
+    if safe.numel() and not safe._traced and (int(safe.min()) < 0 or int(safe.max()) >= n_classes):
         bad = int(safe.min()) if int(safe.min()) < 0 else int(safe.max())
         raise IndexError(f"Target {bad} is out of bounds (classes are 0..{n_classes - 1}; "
                          f"ignore_index is {ignore_index})")

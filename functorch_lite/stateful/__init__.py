@@ -61,6 +61,7 @@ from functorch_lite.stateful._layout import Size
 from functorch_lite.stateful._math import ValuesIndices, where
 from functorch_lite.stateful._random import Generator, default_generator, initial_seed, manual_seed, seed
 from functorch_lite.stateful._tensor import Tensor
+from functorch_lite.stateful._traced import TracedTensor, to_core, to_tensor
 
 # PyTorch's aliases
 float = float32  # noqa: A001
@@ -74,7 +75,8 @@ bool = bool_  # noqa: A001
 globals().update(FUNCTIONS)
 
 __all__ = [
-    "Tensor", "Size", "TypedStorage", "UntypedStorage", "ValuesIndices", "Generator", "default_generator",
+    "Tensor", "TracedTensor", "to_core", "to_tensor", "Size", "TypedStorage", "UntypedStorage", "ValuesIndices",
+    "Generator", "default_generator",
     "cat", "concat", "concatenate", "stack", "randperm", "METHOD_FUNCTIONS",
     "tensor", "as_tensor", "from_numpy", "is_tensor", "zeros", "ones", "empty", "full", "arange", "linspace", "eye",
     "rand", "randn", "randint", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",

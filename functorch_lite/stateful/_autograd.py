@@ -195,10 +195,14 @@ def recording(*args: Any) -> bool:
     """Whether an op on ``args`` is recorded."""
     if not _grad_state.grad_enabled:
         return False
+    rec = False
     for a in args:
-        if isinstance(a, TensorBase) and a._requires_grad:
-            return True
-    return False
+        if isinstance(a, TensorBase):
+            if a._traced:
+                return False  # a transform differentiates traced values, not the tape
+            if a._requires_grad:
+                rec = True
+    return rec
 
 
 def apply_op(fn: Callable[..., Any], args: Sequence[Any], name: str, saves: str = SAVE_ALL) -> Any:

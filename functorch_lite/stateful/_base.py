@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from functorch_lite.array import Array, Storage, contiguous_strides, strict_index
+from functorch_lite.core import Tracer
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful._layout import Layout, Size, dense_strides, norm_dim
 from functorch_lite.stateful._storage import EXCLUSIVE, SHARED, StorageHandle, np_view
@@ -30,6 +31,8 @@ from functorch_lite.stateful._storage import EXCLUSIVE, SHARED, StorageHandle, n
 # the concrete Tensor class, registered by _tensor.py (op results are Tensors
 # even when an operand is a subclass such as a Parameter)
 _TENSOR_CLS: list[type[TensorBase]] = []
+# the traced tensor class, registered by _traced.py: what a tracer result is wrapped in
+_TRACED_CLS: list[Any] = []
 
 
 class UntypedStorage:
@@ -164,6 +167,7 @@ class TensorBase:
     _acc: Any  # a leaf's AccumulateGrad node, made by the first op that records it
     _view_base: TensorBase | None
     _lent: Array | None  # the last lent view (its NumPy view is cached in it)
+    _traced = False  # a TracedTensor (a transform's tracer, no storage) overrides this
 
     # construction -------------------------------------------------------------
     @staticmethod
@@ -220,6 +224,8 @@ class TensorBase:
         or zero strides over several elements), is copied now.
         """
         if not isinstance(out, Array):
+            if isinstance(out, Tracer) and _TRACED_CLS:
+                return _TRACED_CLS[0].of(out)
             raise TypeError(f"internal: expected an Array result, got {type(out).__name__}")
         shape, strides = out._shape, out._strides
         base = out._storage._base

@@ -17,6 +17,7 @@ import numpy as np
 import functorch_lite.numpy as jnp
 import functorch_lite.random as jr
 from functorch_lite.array import Array, Storage
+from functorch_lite.core import Tracer
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful import _math
 from functorch_lite.stateful._base import TensorBase
@@ -124,6 +125,9 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
+    if isinstance(data, Tracer):  # inside a transform: a traced tensor (see _traced.py)
+        t = TensorBase._wrap(data)
+        return t if dtype is None else t.to(dtype)  # type: ignore[no-any-return]
     if isinstance(data, Array) and (dtype is None or D.to_dtype(dtype) == data.dtype):
         # immutable: share it until the first write, which copies (see DESIGN.md)
         return TensorBase._wrap(data)  # type: ignore[no-any-return]

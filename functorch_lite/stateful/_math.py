@@ -19,6 +19,7 @@ import numpy as np
 
 import functorch_lite.numpy as jnp
 from functorch_lite.array import Array
+from functorch_lite.core import Tracer
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful._autograd import (
     SAVE_NONE,
@@ -54,6 +55,8 @@ def coerce(v: Any) -> Any:
     """A tensor operand or a Python scalar; other data becomes a tensor."""
     if isinstance(v, TensorBase):
         return v
+    if isinstance(v, Tracer):
+        return TensorBase._wrap(v)
     if is_scalar(v):
         return v.item() if isinstance(v, np.generic) else v
     if isinstance(v, (Array, np.ndarray, list, tuple)):

@@ -99,7 +99,24 @@ def seed() -> int:
     return default_generator.seed()
 
 
+class _VmapRandomness(threading.local):
+    """The ``randomness`` modes of the ``func.vmap`` calls running on this thread."""
+
+    def __init__(self) -> None:
+        self.modes: list[str] = []
+
+
+vmap_randomness = _VmapRandomness()
+
+
 def key_for(generator: Generator | None) -> Array:
+    modes = vmap_randomness.modes
+    if modes and modes[-1] == "error":
+        raise RuntimeError(
+            "vmap: called random operation while in randomness error mode. Please either use the 'same' "
+            "randomness flag on vmap (every example draws the same values) or perform the randomness operation "
+            "out of vmap"
+        )
     g = default_generator if generator is None else generator
     if not isinstance(g, Generator):
         raise TypeError(f"generator must be a functorch_lite.Generator, got {type(g).__name__}")

@@ -1,18 +1,10 @@
-"""``functorch_lite.lax``: control flow that works under every transform.
-
-``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``, ``map`` and
-``select``.  The functions you pass are traced to IR programs once, so a
-traced predicate or loop bound stays traced (under jit they compile to one
-loop or branch, not an unrolled sequence).  ``while_loop`` supports forward
-mode only (as in JAX); ``fori_loop`` with Python-int bounds and ``scan`` are
-reverse-differentiable.
+"""Control flow that works under every transform: ``cond``, ``switch``,
+``while_loop``, ``fori_loop``, ``scan``, ``map`` and ``select``.
 
 Example:
-    >>> import functorch_lite as fl
-    >>> import functorch_lite.numpy as jnp
     >>> from functorch_lite import lax
-    >>> lax.fori_loop(0, 5, lambda i, acc: acc + i, 0.0).tolist()
-    10.0
+    >>> float(lax.cond(True, lambda x: x + 1.0, lambda x: x - 1.0, 1.0))
+    2.0
 """
 
 from __future__ import annotations

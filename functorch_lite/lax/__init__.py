@@ -1,0 +1,42 @@
+"""``functorch_lite.lax``: control flow that works under every transform, and the
+windowed primitives (convolution, reduce_window) that nn builds on.
+
+``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``, ``map`` and
+``select``.  The functions you pass are traced to IR programs once, so a
+traced predicate or loop bound stays traced (under jit they compile to one
+loop or branch, not an unrolled sequence).  ``while_loop`` supports forward
+mode only (as in JAX); ``fori_loop`` with Python-int bounds and ``scan`` are
+reverse-differentiable.
+
+Example:
+    >>> import functorch_lite as fl
+    >>> import functorch_lite.numpy as jnp
+    >>> from functorch_lite import lax
+    >>> lax.fori_loop(0, 5, lambda i, acc: acc + i, 0.0).tolist()
+    10.0
+"""
+
+from functorch_lite.lax._control_flow import (
+    cond,
+    fori_loop,
+    map,  # noqa: A004 - JAX's name
+    scan,
+    select,
+    stop_gradient,
+    switch,
+    while_loop,
+)
+from functorch_lite.lax._conv import (
+    ConvDimensionNumbers,
+    conv,
+    conv_dimension_numbers,
+    conv_general_dilated,
+    conv_transpose,
+    conv_with_general_padding,
+    padtype_to_pads,
+)
+
+__all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "select", "stop_gradient"]
+
+__all__ += ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_transpose",
+            "conv_with_general_padding", "padtype_to_pads"]
