@@ -24,6 +24,7 @@ import numpy as np
 import functorch_lite.numpy as jnp
 import functorch_lite.random as jr
 from functorch_lite.array import Array
+from functorch_lite.ops.kernels.inplace import axpy
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful import _layout as L
 from functorch_lite.stateful._autograd import SAVE_NONE, FunctionNode, apply_op, record_view, recording
@@ -32,6 +33,13 @@ from functorch_lite.stateful._grad_mode import is_grad_enabled, no_grad
 from functorch_lite.stateful._math import MathMixin, as_core, coerce, is_scalar, promote
 from functorch_lite.stateful._random import Generator, key_for
 from functorch_lite.stateful._storage import EXCLUSIVE, SHARED, has_internal_overlap
+
+# core functions whose in-place form is the NumPy ufunc with out= (same values: one warning-free
+# elementwise op on operands of the tensor's dtype, or a weakly typed Python number)
+_UFUNCS: dict[Any, np.ufunc] = {
+    jnp.add: np.add, jnp.subtract: np.subtract, jnp.multiply: np.multiply,
+    jnp.maximum: np.maximum, jnp.minimum: np.minimum,
+}
 
 
 def _np_value(v: Any) -> Any:
@@ -166,8 +174,40 @@ class InplaceMixin(MathMixin):
             record_view(self, base, lambda b: b.reshape(-1)[ia].reshape(vshape), "AsStridedBackward0")
         return self
 
+    def _inplace_ufunc(self, o: Any, fn: Callable[[Any, Any], Any], name: str) -> bool:
+        """Write ``fn(self, o)`` straight into this tensor's buffer with the
+        NumPy ufunc (no temporary, no copy), where that is exactly what the
+        general path computes: a floating tensor, an operand of its dtype (or
+        a Python number, weakly typed), nothing recorded.  False if not taken."""
+        uf = _UFUNCS.get(fn)
+        if uf is None or self._traced or not self._dtype.is_floating_point:
+            return False
+        if isinstance(o, TensorBase):
+            if o._dtype is not self._dtype or o._traced or (o._requires_grad and is_grad_enabled()):
+                return False
+            if o._shape != self._shape:
+                try:
+                    if np.broadcast_shapes(o._shape, self._shape) != self._shape:
+                        return False
+                except ValueError:
+                    return False
+        elif type(o) not in (float, int):
+            return False
+        if self._requires_grad and is_grad_enabled():
+            return False
+        self._check_writable(name)
+        h = self._h
+        h.make_writable()
+        h.version += 1
+        dst = self._lend()._numpy()
+        # NumPy buffers an operand that overlaps the output, so o may view this very storage
+        uf(dst, o._np_read() if isinstance(o, TensorBase) else o, out=dst)
+        return True
+
     def _ibinary(self, other: Any, fn: Callable[[Any, Any], Any], name: str, kind: str = "") -> Any:
         o = coerce(other)
+        if self._inplace_ufunc(o, fn, name):
+            return self
         dt = promote(self, o)
         if kind == "div" and not dt.is_floating_point:
             dt = D.get_default_dtype()
@@ -200,12 +240,37 @@ class InplaceMixin(MathMixin):
             [3.0, 3.0]
         """
         if alpha != 1:
-            other = coerce(other) * alpha
+            o = coerce(other)
+            if self._axpy(o, alpha, "add_"):
+                return self
+            other = o * alpha
         return self._ibinary(other, jnp.add, "add_")
+
+    def _axpy(self, o: Any, alpha: Any, name: str) -> bool:
+        """``self += alpha * o`` by one kernel pass when both are contiguous
+        tensors of one floating dtype and shape, not recorded, not overlapping."""
+        if (not isinstance(o, TensorBase) or type(alpha) not in (float, int) or o._dtype is not self._dtype
+                or o._shape != self._shape or self._traced or o._traced or not self._dtype.is_floating_point
+                or (is_grad_enabled() and (self._requires_grad or o._requires_grad))
+                or not L.is_contiguous(self._shape, self._strides) or not L.is_contiguous(o._shape, o._strides)):
+            return False
+        self._check_writable(name)
+        h = self._h
+        h.make_writable()
+        src = o._np_read()
+        dst = self._lend()._numpy()
+        if np.may_share_memory(dst, src):
+            return False
+        h.version += 1
+        axpy(dst.reshape(-1), src.reshape(-1), alpha)
+        return True
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Any:
         if alpha != 1:
-            other = coerce(other) * alpha
+            o = coerce(other)
+            if self._axpy(o, -alpha, "sub_"):
+                return self
+            other = o * alpha
         return self._ibinary(other, jnp.subtract, "sub_")
 
     def mul_(self, other: Any) -> Any: return self._ibinary(other, jnp.multiply, "mul_")
