@@ -19,9 +19,25 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
+import functorch_lite.numpy as jnp
 import functorch_lite.scipy.special as jsp
+from functorch_lite.array import Array
+from functorch_lite.nn._conv import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv3d,
+    max_pool1d,
+    max_pool2d,
+)
 from functorch_lite.stateful import Tensor, arange, as_tensor, int64, no_grad, rand, where
-from functorch_lite.stateful._autograd import apply_op
+from functorch_lite.stateful._autograd import JitOp, apply_op
+from functorch_lite.stateful._layout import norm_dim
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -112,9 +128,8 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
         [0.2689, 0.7311]
     """
     x = _cast(input, dtype)
-    d = _softmax_dim(x.ndim, "softmax") if dim is None else dim
-    e = (x - x.amax(d, keepdim=True).detach()).exp()
-    return e / e.sum(d, keepdim=True)  # type: ignore[no-any-return]
+    d = norm_dim(_softmax_dim(x.ndim, "softmax") if dim is None else dim, max(x.ndim, 1))
+    return apply_op(lambda a: jnp.softmax(a, axis=d), (x,), "SoftmaxBackward0")  # type: ignore[no-any-return]
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
@@ -127,9 +142,8 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
         [-1.3133, -0.3133]
     """
     x = _cast(input, dtype)
-    d = _softmax_dim(x.ndim, "log_softmax") if dim is None else dim
-    shifted = x - x.amax(d, keepdim=True).detach()
-    return shifted - shifted.exp().sum(d, keepdim=True).log()  # type: ignore[no-any-return]
+    d = norm_dim(_softmax_dim(x.ndim, "log_softmax") if dim is None else dim, max(x.ndim, 1))
+    return apply_op(lambda a: jnp.log_softmax(a, axis=d), (x,), "LogSoftmaxBackward0")  # type: ignore[no-any-return]
 
 
 # layers ---------------------------------------------------------------------------------------------
@@ -375,22 +389,87 @@ def _class_layout(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, Ten
     return input, target, False
 
 
-def _pick(x: Tensor, target: Tensor, ignore_index: int) -> tuple[Tensor, Tensor, Tensor]:
-    """``x[n, target[n], ...]`` (0 where ignored), the kept mask, and the safe target."""
-    _check_index("nll_loss", target)
+def _class_coefficients(x: Tensor, t: Tensor, weight: Tensor | None, ignore_index: int,
+                        smoothing: float) -> tuple[Any, Any]:
+    """The loss as a weighted sum of log-probabilities: ``coef`` (the input's
+    shape) with ``loss[n] = -sum_c coef[n, c] * logp[n, c]``, and the divisor
+    of the ``mean`` (the summed weights of the kept targets, as PyTorch).
+    Computed from the target's values once (NumPy), or with core ops when the
+    target is traced (inside vmap/jit: no value to validate)."""
+    _check_index("nll_loss", t)
     n_classes = x.shape[1]
-    ignored = target == ignore_index
-    safe = where(ignored, 0, target)
-    # a traced target (inside vmap/jit) has no values to check: the comparison below
-    # then gives an out-of-range class a zero pick rather than reading out of bounds
-    if safe.numel() and not safe._traced and (int(safe.min()) < 0 or int(safe.max()) >= n_classes):
+    np_dt = x.dtype.np_dtype
+    traced = t._traced or (weight is not None and weight._traced)
+    xp: Any = jnp if traced else np
+    tv = t._lend() if traced else t._np_read()
+    ignored = tv == ignore_index
+    safe = xp.where(ignored, 0, tv)
+    if not traced and safe.size and (int(safe.min()) < 0 or int(safe.max()) >= n_classes):
         bad = int(safe.min()) if int(safe.min()) < 0 else int(safe.max())
         raise IndexError(f"Target {bad} is out of bounds (classes are 0..{n_classes - 1}; "
                          f"ignore_index is {ignore_index})")
-    classes = arange(n_classes).reshape(1, n_classes, *([1] * (x.ndim - 2)))
-    hit = safe.unsqueeze(1) == classes
-    picked = where(hit, x, 0.0).sum(1)
-    return picked, ignored.logical_not(), safe
+    cshape = (1, n_classes) + (1,) * (x.ndim - 2)
+    kept = xp.expand_dims(xp.logical_not(ignored).astype(np_dt), 1)
+    classes = xp.arange(n_classes).reshape(cshape)
+    hit = (xp.expand_dims(safe, 1) == classes).astype(np_dt)
+    if weight is None:
+        w_sample = kept
+        per_class: Any = 1.0
+    else:
+        wv = (weight._lend() if traced else weight._np_read()).astype(np_dt)
+        w_sample = kept * xp.expand_dims(wv[safe], 1)
+        per_class = wv.reshape(cshape)
+    coef = hit * w_sample
+    if smoothing:
+        coef = (1 - smoothing) * coef + (smoothing / n_classes) * (kept * per_class)
+    if not traced:
+        return Array._wrap(np.ascontiguousarray(coef, dtype=np_dt)), w_sample.sum()
+    return coef, w_sample.sum()
+
+
+def _nll_terms(a: Any, coef: Any, log_softmax_first: bool) -> Any:
+    logp = jnp.log_softmax(a, axis=1) if log_softmax_first else a
+    return -jnp.sum(logp * coef, axis=1)
+
+
+def _nll_none(a: Any, coef: Any) -> Any:
+    return _nll_terms(a, coef, False)
+
+
+def _nll_sum(a: Any, coef: Any) -> Any:
+    return jnp.sum(_nll_terms(a, coef, False))
+
+
+def _nll_mean(a: Any, coef: Any, divisor: Any) -> Any:
+    return jnp.sum(_nll_terms(a, coef, False)) / divisor
+
+
+def _ce_none(a: Any, coef: Any) -> Any:
+    return _nll_terms(a, coef, True)
+
+
+def _ce_sum(a: Any, coef: Any) -> Any:
+    return jnp.sum(_nll_terms(a, coef, True))
+
+
+def _ce_mean(a: Any, coef: Any, divisor: Any) -> Any:
+    return jnp.sum(_nll_terms(a, coef, True)) / divisor
+
+
+# (log-softmax first, reduction) -> the loss as one compiled op each way
+_NLL_OPS = {(first, red): JitOp(f) for (first, red), f in {
+    (False, "none"): _nll_none, (False, "sum"): _nll_sum, (False, "mean"): _nll_mean,
+    (True, "none"): _ce_none, (True, "sum"): _ce_sum, (True, "mean"): _ce_mean}.items()}
+
+
+def _weighted_nll(x: Tensor, coef: Any, divisor: Any, reduction: str, unbatched: bool, log_softmax_first: bool,
+                  name: str) -> Tensor:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction (use one of {_REDUCTIONS})")
+    op = _NLL_OPS[(log_softmax_first, reduction)]
+    consts = (coef,) if reduction != "mean" else (coef, jnp.asarray(divisor, dtype=x.dtype.np_dtype))
+    out = op((x,), consts, name)
+    return out[0] if unbatched and reduction == "none" else out  # type: ignore[no-any-return]
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,  # noqa: A002
@@ -405,25 +484,8 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
         2.5
     """
     x, t, unbatched = _class_layout(input, as_tensor(target), "nll_loss")
-    picked, kept, safe = _pick(x, t, ignore_index)
-    w = kept.to(x.dtype) if weight is None else weight[safe] * kept.to(x.dtype)
-    loss = -(picked * w)
-    if reduction == "mean":
-        return loss.sum() / w.sum()  # type: ignore[no-any-return]
-    return _reduce(loss[0] if unbatched and reduction == "none" else loss, reduction)
-
-
-def _smooth_term(logp: Tensor, t: Tensor, weight: Tensor | None, ignore_index: int,
-                 reduction: str, unbatched: bool) -> Tensor:
-    shape = (1, logp.shape[1]) + (1,) * (logp.ndim - 2)
-    per_class = logp if weight is None else logp * weight.reshape(shape)
-    kept = (t != ignore_index).to(logp.dtype)
-    smooth = -per_class.sum(1) * kept
-    if reduction == "mean":
-        if weight is None:
-            return smooth.sum() / kept.sum()  # type: ignore[no-any-return]
-        return smooth.sum() / (weight[where(t == ignore_index, 0, t)] * kept).sum()  # type: ignore[no-any-return]
-    return _reduce(smooth[0] if unbatched and reduction == "none" else smooth, reduction)
+    coef, divisor = _class_coefficients(x, t, weight, ignore_index, 0.0)
+    return _weighted_nll(x, coef, divisor, reduction, unbatched, False, "NllLossBackward0")
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
@@ -431,7 +493,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
     """Cross entropy of logits ``input`` (classes along dim 1) with class
     indices or class probabilities ``target``, as PyTorch (weights,
     ``ignore_index`` for indices, ``label_smoothing`` mixing in the uniform
-    distribution).
+    distribution).  With class indices it is one recorded op (log-softmax
+    and the weighted pick together).
 
     Example:
         >>> import functorch_lite as fl
@@ -443,12 +506,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     target = as_tensor(target)
     class_dim = 0 if input.ndim == 1 else 1
-    logp = log_softmax(input, class_dim)
     n_classes = input.shape[class_dim]
     if target.is_floating_point():
         if tuple(target.shape) != tuple(input.shape):
             raise ValueError(f"cross_entropy: class-probability targets must have the input's shape "
                              f"{tuple(input.shape)}, got {tuple(target.shape)}")
+        logp = log_softmax(input, class_dim)
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
         shape = [1] * input.ndim
@@ -458,12 +521,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         if reduction == "mean":
             return loss.sum() / (input.numel() // n_classes)  # type: ignore[no-any-return]
         return _reduce(loss, reduction)
-    nll = nll_loss(logp, target, weight, ignore_index, reduction)
-    if label_smoothing == 0:
-        return nll
-    x, t, unbatched = _class_layout(logp, target, "cross_entropy")
-    smooth = _smooth_term(x, t, weight, ignore_index, reduction, unbatched)
-    return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)  # type: ignore[no-any-return]
+    x, t, unbatched = _class_layout(input, target, "cross_entropy")
+    coef, divisor = _class_coefficients(x, t, weight, ignore_index, label_smoothing)
+    return _weighted_nll(x, coef, divisor, reduction, unbatched, True, "NllLossBackward0")
 
 
 def _bce_shapes(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
@@ -513,5 +573,6 @@ __all__ = [
     "relu", "gelu", "tanh", "sigmoid", "silu", "leaky_relu", "softplus", "softmax", "log_softmax",
     "linear", "bilinear", "dropout", "layer_norm", "batch_norm", "embedding", "one_hot",
     "mse_loss", "l1_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "avg_pool1d",
+    "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
 ]

@@ -35,6 +35,7 @@ from functorch_lite.ops.tables import vjp_rules
 from functorch_lite.stateful._base import TensorBase
 from functorch_lite.stateful._grad_mode import _state as _grad_state
 from functorch_lite.transforms import ad
+from functorch_lite.transforms.jit import jit
 
 # which inputs' values a pullback reads (checked against in-place writes):
 SAVE_ALL = "all"  # every tensor input (the conservative default)
@@ -237,6 +238,63 @@ def record(fn: Callable[..., Any], args: Sequence[Any], name: str, saves: str) -
     res._requires_grad = True
     res.grad_fn = FunctionNode(name, f, inputs, primals, pullback, _saved(args, saves), (res._shape, res._dtype))
     return res
+
+
+class JitOp:
+    """A composite op run as one compiled program each way: ``fn(*xs,
+    *consts)`` jitted forward, and its vjp with respect to the tensors
+    ``xs`` jitted backward (the same primitives' vjp rules, traced once per
+    signature instead of once per call).  For ops of many primitives on
+    small tensors (losses), where eager dispatch and per-call tracing cost
+    more than the arithmetic.  ``fn`` must be a module-level function of
+    core values (its identity keys jit's cache); ``consts`` are Arrays.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> op = JitOp(lambda x, c: jnp.sum(x * c))
+        >>> w = fl.ones(3, requires_grad=True)
+        >>> out = op((w,), (jnp.arange(3.0, dtype="float32"),), "SumBackward0")
+        >>> out.backward(); w.grad
+        tensor([0., 1., 2.])
+    """
+
+    __slots__ = ("fn", "fwd", "bwd")
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.fwd = jit(fn)
+
+        def pullback(n: int, *args: Any) -> Any:
+            xs, consts, ct = args[:n], args[n:-1], args[-1]
+            return ad.vjp(lambda *x: fn(*x, *consts), *xs)[1](ct)
+
+        self.bwd = jit(pullback, static_argnums=0)
+
+    def __call__(self, tensors: Sequence[TensorBase], consts: Sequence[Any], name: str) -> Any:
+        vals = [t._lend() for t in tensors]
+        out = self.fwd(*vals, *consts)
+        if not recording(*tensors):
+            return TensorBase._wrap(out, *tensors)
+        res = TensorBase._wrap(out, *tensors)
+        n = len(vals)
+        diff = [i for i, t in enumerate(tensors) if t._requires_grad]
+        bwd, fn = self.bwd, self.fn
+
+        def pull(ct: Any) -> tuple[Any, ...]:
+            cts = bwd(n, *vals, *consts, ct)
+            return tuple(cts[i] for i in diff)
+
+        def of_diff(*xs: Any) -> Any:
+            v = list(vals)
+            for i, x in zip(diff, xs):
+                v[i] = x
+            return fn(*v, *consts)
+
+        res._requires_grad = True
+        res.grad_fn = FunctionNode(name, of_diff, [tensors[i] for i in diff], [vals[i] for i in diff], pull,
+                                   _saved(tensors, SAVE_ALL), (res._shape, res._dtype))
+        return res
 
 
 # total input elements up to which an op's tracing is deferred to the backward pass
