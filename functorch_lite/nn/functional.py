@@ -24,17 +24,6 @@ import numpy as np
 import functorch_lite.numpy as jnp
 import functorch_lite.scipy.special as jsp
 from functorch_lite.array import Array
-from functorch_lite.nn._conv import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    avg_pool1d,
-    avg_pool2d,
-    conv1d,
-    conv2d,
-    conv3d,
-    max_pool1d,
-    max_pool2d,
-)
 from functorch_lite.stateful import Tensor, arange, as_tensor, int64, no_grad, rand, where
 from functorch_lite.stateful._autograd import JitOp, apply_op
 from functorch_lite.stateful._layout import norm_dim
@@ -573,6 +562,5 @@ __all__ = [
     "relu", "gelu", "tanh", "sigmoid", "silu", "leaky_relu", "softplus", "softmax", "log_softmax",
     "linear", "bilinear", "dropout", "layer_norm", "batch_norm", "embedding", "one_hot",
     "mse_loss", "l1_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "avg_pool1d",
-    "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "binary_cross_entropy_with_logits",
 ]
