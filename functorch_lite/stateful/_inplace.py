@@ -23,12 +23,13 @@ import numpy as np
 
 import functorch_lite.numpy as jnp
 import functorch_lite.random as jr
-from functorch_lite.array import Array
+from functorch_lite.array import Array, is_row_major
 from functorch_lite.ops.kernels.inplace import axpy
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful import _layout as L
 from functorch_lite.stateful._autograd import SAVE_NONE, FunctionNode, apply_op, record_view, recording
 from functorch_lite.stateful._base import TensorBase
+from functorch_lite.stateful._grad_mode import _state as _grad_state
 from functorch_lite.stateful._grad_mode import is_grad_enabled, no_grad
 from functorch_lite.stateful._math import MathMixin, as_core, coerce, is_scalar, promote
 from functorch_lite.stateful._random import Generator, key_for
@@ -182,8 +183,11 @@ class InplaceMixin(MathMixin):
         uf = _UFUNCS.get(fn)
         if uf is None or self._traced or not self._dtype.is_floating_point:
             return False
+        grad_on = _grad_state.grad_enabled
+        if grad_on and self._requires_grad:
+            return False
         if isinstance(o, TensorBase):
-            if o._dtype is not self._dtype or o._traced or (o._requires_grad and is_grad_enabled()):
+            if o._dtype is not self._dtype or o._traced or (grad_on and o._requires_grad):
                 return False
             if o._shape != self._shape:
                 try:
@@ -191,17 +195,20 @@ class InplaceMixin(MathMixin):
                         return False
                 except ValueError:
                     return False
-        elif type(o) not in (float, int):
+            # read before the write below may swap this buffer (copy-on-write): the values are the same
+            src = o._lend()._numpy()
+        elif type(o) in (float, int):
+            src = o
+        else:
             return False
-        if self._requires_grad and is_grad_enabled():
-            return False
-        self._check_writable(name)
+        if not is_row_major(self._shape, self._strides):
+            self._check_writable(name)
         h = self._h
         h.make_writable()
         h.version += 1
         dst = self._lend()._numpy()
         # NumPy buffers an operand that overlaps the output, so o may view this very storage
-        uf(dst, o._np_read() if isinstance(o, TensorBase) else o, out=dst)
+        uf(dst, src, out=dst)
         return True
 
     def _ibinary(self, other: Any, fn: Callable[[Any, Any], Any], name: str, kind: str = "") -> Any:
@@ -257,7 +264,7 @@ class InplaceMixin(MathMixin):
         self._check_writable(name)
         h = self._h
         h.make_writable()
-        src = o._np_read()
+        src = o._lend()._numpy()
         dst = self._lend()._numpy()
         if np.may_share_memory(dst, src):
             return False
