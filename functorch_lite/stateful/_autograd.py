@@ -34,6 +34,7 @@ from functorch_lite.ops import shape_ops as so
 from functorch_lite.ops.tables import vjp_rules
 from functorch_lite.stateful._base import TensorBase
 from functorch_lite.stateful._grad_mode import _state as _grad_state
+from functorch_lite.stateful._storage import SHARED, StorageHandle
 from functorch_lite.transforms import ad
 from functorch_lite.transforms.jit import jit
 
@@ -408,7 +409,8 @@ def record_elementwise(fn: Callable[..., Any], args: Sequence[Any], name: str, s
                 return None
             vals[k] = v
     ans = prim.bind(*vals)
-    res = TensorBase._wrap(ans, *args)
+    # an elementwise primitive's eager result is a fresh dense buffer: no aliasing to check
+    res = TensorBase._make(StorageHandle(ans.storage(), SHARED), (ans._shape, ans._strides, ans._offset), dt)
     res._requires_grad = True
     res.grad_fn = FunctionNode(name, _diff_fn(fn, orig, diff), [args[i] for i in diff], [orig[i] for i in diff],
                                _RulePullback(rules, vals, ans, diff, bcasts), _saved(args, saves),

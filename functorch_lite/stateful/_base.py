@@ -149,6 +149,10 @@ class TypedStorage:
         return f"{body}\n{tail}" if body else tail
 
 
+# row-major strides of the shapes seen (a shape's strides never change; a race costs a recompute)
+_CONTIG: dict[tuple[int, ...], tuple[int, ...]] = {}
+
+
 class TensorBase:
     """State and core bridges shared by the Tensor mixins (not public)."""
 
@@ -190,6 +194,16 @@ class TensorBase:
         arr = np.asarray(arr, order="C")
         h = StorageHandle(Storage(arr.reshape(-1)), EXCLUSIVE)
         return TensorBase._make(h, (arr.shape, contiguous_strides(arr.shape), 0), D.from_np(arr.dtype))
+
+    @staticmethod
+    def _own(arr: np.ndarray[Any, Any], dt: D.dtype) -> Any:
+        """A tensor owning ``arr``, a C-contiguous array of dtype ``dt`` just
+        allocated by the caller (a ufunc's result): no copy, no checks."""
+        shape = arr.shape
+        strides = _CONTIG.get(shape)
+        if strides is None:
+            strides = _CONTIG[shape] = contiguous_strides(shape)
+        return TensorBase._make(StorageHandle(Storage._of_dense(arr), EXCLUSIVE), (shape, strides, 0), dt)
 
     def _view(self, lay: Layout) -> Any:
         """A view over the same handle (shares storage and version counter)."""

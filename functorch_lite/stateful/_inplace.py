@@ -31,16 +31,9 @@ from functorch_lite.stateful._autograd import SAVE_NONE, FunctionNode, apply_op,
 from functorch_lite.stateful._base import TensorBase
 from functorch_lite.stateful._grad_mode import _state as _grad_state
 from functorch_lite.stateful._grad_mode import is_grad_enabled, no_grad
-from functorch_lite.stateful._math import MathMixin, as_core, coerce, is_scalar, promote
+from functorch_lite.stateful._math import _UFUNCS, MathMixin, as_core, coerce, is_scalar, promote
 from functorch_lite.stateful._random import Generator, key_for
 from functorch_lite.stateful._storage import EXCLUSIVE, SHARED, has_internal_overlap
-
-# core functions whose in-place form is the NumPy ufunc with out= (same values: one warning-free
-# elementwise op on operands of the tensor's dtype, or a weakly typed Python number)
-_UFUNCS: dict[Any, np.ufunc] = {
-    jnp.add: np.add, jnp.subtract: np.subtract, jnp.multiply: np.multiply,
-    jnp.maximum: np.maximum, jnp.minimum: np.minimum,
-}
 
 
 def _np_value(v: Any) -> Any:

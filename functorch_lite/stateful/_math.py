@@ -68,6 +68,41 @@ def coerce(v: Any) -> Any:
 _TO_TENSOR: list[Callable[[Any], Any]] = []
 
 
+# core functions that are exactly one NumPy ufunc on operands of one float dtype (or
+# a weakly typed Python number): eager tensor ops and their in-place forms call it
+# directly (the core's eager impl calls the same ufunc, with no floating-point warnings to silence)
+_UFUNCS: dict[Any, np.ufunc] = {
+    jnp.add: np.add, jnp.subtract: np.subtract, jnp.multiply: np.multiply,
+    jnp.maximum: np.maximum, jnp.minimum: np.minimum,
+}
+
+
+def _direct_binary(a: TensorBase, o: Any, fn: Callable[[Any, Any], Any], reverse: bool) -> Any:
+    """``fn(a, o)`` by its ufunc into a fresh tensor, or None where the
+    general path is needed (other dtypes, shapes that do not broadcast)."""
+    uf = _UFUNCS.get(fn)
+    if uf is None or not a._dtype.is_floating_point or a._traced:
+        return None
+    x = a._lend()._numpy()
+    if isinstance(o, TensorBase):
+        if o._dtype is not a._dtype or o._traced:
+            return None
+        if o._shape != a._shape:
+            try:
+                np.broadcast_shapes(o._shape, a._shape)
+            except ValueError:
+                return None  # the general path raises the shape error
+        y: Any = o._lend()._numpy()
+    elif type(o) in (float, int):
+        y = o
+    else:
+        return None
+    out = uf(y, x) if reverse else uf(x, y)
+    if type(out) is not np.ndarray or not out.flags.c_contiguous or out.dtype != x.dtype:
+        return TensorBase._fresh(np.asarray(out, dtype=x.dtype))
+    return TensorBase._own(out, a._dtype)
+
+
 def operand_key(v: Any) -> tuple[D.dtype, int]:
     if isinstance(v, TensorBase):
         return v._dtype, (2 if v._shape else 1)
@@ -140,6 +175,10 @@ class MathMixin(ViewMixin):
                 return fn(b, a) if reverse else fn(a, b)
 
             return record(op, (self, o), node_name(fn), saves_of(fn))
+        if dt is self._dtype:
+            direct = _direct_binary(self, o, fn, reverse)
+            if direct is not None:
+                return direct
         a, b = as_core(self, dt), as_core(o, dt)
         out = fn(b, a) if reverse else fn(a, b)
         return self._wrap(out, self, o)
