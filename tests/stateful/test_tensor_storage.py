@@ -231,12 +231,20 @@ def test_numpy_of_shared_tensor_copies_first() -> None:
 
 def test_op_results_are_not_exclusive() -> None:
     x = fl.ones(3)
-    y = x + 0
+    y = x.exp()  # a core result: it may be a cached constant, so the first write copies it
     assert y._h.state == SHARED
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         y.add_(1)
     assert y._h.state == EXCLUSIVE and x.tolist() == [1.0] * 3
+
+
+def test_direct_arithmetic_results_own_a_fresh_buffer() -> None:
+    x = fl.ones(3)
+    y = x + 0  # the ufunc's fresh output: nobody else holds it
+    assert y._h.state == EXCLUSIVE and not np.shares_memory(y.numpy(), x.numpy())
+    y.add_(1)
+    assert x.tolist() == [1.0] * 3 and y.tolist() == [2.0] * 3
 
 
 def test_jnp_array_of_a_tensor_is_a_snapshot_without_making_it_user_memory() -> None:
