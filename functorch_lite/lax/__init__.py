@@ -26,17 +26,4 @@ from functorch_lite.lax._control_flow import (
     switch,
     while_loop,
 )
-from functorch_lite.lax._conv import (
-    ConvDimensionNumbers,
-    conv,
-    conv_dimension_numbers,
-    conv_general_dilated,
-    conv_transpose,
-    conv_with_general_padding,
-    padtype_to_pads,
-)
-
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "select", "stop_gradient"]
-
-__all__ += ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_transpose",
-            "conv_with_general_padding", "padtype_to_pads"]
