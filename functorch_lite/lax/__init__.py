@@ -26,4 +26,5 @@ from functorch_lite.lax._control_flow import (
     switch,
     while_loop,
 )
+
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "select", "stop_gradient"]
