@@ -14,6 +14,10 @@ medians of interleaved rounds, ``benchmarks/_harness.py``):
   ``nn.Sequential`` run through ``func.functional_call``, ``value_and_grad``
   and the SGD update on the parameter dict (the issue's target: <= 0.8 x
   PyTorch eager);
+- ``cnn step``: the small CNN (conv 3x3 1->32, ReLU, max-pool 2, conv 3x3
+  32->32, ReLU, max-pool 2, linear 1568->10) on 1x28x28 at batch 64, one
+  eager step as above (target: <= 1.5 x PyTorch), and ``conv2d`` forward
+  alone on 64x32x14x14 with 32 3x3 filters (target: <= 1.5 x PyTorch's);
 - ``a.add_(b)`` and ``a * b`` with ``requires_grad`` on 10-element tensors
   (target: <= 1.5 x PyTorch's dispatch).
 
@@ -56,6 +60,30 @@ def _step(m: Any, nn: Any, optim: Any, x: np.ndarray[Any, Any], y: np.ndarray[An
         return loss
 
     return step
+
+
+def _cnn_step(m: Any, nn: Any, optim: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
+    m.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(32 * 7 * 7, 10))
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    xt, yt = m.tensor(x), m.tensor(y)
+
+    def step() -> Any:
+        opt.zero_grad()
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def _conv_fwd(m: Any, functional: Any, x: np.ndarray[Any, Any], w: np.ndarray[Any, Any]) -> Any:
+    xt, wt = m.tensor(x), m.tensor(w)
+    return lambda: functional.conv2d(xt, wt, padding=1)
 
 
 def _jit_step(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
@@ -102,6 +130,15 @@ def main() -> None:
     cases = {"fl step": _step(fl, fnn, foptim, x, y), "fl jit step": _jit_step(x, y)}
     if torch is not None:
         cases["torch step"] = _step(torch, torch.nn, torch.optim, x, y)
+    xc = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
+    yc = rng.integers(0, 10, 64)
+    xf = rng.standard_normal((64, 32, 14, 14)).astype(np.float32)
+    wf = (rng.standard_normal((32, 32, 3, 3)) * 0.1).astype(np.float32)
+    cases["fl cnn step"] = _cnn_step(fl, fnn, foptim, xc, yc)
+    cases["fl conv2d"] = _conv_fwd(fl, fnn.functional, xf, wf)
+    if torch is not None:
+        cases["torch cnn step"] = _cnn_step(torch, torch.nn, torch.optim, xc, yc)
+        cases["torch conv2d"] = _conv_fwd(torch, torch.nn.functional, xf, wf)
     steps = interleaved(cases, rounds=rounds)
     ops_fl = _ops(fl)
     ops_cases = {f"fl {k}": v for k, v in ops_fl.items()}
@@ -118,6 +155,10 @@ def main() -> None:
     tj = steps["fl jit step"]
     print(f"| jit(step) through func.functional_call | {fmt_time(tj)} | {fmt_time(t)} | "
           f"{fmt_ratio(tj / t) if t else 'n/a'} | <= 0.8x |")
+    for k, label, target in (("cnn step", "CNN step (2 conv 3x3 x32, pool, linear; 1x28x28, batch 64)", "1.5"),
+                              ("conv2d", "conv2d forward (64x32x14x14, 32 3x3 filters, padding 1)", "1.5")):
+        tf, tt = steps[f"fl {k}"], steps.get(f"torch {k}")
+        print(f"| {label} | {fmt_time(tf)} | {fmt_time(tt)} | {fmt_ratio(tf / tt) if tt else 'n/a'} | <= {target}x |")
     for k in ops_fl:
         tt = ops.get(f"torch {k}")
         print(f"| {k}, 10 elements | {fmt_time(ops[f'fl {k}'])} | {fmt_time(tt)} | "

@@ -122,7 +122,8 @@ __all__ = [
     "jit", "disable_jit", "config", "make_ir", "make_jaxpr", "eval_shape", "ShapeDtypeStruct",
     "nn", "scipy", "safetensors", "test_util", "save", "load", "Device", "devices", "device_put", "device_get",
     # the stateful, PyTorch-style layer
-    "stateful", "autograd", "func", "Tensor", "Size", "TypedStorage", "UntypedStorage", "Generator", "default_generator",
+    "stateful", "autograd", "func", "Tensor", "Size", "TypedStorage", "UntypedStorage", "Generator",
+    "default_generator",
     "cat", "concat", "concatenate", "stack", "randperm",
     "tensor", "as_tensor", "from_numpy", "is_tensor", "zeros", "ones", "empty", "full", "arange", "linspace", "eye",
     "rand", "randn", "randint", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like",

@@ -77,8 +77,8 @@ class ArrayOps(Protocol):
     def less_equal(self, x: Any, y: Any, /) -> Array: ...
     def greater(self, x: Any, y: Any, /) -> Array: ...
     def greater_equal(self, x: Any, y: Any, /) -> Array: ...
-    def getitem(self, x: Any, idx: Any, /) -> Array: ...
-    def at_update(self, x: Any, idx: Any, value: Any, mode: str, /) -> Array: ...
+    def getitem(self, x: Any, idx: Any, /, mode: str | None = None, fill_value: Any = None) -> Array: ...
+    def at_update(self, x: Any, idx: Any, value: Any, mode: str, /, oob: str | None = None) -> Array: ...
     def astype(self, x: Any, dtype: DTypeLike, /) -> Array: ...
     def transpose(self, a: Any, axes: Sequence[int] | None = None, /) -> Array: ...
     def swapaxes(self, a: Any, axis1: int, axis2: int, /) -> Array: ...
@@ -107,7 +107,8 @@ class ArrayOps(Protocol):
     def dot(self, a: Any, b: Any, /) -> Array: ...
     def sort(self, a: Any, /, *, axis: int | None = -1) -> Array: ...
     def argsort(self, a: Any, /, *, axis: int | None = -1) -> Array: ...
-    def take(self, a: Any, indices: Any, /, *, axis: int | None = None) -> Array: ...
+    def take(self, a: Any, indices: Any, /, *, axis: int | None = None, mode: str | None = None,
+             fill_value: Any = None) -> Array: ...
 
 
 class _NotInstalled:
@@ -318,8 +319,9 @@ class ArrayMethods:
     def dot(self, other: ArrayLike) -> Array: return _ops.dot(self, other)
     def sort(self, axis: int | None = -1) -> Array: return _ops.sort(self, axis=axis)
     def argsort(self, axis: int | None = -1) -> Array: return _ops.argsort(self, axis=axis)
-    def take(self, indices: ArrayLike, axis: int | None = None) -> Array:
-        return _ops.take(self, indices, axis=axis)
+    def take(self, indices: ArrayLike, axis: int | None = None, mode: str | None = None,
+             fill_value: Any = None) -> Array:
+        return _ops.take(self, indices, axis=axis, mode=mode, fill_value=fill_value)
     def conj(self) -> Self: return self
     @property
     def real(self) -> Self: return self
@@ -336,7 +338,24 @@ class _IndexUpdateHelper:
 
 
 class _IndexUpdateRef:
-    """``x.at[idx]``: each method returns a new array; ``x`` is unchanged."""
+    """``x.at[idx]``: each method returns a new array; ``x`` is unchanged.
+
+    ``mode=`` takes JAX's out-of-range modes: ``"clip"`` (clamp the index,
+    negatives wrapped once), ``"drop"``/``"fill"``/``"promise_in_bounds"``
+    (an update out of range is dropped; ``get`` with ``"fill"`` gives
+    ``fill_value``, with ``"promise_in_bounds"`` clamps, as JAX on CPU).
+    Without ``mode`` an out-of-range index raises ``IndexError`` (JAX clamps
+    gathers and drops updates silently).  ``indices_are_sorted`` and
+    ``unique_indices`` are JAX's performance hints: accepted, unused.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x = jnp.arange(3.0)
+        >>> x.at[jnp.array([0, 5])].get(mode="fill", fill_value=-1.0).tolist()
+        [0.0, -1.0]
+        >>> x.at[jnp.array([0, 5])].add(10.0, mode="drop").tolist()
+        [10.0, 1.0, 2.0]
+    """
 
     __slots__ = ("_array", "_idx")
 
@@ -344,23 +363,48 @@ class _IndexUpdateRef:
         self._array = array
         self._idx = idx
 
-    def get(self) -> Array: return _ops.getitem(self._array, self._idx)
-    def set(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "set")
-    def add(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "add")
-    def multiply(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "mul")
+    def get(self, *, mode: str | None = None, fill_value: Any = None, indices_are_sorted: bool = False,
+            unique_indices: bool = False) -> Array:
+        return _ops.getitem(self._array, self._idx, mode, fill_value)
+
+    def _update(self, v: Any, how: str, mode: str | None) -> Array:
+        return _ops.at_update(self._array, self._idx, v, how, mode)
+
+    def set(self, v: ArrayLike, *, mode: str | None = None, indices_are_sorted: bool = False,
+            unique_indices: bool = False) -> Array:
+        return self._update(v, "set", mode)
+
+    def add(self, v: ArrayLike, *, mode: str | None = None, indices_are_sorted: bool = False,
+            unique_indices: bool = False) -> Array:
+        return self._update(v, "add", mode)
+
+    def multiply(self, v: ArrayLike, *, mode: str | None = None, indices_are_sorted: bool = False,
+                 unique_indices: bool = False) -> Array:
+        return self._update(v, "mul", mode)
+
     mul = multiply
-    def divide(self, v: ArrayLike) -> Array:
+
+    def divide(self, v: ArrayLike, *, mode: str | None = None, indices_are_sorted: bool = False,
+               unique_indices: bool = False) -> Array:
         dt = self._array.dtype
         if dt.kind != "f":
             raise TypeError(
                 f"x.at[idx].divide needs a float array, got {dt} (true division does not stay in {dt}); use "
                 "x.at[idx].set(x[idx] // v) for floor division, or convert x to a float dtype first"
             )
-        return _ops.at_update(self._array, self._idx, _ops.reciprocal(v), "mul")
-    def power(self, v: ArrayLike) -> Array:
-        return self.set(_ops.power(self.get(), v))
-    def min(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "min")
-    def max(self, v: ArrayLike) -> Array: return _ops.at_update(self._array, self._idx, v, "max")
+        return self._update(_ops.reciprocal(v), "mul", mode)
+
+    def power(self, v: ArrayLike, *, mode: str | None = None, indices_are_sorted: bool = False,
+              unique_indices: bool = False) -> Array:
+        return self._update(v, "pow", mode)
+
+    def min(self, v: ArrayLike, *, mode: str | None = None, indices_are_sorted: bool = False,
+            unique_indices: bool = False) -> Array:
+        return self._update(v, "min", mode)
+
+    def max(self, v: ArrayLike, *, mode: str | None = None, indices_are_sorted: bool = False,
+            unique_indices: bool = False) -> Array:
+        return self._update(v, "max", mode)
 
 
 class Storage:

@@ -1,8 +1,11 @@
 """``functorch_lite.random``: functional, splittable random numbers (``jax.random``).
 
-There is no hidden generator state.  A *key* is an int32 array of shape
-``(2,)`` holding the bit patterns of two uint32 words (JAX's raw
-``PRNGKey``); every sampler is a pure function of its key, so the same key
+There is no hidden generator state.  A *key* is either a typed key array
+(:func:`key`, JAX's new-style keys: dtype ``key<fry>``, shape ``()`` per
+key) or a raw int32 array of shape ``(2,)`` holding the bit patterns of two
+uint32 words (:func:`PRNGKey`, JAX's raw keys); every function takes both,
+and ``split``/``fold_in`` return the kind they were given.  Every sampler
+is a pure function of its key, so the same key
 always gives the same values, in any process, and ``split``/``fold_in``
 derive fresh independent keys.  Never reuse a key for two draws you want
 independent: split it.
@@ -17,13 +20,13 @@ Bits follow JAX's default scheme (``jax_threefry_partitionable=True``):
 element ``i`` (row-major) of ``bits(key, shape)`` hashes the counter
 ``(i >> 32, i & 0xFFFFFFFF)``; ``split(key, n)[i]`` and ``fold_in(key, i)``
 are both the hash of ``(0, i)``.  Keys, ``split``, ``fold_in``, ``bits``,
-``uniform`` on [0, 1), ``bernoulli``, ``permutation`` and ``choice`` without
-replacement or ``p`` give the same values as ``jax.random``; ``uniform`` on other bounds,
+``uniform`` on [0, 1), ``bernoulli``, ``permutation``, ``randint`` (8-, 16- and
+32-bit dtypes) and ``choice`` without replacement or ``p`` give the same
+values as ``jax.random``; ``uniform`` on other bounds,
 ``normal`` (inversion: ``sqrt(2) * erfinv(u)``), ``gumbel``,
 ``exponential``, ``categorical`` and ``truncated_normal`` use the same
 formulas, and agree to float rounding (XLA fuses multiply-adds and has its
-own ``log``/``erf_inv``).  ``randint`` uses its own, less biased method (see
-its docstring).
+own ``log``/``erf_inv``).
 
 Example:
     >>> from functorch_lite import random
@@ -46,7 +49,7 @@ from typing import Any
 import numpy as np
 
 import functorch_lite.numpy as jnp
-from functorch_lite import dtypes
+from functorch_lite import dtypes, tree
 from functorch_lite.array import Array
 from functorch_lite.core import Tracer
 from functorch_lite.numpy._util import ArrayOrTracer, asarray
@@ -54,7 +57,8 @@ from functorch_lite.ops.elementwise import stop_gradient_p
 from functorch_lite.ops.prng import threefry2x32_p
 
 __all__ = [
-    "key", "PRNGKey", "split", "fold_in", "bits", "random_bits", "uniform", "normal",
+    "key", "PRNGKey", "PRNGKeyArray", "key_data", "wrap_key_data", "key_impl",
+    "split", "fold_in", "bits", "random_bits", "uniform", "normal",
     "truncated_normal", "bernoulli", "categorical", "gumbel", "exponential", "randint",
     "permutation", "choice",
 ]
@@ -73,6 +77,13 @@ _KEY_WORDS = (
 
 
 def _check_key(name: str, key: Any) -> ArrayOrTracer:
+    if isinstance(key, PRNGKeyArray):
+        if key.shape != ():
+            raise TypeError(
+                f"{name}: expected a single key, got a key array of shape {key.shape}; to use a batch of "
+                "keys, map over them with functorch_lite.vmap"
+            )
+        return key._data
     if not isinstance(key, (Array, Tracer)) and hasattr(key, "__array__") and hasattr(key, "dtype"):
         raw = np.asarray(key)  # a raw uint32 key from NumPy or jax.random.PRNGKey: reinterpret its bits
         if raw.shape == (2,) and raw.dtype in (np.uint32, np.int32):
@@ -185,19 +196,204 @@ def _u32(word: Any) -> Any:
 # --- keys ------------------------------------------------------------------------------
 
 
-def key(seed: Any) -> Array:
-    """A PRNG key from an integer seed: an int32 array of shape (2,).
+class KeyDType:
+    """The dtype of typed key arrays: prints as JAX's ``key<fry>`` (Threefry-2x32)."""
+
+    __slots__ = ()
+    name = "key<fry>"
+    kind = "V"
+
+    def __repr__(self) -> str:
+        return self.name
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KeyDType) or other == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+class PRNGKeyArray:
+    """A typed key array, as JAX's ``jax.random.key``: ``dtype`` ``key<fry>``,
+    one key per element of ``shape``, each two uint32 words of Threefry state.
+
+    A pytree whose one leaf is the raw ``(*shape, 2)`` int32 data
+    (:func:`key_data`), so keys pass through ``jit``, ``vmap`` (a batch of
+    keys maps to one key per example) and ``grad`` as JAX's do.  Indexing,
+    ``len`` and iteration act on the key axes.  jnp functions do not take
+    typed keys (use :func:`key_data`), as in JAX.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> ks = random.split(random.key(0), 3)
+        >>> ks.shape, ks.dtype, ks[1].shape
+        ((3,), key<fry>, ())
+        >>> random.key(1)
+        Array((), dtype=key<fry>) overlaying:
+        [0 1]
+    """
+
+    __slots__ = ("_data",)
+    __array_priority__ = 200
+
+    def __init__(self, data: ArrayOrTracer) -> None:
+        if data.ndim < 1 or data.shape[-1] != 2 or data.dtype != _INT32:
+            raise TypeError(
+                f"invalid PRNG key data: expected an int32 array whose shape ends with (2,), got shape "
+                f"{data.shape} and dtype {data.dtype}"
+            )
+        self._data = data
+
+    @property
+    def dtype(self) -> KeyDType:
+        return _KEY_DTYPE
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._data.shape[:-1])
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object (a single key)")
+        return self.shape[0]
+
+    def __getitem__(self, idx: Any) -> PRNGKeyArray:
+        parts = idx if isinstance(idx, tuple) else (idx,)
+        return PRNGKeyArray(self._data[parts + (slice(None),)])
+
+    def __iter__(self) -> Any:
+        if not self.shape:
+            raise TypeError("iteration over a 0-d key array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        data = self._data
+        body = str(np.asarray(data._numpy()).view(np.uint32)) if isinstance(data, Array) else repr(data)
+        return f"Array({self.shape}, dtype={self.dtype}) overlaying:\n{body}"
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a typed PRNG key array cannot become a NumPy array; use random.key_data(keys)")
+
+
+_KEY_DTYPE = KeyDType()
+
+
+def _flatten_keys(k: PRNGKeyArray) -> tuple[tuple[Any], None]:
+    return (k._data,), None
+
+
+def _unflatten_keys(_aux: None, children: Any) -> Any:
+    (data,) = children
+    if isinstance(data, (Array, Tracer)):
+        return PRNGKeyArray(data)
+    k = object.__new__(PRNGKeyArray)  # placeholder leaves (vmap axis specs, None...) as JAX allows
+    k._data = data
+    return k
+
+
+tree.register_pytree_node(PRNGKeyArray, _flatten_keys, _unflatten_keys)
+
+
+def _wrap_like(like: Any, raw: Any) -> Any:
+    return PRNGKeyArray(raw) if isinstance(like, PRNGKeyArray) else raw
+
+
+def key_data(keys: Any) -> Any:
+    """The raw key data of a typed key array: int32, shape ``(*keys.shape, 2)``
+    (the uint32 words' bit patterns: ``np.asarray(...).view(np.uint32)`` gives
+    JAX's ``key_data``).  A raw key passes through.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> random.key_data(random.key(7)).tolist()
+        [0, 7]
+    """
+    if isinstance(keys, PRNGKeyArray):
+        return keys._data
+    if isinstance(keys, (Array, Tracer)) and keys.ndim >= 1 and keys.shape[-1] == 2 and keys.dtype == _INT32:
+        return keys
+    raise TypeError(f"key_data: expected a key array (random.key) or raw key data, got {type(keys).__name__}"
+                    f"{' of shape ' + str(keys.shape) if hasattr(keys, 'shape') else ''}")
+
+
+def wrap_key_data(key_bits: Any, *, impl: Any = None) -> PRNGKeyArray:
+    """A typed key array from raw key data of shape ``(..., 2)`` (int32, or
+    uint32 from NumPy/JAX, reinterpreted).  ``impl`` may only name the one
+    implementation, ``"threefry2x32"``.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> k = random.wrap_key_data(random.key_data(random.split(random.key(0))))
+        >>> k.shape, k.dtype
+        ((2,), key<fry>)
+    """
+    if impl not in (None, "threefry2x32"):
+        raise ValueError(f"wrap_key_data: the only PRNG implementation is 'threefry2x32', got {impl!r}")
+    if isinstance(key_bits, PRNGKeyArray):
+        raise TypeError("wrap_key_data: got a typed key array already; pass random.key_data(keys)")
+    data: Any = key_bits
+    if not isinstance(data, (Array, Tracer)):
+        raw = np.asarray(key_bits)
+        if raw.dtype == np.uint32:
+            raw = raw.view(np.int32)
+        data = Array._from_numpy_copy(np.ascontiguousarray(raw))
+    if data.ndim < 1 or data.shape[-1] != 2 or data.dtype != _INT32:
+        raise TypeError(
+            f"wrap_key_data: invalid PRNG key data: expected an int32 (or uint32) array whose shape ends with "
+            f"(2,), got shape {tuple(data.shape)} and dtype {data.dtype}"
+        )
+    return PRNGKeyArray(data)
+
+
+def key_impl(keys: Any) -> str:
+    """The PRNG implementation's name: always ``"threefry2x32"``.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> random.key_impl(random.key(0))
+        'threefry2x32'
+    """
+    if not isinstance(keys, PRNGKeyArray):
+        _check_key("key_impl", keys)
+    return "threefry2x32"
+
+
+def key(seed: Any) -> PRNGKeyArray:
+    """A typed PRNG key from an integer seed (JAX's ``jax.random.key``):
+    shape ``()``, dtype ``key<fry>``, holding :func:`PRNGKey`'s data.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> k = random.key(42)
+        >>> k.shape, k.dtype, random.key_data(k).tolist()
+        ((), key<fry>, [0, 42])
+    """
+    return PRNGKeyArray(PRNGKey(seed))
+
+
+def PRNGKey(seed: Any) -> Any:  # noqa: N802 (JAX's name)
+    """A raw PRNG key from an integer seed: an int32 array of shape (2,).
 
     A seed in the int32 range gives the key ``(0, seed as uint32)``, as JAX's
     default (32-bit) mode; a larger seed (up to 64 bits, e.g. a hash) is split
     into its high and low 32-bit words, as JAX does with ``jax_enable_x64``.
-    The seed may also be a 0-d integer array (even a traced one).  Unlike
-    JAX's typed keys, the key is the raw (2,) array (``key`` and ``PRNGKey``
-    are the same function).
+    The seed may also be a 0-d integer array (even a traced one).  JAX's raw
+    keys are uint32; these hold the same bits as int32 (the library has no
+    uint32): ``np.asarray(k).view(np.uint32)`` gives JAX's.
 
     Example:
         >>> from functorch_lite import random
-        >>> random.key(42).tolist(), random.key(2**40 + 5).tolist()
+        >>> random.PRNGKey(42).tolist(), random.PRNGKey(2**40 + 5).tolist()
         ([0, 42], [256, 5])
     """
     if isinstance(seed, (bool, np.bool_)):
@@ -223,25 +419,26 @@ def key(seed: Any) -> Array:
         x64 = x.astype(_INT64)
         small = (x64 >= -(2**31)) & (x64 < 2**31)
         hi = jnp.where(small, jnp.zeros((), _INT32), (x64 >> 32).astype(_INT32))
-    return jnp.stack([hi, lo])  # type: ignore[no-any-return]
-
-
-PRNGKey = key
+    return jnp.stack([hi, lo])
 
 
 def split(key: Any, num: int | Sequence[int] = 2) -> Any:
-    """``num`` new keys derived from ``key``, shape ``(num, 2)`` (or ``(*num, 2)``).
+    """``num`` new keys derived from ``key``: typed keys of shape ``(num,)``
+    (or ``num``) from a typed key, raw keys of shape ``(num, 2)`` (or
+    ``(*num, 2)``) from a raw one.
 
     Example:
         >>> from functorch_lite import random
-        >>> keys = random.split(random.key(0), 3)
+        >>> keys = random.split(random.PRNGKey(0), 3)
         >>> keys.shape, keys[0].tolist()
         ((3, 2), [1797259609, -1715843330])
+        >>> random.split(random.key(0), 3).shape
+        (3,)
     """
     k = _check_key("split", key)
     shape = _shape("split", num)
     y0, y1 = _blocks(k, shape)
-    return jnp.stack([y0, y1], axis=-1)
+    return _wrap_like(key, jnp.stack([y0, y1], axis=-1))
 
 
 def fold_in(key: Any, data: Any) -> Any:
@@ -253,7 +450,7 @@ def fold_in(key: Any, data: Any) -> Any:
 
     Example:
         >>> from functorch_lite import random
-        >>> k = random.key(0)
+        >>> k = random.PRNGKey(0)
         >>> random.fold_in(k, 2).tolist() == random.split(k, 3)[2].tolist()
         True
     """
@@ -274,7 +471,7 @@ def fold_in(key: Any, data: Any) -> Any:
             )
         word = x.astype(_INT32)
     y0, y1 = _threefry(k, jnp.zeros((), _INT32), word)
-    return jnp.stack([y0, y1])
+    return _wrap_like(key, jnp.stack([y0, y1]))
 
 
 # --- bits and uniform ------------------------------------------------------------------
@@ -670,30 +867,78 @@ def _int_bound(v: Any) -> Any:
     return x.astype(_INT64)
 
 
+def _randint_jax(k: ArrayOrTracer, shape: tuple[int, ...], minval: Any, maxval: Any,
+                 dt: np.dtype[Any]) -> Any:
+    """JAX's randint for a dtype of at most 32 bits, with int64 ops: values of
+    uint32 words fit, and products wrap modulo 2**64, which keeps them right
+    modulo 2**32.  Narrower dtypes sample at 32 bits, as JAX, with the bounds
+    first clipped to ``[min, max]`` and ``[min, max + 1]`` of the dtype."""
+    small = np.iinfo(dt)
+    info = np.iinfo(np.int32)
+    mask = _M32
+    k1, k2 = _split2(k)
+    hi = _u32(_bits32(k1, shape))
+    lo = _u32(_bits32(k2, shape))
+    narrow = dt.itemsize < 4
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in (minval, maxval)):
+        mn, mx = int(minval), int(maxval)
+        if narrow:
+            mn, mx = min(max(mn, small.min), small.max), min(max(mx, small.min), small.max + 1)
+        a, b = min(max(mn, info.min), info.max), min(max(mx, info.min), info.max)
+        span = 1 if b <= a else (b - a + (1 if mx > info.max else 0)) & mask
+        span = span or 1 << 32  # a full range wraps to 0; XLA's x % 0 = x is x % 2**32 here
+        mult = ((((1 << 16) % span) ** 2) & mask) % span
+        off = (((hi % span) * mult + lo % span) & mask) % span
+        return ((off + a) & mask).astype(_INT32).astype(dt)
+    mn_a, mx_a = _int_bound(minval), _int_bound(maxval)
+    _check_broadcast("randint", shape, mn_a.shape, mx_a.shape)
+    if narrow:
+        mn_a, mx_a = jnp.clip(mn_a, small.min, small.max), jnp.clip(mx_a, small.min, small.max + 1)
+    out_of_range = mx_a > info.max
+    a_arr = jnp.clip(mn_a, info.min, info.max)
+    b_arr = jnp.clip(mx_a, info.min, info.max)
+    span_a = jnp.where(b_arr <= a_arr, 1, (b_arr - a_arr + jnp.where(out_of_range, 1, 0)) & mask)
+    span_a = jnp.where(span_a == 0, 1 << 32, span_a)
+    m = (1 << 16) % span_a
+    m = ((m * m) & mask) % span_a
+    off_a = (((hi % span_a) * m + lo % span_a) & mask) % span_a
+    return jnp.broadcast_to((off_a + a_arr) & mask, shape).astype(_INT32).astype(dt)
+
+
+def _split2(k: ArrayOrTracer) -> tuple[Any, Any]:
+    """``split(k)``'s two raw keys."""
+    y0, y1 = _blocks(k, (2,))
+    return jnp.stack([y0[0], y1[0]]), jnp.stack([y0[1], y1[1]])
+
+
 def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -> Any:
     """Uniform integers in ``[minval, maxval)`` (``minval`` where ``maxval <= minval``).
 
-    Method: each value takes 64 random bits ``R`` (128 for int64) and maps
-    them to ``minval + floor(R * span / 2**64)`` (multiply-shift, Lemire 2019,
-    without rejection), computed exactly with 16-bit limbs in int64 ops.
-    Every value of the range then has probability ``1/span`` to within a
-    relative ``span / 2**64 <= 2**-32`` (``<= 2**-64`` for int64): far below
-    what any test could detect, and far less than JAX's modulus method.
-    Bounds are clipped to the dtype's range, so ``randint(k, s, 0, 256,
-    jnp.uint8)`` covers all of uint8 (int64's maximum is never drawn).  The
-    values differ from ``jax.random.randint``'s.
+    For 8-, 16- and 32-bit dtypes this is JAX's algorithm, so the values
+    equal ``jax.random.randint``'s for the same key: two independent
+    ``nbits``-bit words ``hi``, ``lo`` (from ``split(key)``) map to
+    ``minval + (hi % span * (2**nbits % span) + lo % span) % span`` in
+    unsigned ``nbits``-bit arithmetic (wrapping, as JAX's), computed here in
+    int64.  Its bias is about ``span / 2**nbits``; bounds are clipped to the
+    dtype's range, and a ``maxval`` above the dtype's maximum makes that
+    maximum reachable (``randint(k, s, 0, 256, jnp.uint8)`` covers all of
+    uint8).  int64 (which JAX draws only with ``jax_enable_x64``, in uint64
+    arithmetic the library does not have) uses a multiply-shift of 128 random
+    bits instead (Lemire 2019, bias ``<= 2**-64``): its values differ from
+    JAX's.
 
     Example:
         >>> from functorch_lite import random
-        >>> x = random.randint(random.key(0), (1000,), 0, 10)
-        >>> x.dtype, sorted(set(x.tolist())) == list(range(10))
-        (dtype('int32'), True)
+        >>> random.randint(random.key(0), (8,), 0, 10).tolist()
+        [9, 0, 2, 3, 1, 7, 2, 3]
     """
     k = _check_key("randint", key)
     shape = _shape("randint", shape)
     dt = dtypes.default_int if dtype is None else dtypes.canonicalize(dtype)
     if dt.kind not in "iu":
         raise TypeError(f"randint: dtype must be an integer dtype, got {dt}")
+    if dt != _INT64:
+        return _randint_jax(k, shape, minval, maxval, dt)
     info = np.iinfo(dt)
     wide = dt == _INT64
     top = info.max if wide else info.max + 1

@@ -56,6 +56,13 @@ def np_arrays(draw: Any, dtype: np.dtype[Any], shape: tuple[int, ...], lo: float
     return draw(hnp.arrays(dtype, shape, elements=elements_for(dtype, lo, hi)))
 
 
+def _all_identical(v: np.ndarray[Any, Any]) -> bool:
+    """Every element the same value, bit for bit (0.0 and -0.0 differ, as do nans' signs)."""
+    first = v.reshape(-1)[:1]
+    return bool(np.array_equal(v.reshape(-1).view(np.uint8).reshape(v.size, -1),
+                               np.broadcast_to(first.view(np.uint8), (v.size, v.dtype.itemsize))))
+
+
 def fl_view(draw: Any, value: np.ndarray[Any, Any], layouts: tuple[str, ...] = LAYOUTS) -> Array:
     """A functorch_lite Array equal to ``value``, in a drawn memory layout."""
     layout = draw(st.sampled_from(layouts))
@@ -73,7 +80,7 @@ def fl_view(draw: Any, value: np.ndarray[Any, Any], layouts: tuple[str, ...] = L
         out = jnp.array(big)[1:]
     elif layout == "reversed" and v.ndim >= 1:
         out = jnp.flip(jnp.array(np.ascontiguousarray(np.flip(v, 0))), 0)
-    elif layout == "broadcast" and v.ndim >= 1 and v.size and (v == v.reshape(-1)[0]).all():
+    elif layout == "broadcast" and v.ndim >= 1 and v.size and _all_identical(v):
         out = jnp.broadcast_to(jnp.array(v.reshape(-1)[:1].reshape((1,) * v.ndim)), v.shape)
     else:
         out = jnp.array(v)

@@ -37,7 +37,7 @@ def test_binary_shape_mismatch_names_both_shapes(name: str, fn: Any, other: tupl
 
 def test_shape_mismatch_with_lists_and_numpy() -> None:
     with pytest.raises(ValueError, match=r"\(2,\).*\(3,\)"):
-        jnp.add([1, 2], [1, 2, 3])
+        jnp.add(np.array([1, 2]), np.array([1, 2, 3]))  # lists are a TypeError, as in JAX
     with pytest.raises(ValueError, match=r"\(2, 3\).*\(4,\)"):
         X + np.ones(4, np.float32)
 

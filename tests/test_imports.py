@@ -66,8 +66,8 @@ LAYERS: dict[str, int] = {
     "functorch_lite.export": 70,
     "functorch_lite.nn": 75,  # the stateful layer (DESIGN.md), once it lands
     "functorch_lite.optim": 75,
-    "functorch_lite.autograd": 75,
-    "functorch_lite.func": 76,  # torch.func: the transforms for tensors and modules (functional_call)  # the tape's front end (grad, backward, Function)
+    "functorch_lite.autograd": 75,  # the tape's front end (grad, backward, Function)
+    "functorch_lite.func": 76,  # torch.func: the transforms for tensors and modules (functional_call)
     "functorch_lite.stateful": 74,  # Tensor, factories, grad modes: below nn/optim, above the functional core
     "functorch_lite.serialization": 78,
     "functorch_lite.safetensors": 78,

@@ -101,8 +101,8 @@ def test_matches_jax_random(jax_32bit: Any) -> None:
     jax = jax_32bit
     jr = jax.random
     for seed in (0, 1, 42, -5, 2**31 - 1, -(2**31)):
-        assert (u32(random.key(seed)) == np.asarray(jr.PRNGKey(seed))).all()
-    k, jk = random.key(7), jr.PRNGKey(7)
+        assert (u32(random.PRNGKey(seed)) == np.asarray(jr.PRNGKey(seed))).all()
+    k, jk = random.PRNGKey(7), jr.PRNGKey(7)
     assert (u32(random.split(k, 5)) == np.asarray(jr.split(jk, 5))).all()
     assert (u32(random.split(k, (2, 3))) == np.asarray(jr.split(jk, (2, 3)))).all()
     assert (u32(random.fold_in(k, 12345)) == np.asarray(jr.fold_in(jk, 12345))).all()
@@ -131,33 +131,33 @@ def test_matches_jax_random(jax_32bit: Any) -> None:
 
 
 def test_key_from_seeds() -> None:
-    assert random.key(0).tolist() == [0, 0]
+    assert random.PRNGKey(0).tolist() == [0, 0]
     assert random.PRNGKey(42).tolist() == [0, 42]
-    assert u32(random.key(-1)).tolist() == [0, 0xFFFFFFFF]  # int32 seeds: JAX's default mode
-    assert random.key(2**40 + 5).tolist() == [256, 5]  # larger seeds: both 32-bit words
-    assert u32(random.key(2**64 - 1)).tolist() == [0xFFFFFFFF, 0xFFFFFFFF]
-    assert u32(random.key(-(2**63))).tolist() == [0x80000000, 0]
-    assert random.key(np.int64(7)).tolist() == [0, 7]
-    k = random.key(0)
+    assert u32(random.PRNGKey(-1)).tolist() == [0, 0xFFFFFFFF]  # int32 seeds: JAX's default mode
+    assert random.PRNGKey(2**40 + 5).tolist() == [256, 5]  # larger seeds: both 32-bit words
+    assert u32(random.PRNGKey(2**64 - 1)).tolist() == [0xFFFFFFFF, 0xFFFFFFFF]
+    assert u32(random.PRNGKey(-(2**63))).tolist() == [0x80000000, 0]
+    assert random.PRNGKey(np.int64(7)).tolist() == [0, 7]
+    k = random.PRNGKey(0)
     assert k.dtype == np.int32 and k.shape == (2,)
     # array seeds follow the same rule as Python ints
     for s in (5, -5, 2**40 + 5, -(2**40)):
-        assert random.key(jnp.array(s, dtype=jnp.int64)).tolist() == random.key(s).tolist()
-    assert random.key(jnp.array(-5, dtype=jnp.int32)).tolist() == random.key(-5).tolist()
-    assert random.key(jnp.array(200, dtype=jnp.uint8)).tolist() == [0, 200]
+        assert random.PRNGKey(jnp.array(s, dtype=jnp.int64)).tolist() == random.PRNGKey(s).tolist()
+    assert random.PRNGKey(jnp.array(-5, dtype=jnp.int32)).tolist() == random.PRNGKey(-5).tolist()
+    assert random.PRNGKey(jnp.array(200, dtype=jnp.uint8)).tolist() == [0, 200]
 
 
 def test_bad_seeds() -> None:
     with pytest.raises(TypeError, match="integer"):
-        random.key(1.5)
+        random.PRNGKey(1.5)
     with pytest.raises(TypeError, match="bool"):
-        random.key(True)
+        random.PRNGKey(True)
     with pytest.raises(TypeError, match=r"scalar integer.*shape \(2,\)"):
-        random.key(jnp.arange(2))
+        random.PRNGKey(jnp.arange(2))
     with pytest.raises(TypeError, match="float32"):
-        random.key(jnp.array(1.0))
+        random.PRNGKey(jnp.array(1.0))
     with pytest.raises(OverflowError, match="64 bits"):
-        random.key(2**64)
+        random.PRNGKey(2**64)
 
 
 @pytest.mark.parametrize("bad", [
@@ -184,7 +184,7 @@ def test_raw_uint32_keys_are_accepted() -> None:
 
 
 def test_split_and_fold_in() -> None:
-    k = random.key(3)
+    k = random.PRNGKey(3)
     ks = random.split(k, 4)
     assert ks.shape == (4, 2) and ks.dtype == np.int32
     assert len({tuple(r) for r in ks.tolist()}) == 4
@@ -208,7 +208,7 @@ _FINGERPRINT = """
 import json
 import numpy as np
 from functorch_lite import random
-k = random.key(123)
+k = random.PRNGKey(123)
 print(json.dumps([np.asarray(random.bits(k, (6,))).tolist(), np.asarray(random.normal(k, (4,))).tolist(),
                   np.asarray(random.randint(k, (5,), 0, 1000)).tolist(),
                   np.asarray(random.permutation(k, 7)).tolist()]))
@@ -216,7 +216,7 @@ print(json.dumps([np.asarray(random.bits(k, (6,))).tolist(), np.asarray(random.n
 
 
 def test_same_key_same_values_and_split_keys_differ() -> None:
-    k = random.key(11)
+    k = random.PRNGKey(11)
     for fn in (lambda k: random.uniform(k, (50,)), lambda k: random.normal(k, (50,)),
                lambda k: random.randint(k, (50,), 0, 100), lambda k: random.bits(k, (50,), np.uint64),
                lambda k: random.gumbel(k, (50,)), lambda k: random.permutation(k, 50)):
@@ -241,7 +241,7 @@ def test_same_bits_in_a_fresh_process() -> None:
 
 
 def test_bits_widths() -> None:
-    k = random.key(5)
+    k = random.PRNGKey(5)
     b32 = u32(random.bits(k, (6,)))
     assert random.bits(k, (6,)).dtype == np.int32
     assert random.random_bits(k, (6,)).tolist() == b32.view(np.int32).tolist()
@@ -262,24 +262,24 @@ def test_bits_widths() -> None:
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_uniform_statistics_and_range(dtype: str) -> None:
-    x = np.asarray(random.uniform(random.key(0), (N,), dtype))
+    x = np.asarray(random.uniform(random.PRNGKey(0), (N,), dtype))
     assert x.dtype == dtype and x.min() >= 0.0 and x.max() < 1.0
     assert abs(x.mean() - 0.5) < 0.005 and abs(x.var() - 1 / 12) < 0.003
-    y = np.asarray(random.uniform(random.key(1), (N,), dtype, minval=-2.0, maxval=5.0))
+    y = np.asarray(random.uniform(random.PRNGKey(1), (N,), dtype, minval=-2.0, maxval=5.0))
     assert y.min() >= -2.0 and y.max() < 5.0 and abs(y.mean() - 1.5) < 0.04
     lo = jnp.array([0.0, 10.0, -1.0], dtype=dtype)
-    z = np.asarray(random.uniform(random.key(2), (1000, 3), dtype, minval=lo, maxval=lo + 1.0))
+    z = np.asarray(random.uniform(random.PRNGKey(2), (1000, 3), dtype, minval=lo, maxval=lo + 1.0))
     assert (z >= np.asarray(lo)).all() and (z < np.asarray(lo) + 1.0).all()
 
 
 def test_uniform_float64_uses_52_bits() -> None:
-    x = np.asarray(random.uniform(random.key(0), (1000,), "float64"))
+    x = np.asarray(random.uniform(random.PRNGKey(0), (1000,), "float64"))
     assert ((x * 2.0**23) % 1 != 0).mean() > 0.99  # finer than float32's 2**-23 grid
     assert ((x * 2.0**52) % 1 == 0).all()  # on the 2**-52 grid
 
 
 def test_uniform_bad_arguments() -> None:
-    k = random.key(0)
+    k = random.PRNGKey(0)
     with pytest.raises(ValueError, match="float dtype"):
         random.uniform(k, (2,), jnp.int32)
     with pytest.raises(ValueError, match="broadcast to the requested shape"):
@@ -299,7 +299,7 @@ def _ndtr(x: float) -> float:
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_normal_statistics(dtype: str) -> None:
-    x = np.asarray(random.normal(random.key(0), (N,), dtype))
+    x = np.asarray(random.normal(random.PRNGKey(0), (N,), dtype))
     assert x.dtype == dtype and np.isfinite(x).all()
     assert abs(x.mean()) < 0.016 and abs(x.var() - 1) < 0.03
     for t in (-2.0, -1.0, 0.0, 0.5, 1.5):  # the empirical CDF
@@ -336,7 +336,7 @@ def test_erf_and_erfinv_accuracy() -> None:
 
 
 def test_truncated_normal() -> None:
-    k = random.key(4)
+    k = random.PRNGKey(4)
     a, b = -0.5, 1.5
     x = np.asarray(random.truncated_normal(k, a, b, (N,)))
     assert x.dtype == np.float32 and (x > a).all() and (x < b).all()
@@ -359,9 +359,9 @@ def test_truncated_normal() -> None:
 
 
 def test_gumbel_and_exponential() -> None:
-    g = np.asarray(random.gumbel(random.key(0), (N,)))
+    g = np.asarray(random.gumbel(random.PRNGKey(0), (N,)))
     assert np.isfinite(g).all() and abs(g.mean() - 0.5772) < 0.02 and abs(g.var() - math.pi**2 / 6) < 0.05
-    e = np.asarray(random.exponential(random.key(0), (N,), "float64"))
+    e = np.asarray(random.exponential(random.PRNGKey(0), (N,), "float64"))
     assert e.dtype == np.float64 and e.min() >= 0 and abs(e.mean() - 1) < 0.015 and abs(e.var() - 1) < 0.05
 
 
@@ -369,7 +369,7 @@ def test_gumbel_and_exponential() -> None:
 
 
 def test_bernoulli() -> None:
-    k = random.key(8)
+    k = random.PRNGKey(8)
     b = np.asarray(random.bernoulli(k, 0.3, (N,)))
     assert b.dtype == np.bool_ and abs(b.mean() - 0.3) < 0.007
     assert random.bernoulli(k).shape == ()
@@ -382,7 +382,7 @@ def test_bernoulli() -> None:
 
 
 def test_categorical_matches_softmax() -> None:
-    k = random.key(9)
+    k = random.PRNGKey(9)
     logits = np.array([0.0, 1.0, -1.0, 2.0, 0.5], np.float32)
     p = np.exp(logits) / np.exp(logits).sum()
     s = np.asarray(random.categorical(k, jnp.array(logits), shape=(N,)))
@@ -399,7 +399,7 @@ def test_categorical_matches_softmax() -> None:
 
 
 def test_randint_covers_range_uniformly() -> None:
-    k = random.key(10)
+    k = random.PRNGKey(10)
     x = np.asarray(random.randint(k, (N,), -3, 7))
     assert x.dtype == np.int32 and x.min() == -3 and x.max() == 6
     counts = np.bincount(x + 3, minlength=10)
@@ -419,7 +419,7 @@ def test_randint_covers_range_uniformly() -> None:
 
 
 def test_randint_array_bounds_and_static_bounds_agree() -> None:
-    k = random.key(12)
+    k = random.PRNGKey(12)
     lo = jnp.array([0, -50, 1000])
     hi = jnp.array([3, 50, 1001])
     x = np.asarray(random.randint(k, (4000, 3), lo, hi))
@@ -436,7 +436,7 @@ def test_randint_array_bounds_and_static_bounds_agree() -> None:
 
 
 def test_permutation() -> None:
-    k = random.key(13)
+    k = random.PRNGKey(13)
     p = np.asarray(random.permutation(k, 100))
     assert sorted(p.tolist()) == list(range(100)) and (p != np.arange(100)).any()
     assert random.permutation(k, 0).shape == (0,) and random.permutation(k, 1).tolist() == [0]
@@ -456,7 +456,7 @@ def test_permutation() -> None:
 
 
 def test_choice() -> None:
-    k = random.key(14)
+    k = random.PRNGKey(14)
     s = np.asarray(random.choice(k, 5, (N,)))
     assert np.abs(np.bincount(s, minlength=5) / N - 0.2).max() < 0.01
     w = np.asarray(random.choice(k, 10, (10,), replace=False))
@@ -486,7 +486,7 @@ _SAMPLERS = [
 @pytest.mark.parametrize("i", range(len(_SAMPLERS)))
 def test_vmap_over_keys_gives_independent_streams(i: int) -> None:
     fn = _SAMPLERS[i]
-    keys = random.split(random.key(0), 4)
+    keys = random.split(random.PRNGKey(0), 4)
     got = np.asarray(fl.vmap(fn)(keys))
     want = np.stack([np.asarray(fn(keys[j])) for j in range(4)])
     assert (got == want).all()
@@ -494,20 +494,20 @@ def test_vmap_over_keys_gives_independent_streams(i: int) -> None:
 
 
 def test_vmap_of_permutation() -> None:
-    keys = random.split(random.key(0), 3)
+    keys = random.split(random.PRNGKey(0), 3)
     got = np.asarray(fl.vmap(lambda k: random.permutation(k, 6))(keys))
     assert (got == np.stack([np.asarray(random.permutation(keys[j], 6)) for j in range(3)])).all()
 
 
 def test_vmap_over_seeds_and_fold_in_data() -> None:
     seeds = jnp.arange(3)
-    assert fl.vmap(random.key)(seeds).tolist() == [random.key(s).tolist() for s in range(3)]
-    folded = fl.vmap(lambda d: random.fold_in(random.key(0), d))(seeds)
-    assert folded.tolist() == random.split(random.key(0), 3).tolist()
+    assert fl.vmap(random.PRNGKey)(seeds).tolist() == [random.PRNGKey(s).tolist() for s in range(3)]
+    folded = fl.vmap(lambda d: random.fold_in(random.PRNGKey(0), d))(seeds)
+    assert folded.tolist() == random.split(random.PRNGKey(0), 3).tolist()
 
 
 def test_grad_through_samplers() -> None:
-    k = random.key(1)
+    k = random.PRNGKey(1)
     g = fl.grad(lambda m: random.uniform(k, (100,), minval=0.0, maxval=m).sum())(2.0)
     assert float(g) == pytest.approx(float(random.uniform(k, (100,)).sum()), rel=1e-6)
     g = fl.grad(lambda s: (random.normal(k, (100,)) * s).sum())(2.0)
@@ -522,7 +522,7 @@ def test_grad_through_samplers() -> None:
 
 
 def test_jit_matches_eager() -> None:
-    k = random.key(2)
+    k = random.PRNGKey(2)
     for fn in (lambda k: random.normal(k, (5,)), lambda k: random.randint(k, (5,), 0, 9),
                lambda k: random.split(k, 2), lambda k: random.uniform(k, (4,), minval=-1.0, maxval=1.0)):
         np.testing.assert_allclose(fl.jit(fn)(k), fn(k), rtol=1e-6)

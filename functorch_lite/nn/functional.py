@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,17 @@ import numpy as np
 import functorch_lite.numpy as jnp
 import functorch_lite.scipy.special as jsp
 from functorch_lite.array import Array
+from functorch_lite.nn._conv import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv3d,
+    max_pool1d,
+    max_pool2d,
+)
 from functorch_lite.stateful import Tensor, arange, as_tensor, int64, no_grad, rand, where
 from functorch_lite.stateful._autograd import JitOp, apply_op
 from functorch_lite.stateful._layout import norm_dim
@@ -326,6 +338,25 @@ def _same_size(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
                       "Please ensure they have the same size.", stacklevel=3)
 
 
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction (use one of {_REDUCTIONS})")
+
+
+def _core_reduce(v: Any, reduction: str) -> Any:
+    if reduction == "mean":
+        return jnp.mean(v)
+    return jnp.sum(v) if reduction == "sum" else v
+
+
+def _pointwise_loss(name: str, node: str, per_element: Callable[..., Any], tensors: tuple[Tensor, ...],
+                    reduction: str) -> Tensor:
+    """A loss of elementwise terms, reduced, recorded as one node (PyTorch's name)."""
+    _check_reduction(reduction)
+    return apply_op(lambda *xs: _core_reduce(per_element(*xs), reduction), tensors,  # type: ignore[no-any-return]
+                    node)
+
+
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Squared error ``(input - target)**2``, reduced.
 
@@ -336,8 +367,8 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
         2.5
     """
     _same_size("mse_loss", input, target)
-    d = input - target
-    return _reduce(d * d, reduction)
+    return _pointwise_loss("mse_loss", "MseLossBackward0", lambda a, b: jnp.square(a - b), (input, target),
+                           reduction)
 
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
@@ -359,10 +390,12 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got {beta})")
     _same_size("smooth_l1_loss", input, target)
-    ad = (input - target).abs()
-    if beta == 0:
-        return _reduce(ad, reduction)
-    return _reduce(where(ad < beta, 0.5 * ad * ad / beta, ad - 0.5 * beta), reduction)
+
+    def terms(a: Any, b: Any) -> Any:
+        ad = jnp.abs(a - b)
+        return ad if beta == 0 else jnp.where(ad < beta, 0.5 * ad * ad / beta, ad - 0.5 * beta)
+
+    return _pointwise_loss("smooth_l1_loss", "SmoothL1LossBackward0", terms, (input, target), reduction)
 
 
 def _class_layout(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, Tensor, bool]:  # noqa: A002
@@ -446,9 +479,10 @@ def _ce_mean(a: Any, coef: Any, divisor: Any) -> Any:
 
 
 # (log-softmax first, reduction) -> the loss as one compiled op each way
-_NLL_OPS = {(first, red): JitOp(f) for (first, red), f in {
+_NLL_FNS: dict[tuple[bool, str], Callable[..., Any]] = {
     (False, "none"): _nll_none, (False, "sum"): _nll_sum, (False, "mean"): _nll_mean,
-    (True, "none"): _ce_none, (True, "sum"): _ce_sum, (True, "mean"): _ce_mean}.items()}
+    (True, "none"): _ce_none, (True, "sum"): _ce_sum, (True, "mean"): _ce_mean}
+_NLL_OPS = {key: JitOp(f) for key, f in _NLL_FNS.items()}
 
 
 def _weighted_nll(x: Tensor, coef: Any, divisor: Any, reduction: str, unbatched: bool, log_softmax_first: bool,
@@ -535,8 +569,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if input.numel() and bool(((input < 0) | (input > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy takes "
                            "probabilities; use binary_cross_entropy_with_logits for logits)")
-    loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
-    return _reduce(loss if weight is None else loss * weight, reduction)
+
+    def terms(x: Any, t: Any, *w: Any) -> Any:
+        loss = -(t * jnp.maximum(jnp.log(x), -100.0) + (1 - t) * jnp.maximum(jnp.log1p(-x), -100.0))
+        return loss * w[0] if w else loss
+
+    args = (input, target) if weight is None else (input, target, weight)
+    return _pointwise_loss("binary_cross_entropy", "BinaryCrossEntropyBackward0", terms, args, reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
@@ -551,16 +590,23 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         0.6931
     """
     _bce_shapes("binary_cross_entropy_with_logits", input, target)
-    m = (-input).clamp(min=0)
-    log_term = ((-m).exp() + (-input - m).exp()).log() + m  # log(1 + exp(-x)), stable
-    lw = 1 if pos_weight is None else (pos_weight - 1) * target + 1
-    loss = (1 - target) * input + lw * log_term
-    return _reduce(loss if weight is None else loss * weight, reduction)
+    extra = tuple(v for v in (weight, pos_weight) if v is not None)
+    has_w, has_pw = weight is not None, pos_weight is not None
+
+    def terms(x: Any, t: Any, *ws: Any) -> Any:
+        log_term = jnp.logaddexp(0.0, -x)  # log(1 + exp(-x)), stable
+        lw = (ws[-1] - 1) * t + 1 if has_pw else 1
+        loss = (1 - t) * x + lw * log_term
+        return loss * ws[0] if has_w else loss
+
+    return _pointwise_loss("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", terms,
+                           (input, target, *extra), reduction)
 
 
 __all__ = [
     "relu", "gelu", "tanh", "sigmoid", "silu", "leaky_relu", "softplus", "softmax", "log_softmax",
     "linear", "bilinear", "dropout", "layer_norm", "batch_norm", "embedding", "one_hot",
     "mse_loss", "l1_loss", "smooth_l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "avg_pool1d",
+    "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
 ]

@@ -87,3 +87,8 @@ def isdtype(dt: object, kind: object) -> bool:
 from functorch_lite.numpy import _methods  # noqa: E402
 
 _methods.install(_sys.modules[__name__])
+
+from functorch_lite.numpy._util import guard_arraylike as _guard_arraylike  # noqa: E402
+
+_guard_arraylike(globals(), _methods.NumpyOps)  # JAX's check_arraylike: no list for an array argument
+_guard_arraylike(vars(linalg))

@@ -121,20 +121,126 @@ def basic_getitem(x: ArrayOrTracer, idx: Any) -> Any:
     return out
 
 
-def getitem(x: Any, idx: Any) -> Any:
+def getitem(x: Any, idx: Any, mode: str | None = None, fill_value: Any = None) -> Any:
     """``x[idx]``: basic indices give views, array indices gather copies.
+
+    ``mode`` (what ``x.at[idx].get(mode=...)`` passes) is None for the
+    default, where an out-of-range index raises ``IndexError``, or one of
+    JAX's modes, which never raise for one: ``"clip"`` (and
+    ``"promise_in_bounds"``, which JAX leaves undefined and clamps on CPU)
+    clamp each index into range after wrapping negatives once; ``"fill"``
+    gives ``fill_value`` there (default: NaN for floats, the dtype's minimum
+    for signed integers, its maximum for unsigned ones, True for bool, as
+    JAX).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> x = jnp.arange(6).reshape(2, 3)
         >>> x[:, ::2].storage() is x.storage(), x[[1, 0], -1].tolist()
         (True, [5, 2])
+        >>> getitem(x, (1, jnp.array([0, 7])), mode="fill", fill_value=-1).tolist()
+        [3, -1]
     """
     x = asarray(x)
+    mode = _check_mode("x.at[idx].get", mode)
+    if mode is not None:
+        return _gather_parsed(x, _parse(x.shape, idx, mode), mode, fill_value)
     parts = idx if isinstance(idx, tuple) else (idx,)
     if all(_is_basic(i) for i in parts):
         return basic_getitem(x, idx)
     return advanced_getitem(x, idx)
+
+
+# --- JAX's out-of-range modes -------------------------------------------------------------
+
+JAX_MODES = ("clip", "drop", "fill", "promise_in_bounds")
+
+
+def _check_mode(what: str, mode: Any) -> str | None:
+    if mode is None or mode in JAX_MODES:
+        return mode  # type: ignore[no-any-return]
+    raise ValueError(
+        f"{what}: mode must be one of {JAX_MODES} (JAX's out-of-range modes) or None (the default: an "
+        f"out-of-range index raises IndexError), got {mode!r}"
+    )
+
+
+def _default_fill(dt: np.dtype[Any]) -> Any:
+    """JAX's fill for out-of-range gathers: NaN, the integer minimum (maximum
+    if unsigned), True."""
+    if dt.kind == "f":
+        return float("nan")
+    if dt.kind == "b":
+        return True
+    info = np.iinfo(dt)
+    return int(info.max if dt.kind == "u" else info.min)
+
+
+def _in_range(p: _Parsed) -> Any:
+    """Whether every advanced index of ``p`` is in range, over ``p.bshape``:
+    a boolean ndarray or tracer, or None when all are (concretely)."""
+    parts: list[Any] = []
+    for d, a in p.adv.items():
+        n = p.shape[d]
+        if isinstance(a, Tracer):
+            parts.append(ew.logical_and(ew.greater_equal(a, 0), ew.less(a, n)))
+        else:
+            ok = (a >= 0) & (a < n)
+            if not ok.all():
+                parts.append(ok)
+    if not parts:
+        return None
+    if all(isinstance(q, np.ndarray) for q in parts):
+        valid = np.logical_and.reduce(np.broadcast_arrays(*parts)) if len(parts) > 1 else parts[0]
+        return np.broadcast_to(valid, p.bshape)
+    out = parts[0]
+    for q in parts[1:]:
+        out = ew.logical_and(out, q)
+    return broadcast_to_shape(asarray(out), p.bshape)
+
+
+def _clamp(a: Any, n: int) -> Any:
+    if isinstance(a, Tracer):
+        return ew.clip(a, 0, max(n - 1, 0))
+    return np.clip(a, 0, max(n - 1, 0))
+
+
+def _where_index(valid: Any, a: Any, sentinel: int) -> Any:
+    """Index ``a`` where ``valid``, else ``sentinel`` (over ``valid``'s shape)."""
+    if isinstance(valid, np.ndarray) and isinstance(a, np.ndarray):
+        return np.where(valid, a, sentinel)
+    return where(asarray(valid), a, sentinel)
+
+
+def _pad_axis(x: Any, axis: int) -> Any:
+    """``x`` with one more (zero) entry at the end of ``axis``: the slot where
+    out-of-range reads and writes are sent, so that no kernel ever sees an
+    out-of-range index."""
+    shape = tuple(1 if d == axis else s for d, s in enumerate(x.shape))
+    return so.concatenate_p.bind(x, convert(full(shape, 0, x.dtype), x.dtype), dimension=axis)
+
+
+def _gather_parsed(x: ArrayOrTracer, p: _Parsed, mode: str, fill_value: Any) -> Any:
+    """``x.at[idx].get(mode=...)`` for a JAX ``mode``, from primitives: clamp
+    the indices, gather, then (``"fill"``) put ``fill_value`` where an index
+    was out of range."""
+    valid = None
+    pad: list[int] = []
+    if p.adv:
+        if mode in ("fill", "drop"):
+            valid = _in_range(p)
+            pad = [d for d in p.adv if p.shape[d] == 0]  # nothing to read: a padded slot, masked
+            for d in pad:
+                p.shape[d] = 1
+        elif any(p.shape[d] == 0 for d in p.adv) and 0 not in p.bshape:
+            raise IndexError(f"x.at[idx].get(mode={mode!r}): cannot clamp an index into an empty axis "
+                             f"(array of shape {x.shape}); use mode='fill'")
+        for d in list(p.adv):
+            p.adv[d] = _clamp(p.adv[d], p.shape[d])
+    fill = None
+    if valid is not None:
+        fill = _value_as(_default_fill(x.dtype) if fill_value is None else fill_value, x.dtype)
+    return _gather_from(x, p, valid, fill, pad)
 
 
 # --- advanced indexing --------------------------------------------------------------------
@@ -201,7 +307,9 @@ def _as_index_array(v: Any, what: str = "indices") -> Any:
 def _normalize_index(v: Any, n: int, axis: int, mode: str = "raise") -> Any:
     """Integer index array ``v`` into an axis of size ``n``, mapped into
     ``0 <= i < n``: negative indices wrap (``mode="raise"``, which checks
-    concrete indices), or ``"clip"`` / ``"wrap"`` as ``numpy.take``."""
+    concrete indices), or ``"clip"`` / ``"wrap"`` as ``numpy.take``.
+    ``mode="jax"`` only wraps negative indices once and checks nothing: the
+    caller then clamps or masks (JAX's ``clip``/``fill``/``drop`` modes)."""
     if isinstance(v, Tracer):
         dt = _index_dtype(n, v.dtype)
         t = convert(v, dt)
@@ -211,6 +319,9 @@ def _normalize_index(v: Any, n: int, axis: int, mode: str = "raise") -> Any:
             return ew.remainder(t, n) if n else t
         return ew.where(ew.less(t, 0), ew.add(t, n), t)
     a = np.asarray(v)
+    if mode == "jax":
+        a = a.astype(np.int64)
+        return np.where(a < 0, a + n, a)
     if mode == "clip":
         return np.clip(a.astype(np.int64), 0, max(n - 1, 0))
     if mode == "wrap":
@@ -252,7 +363,10 @@ class _Parsed:
         return bool(p) and p == list(range(p[0], p[0] + len(p)))
 
 
-def _parse(shape: tuple[int, ...], idx: Any) -> _Parsed:
+def _parse(shape: tuple[int, ...], idx: Any, mode: str | None = None) -> _Parsed:
+    """``mode=None`` checks every integer index (IndexError when out of
+    range); any JAX mode leaves them unchecked, negatives wrapped once (the
+    caller clamps or masks them)."""
     raw = idx if isinstance(idx, tuple) else (idx,)
     items: list[tuple[str, Any]] = []
     for it in raw:
@@ -323,11 +437,11 @@ def _parse(shape: tuple[int, ...], idx: Any) -> _Parsed:
         if k == "slice":
             p.slices[pos] = v
         elif k == "int":
-            if not -n <= v < n:
+            if mode is None and not -n <= v < n:
                 raise IndexError(f"index {v} is out of bounds for axis {xdim} with size {n}")
-            p.adv[pos] = np.asarray(v % n, np.int64)
+            p.adv[pos] = np.asarray(v + n if v < 0 else v, np.int64)
         else:
-            p.adv[pos] = _normalize_index(v, n, xdim)
+            p.adv[pos] = _normalize_index(v, n, xdim, "raise" if mode is None else "jax")
         xdim += 1
     if p.adv:
         try:
@@ -384,10 +498,18 @@ def advanced_getitem(x: ArrayOrTracer, idx: Any) -> Any:
         >>> x[x > 8].tolist()
         [9, 10, 11]
     """
-    p = _parse(x.shape, idx)
+    return _gather_from(x, _parse(x.shape, idx), None, None, [])
+
+
+def _gather_from(x: ArrayOrTracer, p: _Parsed, valid: Any, fill: Any, pad: list[int]) -> Any:
+    """The gather of a parsed index (its advanced indices in range); where
+    ``valid`` (over the index shape) is False, ``fill`` instead.  ``pad``:
+    axes (of the expanded shape) to give one more slot first."""
     y: Any = x
     if p.new_axes:
         y = so.expand_dims_p.bind(y, dimensions=tuple(p.new_axes))
+    for d in pad:
+        y = _pad_axis(y, d)
     sl = tuple(p.slices.get(d, slice(None)) for d in range(len(p.shape)))
     if any(s != slice(None) for s in sl):
         y = basic_getitem(y, sl)
@@ -398,6 +520,9 @@ def advanced_getitem(x: ArrayOrTracer, idx: Any) -> Any:
     y = _transpose(y, adv + rest)
     out = gather_p.bind(y, _index_matrix(list(p.adv.values()), p.bshape))
     nb = len(p.bshape)
+    if valid is not None:
+        mask = reshape(asarray(valid), p.bshape + (1,) * len(rest))
+        out = where(mask, out, fill)
     if p.adjacent() and adv[0] > 0:
         first = adv[0]
         out = _transpose(out, [nb + i for i in range(first)] + list(range(nb))
@@ -430,10 +555,10 @@ def _value_as(value: Any, dtype: np.dtype[Any]) -> ArrayOrTracer:
     return convert(asarray(value), dtype)
 
 
-_AT_NAMES = {"set": "set", "add": "add", "mul": "multiply", "min": "min", "max": "max"}
+_AT_NAMES = {"set": "set", "add": "add", "mul": "multiply", "min": "min", "max": "max", "pow": "power"}
 
 
-def at_update(x: Any, idx: Any, value: Any, mode: str) -> Any:
+def at_update(x: Any, idx: Any, value: Any, mode: str, oob: str | None = None) -> Any:
     """``x.at[idx].set/add/multiply/min/max(value)``: a new array; ``x`` is unchanged.
 
     Works for basic and advanced indices; ``value`` is broadcast to the
@@ -442,6 +567,14 @@ def at_update(x: Any, idx: Any, value: Any, mode: str) -> Any:
     set the last write wins.  Everything becomes one ``scatter``: partial
     slices turn into index ranges, whole axes stay as contiguous rows.
 
+    ``oob`` is the ``mode=`` of the ``.at`` method: None (an out-of-range
+    index raises ``IndexError``) or one of JAX's modes: ``"clip"`` clamps each
+    index into range (after wrapping negatives once); ``"drop"``, ``"fill"``
+    and ``"promise_in_bounds"`` (undefined in JAX, which drops on CPU) drop
+    the updates whose index is out of range.  They go to one extra slot past
+    the end of the first indexed axis, sliced off afterwards, so no kernel
+    ever writes out of range, under ``jit`` and ``vmap`` too.
+
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> x = jnp.zeros(4, dtype="int32")
@@ -449,12 +582,30 @@ def at_update(x: Any, idx: Any, value: Any, mode: str) -> Any:
         [10, 0, 5, 0]
         >>> x.at[1:].set(7).tolist(), x.tolist()
         ([0, 7, 7, 7], [0, 0, 0, 0])
+        >>> x.at[jnp.array([1, 9])].set(3, mode="drop").tolist()
+        [0, 3, 0, 0]
     """
+    if mode == "pow":
+        return _at_power(asarray(x), idx, value, oob)
     if mode not in SCATTER_MODES:
-        raise ValueError(f"at_update: mode must be one of {SCATTER_MODES}, got {mode!r}")
+        raise ValueError(f"at_update: mode must be one of {SCATTER_MODES} or 'pow', got {mode!r}")
     x = asarray(x)
     what = f"x.at[...].{_AT_NAMES[mode]}"
-    p = _parse(x.shape, idx)
+    oob = _check_mode(what, oob)
+    p = _parse(x.shape, idx, oob)
+    drop_slot = nothing = False
+    if oob is not None and p.adv:
+        nothing = any(p.shape[d] == 0 for d in p.adv)  # no element to write: x is the answer
+        if oob == "clip":
+            for d in list(p.adv):
+                p.adv[d] = _clamp(p.adv[d], p.shape[d])
+        else:
+            valid = _in_range(p)
+            if valid is not None and not nothing:
+                drop_slot = True
+                first = next(iter(p.adv))
+                for d in list(p.adv):
+                    p.adv[d] = _where_index(valid, p.adv[d], p.shape[d] if d == first else 0)
     nd = len(p.shape)
     adv = list(p.adv)
     slice_dims = [d for d in range(nd) if d not in p.adv]
@@ -487,6 +638,8 @@ def at_update(x: Any, idx: Any, value: Any, mode: str) -> Any:
             rpos[o] = len(rshape)
             rshape.append(lens[o])
     v = _fit_value(_value_as(value, x.dtype), tuple(rshape), what)
+    if nothing:
+        return x
     v = _transpose(v, bpos + [rpos[d] for d, _ in partial] + [rpos[d] for d in full])
 
     xp: Any = x
@@ -494,6 +647,9 @@ def at_update(x: Any, idx: Any, value: Any, mode: str) -> Any:
         xp = so.expand_dims_p.bind(xp, dimensions=tuple(p.new_axes))
     xperm = adv + [d for d, _ in partial] + full
     xt = _transpose(xp, xperm)
+    if drop_slot:
+        n_first = xt.shape[0]
+        xt = _pad_axis(xt, 0)
     npart = len(partial)
     batch = p.bshape + tuple(len(r) for _, r in partial)
     cols: list[Any] = []
@@ -506,6 +662,8 @@ def at_update(x: Any, idx: Any, value: Any, mode: str) -> Any:
     for j, (_, r) in enumerate(partial):
         cols.append(r.reshape((1,) * (nb + j) + (len(r),) + (1,) * (npart - j - 1)))
     out = scatter_p.bind(xt, _index_matrix(cols, batch), v, mode=mode)
+    if drop_slot:
+        out = basic_getitem(out, slice(0, n_first))
     inv = [0] * nd
     for i, d in enumerate(xperm):
         inv[d] = i
@@ -515,28 +673,47 @@ def at_update(x: Any, idx: Any, value: Any, mode: str) -> Any:
     return out
 
 
+def _at_power(x: ArrayOrTracer, idx: Any, value: Any, oob: str | None) -> Any:
+    """``x.at[idx].power(v)``: ``x ** v`` at the indexed positions.  A
+    position indexed several times gets ``x ** (v1 * v2 * ...)`` (one
+    ``mul`` scatter of the exponents), JAX's repeated ``(x ** v1) ** v2``
+    for positive ``x`` and for integer exponents, up to rounding."""
+    expo = at_update(full(x.shape, 1, x.dtype), idx, value, "mul", oob)
+    touched = at_update(full(x.shape, False, np.dtype(bool)), idx, True, "set", oob)
+    return where(touched, ew.power(x, expo), x)
+
+
 # --- take / take_along_axis / put_along_axis ------------------------------------------------
 
-_TAKE_MODES = (None, "raise", "clip", "wrap")
+_TAKE_MODES = (None, "raise", "clip", "wrap", "fill")
 
 
-def take(a: Any, indices: Any, axis: int | None = None, mode: str | None = None) -> Any:
+def take(a: Any, indices: Any, axis: int | None = None, mode: str | None = None, *,
+         fill_value: Any = None, unique_indices: bool = False, indices_are_sorted: bool = False) -> Any:
     """Elements of ``a`` at ``indices`` along ``axis`` (flattened when None).
 
     ``mode=None``/``"raise"``: negative indices wrap once, out of range raises
-    ``IndexError``; ``"clip"`` clips into range (negative -> 0, as NumPy);
-    ``"wrap"`` takes indices modulo the axis size.
+    ``IndexError`` (JAX's default is ``"fill"``: we never give a silent
+    value for a bad index unless asked); ``"clip"`` clips into range
+    (negative -> 0, as NumPy and JAX); ``"wrap"`` takes indices modulo the
+    axis size; ``"fill"`` (JAX's) wraps negatives once and gives
+    ``fill_value`` for an index still out of range (default: NaN for
+    floats, the dtype's minimum for signed integers, its maximum for
+    unsigned ones, True for bool).  ``unique_indices`` and
+    ``indices_are_sorted`` are JAX's hints, accepted and unused.
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> x = jnp.array([[1, 2, 3], [4, 5, 6]])
         >>> jnp.take(x, jnp.array([2, 0]), axis=1).tolist()
         [[3, 1], [6, 4]]
-        >>> jnp.take(x, [7, -1], mode="clip").tolist()
+        >>> jnp.take(x, jnp.array([7, -1]), mode="clip").tolist()
         [6, 1]
+        >>> jnp.take(x, jnp.array([7, -1]), mode="fill", fill_value=0).tolist()
+        [0, 6]
     """
     if mode not in _TAKE_MODES:
-        raise ValueError(f"take: mode must be one of 'raise', 'clip', 'wrap', got {mode!r}")
+        raise ValueError(f"take: mode must be one of 'raise', 'clip', 'wrap', 'fill', got {mode!r}")
     x = asarray(a)
     if axis is None:
         x = so.reshape_p.bind(x, new_sizes=(x.size,)) if x.ndim != 1 else x
@@ -547,6 +724,8 @@ def take(a: Any, indices: Any, axis: int | None = None, mode: str | None = None)
     i = _as_index_array(indices)
     if i.dtype.kind == "b":
         raise TypeError(f"take: indices must be integers, got dtype {i.dtype}")
+    if mode == "fill":
+        return getitem(x, (slice(None),) * ax + (i,), "fill", fill_value)
     if mode in ("clip", "wrap") and n == 0 and i.size:
         raise IndexError(f"take: cannot do a non-empty take from an empty axis ({ax} of shape {x.shape})")
     i = _normalize_index(i, n, ax, mode or "raise")
@@ -557,7 +736,8 @@ def take(a: Any, indices: Any, axis: int | None = None, mode: str | None = None)
     return _transpose(out, [ni + j for j in range(ax)] + list(range(ni)) + [ni + j for j in range(ax, nrest)])
 
 
-def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None) -> tuple[Any, Any, tuple[int, ...]]:
+def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None,
+                mode: str | None = None) -> tuple[Any, Any, tuple[int, ...], Any]:
     if axis is None:
         x = so.reshape_p.bind(x, new_sizes=(x.size,)) if x.ndim != 1 else x
         ax = 0
@@ -579,7 +759,26 @@ def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None) -> 
             f"{name}: indices of shape {tuple(i.shape)} do not broadcast against arr of shape {x.shape} "
             f"outside axis {ax}"
         ) from None
-    i = _normalize_index(i, x.shape[ax], ax)
+    n = x.shape[ax]
+    valid = None
+    if mode is None:
+        i = _normalize_index(i, n, ax)
+    else:
+        if mode != "promise_in_bounds":  # JAX wraps negatives once, except with this promise
+            i = _normalize_index(i, n, ax, "jax")
+        elif not isinstance(i, Tracer):
+            i = np.asarray(i, np.int64)
+        if mode in ("fill", "drop"):
+            p = _Parsed()
+            p.shape, p.adv, p.bshape = [n], {0: i}, tuple(i.shape)
+            valid = _in_range(p)
+            if n == 0:
+                x = _pad_axis(x, ax)
+                n = 1
+        elif n == 0 and i.size:
+            raise IndexError(f"{name}(mode={mode!r}): cannot clamp an index into an empty axis "
+                             f"(axis {ax} of shape {x.shape}); use mode='fill'")
+        i = _clamp(i, n)
     nd = x.ndim
     cols: list[Any] = []
     for d in range(nd):
@@ -588,21 +787,36 @@ def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None) -> 
         else:
             r = np.arange(x.shape[d], dtype=np.int64) if x.shape[d] == bshape[d] else np.zeros(1, np.int64)
             cols.append(r.reshape((1,) * d + (-1,) + (1,) * (nd - d - 1)))
-    return x, _index_matrix(cols, bshape), bshape
+    return x, _index_matrix(cols, bshape), bshape, valid
 
 
-def take_along_axis(arr: Any, indices: Any, axis: int | None) -> Any:
+def take_along_axis(arr: Any, indices: Any, axis: int | None, mode: str | None = None,
+                    fill_value: Any = None) -> Any:
     """``out[..., j, ...] = arr[..., indices[..., j, ...], ...]`` along ``axis``
     (``arr`` and ``indices`` broadcast against each other outside ``axis``).
+
+    ``mode=None``: an out-of-range index raises ``IndexError`` (JAX's default
+    is ``"fill"``); JAX's modes: ``"clip"`` (negatives wrap once, then clamp),
+    ``"fill"`` (``fill_value`` where out of range, default as
+    :func:`take`), ``"promise_in_bounds"`` (as JAX on CPU: clamp, negatives
+    unwrapped).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> x = jnp.array([[10, 30, 20], [60, 40, 50]])
         >>> jnp.take_along_axis(x, jnp.array([[0, 2, 1], [1, 2, 0]]), axis=1).tolist()
         [[10, 20, 30], [40, 50, 60]]
+        >>> jnp.take_along_axis(x, jnp.array([[5], [-1]]), axis=1, mode="fill", fill_value=0).tolist()
+        [[0], [50]]
     """
-    x, idx, _ = _along_axis("take_along_axis", asarray(arr), indices, axis)
-    return gather_p.bind(x, idx)
+    mode = _check_mode("take_along_axis", mode)
+    a = asarray(arr)
+    x, idx, bshape, valid = _along_axis("take_along_axis", a, indices, axis, mode)
+    out = gather_p.bind(x, idx)
+    if valid is None:
+        return out
+    fill = _value_as(_default_fill(a.dtype) if fill_value is None else fill_value, a.dtype)
+    return where(asarray(valid), out, fill)
 
 
 def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None, mode: str = "set") -> Any:
@@ -619,7 +833,7 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None, mode: 
     if mode not in SCATTER_MODES:
         raise ValueError(f"put_along_axis: mode must be one of {SCATTER_MODES}, got {mode!r}")
     a = asarray(arr)
-    x, idx, bshape = _along_axis("put_along_axis", a, indices, axis)
+    x, idx, bshape, _ = _along_axis("put_along_axis", a, indices, axis)
     v = _fit_value(_value_as(values, x.dtype), bshape, "put_along_axis")
     out = scatter_p.bind(x, idx, v, mode=mode)
     if axis is None and a.ndim != 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import operator
 from collections.abc import Sequence
 from typing import Any
@@ -356,3 +358,149 @@ def shape_tuple(shape: Any) -> tuple[int, ...]:
 def operator_index(d: Any) -> int:
     """``operator.index``: ints, NumPy ints and integer 0-d arrays; never floats."""
     return operator.index(d)
+
+
+# --- JAX's check_arraylike: no Python lists where an array is expected ------------------------
+# JAX rejects a list or tuple given for an array argument of most jax.numpy functions (an
+# implicit conversion would hide a per-element trace and a copy); these follow it.  Functions
+# that take sequences of arrays by design (array, asarray, stack, concatenate, block, select,
+# ...) are not listed.  The array parameters are found by name (ARRAYLIKE_PARAMS), or listed.
+ARRAYLIKE_FUNCTIONS = (
+    "abs absolute acos acosh add all allclose amax amin any append arccos arccosh arcsin arcsinh "
+    "arctan arctan2 arctanh argmax argmin argsort argwhere around array_split asin asinh atan atan2 "
+    "atanh atleast_1d atleast_2d atleast_3d bincount bitwise_and bitwise_count bitwise_invert "
+    "bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor broadcast_arrays "
+    "broadcast_to cbrt ceil choose clip compress copy copysign corrcoef correlate convolve cos cosh "
+    "count_nonzero cov cross cumprod cumsum cumulative_prod cumulative_sum deg2rad degrees delete "
+    "diag diagflat diagonal diff digitize divide divmod dot dsplit ediff1d empty_like equal exp exp2 "
+    "expand_dims expm1 extract fabs flatnonzero flip fliplr flipud float_power floor floor_divide fmax "
+    "fmin fmod frexp full full_like gcd greater greater_equal heaviside histogram hsplit hypot i0 "
+    "inner insert interp intersect1d invert isclose isfinite isin isinf isnan isneginf isposinf kron "
+    "lcm ldexp left_shift less less_equal linspace log log10 log1p log2 logaddexp logaddexp2 "
+    "logical_and logical_not logical_or logical_xor matmul matrix_transpose matvec max maximum mean "
+    "median meshgrid min minimum mod modf moveaxis multiply nan_to_num nanargmax nanargmin nancumprod "
+    "nancumsum nanmax nanmean nanmedian nanmin nanprod nanstd nansum nanvar negative nextafter nonzero "
+    "not_equal ones_like outer pad percentile permute_dims polyval positive pow power prod ptp quantile "
+    "rad2deg radians ravel reciprocal remainder repeat reshape right_shift rint roll rot90 round "
+    "searchsorted setdiff1d sign signbit sin sinc sinh sort spacing split sqrt square squeeze std "
+    "subtract sum take take_along_axis tan tanh tensordot tile trace transpose trapezoid tril triu "
+    "true_divide trunc union1d unique unique_values unravel_index unstack var vdot vecdot vecmat "
+    "vsplit where zeros_like"
+).split()
+ARRAYLIKE_PARAMS = frozenset(
+    "x y a b x1 x2 arr ary m v condition array ar ar1 ar2 A arys args xi indices min max a_min a_max "
+    "start stop xp fp".split()
+)  # not quantile's q: NumPy code passes q as a list everywhere (JAX would raise; we accept it)
+_ARRAYLIKE_OVERRIDES = {"full": ("fill_value",), "full_like": ("x", "fill_value")}
+
+
+def check_arraylike(name: str, *args: Any) -> None:
+    """JAX's rule: a list or tuple where ``name`` expects an array is a TypeError.
+
+    Example:
+        >>> check_arraylike("sum", np.ones(2), 3.0)
+        >>> check_arraylike("sum", [1, 2])
+        Traceback (most recent call last):
+        ...
+        TypeError: sum requires ndarray or scalar arguments, got <class 'list'> at position 0.
+    """
+    for i, v in enumerate(args):
+        if isinstance(v, (list, tuple)):
+            raise TypeError(f"{name} requires ndarray or scalar arguments, got {type(v)} at position {i}.")
+
+
+def _guard(name: str, f: Any) -> Any:
+    """``f`` behind JAX's check of its array parameters.  The wrapper is
+    generated with ``f``'s own parameter list (same defaults, passed on as
+    given), so that a call costs one extra frame and an isinstance per array
+    argument (~0.15 us), not an ``*args``/``**kwargs`` repacking."""
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):
+        return f
+    wanted = _ARRAYLIKE_OVERRIDES.get(name)
+    env: dict[str, Any] = {"_ck_f": f, "_ck_seq": (list, tuple), "_ck_isinstance": isinstance,
+                           "_ck_enumerate": enumerate, "_ck_fail": _arraylike_error(name)}
+    params: list[str] = []
+    call: list[str] = []
+    body: list[str] = []
+    slash = star = False
+    k = 0
+    for i, p in enumerate(sig.parameters.values()):
+        if p.kind is not p.POSITIONAL_ONLY and not slash and any(
+                q.kind is q.POSITIONAL_ONLY for q in sig.parameters.values()):
+            params.append("/")
+            slash = True
+        if p.kind is p.KEYWORD_ONLY and not star:
+            params.append("*")
+            star = True
+        default = ""
+        if p.default is not p.empty:
+            env[f"_ck_d{i}"] = p.default
+            default = f"=_ck_d{i}"
+        if p.kind is p.VAR_POSITIONAL:
+            params.append(f"*{p.name}")
+            call.append(f"*{p.name}")
+            star = True
+        elif p.kind is p.VAR_KEYWORD:
+            params.append(f"**{p.name}")
+            call.append(f"**{p.name}")
+        else:
+            params.append(p.name + default)
+            call.append(f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name)
+        if not (p.name in wanted if wanted is not None else p.name in ARRAYLIKE_PARAMS):
+            continue
+        if p.kind is p.VAR_POSITIONAL:
+            body.append(f"    for _ck_k, _ck_v in _ck_enumerate({p.name}):\n"
+                        f"        if _ck_isinstance(_ck_v, _ck_seq): raise _ck_fail({k} + _ck_k, _ck_v)")
+        elif p.kind is not p.VAR_KEYWORD:
+            body.append(f"    if _ck_isinstance({p.name}, _ck_seq): raise _ck_fail({k}, {p.name})")
+        k += 1
+    if not body:
+        return f
+    if not slash and any(q.kind is q.POSITIONAL_ONLY for q in sig.parameters.values()):
+        params.append("/")
+    src = f"def checked({', '.join(params)}):\n" + "\n".join(body) + f"\n    return _ck_f({', '.join(call)})\n"
+    exec(compile(src, f"<check_arraylike {name}>", "exec"), env)  # noqa: S102 (source built from a signature)
+    checked: Any = functools.update_wrapper(env["checked"], f)
+    checked._arraylike_checked = True
+    return checked
+
+
+def _arraylike_error(name: str) -> Any:
+    def fail(k: int, v: Any) -> TypeError:
+        return TypeError(f"{name} requires ndarray or scalar arguments, got {type(v)} at position {k}.")
+    return fail
+
+
+def guard_arraylike(namespace: dict[str, Any], ops: type | None = None) -> None:
+    """Wrap the functions of ``namespace`` that JAX guards with
+    ``check_arraylike`` (see :data:`ARRAYLIKE_FUNCTIONS`) so that a list or
+    tuple for an array argument raises JAX's TypeError.  The package's own
+    modules call the unwrapped functions.  ``ops`` (the class holding the
+    functions behind the Array methods and operators) gets the same
+    wrappers: JAX's methods check too.
+
+    Example:
+        >>> ns = {"sum": lambda a, axis=None: a}
+        >>> guard_arraylike(ns)
+        >>> ns["sum"](3.0)
+        3.0
+        >>> ns["sum"]((1, 2))
+        Traceback (most recent call last):
+        ...
+        TypeError: sum requires ndarray or scalar arguments, got <class 'tuple'> at position 0.
+    """
+    for name in ARRAYLIKE_FUNCTIONS:
+        f = namespace.get(name)
+        if callable(f) and not isinstance(f, type) and not getattr(f, "_arraylike_checked", False):
+            # one wrapper per function, so that aliases stay identical (jnp.linalg.matmul is jnp.matmul)
+            hit = _GUARDED.get(id(f))
+            if hit is None or hit[0] is not f:
+                hit = _GUARDED[id(f)] = (f, _guard(name, f))
+            namespace[name] = hit[1]
+            if ops is not None and vars(ops).get(name) is f:
+                setattr(ops, name, hit[1])
+
+
+_GUARDED: dict[int, tuple[Any, Any]] = {}

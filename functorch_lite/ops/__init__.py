@@ -5,6 +5,7 @@ names to them (the export loader validates programs against it).
 """
 
 from functorch_lite.ops import (
+    conv,
     cumulative,
     debug,
     elementwise,
@@ -15,8 +16,11 @@ from functorch_lite.ops import (
     shape_ops,
     sorting,
     special,
+    windowed,
 )
 
 __all__ = [
+    "conv",
     "cumulative", "debug", "elementwise", "indexing", "linalg", "prng", "reductions", "shape_ops", "sorting", "special",
+    "windowed",
 ]

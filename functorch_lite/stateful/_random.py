@@ -70,7 +70,7 @@ class Generator:
             seed, n = self._seed, self._counter
             self._counter += 1
         hi, lo = seed >> 32, seed & 0xFFFFFFFF
-        key = jr.fold_in(jr.fold_in(jr.key(lo), hi), n)
+        key = jr.fold_in(jr.fold_in(jr.PRNGKey(lo), hi), n)
         assert isinstance(key, Array)
         return key
 

@@ -205,3 +205,22 @@ def test_simple_initializers() -> None:
         nn.initializers.variance_scaling(1.0, "fan", "normal")
     with pytest.raises(ValueError, match="scalar shape"):
         nn.initializers.lecun_normal()(random.key(0), ())
+
+
+def test_loss_grad_fn_names_are_pytorchs() -> None:
+    import functorch_lite as fl
+    import functorch_lite.nn.functional as F
+
+    x, t = fl.rand(3, requires_grad=True), fl.rand(3)
+    expected = {  # as PyTorch 2.x prints them, for reductions mean, sum, none
+        "mse_loss": ["MseLossBackward0"] * 3,
+        "l1_loss": ["MeanBackward0", "SumBackward0", "AbsBackward0"],
+        "smooth_l1_loss": ["SmoothL1LossBackward0"] * 3,
+        "binary_cross_entropy": ["BinaryCrossEntropyBackward0"] * 3,
+        "binary_cross_entropy_with_logits": ["BinaryCrossEntropyWithLogitsBackward0"] * 3,
+    }
+    for name, names in expected.items():
+        assert [getattr(F, name)(x, t, reduction=r).grad_fn.name() for r in ("mean", "sum", "none")] == names
+    logits = fl.rand(2, 3, requires_grad=True)
+    assert F.cross_entropy(logits, fl.tensor([0, 2])).grad_fn.name() == "NllLossBackward0"
+    assert F.log_softmax(logits, 1).grad_fn.name() == "LogSoftmaxBackward0"
