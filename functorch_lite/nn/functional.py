@@ -36,6 +36,7 @@ from functorch_lite.nn._conv import (
     max_pool1d,
     max_pool2d,
 )
+from functorch_lite.ops.linalg import dot_general_p
 from functorch_lite.stateful import Tensor, arange, as_tensor, int64, no_grad, rand, where
 from functorch_lite.stateful._autograd import JitOp, apply_op
 from functorch_lite.stateful._layout import norm_dim
@@ -160,8 +161,28 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if input.shape[-1:] != weight.shape[-1:]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied: input {tuple(input.shape)} and weight "
                            f"{tuple(weight.shape)} (the input's last dim must equal weight.shape[1])")
+    if (weight.ndim == 2 and input.ndim >= 1 and input.dtype == weight.dtype and input.dtype.is_floating_point
+            and (bias is None or (bias.dtype == weight.dtype and bias.ndim <= 1))):
+        # one compiled op each way (PyTorch's addmm): no per-call tracing of the matmul's pullback
+        if bias is None:
+            return _LINEAR_NO_BIAS((input, weight), (), "MmBackward0")  # type: ignore[no-any-return]
+        return _LINEAR((input, weight, bias), (), "AddmmBackward0")  # type: ignore[no-any-return]
     out = input.matmul(weight.t()) if weight.ndim == 2 else input.matmul(weight)
     return out if bias is None else out + bias  # type: ignore[no-any-return]
+
+
+def _linear_no_bias_core(x: Any, w: Any) -> Any:
+    # x's last dim against w's second, with no transposed view: the weight's cotangent
+    # comes out in w's own (out, in) layout, contiguous
+    return dot_general_p.bind(x, w, dimension_numbers=(((x.ndim - 1,), (1,)), ((), ())))
+
+
+def _linear_core(x: Any, w: Any, b: Any) -> Any:
+    return _linear_no_bias_core(x, w) + b
+
+
+_LINEAR = JitOp(_linear_core)
+_LINEAR_NO_BIAS = JitOp(_linear_no_bias_core)
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

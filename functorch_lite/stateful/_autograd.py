@@ -266,11 +266,19 @@ class JitOp:
         self.fn = fn
         self.fwd = jit(fn)
 
-        def pullback(n: int, *args: Any) -> Any:
+        def pullback(diff: tuple[int, ...], n: int, *args: Any) -> Any:
+            # only the inputs that require grad: a frozen input's cotangent (a matmul) is never computed
             xs, consts, ct = args[:n], args[n:-1], args[-1]
-            return ad.vjp(lambda *x: fn(*x, *consts), *xs)[1](ct)
 
-        self.bwd = jit(pullback, static_argnums=0)
+            def of_diff(*d: Any) -> Any:
+                v = list(xs)
+                for i, x in zip(diff, d):
+                    v[i] = x
+                return fn(*v, *consts)
+
+            return ad.vjp(of_diff, *[xs[i] for i in diff])[1](ct)
+
+        self.bwd = jit(pullback, static_argnums=(0, 1))
 
     def __call__(self, tensors: Sequence[TensorBase], consts: Sequence[Any], name: str) -> Any:
         vals = [t._lend() for t in tensors]
@@ -282,9 +290,10 @@ class JitOp:
         diff = [i for i, t in enumerate(tensors) if t._requires_grad]
         bwd, fn = self.bwd, self.fn
 
+        diff_t = tuple(diff)
+
         def pull(ct: Any) -> tuple[Any, ...]:
-            cts = bwd(n, *vals, *consts, ct)
-            return tuple(cts[i] for i in diff)
+            return tuple(bwd(diff_t, n, *vals, *consts, ct))
 
         def of_diff(*xs: Any) -> Any:
             v = list(vals)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from functorch_lite.array import is_row_major
 from functorch_lite.stateful._autograd import AccumulateGrad, Node, edge_of
 from functorch_lite.stateful._base import TensorBase
 from functorch_lite.stateful._grad_mode import set_grad_enabled
@@ -104,7 +105,14 @@ def _accumulate(node: AccumulateGrad, g: Any, create_graph: bool) -> None:
     if leaf._grad is None:
         # a stored gradient is only ever written by later accumulations, which
         # copy it first (_kept); a hook's or the user's tensor was copied already
-        leaf._grad = g if create_graph else _kept(g)
+        if create_graph:
+            leaf._grad = g
+        elif is_row_major(leaf._shape, leaf._strides) and not is_row_major(g._shape, g._strides):
+            # PyTorch's gradient layout contract: a contiguous parameter gets a contiguous
+            # .grad (a transposed matmul cotangent is copied once), so optimizer steps run dense
+            leaf._grad = TensorBase._fresh(np.array(g._np_read(), order="C"))
+        else:
+            leaf._grad = _kept(g)
     elif create_graph:
         leaf._grad = leaf._grad + g
     else:

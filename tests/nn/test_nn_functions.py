@@ -224,3 +224,34 @@ def test_loss_grad_fn_names_are_pytorchs() -> None:
     logits = fl.rand(2, 3, requires_grad=True)
     assert F.cross_entropy(logits, fl.tensor([0, 2])).grad_fn.name() == "NllLossBackward0"
     assert F.log_softmax(logits, 1).grad_fn.name() == "LogSoftmaxBackward0"
+
+
+def test_linear_compiled_op_matches_matmul_for_every_layout() -> None:
+    import numpy as np
+
+    import functorch_lite as fl
+    import functorch_lite.nn.functional as F
+
+    rng = np.random.default_rng(5)
+    w_np = rng.standard_normal((4, 3))
+    for x_shape in ((3,), (2, 3), (2, 5, 3)):
+        for with_bias in (True, False):
+            x_np = rng.standard_normal(x_shape)
+            b_np = rng.standard_normal(4)
+            x = fl.tensor(x_np, requires_grad=True)
+            w = fl.tensor(w_np, requires_grad=True)
+            b = fl.tensor(b_np, requires_grad=True) if with_bias else None
+            out = F.linear(x, w, b)
+            ref = x_np @ w_np.T + (b_np if with_bias else 0)
+            np.testing.assert_allclose(out.detach().numpy(), ref, rtol=1e-12)
+            (out * out).sum().backward()
+            g = 2 * ref
+            np.testing.assert_allclose(w.grad.numpy(), g.reshape(-1, 4).T @ x_np.reshape(-1, 3), rtol=1e-10)
+            np.testing.assert_allclose(x.grad.numpy(), g @ w_np, rtol=1e-10)
+            if b is not None:
+                np.testing.assert_allclose(b.grad.numpy(), g.reshape(-1, 4).sum(0), rtol=1e-10)
+            assert w.grad.is_contiguous()  # PyTorch's gradient layout contract
+    frozen = fl.tensor(rng.standard_normal((2, 3)))
+    w = fl.tensor(w_np, requires_grad=True)
+    F.linear(frozen, w).sum().backward()  # only the weight's cotangent is computed
+    assert frozen.grad is None and w.grad is not None
