@@ -31,7 +31,7 @@ from functorch_lite.stateful._autograd import SAVE_NONE, FunctionNode, apply_op,
 from functorch_lite.stateful._base import TensorBase
 from functorch_lite.stateful._grad_mode import _state as _grad_state
 from functorch_lite.stateful._grad_mode import is_grad_enabled, no_grad
-from functorch_lite.stateful._math import _UFUNCS, MathMixin, as_core, coerce, is_scalar, promote
+from functorch_lite.stateful._math import _UFUNCS, MathMixin, as_core, coerce, is_scalar, promote, relu_core
 from functorch_lite.stateful._random import Generator, key_for
 from functorch_lite.stateful._storage import EXCLUSIVE, SHARED, has_internal_overlap
 
@@ -304,7 +304,7 @@ class InplaceMixin(MathMixin):
     def cos_(self) -> Any: return self._iunary(jnp.cos, "cos_", True)
     def tanh_(self) -> Any: return self._iunary(jnp.tanh, "tanh_", True)
     def sigmoid_(self) -> Any: return self._iunary(lambda a: 0.5 * jnp.tanh(0.5 * a) + 0.5, "sigmoid_", True)
-    def relu_(self) -> Any: return self._iunary(lambda a: jnp.maximum(a, 0), "relu_")
+    def relu_(self) -> Any: return self._iunary(relu_core, "relu_")
     def floor_(self) -> Any: return self._iunary(jnp.floor, "floor_")
     def ceil_(self) -> Any: return self._iunary(jnp.ceil, "ceil_")
     def round_(self) -> Any: return self._iunary(jnp.round, "round_")

@@ -103,6 +103,13 @@ def _direct_binary(a: TensorBase, o: Any, fn: Callable[[Any, Any], Any], reverse
     return TensorBase._own(out, a._dtype)
 
 
+def relu_core(a: Any) -> Any:
+    """PyTorch's relu as a core function: 0 where ``a <= 0``, else ``a`` (nan stays
+    nan), so the gradient is 0 at 0 and passes through nan, as PyTorch's
+    ``threshold_backward`` (``maximum``'s rule would split a tie at 0 in halves)."""
+    return jnp.where(a <= 0, 0, a)
+
+
 def operand_key(v: Any) -> tuple[D.dtype, int]:
     if isinstance(v, TensorBase):
         return v._dtype, (2 if v._shape else 1)
@@ -386,7 +393,7 @@ class MathMixin(ViewMixin):
     def tan(self) -> Any: return self._unary(jnp.tan, True)
     def tanh(self) -> Any: return self._unary(jnp.tanh, True)
     def sigmoid(self) -> Any: return self._unary(lambda a: 0.5 * jnp.tanh(0.5 * a) + 0.5, True, "Sigmoid")
-    def relu(self) -> Any: return self._unary(lambda a: jnp.maximum(a, 0), name="Relu")
+    def relu(self) -> Any: return self._unary(relu_core, name="Relu")
     def floor(self) -> Any: return self._unary(jnp.floor)
     def ceil(self) -> Any: return self._unary(jnp.ceil)
     def round(self) -> Any: return self._unary(jnp.round)

@@ -212,3 +212,14 @@ def test_promotion_properties(a: Any, b: Any, pa: int, pb: int) -> None:
     y = fl.zeros(*([2] if pb == 2 else []), dtype=b) if pb else None
     if x is not None and y is not None and not (a is fl.bool and b is fl.bool):
         assert (x + y).dtype is ab  # the tensors' own arithmetic agrees with the table
+
+
+def test_relu_gradient_is_pytorchs_at_zero_and_nan() -> None:
+    import functorch_lite as fl
+
+    x = fl.tensor([0.0, -1.0, 2.0, float("nan")], requires_grad=True)
+    y = x.relu()
+    y.sum().backward()
+    assert x.grad.tolist()[:3] == [0.0, 0.0, 1.0] and x.grad.tolist()[3] == 1.0  # threshold_backward
+    assert y.tolist()[:3] == [0.0, 0.0, 2.0] and y.tolist()[3] != y.tolist()[3]  # nan stays nan
+    assert fl.tensor([-2, 3]).relu().tolist() == [0, 3]
