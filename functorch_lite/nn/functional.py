@@ -72,12 +72,30 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
         >>> round(F.gelu(fl.tensor([1.0])).item(), 4), round(F.gelu(fl.tensor([1.0]), approximate="tanh").item(), 4)
         (0.8413, 0.8412)
     """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    if input.dtype.is_floating_point and not input._traced:
+        op = _GELU if approximate == "none" else _GELU_TANH
+        return op((input,), (), "GeluBackward0")  # type: ignore[no-any-return]
     if approximate == "none":
         return input * 0.5 * (1.0 + _erf(input * (1.0 / math.sqrt(2.0))))  # type: ignore[no-any-return]
-    if approximate == "tanh":
-        inner = (input + 0.044715 * input * input * input) * math.sqrt(2.0 / math.pi)
-        return 0.5 * input * (1.0 + inner.tanh())  # type: ignore[no-any-return]
-    raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    inner = (input + 0.044715 * input * input * input) * math.sqrt(2.0 / math.pi)
+    return 0.5 * input * (1.0 + inner.tanh())  # type: ignore[no-any-return]
+
+
+def _gelu_core(a: Any) -> Any:
+    return a * 0.5 * (1.0 + jsp.erf(a * (1.0 / math.sqrt(2.0))))
+
+
+def _gelu_tanh_core(a: Any) -> Any:
+    return 0.5 * a * (1.0 + jnp.tanh((a + 0.044715 * a * a * a) * math.sqrt(2.0 / math.pi)))
+
+
+def _silu_core(a: Any) -> Any:
+    return a / (1.0 + jnp.exp(-a))
+
+
+_GELU, _GELU_TANH, _SILU = JitOp(_gelu_core), JitOp(_gelu_tanh_core), JitOp(_silu_core)
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
@@ -92,7 +110,10 @@ def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x * sigmoid(x)``."""
-    out = input * input.sigmoid()
+    if input.dtype.is_floating_point and not input._traced:
+        out = _SILU((input,), (), "SiluBackward0")
+    else:
+        out = input * input.sigmoid()
     return input.copy_(out) if inplace else out  # type: ignore[no-any-return]
 
 

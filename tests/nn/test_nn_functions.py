@@ -255,3 +255,29 @@ def test_linear_compiled_op_matches_matmul_for_every_layout() -> None:
     w = fl.tensor(w_np, requires_grad=True)
     F.linear(frozen, w).sum().backward()  # only the weight's cotangent is computed
     assert frozen.grad is None and w.grad is not None
+
+
+def test_compiled_activations_match_their_formulas_and_gradients() -> None:
+    import numpy as np
+    from scipy.special import erf
+
+    import functorch_lite as fl
+    import functorch_lite.nn.functional as F
+
+    rng = np.random.default_rng(8)
+    for shape in ((5,), (80, 70)):  # below and above the compiled-op threshold
+        x = rng.standard_normal(shape)
+        c = 1 / np.sqrt(2)
+        cases = {
+            "relu": (lambda t: F.relu(t), np.maximum(x, 0), (x > 0).astype(float)),
+            "gelu": (lambda t: F.gelu(t), 0.5 * x * (1 + erf(x * c)),
+                     0.5 * (1 + erf(x * c)) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)),
+            "silu": (lambda t: F.silu(t), x / (1 + np.exp(-x)),
+                     (1 + np.exp(-x) + x * np.exp(-x)) / (1 + np.exp(-x)) ** 2),
+        }
+        for name, (f, value, slope) in cases.items():
+            t = fl.tensor(x, requires_grad=True)
+            y = f(t)
+            y.sum().backward()
+            np.testing.assert_allclose(y.detach().numpy(), value, rtol=1e-12, atol=1e-14, err_msg=name)
+            np.testing.assert_allclose(t.grad.numpy(), slope, rtol=1e-10, atol=1e-12, err_msg=name)
