@@ -356,6 +356,23 @@ _FAST: dict[Any, str] = {
 _BCAST_RULE: list[Any] = []  # broadcast_in_dim's vjp rule, looked up on first use (the table fills at import)
 
 
+_UNSEEN = object()
+# core function -> (primitive, its vjp rules), or None: looked up once (the tables are full by then)
+_FAST_RULES: dict[Any, Any] = {}
+
+
+def _fast_rules(fn: Callable[..., Any]) -> Any:
+    prim_name = _FAST.get(fn)
+    entry = None
+    if prim_name is not None:
+        prim = core.PRIMITIVES[prim_name]
+        rules = vjp_rules.get(prim)
+        if type(rules) is tuple:
+            entry = (prim, rules)
+    _FAST_RULES[fn] = entry
+    return entry
+
+
 def _broadcast(x: Array, shape: tuple[int, ...]) -> tuple[Array, dict[str, Any]]:
     """``x`` broadcast to ``shape`` as the core's NumPy broadcasting does it."""
     params = {"shape": shape, "broadcast_dimensions": tuple(range(len(shape) - x.ndim, len(shape)))}
@@ -367,13 +384,12 @@ def record_elementwise(fn: Callable[..., Any], args: Sequence[Any], name: str, s
     have the result's floating dtype (numbers allowed): the primitive is
     bound once and its vjp rules become the pullback, skipping the tracer.
     None when the operands do not qualify (the caller takes the general path)."""
-    prim_name = _FAST.get(fn)
-    if prim_name is None:
+    entry = _FAST_RULES.get(fn, _UNSEEN)
+    if entry is _UNSEEN:
+        entry = _fast_rules(fn)
+    if entry is None:
         return None
-    prim = core.PRIMITIVES[prim_name]
-    rules = vjp_rules.get(prim)
-    if type(rules) is not tuple:
-        return None
+    prim, rules = entry
     dt: Any = None
     shape: tuple[int, ...] = ()
     same = True
