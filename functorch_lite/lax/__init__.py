@@ -16,6 +16,7 @@ Example:
     10.0
 """
 
+from functorch_lite.lax import linalg  # jax.lax.linalg
 from functorch_lite.lax._control_flow import (
     cond,
     fori_loop,
@@ -39,7 +40,7 @@ from functorch_lite.lax._elementwise import add, max, min, mul  # noqa: A004 - J
 from functorch_lite.lax._windowed import reduce_window, reduce_window_shape_tuple
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "select", "stop_gradient"]
-__all__ += ["add", "mul", "max", "min", "reduce_window", "reduce_window_shape_tuple"]
+__all__ += ["add", "mul", "max", "min", "reduce_window", "reduce_window_shape_tuple", "linalg"]
 
 __all__ += ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_transpose",
             "conv_with_general_padding", "padtype_to_pads"]

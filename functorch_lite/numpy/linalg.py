@@ -193,3 +193,556 @@ def diagonal(x: Any, /, *, offset: int = 0) -> Any:
         [[0, 3], [4, 7]]
     """
     return _diagonal(x, offset=offset, axis1=-2, axis2=-1)
+
+
+# --- decompositions and what is built on them (ops/linalg_decomp.py) -----------------------
+
+from collections.abc import Sequence  # noqa: E402
+from typing import NamedTuple  # noqa: E402
+
+from functorch_lite.numpy._creation import arange, eye  # noqa: E402
+from functorch_lite.numpy._elementwise import (  # noqa: E402
+    divide,
+    equal,
+    greater,
+    greater_equal,
+    log,
+    sign,
+    subtract,
+    where,
+)
+from functorch_lite.numpy._manipulation import broadcast_to, expand_dims, moveaxis, reshape, stack  # noqa: E402
+from functorch_lite.numpy._reductions import any as any_  # noqa: E402
+from functorch_lite.numpy._reductions import prod as prod_  # noqa: E402
+from functorch_lite.ops import linalg_decomp as _ld  # noqa: E402
+
+__all__ += [
+    "cholesky", "solve", "inv", "det", "slogdet", "qr", "svd", "svdvals", "eigh", "eigvalsh", "lstsq", "pinv",
+    "matrix_rank", "matrix_power", "multi_dot", "cond", "tensorinv", "tensorsolve", "cross",
+    "EighResult", "QRResult", "SlogdetResult", "SVDResult",
+]
+
+
+class EighResult(NamedTuple):
+    """``eigh``'s result: ascending eigenvalues and the eigenvectors (columns).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.eigh(jnp.eye(2)).eigenvalues.tolist()
+        [1.0, 1.0]
+    """
+
+    eigenvalues: Any
+    eigenvectors: Any
+
+
+class QRResult(NamedTuple):
+    """``qr``'s result: Q and R.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.qr(jnp.eye(2)).R.shape
+        (2, 2)
+    """
+
+    Q: Any
+    R: Any
+
+
+class SlogdetResult(NamedTuple):
+    """``slogdet``'s result: the sign and ``log|det|``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.linalg.slogdet(2 * jnp.eye(2)).logabsdet) == float(jnp.log(4.0))
+        True
+    """
+
+    sign: Any
+    logabsdet: Any
+
+
+class SVDResult(NamedTuple):
+    """``svd``'s result: U, the singular values S (descending) and Vh.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.svd(jnp.eye(2)).S.tolist()
+        [1.0, 1.0]
+    """
+
+    U: Any
+    S: Any
+    Vh: Any
+
+
+def _float_matrix(name: str, a: Any, square: bool = False) -> ArrayOrTracer:
+    x = asarray(a)
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: expected a real floating-point array, got {x.dtype}{list(x.shape)}; convert it with "
+            f".astype(jnp.float32) or .astype(jnp.float64) first (complex dtypes are not supported)"
+        )
+    if x.ndim < 2:
+        raise ValueError(f"{name}: expected a matrix (or a batch of matrices, ndim >= 2), got shape {x.shape}")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{name}: expected square matrices in the last two axes, got shape {x.shape}")
+    return x
+
+
+def _const(v: Any, dtype: Any) -> Any:
+    return from_numpy(np.asarray(v, dtype))
+
+
+def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> Any:
+    """Cholesky factor of each symmetric positive-definite matrix: lower ``L``
+    with ``a = L @ L.T`` (``upper=True``: ``U = L.T``).  As in JAX, the input is
+    symmetrised first (so its gradient is symmetric) and a matrix that is not
+    positive definite gives NaNs instead of raising.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.cholesky(jnp.array([[4.0, 2.0], [2.0, 2.0]])).tolist()
+        [[2.0, 0.0], [1.0, 1.0]]
+    """
+    x = _float_matrix("cholesky", a, square=True)
+    low = _ld.cholesky_p.bind(x, symmetrize_input=symmetrize_input)
+    return matrix_transpose(low) if upper else low
+
+
+def _perm_apply(perm: Any, b: Any) -> Any:
+    """``b[..., perm, :]`` as a product with the permutation matrix."""
+    return matmul(_perm_matrix(perm, b.dtype), b)
+
+
+def _lu_solve_perm(f: Any, perm: Any, b: Any, trans: bool = False) -> Any:
+    """Solve ``a x = b`` (``a.T x = b`` when ``trans``) from ``a[perm] = L U``."""
+    ts = _ld.triangular_solve_p.bind
+    if not trans:
+        y = ts(f, _perm_apply(perm, b), left_side=True, lower=True, transpose_a=False, unit_diagonal=True)
+        return ts(f, y, left_side=True, lower=False, transpose_a=False, unit_diagonal=False)
+    y = ts(f, b, left_side=True, lower=False, transpose_a=True, unit_diagonal=False)
+    z = ts(f, y, left_side=True, lower=True, transpose_a=True, unit_diagonal=True)
+    # a[perm] = L U, so a.T x = b is x = P.T L^-T U^-T b
+    return matmul(matrix_transpose(_perm_matrix(perm, z.dtype)), z)
+
+
+def _perm_matrix(perm: Any, dtype: Any) -> Any:
+    return convert(equal(expand_dims(perm, -1), arange(perm.shape[-1], dtype=np.int32)), dtype)
+
+
+def _broadcast_batch(a: Any, b: Any, b_core: int) -> tuple[Any, Any]:
+    batch = tuple(np.broadcast_shapes(a.shape[:-2], b.shape[:b.ndim - b_core]))
+    return broadcast_to(a, batch + a.shape[-2:]), broadcast_to(b, batch + b.shape[b.ndim - b_core:])
+
+
+def solve(a: Any, b: Any) -> Any:
+    """Solve ``a @ x = b`` for square ``a`` by LU with partial pivoting.  As in
+    NumPy 2, ``b`` is a vector only when it is 1-D; otherwise ``(..., n, k)``,
+    with batch axes broadcast against ``a``'s.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.solve(jnp.array([[2.0, 0.0], [1.0, 1.0]]), jnp.array([2.0, 3.0])).tolist()
+        [1.0, 2.0]
+    """
+    x = _float_matrix("solve", a, square=True)
+    y = asarray(b)
+    if y.dtype != x.dtype:
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"solve: b must be real, got {y.dtype}")
+        y = convert(y, dtypes.promote_types(x.dtype, y.dtype))
+        x = convert(x, y.dtype)
+    vec = y.ndim == 1
+    if vec:
+        y = expand_dims(y, -1)
+    if y.ndim < 2 or y.shape[-2] != x.shape[-1]:
+        raise ValueError(f"solve: a has shape {x.shape} but b has shape {asarray(b).shape}; b needs {x.shape[-1]} rows")
+    x, y = _broadcast_batch(x, y, 2)
+    f, _, perm = _ld.lu_p.bind(x)
+    out = _lu_solve_perm(f, perm, y)
+    return squeeze(out, -1) if vec else out
+
+
+def inv(a: Any) -> Any:
+    """Inverse of each square matrix (LU with partial pivoting).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.inv(jnp.array([[2.0, 0.0], [0.0, 4.0]])).tolist()
+        [[0.5, 0.0], [0.0, 0.25]]
+    """
+    x = _float_matrix("inv", a, square=True)
+    n = x.shape[-1]
+    return solve(x, broadcast_to(eye(n, dtype=x.dtype), x.shape))
+
+
+def _lu_sign_logdet(x: Any) -> tuple[Any, Any, Any]:
+    f, piv, _ = _ld.lu_p.bind(x)
+    d = _diagonal(f, axis1=-2, axis2=-1)
+    swaps = sum_(convert(not_equal(piv, arange(piv.shape[-1], dtype=np.int32)), np.dtype(np.int32)), axis=-1)
+    parity = subtract(_const(1, x.dtype), multiply(_const(2, x.dtype), convert(swaps % 2, x.dtype)))
+    return d, parity, f
+
+
+def det(a: Any) -> Any:
+    """Determinant of each square matrix: the product of LU's diagonal, with the
+    sign of the row permutation.  Differentiated through the LU factors, so the
+    gradient at a singular matrix is nan (JAX's custom rule gives the
+    adjugate there).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> round(float(jnp.linalg.det(jnp.array([[1.0, 2.0], [3.0, 4.0]]))), 5)
+        -2.0
+    """
+    x = _float_matrix("det", a, square=True)
+    d, parity, _ = _lu_sign_logdet(x)
+    return multiply(parity, prod_(d, axis=-1))
+
+
+def slogdet(a: Any) -> SlogdetResult:
+    """Sign and ``log|det|`` of each square matrix (JAX's: via LU); a singular
+    matrix gives sign 0 and ``-inf``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> s, l = jnp.linalg.slogdet(jnp.array([[1.0, 2.0], [3.0, 4.0]]))
+        >>> float(s), round(float(l), 6)
+        (-1.0, 0.693147)
+    """
+    x = _float_matrix("slogdet", a, square=True)
+    d, parity, _ = _lu_sign_logdet(x)
+    s = multiply(parity, prod_(sign(d), axis=-1))
+    return SlogdetResult(s, sum_(log(abs_(d)), axis=-1))
+
+
+def qr(a: Any, mode: str = "reduced") -> Any:
+    """QR decomposition of each matrix (NumPy's signs): ``mode`` is
+    ``'reduced'`` (Q ``(m, k)``, R ``(k, n)``, ``k = min(m, n)``), ``'complete'``
+    (Q ``(m, m)``) or ``'r'`` (R alone).  Differentiable for ``m >= n``
+    (and square complete), as in JAX.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> q, r = jnp.linalg.qr(jnp.array([[3.0, 0.0], [4.0, 5.0]]))
+        >>> [[round(v, 6) for v in row] for row in (q @ r).tolist()]
+        [[3.0, 0.0], [4.0, 5.0]]
+    """
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"qr: mode must be 'reduced', 'complete' or 'r', got {mode!r} ('raw' is not supported)")
+    x = _float_matrix("qr", a)
+    q, r = _ld.qr_p.bind(x, full_matrices=mode == "complete")
+    return r if mode == "r" else QRResult(q, r)
+
+
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False) -> Any:
+    """Singular value decomposition ``a = U @ diag(S) @ Vh`` (S descending), or
+    the singular values alone (``compute_uv=False``).  ``hermitian`` is
+    accepted for NumPy's signature; the general algorithm is used.  The
+    derivative (JAX's) is inf/nan at repeated or zero singular values and needs
+    ``full_matrices=False`` for non-square matrices.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.svd(jnp.array([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False).tolist()
+        [4.0, 3.0]
+    """
+    x = _float_matrix("svd", a)
+    if not compute_uv:
+        return _ld.svd_p.bind(x, full_matrices=False, compute_uv=False)[0]
+    s, u, vt = _ld.svd_p.bind(x, full_matrices=full_matrices, compute_uv=True)
+    return SVDResult(u, s, vt)
+
+
+def svdvals(x: Any, /) -> Any:
+    """Singular values of each matrix, descending.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.svdvals(jnp.array([[0.0, 2.0], [1.0, 0.0]])).tolist()
+        [2.0, 1.0]
+    """
+    return svd(x, compute_uv=False)
+
+
+def eigh(a: Any, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResult:  # noqa: N803
+    """Eigenvalues (ascending) and eigenvectors (columns) of each symmetric
+    matrix.  As in JAX the input is symmetrised first (``symmetrize_input``);
+    otherwise ``UPLO`` ('L' or 'U') picks the triangle read.  The derivative
+    (JAX's, with ``1 / (w_j - w_i)``) is inf/nan at repeated eigenvalues.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> w, v = jnp.linalg.eigh(jnp.array([[2.0, 1.0], [1.0, 2.0]]))
+        >>> [round(x, 6) for x in w.tolist()]
+        [1.0, 3.0]
+    """
+    if UPLO not in (None, "L", "U"):
+        raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    x = _float_matrix("eigh", a, square=True)
+    v, w = _ld.eigh_p.bind(x, lower=UPLO != "U", symmetrize_input=symmetrize_input)
+    return EighResult(w, v)
+
+
+def eigvalsh(a: Any, UPLO: str | None = "L") -> Any:  # noqa: N803
+    """Eigenvalues of each symmetric matrix, ascending.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.eigvalsh(jnp.array([[2.0, 0.0], [0.0, 1.0]])).tolist()
+        [1.0, 2.0]
+    """
+    return eigh(a, UPLO).eigenvalues
+
+
+def lstsq(a: Any, b: Any, rcond: float | None = None, *, numpy_resid: bool = False) -> tuple[Any, Any, Any, Any]:
+    """Least-squares solution of ``a @ x = b`` by SVD, as JAX's: returns
+    ``(x, residuals, rank, s)``.  Singular values below ``rcond * s[0]``
+    (default ``eps * max(m, n)``) are treated as zero.  Residuals are always
+    returned (``numpy_resid=True``: empty where NumPy gives none).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> x, res, rank, s = jnp.linalg.lstsq(jnp.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]),
+        ...                                    jnp.array([1.0, 2.0, 3.0]))
+        >>> x.tolist(), res.tolist(), int(rank)
+        ([1.0, 2.0], [9.0], 2)
+    """
+    x = _float_matrix("lstsq", a)
+    y = asarray(b)
+    if x.ndim != 2:
+        raise ValueError(f"lstsq: a must be 2-D, got shape {x.shape}")
+    if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
+        raise ValueError(f"lstsq: b must be 1-D or 2-D with {x.shape[0]} rows, got shape {y.shape}")
+    y = convert(y, x.dtype) if y.dtype != x.dtype else y
+    vec = y.ndim == 1
+    if vec:
+        y = expand_dims(y, -1)
+    m, n = x.shape
+    s, u, vt = _ld.svd_p.bind(x, full_matrices=False, compute_uv=True)
+    eps = float(np.finfo(x.dtype).eps)
+    rc = eps * max(m, n) if rcond is None else (eps if rcond < 0 else float(rcond))
+    if s.shape[-1]:
+        mask = greater_equal(s, multiply(_const(rc, x.dtype), s[0]))
+    else:
+        mask = greater(s, _const(0, x.dtype))
+    rank = sum_(convert(mask, np.dtype(np.int32)))
+    safe = where(mask, s, _const(1, x.dtype))
+    s_inv = expand_dims(where(mask, divide(_const(1, x.dtype), safe), _const(0, x.dtype)), -1)
+    sol = matmul(matrix_transpose(vt), multiply(s_inv, matmul(matrix_transpose(u), y)))
+    if numpy_resid and (int(rank) < n or m <= n):
+        resid = from_numpy(np.zeros((0,), x.dtype))
+    else:
+        r = subtract(y, matmul(x, sol))
+        resid = sum_(multiply(r, r), axis=0)
+    return (squeeze(sol, -1) if vec else sol), resid, rank, s
+
+
+def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None) -> Any:
+    """Moore-Penrose pseudo-inverse by SVD, as JAX's: singular values at or
+    below ``rtol * s_max`` (default ``10 * max(m, n) * eps``) are dropped.
+    Differentiable through the SVD (inf/nan where singular values repeat).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.pinv(jnp.array([[2.0, 0.0], [0.0, 0.0]])).tolist()
+        [[0.5, 0.0], [0.0, 0.0]]
+    """
+    x = _float_matrix("pinv", a)
+    m, n = x.shape[-2:]
+    if rcond is not None:
+        rtol = rcond
+    if m == 0 or n == 0:
+        return from_numpy(np.zeros(x.shape[:-2] + (n, m), x.dtype))
+    tol = 10.0 * max(m, n) * float(np.finfo(x.dtype).eps) if rtol is None else rtol
+    s, u, vt = _ld.svd_p.bind(x, full_matrices=False, compute_uv=True)
+    rt = asarray(tol)
+    if rt.dtype.kind not in "biuf":
+        raise TypeError(f"pinv: rtol must be real numbers, got {rt.dtype}")
+    rt = convert(rt, x.dtype) if rt.dtype != x.dtype else rt
+    batch = tuple(x.shape[:-2])
+    try:
+        ok = tuple(np.broadcast_shapes(rt.shape, batch)) == batch
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"pinv: rtol of shape {rt.shape} must broadcast to the batch shape {batch} of a {x.shape}")
+    cutoff = multiply(expand_dims(rt, -1) if rt.ndim else rt, s[..., 0:1])
+    s_safe = where(greater(s, cutoff), s, _const(np.inf, x.dtype))
+    return matmul(matrix_transpose(vt), divide(matrix_transpose(u), expand_dims(s_safe, -1)))
+
+
+def _tol_array(v: Any, dtype: Any, name: str) -> Any:
+    """A tolerance as a float array with a trailing unit axis (``v[..., None]``)."""
+    t = asarray(v)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: the tolerance must be real numbers, got {t.dtype}")
+    return expand_dims(convert(t, dtype), -1)
+
+
+def matrix_rank(M: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Any:  # noqa: N803
+    """Rank of each matrix: the number of singular values above ``tol`` (or
+    ``rtol * s_max``; default ``rtol = max(m, n) * eps``), with NumPy's
+    signature (JAX's takes ``rtol`` second; pass it by keyword for both).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> int(jnp.linalg.matrix_rank(jnp.array([[1.0, 2.0], [2.0, 4.0]])))
+        1
+    """
+    x = asarray(M)
+    if x.dtype.kind != "f":
+        raise TypeError(f"matrix_rank: expected a real floating-point array, got {x.dtype}; convert it first")
+    if x.ndim < 2:
+        return convert(any_(not_equal(x, 0)), np.dtype(np.int32))
+    s = svd(x, compute_uv=False)
+    if tol is None:
+        if rtol is None:
+            rt = _const([max(x.shape[-2:]) * float(np.finfo(x.dtype).eps)], x.dtype)
+        else:
+            rt = _tol_array(rtol, x.dtype, "matrix_rank")
+        if not s.shape[-1]:
+            return sum_(convert(greater(s, 0), np.dtype(np.int32)), axis=-1)
+        t = multiply(max_(s, axis=-1, keepdims=True), rt)
+    else:
+        t = _tol_array(tol, x.dtype, "matrix_rank")
+    return sum_(convert(greater(s, t), np.dtype(np.int32)), axis=-1)
+
+
+def matrix_power(a: Any, n: int) -> Any:
+    """``a`` to the integer power ``n`` by repeated squaring (``inv`` first for
+    ``n < 0``; the identity for ``n == 0``).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.matrix_power(jnp.array([[1.0, 1.0], [0.0, 1.0]]), 3).tolist()
+        [[1.0, 3.0], [0.0, 1.0]]
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"matrix_power: the exponent must be an integer, got {type(n).__name__}")
+    x = asarray(a)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"matrix_power: expected square matrices in the last two axes, got shape {x.shape}")
+    if n == 0:
+        return broadcast_to(eye(x.shape[-1], dtype=x.dtype), x.shape)
+    if n < 0:
+        x = inv(x)
+        n = -n
+    result = None
+    base = x
+    while n:
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result
+
+
+def multi_dot(arrays: Sequence[Any], *, precision: Any = None) -> Any:
+    """The product of a chain of matrices (the first may be 1-D, taken as a
+    row; the last may be 1-D, taken as a column), as ``numpy.linalg.multi_dot``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.multi_dot([jnp.ones(2), jnp.eye(2), jnp.ones((2, 3))]).tolist()
+        [2.0, 2.0, 2.0]
+    """
+    xs = [asarray(x) for x in arrays]
+    if len(xs) < 2:
+        raise ValueError(f"multi_dot: expected at least two arrays, got {len(xs)}")
+    for i, x in enumerate(xs):
+        want = (1, 2) if i in (0, len(xs) - 1) else (2,)
+        if x.ndim not in want:
+            raise ValueError(f"multi_dot: array {i} must be {' or '.join(f'{w}-D' for w in want)}, got shape {x.shape}")
+    out = xs[0]
+    for x in xs[1:]:
+        out = matmul(out, x)
+    return out
+
+
+def cond(x: Any, p: Any = None) -> Any:
+    """Condition number of each matrix: ``s_max / s_min`` for ``p`` None/2
+    (``s_min / s_max`` for -2), else ``norm(x, p) * norm(inv(x), p)``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> float(jnp.linalg.cond(jnp.array([[2.0, 0.0], [0.0, 0.5]])))
+        4.0
+    """
+    a = _float_matrix("cond", x)
+    if p is None or p == 2 or p == -2:
+        s = svd(a, compute_uv=False)
+        if p == -2:
+            return divide(s[..., -1], s[..., 0])
+        return divide(s[..., 0], s[..., -1])
+    if a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"cond: p={p!r} needs square matrices, got shape {a.shape}")
+    return multiply(norm(a, ord=p, axis=(-2, -1)), norm(inv(a), ord=p, axis=(-2, -1)))
+
+
+def tensorinv(a: Any, ind: int = 2) -> Any:
+    """The inverse of ``a`` seen as a linear map from its last ``ndim - ind``
+    axes to its first ``ind`` axes, as ``numpy.linalg.tensorinv``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.tensorinv(jnp.eye(4).reshape(4, 2, 2), ind=1).shape
+        (2, 2, 4)
+    """
+    x = asarray(a)
+    if isinstance(ind, bool) or not isinstance(ind, (int, np.integer)) or ind <= 0:
+        raise ValueError(f"tensorinv: ind must be a positive integer, got {ind!r}")
+    if x.ndim == 0:
+        raise ValueError("tensorinv: expected an array with at least one axis, got a 0-d array")
+    outer_shape, inner_shape = x.shape[:ind], x.shape[ind:]
+    rows, cols = math.prod(outer_shape), math.prod(inner_shape)
+    if rows != cols:
+        raise ValueError(f"tensorinv: {x.shape} split at ind={ind} is not square ({rows} x {cols})")
+    return reshape(inv(reshape(x, (rows, cols))), inner_shape + outer_shape)
+
+
+def tensorsolve(a: Any, b: Any, axes: Sequence[int] | None = None) -> Any:
+    """Solve ``tensordot(a, x, x.ndim) = b`` for ``x``, as ``numpy.linalg.tensorsolve``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.tensorsolve(jnp.eye(6).reshape(6, 2, 3), jnp.ones(6)).shape
+        (2, 3)
+    """
+    x = asarray(a)
+    y = asarray(b)
+    if axes is not None:
+        for k_ in axes:
+            x = moveaxis(x, k_, -1)
+    sol_shape = x.shape[y.ndim:]
+    n = math.prod(sol_shape)
+    if math.prod(x.shape[:y.ndim]) != n:
+        raise ValueError(f"tensorsolve: a {x.shape} and b {y.shape} do not give a square system")
+    return reshape(solve(reshape(x, (n, n)), reshape(y, (n,))), sol_shape)
+
+
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+    """Cross product of 3-vectors along ``axis`` (the Array API ``linalg.cross``).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.cross(jnp.array([1.0, 0.0, 0.0]), jnp.array([0.0, 1.0, 0.0])).tolist()
+        [0.0, 0.0, 1.0]
+    """
+    a, b = asarray(x1), asarray(x2)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"cross: expected arrays of 3-vectors, got shapes {a.shape} and {b.shape}")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"cross: axis must be an integer, got {axis!r}")
+    if not (-a.ndim <= axis < a.ndim and -b.ndim <= axis < b.ndim):
+        raise ValueError(f"cross: axis {axis} is out of range for shapes {a.shape} and {b.shape}")
+    if a.shape[axis] != 3 or b.shape[axis] != 3:
+        raise ValueError(f"cross: both inputs need size 3 along axis {axis}, got shapes {a.shape} and {b.shape}")
+    a, b = moveaxis(a, axis, -1), moveaxis(b, axis, -1)
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    parts = [subtract(multiply(a1, b2), multiply(a2, b1)), subtract(multiply(a2, b0), multiply(a0, b2)),
+             subtract(multiply(a0, b1), multiply(a1, b0))]
+    return moveaxis(stack(parts, axis=-1), -1, axis)

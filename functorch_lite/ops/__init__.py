@@ -11,6 +11,7 @@ from functorch_lite.ops import (
     elementwise,
     indexing,
     linalg,
+    linalg_decomp,
     prng,
     reductions,
     shape_ops,
@@ -21,6 +22,7 @@ from functorch_lite.ops import (
 
 __all__ = [
     "conv",
-    "cumulative", "debug", "elementwise", "indexing", "linalg", "prng", "reductions", "shape_ops", "sorting", "special",
+    "cumulative", "debug", "elementwise", "indexing", "linalg",
+    "linalg_decomp", "prng", "reductions", "shape_ops", "sorting", "special",
     "windowed",
 ]

@@ -7,6 +7,6 @@ Example:
     (0.5, 0.5)
 """
 
-from functorch_lite.scipy import special, stats
+from functorch_lite.scipy import linalg, special, stats
 
-__all__ = ["special", "stats"]
+__all__ = ["linalg", "special", "stats"]

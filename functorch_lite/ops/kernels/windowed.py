@@ -23,6 +23,13 @@ Base dilation along ``v`` makes the outputs one window position reaches an
 arithmetic progression of step ``P = bd / gcd(s, bd)``, read at input step
 ``s * P / bd``: the same loop with other strides.
 
+When every window is a tile (window == stride, no padding, no dilation, at
+most two windowed axes: the usual max-pooling), each operand element is in
+at most one window, and ``select_and_scatter`` is one pass that writes
+every element (``_scatter_tiles``; 2x2 tiles along a contiguous row find
+each window's extreme and its first occurrence with selects only), the
+gradient PyTorch computes from saved indices.
+
 The selections of max/min (``select_and_gather``/``select_and_scatter``)
 walk each output's window instead (rows are short and the winner is
 data-dependent): a chain of compares and selects, no branch to mispredict,
@@ -47,7 +54,8 @@ time and 0.1x NumPy's reshape-max, 3x3/1 max 0.15x; the sums 0.4-0.5x;
 gradients (forward + backward) 0.4-0.75x.
 
 Specialisations, kept few for cold-start compile time: one kernel per
-operation (sum, max, min, gather-max, gather-min, scatter-max, scatter-min)
+operation (sum, max, min, gather-max, gather-min, scatter-max, scatter-min,
+and the tiled scatter-max and scatter-min)
 compiled per dtype on first use.
 
 Example:
@@ -67,6 +75,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from functorch_lite.ops.kernels import buffer_pool
 from functorch_lite.ops.kernels._njit import njit_cached
 
 Arr = np.ndarray[Any, Any]
@@ -105,6 +114,16 @@ def _max(a: Any, b: Any) -> Any:
 @numba.njit(inline="always")
 def _min(a: Any, b: Any) -> Any:
     return b if (b < a or b != b) else a
+
+
+@numba.njit(inline="always")
+def _pick_max(a: Any, b: Any) -> Any:
+    return max(a, b)  # NaN unspecified: the caller redoes windows holding one
+
+
+@numba.njit(inline="always")
+def _pick_min(a: Any, b: Any) -> Any:
+    return min(a, b)
 
 
 @numba.njit(inline="always")
@@ -302,9 +321,97 @@ def _scatter_min(xb: Any, sb: Any, gb: Any, ident: Any, t_x: Any, t_g: Any, t_s:
              xs, gs, ss)
 
 
+@numba.njit(inline="always")
+def _tile_select(beats: Any, xb: Any, x0: int, g0: int, wa: int, wb: int, xa: int, xw: int, ga: int,
+                 gw: int) -> int:
+    """The g offset of the element a tile (window == stride) selects, as
+    ``_select`` does: the first strictly better one in row-major window
+    order, else the first one; the first NaN wins."""
+    best = xb[np.uint64(x0)]
+    bp = g0
+    nanp = g0 if best != best else -1
+    for u in range(wa):
+        for v in range(wb):
+            pos = g0 + u * ga + v * gw
+            val = xb[np.uint64(x0 + u * xa + v * xw)]
+            take = beats(val, best)
+            best = val if take else best
+            bp = pos if take else bp
+            first_nan = (val != val) & (nanp < 0)
+            nanp = pos if first_nan else nanp
+    return nanp if nanp >= 0 else bp
+
+
+@numba.njit(inline="always")
+def _scatter_tiles(beats: Any, pick: Any, xb: Any, sb: Any, gb: Any, t_x: Any, t_g: Any, t_s: Any, oa: int,
+                   ob: int, wa: int, wb: int, xa: int, xw: int, ga: int, gw: int, sa: int, sw: int) -> None:
+    """Non-overlapping windows (window == stride, no padding, no dilation) over
+    two axes ``a`` (strides ``xa``/``ga``/``sa``) and ``b`` (``xw``/``gw``/``sw``):
+    each operand element is in at most one window, so every window element is
+    written once (the source at the selected one, 0 elsewhere; ``gb`` need not
+    be zeroed) in one pass."""
+    zero = gb.dtype.type(0)
+    fast = wa == 2 and wb == 2 and xw == 1 and gw == 1 and sw == 1
+    for t in range(t_x.shape[0]):
+        for i in range(oa):
+            xrow = t_x[t] + i * wa * xa
+            grow = t_g[t] + i * wa * ga
+            srow = t_s[t] + i * sa
+            nan = False
+            if fast:
+                # 2x2 tiles along a contiguous row: the window's extreme ``m``, then the
+                # first element equal to it, all as selects (the compare chains of
+                # ``_tile_select`` mispredict or serialise: measured 2x slower); a row
+                # holding a NaN is redone below
+                xr0 = xb[xrow:xrow + 2 * ob]
+                xr1 = xb[xrow + xa:xrow + xa + 2 * ob]
+                gr0 = gb[grow:grow + 2 * ob]
+                gr1 = gb[grow + ga:grow + ga + 2 * ob]
+                sr = sb[srow:srow + ob]
+                for j in range(ob):
+                    a = xr0[2 * j]
+                    b = xr0[2 * j + 1]
+                    c = xr1[2 * j]
+                    d = xr1[2 * j + 1]
+                    m = pick(pick(a, b), pick(c, d))
+                    nan |= (a != a) | (b != b) | (c != c) | (d != d)
+                    sv = sr[j]
+                    ea = a == m
+                    eb = (b == m) & ~ea
+                    ec = (c == m) & ~(ea | eb)
+                    ed = ~(ea | eb | ec)
+                    gr0[2 * j] = sv if ea else zero
+                    gr0[2 * j + 1] = sv if eb else zero
+                    gr1[2 * j] = sv if ec else zero
+                    gr1[2 * j + 1] = sv if ed else zero
+            if fast and not nan:
+                continue
+            for j in range(ob):
+                x0 = xrow + j * wb * xw
+                g0 = grow + j * wb * gw
+                for u in range(wa):
+                    for v in range(wb):
+                        gb[np.uint64(g0 + u * ga + v * gw)] = zero
+                pos = _tile_select(beats, xb, x0, g0, wa, wb, xa, xw, ga, gw)
+                gb[np.uint64(pos)] = sb[np.uint64(srow + j * sw)]
+
+
+@njit_cached(error_model="numpy")
+def _scatter_tiles_max(xb: Any, sb: Any, gb: Any, t_x: Any, t_g: Any, t_s: Any, oa: int, ob: int, wa: int, wb: int,
+                       xa: int, xw: int, ga: int, gw: int, sa: int, sw: int) -> None:  # pragma: no cover - compiled
+    _scatter_tiles(_beats_max, _pick_max, xb, sb, gb, t_x, t_g, t_s, oa, ob, wa, wb, xa, xw, ga, gw, sa, sw)
+
+
+@njit_cached(error_model="numpy")
+def _scatter_tiles_min(xb: Any, sb: Any, gb: Any, t_x: Any, t_g: Any, t_s: Any, oa: int, ob: int, wa: int, wb: int,
+                       xa: int, xw: int, ga: int, gw: int, sa: int, sw: int) -> None:  # pragma: no cover - compiled
+    _scatter_tiles(_beats_min, _pick_min, xb, sb, gb, t_x, t_g, t_s, oa, ob, wa, wb, xa, xw, ga, gw, sa, sw)
+
+
 _REDUCE = {"sum": _reduce_sum, "max": _reduce_max, "min": _reduce_min}
 _GATHER = {"max": _gather_max, "min": _gather_min}
 _SCATTER = {"max": _scatter_max, "min": _scatter_min}
+_SCATTER_TILES = {"max": _scatter_tiles_max, "min": _scatter_tiles_min}
 
 
 # --- planning -----------------------------------------------------------------------------------
@@ -572,6 +679,9 @@ def select_and_scatter(sbuf: Arr, soff: int, sstrides: tuple[int, ...], xbuf: Ar
     added at the position ``op`` ("max"/"min") selects in each window of
     ``x``; the transpose of :func:`select_and_gather`."""
     oshape = tuple(out_size(n, w) for n, w in zip(shape, wins))
+    tiles = _tiles(shape, wins)
+    if tiles is not None and 0 not in shape and 0 not in oshape:
+        return _scatter_tiled(sbuf, soff, sstrides, xbuf, xoff, xstrides, shape, oshape, op, tiles)
     g, gflat = empty_like_layout(shape, shape, xstrides, sbuf.dtype, zero=True)
     if g.size == 0 or 0 in oshape:
         return g
@@ -584,4 +694,55 @@ def select_and_scatter(sbuf: Arr, soff: int, sstrides: tuple[int, ...], xbuf: Ar
     vs, vwd, vlo, vbd = pl.v_win
     _SCATTER[op](xb, sbuf, gflat, ident, pl.t_x + xoff, pl.t_y, pl.t_o + soff, pl.q_o, pl.q_ptr, pl.j_x, pl.j_y,
                  pl.klo, pl.khi, vs, vwd, vlo, vbd, pl.xs, pl.ys, pl.os)
+    return g
+
+
+def _tiles(shape: tuple[int, ...], wins: tuple[Win, ...]) -> tuple[int, int, int, int] | None:
+    """The (at most two, ``a < b``) windowed axes when every window is a tile
+    (window == stride, no padding, no dilation; other axes trivial), so each
+    operand element is in at most one window, and their window sizes; ``a == -1``
+    (size 1) for one axis.  Else None."""
+    axes = []
+    for d, (w, s, lo, hi, bd, wd) in enumerate(wins):
+        if (w, s, lo, hi, bd, wd) == (1, 1, 0, 0, 1, 1):
+            continue
+        if w != s or lo != 0 or hi != 0 or bd != 1 or wd != 1:
+            return None
+        axes.append(d)
+    if not axes or len(axes) > 2:
+        return None
+    if len(axes) == 1:
+        return -1, axes[0], 1, wins[axes[0]][0]
+    return axes[0], axes[1], wins[axes[0]][0], wins[axes[1]][0]
+
+
+def _scatter_tiled(sbuf: Arr, soff: int, sstrides: tuple[int, ...], xbuf: Arr, xoff: int, xstrides: tuple[int, ...],
+                   shape: tuple[int, ...], oshape: tuple[int, ...], op: str, tiles: tuple[int, int, int, int]) -> Arr:
+    """``select_and_scatter`` over tiled windows (see ``_tiles``): one pass that
+    writes every covered element (what PyTorch's max-pool backward does with
+    its saved indices), so only the uncovered border (sizes not a multiple of
+    the window) is zeroed first."""
+    a, b, wa, wb = tiles
+    nd = len(shape)
+    covered = shape[b] % wb == 0 and (a < 0 or shape[a] % wa == 0)
+    order = _layout_order(shape, xstrides)
+    size = 1
+    for n in shape:
+        size *= n
+    gflat = np.zeros(size, sbuf.dtype) if not covered else buffer_pool.empty(size, sbuf.dtype)
+    inverse = [0] * nd
+    for i, d in enumerate(order):
+        inverse[d] = i
+    g = gflat.reshape([shape[d] for d in order]).transpose(inverse)
+    gst = _elem_strides(g)
+    trivial = [d for d in range(nd) if d != a and d != b]
+    trivial.sort(key=lambda d: -abs(gst[d]))
+    t_x = _offsets(trivial, shape, xstrides) + xoff
+    t_g = _offsets(trivial, shape, gst)
+    t_s = _offsets(trivial, shape, sstrides) + soff
+    oa = oshape[a] if a >= 0 else 1
+    xa, ga, sa = (xstrides[a], gst[a], sstrides[a]) if a >= 0 else (0, 0, 0)
+    xb = _as_bits(xbuf)
+    _SCATTER_TILES[op](xb, sbuf, gflat, t_x, t_g, t_s, oa, oshape[b], wa, wb, xa, xstrides[b], ga, gst[b], sa,
+                       sstrides[b])
     return g

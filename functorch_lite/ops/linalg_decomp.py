@@ -1,0 +1,640 @@
+"""Matrix decomposition primitives: ``cholesky``, ``triangular_solve``, ``lu``,
+``qr``, ``eigh`` and ``svd`` (``jax.lax.linalg``'s forms), real floats only.
+
+Each works on the last two axes and batches over the leading ones; its batch
+rule moves the vmapped axis to the front.  The jvp rules are JAX's
+(``jax/_src/lax/linalg.py``): Cholesky's ``L phi(L^-1 dA L^-T)``, eigh's
+with the ``1 / (w_j - w_i)`` matrix, svd's, qr's and lu's.  The vjp rules are
+those jvp rules transposed by hand (this library's reverse mode runs vjp
+rules, not transposed linearisations), written with primitives so that
+second derivatives work.  ``triangular_solve`` is linear in ``b``.
+
+``cholesky`` and ``eigh`` take ``symmetrize_input`` (JAX does this with ops
+before its primitive): they then factor ``(a + a^T) / 2``, and their
+tangents and cotangents are symmetrised to match.  ``lu_pivots_to_permutation``
+turns LU's row swaps into a permutation (``scipy.linalg.lu_solve`` needs it).
+
+Degenerate points are JAX's: repeated eigenvalues (eigh) or singular values
+(svd) put ``inf``/``nan`` in the derivatives; a zero singular value makes
+the rectangular svd's U (or V) derivative infinite; qr is differentiable
+only for ``m >= n`` (reduced, or square complete); svd's derivative with
+``full_matrices=True`` needs a square matrix.  A matrix that is not positive
+definite gives a NaN Cholesky factor (no exception), as in JAX.
+
+Example:
+    >>> import functorch_lite.numpy as jnp
+    >>> from functorch_lite.ops.linalg_decomp import cholesky_p
+    >>> cholesky_p.bind(jnp.array([[4.0, 2.0], [2.0, 2.0]])).tolist()
+    [[2.0, 0.0], [1.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from functorch_lite.array import Array
+from functorch_lite.core import Primitive, ShapedArray
+from functorch_lite.ops import _rules as r
+from functorch_lite.ops import params as P
+from functorch_lite.ops.kernels import linalg_decomp as k
+from functorch_lite.ops.linalg import dot_general_p
+from functorch_lite.ops.tables import VjpAll, batch_rules, jvp_rules, param_types, vjp_rules
+
+_INT32 = np.dtype(np.int32)
+
+LINALG_DECOMP: dict[str, Primitive] = {}
+
+
+def _check_matrix(name: str, x: ShapedArray, square: bool = False) -> None:
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"{name}: expected a real floating-point array, got {x.str_short()}; convert it with "
+            f".astype(jnp.float32) or .astype(jnp.float64) first (complex dtypes are not supported)"
+        )
+    if x.ndim < 2:
+        raise ValueError(f"{name}: expected a matrix (or a batch of matrices, ndim >= 2), got {x.str_short()}")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"{name}: expected square matrices in the last two axes, got {x.str_short()}")
+
+
+# --- helpers for rules (all through primitives, so they differentiate and batch) ----------
+
+
+def _const(x: Any, dtype: np.dtype[Any]) -> Array:
+    return Array._wrap(np.array(x, dtype=dtype, order="C"))
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return r.get_aval(x).shape
+
+
+def _dtype(x: Any) -> np.dtype[Any]:
+    return r.get_aval(x).dtype
+
+
+def _mT(x: Any) -> Any:
+    nd = len(_shape(x))
+    return r.transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _mm(a: Any, b: Any) -> Any:
+    """Batched matrix product over equal leading axes."""
+    nd = len(_shape(a))
+    batch = tuple(range(nd - 2))
+    return dot_general_p.bind(a, b, dimension_numbers=(((nd - 1,), (nd - 2,)), (batch, batch)),
+                              preferred_element_type=None)
+
+
+def _mask(x: Any, keep: np.ndarray[Any, Any]) -> Any:
+    """x where the (m, n) boolean ``keep`` is True, zero elsewhere (select, not a
+    multiply: an inf outside the mask must not become nan)."""
+    shape = _shape(x)
+    nd = len(shape)
+    pred = r.broadcast(Array._wrap(np.ascontiguousarray(keep)), shape, (nd - 2, nd - 1))
+    return r.select(pred, x, r.full_like(x, 0))
+
+
+def _tril(x: Any, k_: int = 0) -> Any:
+    m, n = _shape(x)[-2:]
+    return _mask(x, np.tri(m, n, k_, dtype=bool))
+
+
+def _triu(x: Any, k_: int = 0) -> Any:
+    m, n = _shape(x)[-2:]
+    return _mask(x, ~np.tri(m, n, k_ - 1, dtype=bool))
+
+
+def _add_const_matrix(x: Any, c: np.ndarray[Any, Any]) -> Any:
+    shape = _shape(x)
+    nd = len(shape)
+    return r.add(x, r.broadcast(_const(c, _dtype(x)), shape, (nd - 2, nd - 1)))
+
+
+def _mul_const_matrix(x: Any, c: np.ndarray[Any, Any]) -> Any:
+    shape = _shape(x)
+    nd = len(shape)
+    return r.mul(x, r.broadcast(_const(c, _dtype(x)), shape, (nd - 2, nd - 1)))
+
+
+def _rows(v: Any, n: int) -> Any:
+    """``v[..., None, :]`` broadcast to ``(..., n, len)``: v_j along columns."""
+    s = _shape(v)
+    nb = len(s) - 1
+    return r.broadcast(v, s[:-1] + (n, s[-1]), tuple(range(nb)) + (nb + 1,))
+
+
+def _cols(v: Any, n: int) -> Any:
+    """``v[..., :, None]`` broadcast to ``(..., len, n)``: v_i along rows."""
+    s = _shape(v)
+    nb = len(s) - 1
+    return r.broadcast(v, s[:-1] + (s[-1], n), tuple(range(nb)) + (nb,))
+
+
+def _diag(x: Any) -> Any:
+    nd = len(_shape(x))
+    return r._p("diagonal").bind(x, offset=0, axis1=nd - 2, axis2=nd - 1)
+
+
+def _diag_embed(v: Any) -> Any:
+    n = _shape(v)[-1]
+    return _mask(_rows(v, n), np.eye(n, dtype=bool))
+
+
+def _slice_last2(x: Any, rows: tuple[int, int], cols: tuple[int, int]) -> Any:
+    shape = _shape(x)
+    nb = len(shape) - 2
+    if (rows, cols) == ((0, shape[-2]), (0, shape[-1])):
+        return x
+    return r._p("slice").bind(x, start_indices=(0,) * nb + (rows[0], cols[0]),
+                              limit_indices=shape[:-2] + (rows[1], cols[1]), strides=(1,) * (nb + 2))
+
+
+def _pad_last2(x: Any, extra_rows: int, extra_cols: int) -> Any:
+    if not extra_rows and not extra_cols:
+        return x
+    nb = len(_shape(x)) - 2
+    cfg = ((0, 0, 0),) * nb + ((0, extra_rows, 0), (0, extra_cols, 0))
+    return r._p("pad").bind(x, _const(0, _dtype(x)), padding_config=cfg)
+
+
+def _front_batch(prim: Primitive) -> None:
+    """Batch rule of a one-operand op on the last two axes: vmapped axis first."""
+
+    def rule(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: int, **params: Any) -> Any:
+        x = r.moveaxis(vals[0], dims[0], 0)  # type: ignore[arg-type]
+        out = prim.bind(x, **params)
+        return out, ([0] * len(out) if prim.multiple_results else 0)
+
+    batch_rules[prim] = rule
+
+
+def _declare(name: str, *, multiple_results: bool = False) -> Primitive:
+    p = Primitive(name, multiple_results=multiple_results)
+    LINALG_DECOMP[name] = p
+    return p
+
+
+# --- triangular_solve -----------------------------------------------------------------------
+
+triangular_solve_p = _declare("triangular_solve")
+param_types[triangular_solve_p] = {"left_side": P.BOOL, "lower": P.BOOL, "transpose_a": P.BOOL,
+                                   "unit_diagonal": P.BOOL}
+
+
+def _trisolve_abstract(a: ShapedArray, b: ShapedArray, *, left_side: bool, lower: bool, transpose_a: bool,
+                       unit_diagonal: bool) -> ShapedArray:
+    _check_matrix("triangular_solve", a, square=True)
+    _check_matrix("triangular_solve", b)
+    if a.dtype != b.dtype:
+        raise TypeError(f"triangular_solve: a and b must have one dtype, got {a.str_short()} and {b.str_short()}")
+    n = a.shape[-1]
+    side = b.shape[-2] if left_side else b.shape[-1]
+    if a.shape[:-2] != b.shape[:-2] or side != n:
+        want = "(..., n, m)" if left_side else "(..., m, n)"
+        raise ValueError(
+            f"triangular_solve: with left_side={left_side}, b must be {want} with the batch axes of a; "
+            f"got a {a.str_short()} and b {b.str_short()}"
+        )
+    return ShapedArray(b.shape, b.dtype, b.weak_type)
+
+
+def _trisolve_impl(a: Array, b: Array, *, left_side: bool, lower: bool, transpose_a: bool,
+                   unit_diagonal: bool) -> Array:
+    _trisolve_abstract(ShapedArray(a.shape, a.dtype), ShapedArray(b.shape, b.dtype), left_side=left_side,
+                       lower=lower, transpose_a=transpose_a, unit_diagonal=unit_diagonal)
+    out = k.triangular_solve(a._numpy(), b._numpy(), left_side, lower, transpose_a, unit_diagonal)
+    return Array._wrap(out, b.weak_type)
+
+
+triangular_solve_p.impl = _trisolve_impl
+triangular_solve_p.abstract_eval = _trisolve_abstract
+
+
+def _tri_part(x: Any, lower: bool, unit_diagonal: bool) -> Any:
+    off = 1 if unit_diagonal else 0
+    return _tril(x, -off) if lower else _triu(x, off)
+
+
+def _trisolve_jvp(primals: Any, tangents: Any, **params: Any) -> tuple[Any, Any]:
+    a, b = primals
+    ta, tb = tangents
+    x = triangular_solve_p.bind(a, b, **params)
+    out = None
+    if not isinstance(tb, r.Zero):
+        out = triangular_solve_p.bind(a, tb, **params)
+    if not isinstance(ta, r.Zero):
+        da = _tri_part(ta, params["lower"], params["unit_diagonal"])
+        op_da = _mT(da) if params["transpose_a"] else da
+        rhs = _mm(op_da, x) if params["left_side"] else _mm(x, op_da)
+        term = r.neg(triangular_solve_p.bind(a, rhs, **params))
+        out = term if out is None else r.add(out, term)
+    return x, (r.Zero(r.get_aval(x)) if out is None else out)
+
+
+def _trisolve_vjp(ct: Any, x: Any, a: Any, b: Any, *, left_side: bool, lower: bool, transpose_a: bool,
+                  unit_diagonal: bool) -> list[Any]:
+    bbar = triangular_solve_p.bind(a, ct, left_side=left_side, lower=lower, transpose_a=not transpose_a,
+                                   unit_diagonal=unit_diagonal)
+    if left_side:
+        g = _mm(x, _mT(bbar)) if transpose_a else _mm(bbar, _mT(x))
+    else:
+        g = _mm(_mT(bbar), x) if transpose_a else _mm(_mT(x), bbar)
+    abar = r.neg(_tri_part(g, lower, unit_diagonal)) if r.is_float(a) else None
+    return [abar, bbar]
+
+
+def _trisolve_batch(vals: Sequence[Any], dims: Sequence[int | None], *, axis_size: int, **params: Any) -> Any:
+    a, b = (r.bdim_to_front(v, d, axis_size) for v, d in zip(vals, dims))
+    return triangular_solve_p.bind(a, b, **params), 0
+
+
+jvp_rules[triangular_solve_p] = _trisolve_jvp
+vjp_rules[triangular_solve_p] = VjpAll(_trisolve_vjp)
+batch_rules[triangular_solve_p] = _trisolve_batch
+
+
+def _solve(a: Any, b: Any, *, left_side: bool = True, lower: bool = True, transpose_a: bool = False,
+           unit_diagonal: bool = False) -> Any:
+    return triangular_solve_p.bind(a, b, left_side=left_side, lower=lower, transpose_a=transpose_a,
+                                   unit_diagonal=unit_diagonal)
+
+
+# --- cholesky ---------------------------------------------------------------------------------
+
+cholesky_p = _declare("cholesky")
+# symmetrize_input: factor (a + a^T) / 2, as jax.lax.linalg.cholesky does by default; a
+# param rather than ops before the primitive because NumPy adds a transpose several
+# times faster than an elementwise kernel over a transposed view
+_SYM = P.ParamSpec("a boolean", lambda v: type(v) is bool, required=False)
+param_types[cholesky_p] = {"symmetrize_input": _SYM}
+
+
+def _sym_np(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    out: np.ndarray[Any, Any] = (x + np.swapaxes(x, -1, -2)) * x.dtype.type(0.5)
+    return out
+
+
+def _sym(x: Any) -> Any:
+    return r.mul(r.add(x, _mT(x)), r.full_like(x, 0.5))
+
+
+def _cholesky_abstract(a: ShapedArray, *, symmetrize_input: bool = False) -> ShapedArray:
+    _check_matrix("cholesky", a, square=True)
+    return ShapedArray(a.shape, a.dtype, a.weak_type)
+
+
+def _cholesky_impl(a: Array, *, symmetrize_input: bool = False) -> Array:
+    _cholesky_abstract(ShapedArray(a.shape, a.dtype))
+    x = a._numpy()
+    return Array._wrap(k.cholesky(_sym_np(x) if symmetrize_input else x), a.weak_type)
+
+
+cholesky_p.impl = _cholesky_impl
+cholesky_p.abstract_eval = _cholesky_abstract
+
+
+def _phi(x: Any) -> Any:
+    """The lower triangle of x with its diagonal halved."""
+    n = _shape(x)[-1]
+    return _mul_const_matrix(_tril(x), np.tri(n) - 0.5 * np.eye(n))
+
+
+def _cholesky_jvp(primals: Any, tangents: Any, *, symmetrize_input: bool = False) -> tuple[Any, Any]:
+    (a,), (da,) = primals, tangents
+    low = cholesky_p.bind(a, symmetrize_input=symmetrize_input)
+    da = _sym(da) if symmetrize_input else da
+    tmp = _solve(low, da, left_side=False, transpose_a=True)  # dA L^-T
+    return low, _mm(low, _phi(_solve(low, tmp)))  # L phi(L^-1 dA L^-T)
+
+
+def _cholesky_vjp(ct: Any, low: Any, a: Any, *, symmetrize_input: bool = False) -> Any:
+    # the transpose of the jvp: L^-T phi(L^T ct) L^-1, symmetrised when the input is
+    m = _solve(low, _phi(_mm(_mT(low), ct)), transpose_a=True)
+    g = _solve(low, m, left_side=False)
+    return _sym(g) if symmetrize_input else g
+
+
+jvp_rules[cholesky_p] = _cholesky_jvp
+vjp_rules[cholesky_p] = (_cholesky_vjp,)
+_front_batch(cholesky_p)
+
+
+# --- lu ---------------------------------------------------------------------------------------
+
+lu_p = _declare("lu", multiple_results=True)
+
+
+def _lu_abstract(a: ShapedArray) -> list[ShapedArray]:
+    _check_matrix("lu", a)
+    m, n = a.shape[-2:]
+    batch = a.shape[:-2]
+    return [ShapedArray(a.shape, a.dtype, a.weak_type), ShapedArray(batch + (min(m, n),), _INT32),
+            ShapedArray(batch + (m,), _INT32)]
+
+
+def _lu_impl(a: Array) -> list[Array]:
+    _lu_abstract(ShapedArray(a.shape, a.dtype))
+    f, piv, perm = k.lu(a._numpy())
+    return [Array._wrap(f, a.weak_type), Array._wrap(piv), Array._wrap(perm)]
+
+
+lu_p.impl = _lu_impl
+lu_p.abstract_eval = _lu_abstract
+
+
+def _lu_factors(f: Any) -> tuple[Any, Any]:
+    """Unit-lower ``(m, m)`` L and upper ``(n, n)`` U from packed factors,
+    padded with identity where the matrix is not square (JAX's layout)."""
+    m, n = _shape(f)[-2:]
+    kk = min(m, n)
+    low = _pad_last2(_tril(_slice_last2(f, (0, m), (0, kk)), -1), 0, m - kk)
+    low = _add_const_matrix(low, np.eye(m))
+    up = _pad_last2(_triu(_slice_last2(f, (0, kk), (0, n))), n - kk, 0)
+    eye_tail = np.diag((np.arange(n) >= kk).astype(np.float64)) if n else np.zeros((0, 0))
+    return low, _add_const_matrix(up, eye_tail)
+
+
+def _perm_matrix(perm: Any, dtype: np.dtype[Any]) -> Any:
+    """P with ``P[i, j] = (perm[i] == j)``, so ``P @ a == a[perm]``."""
+    shape = _shape(perm)
+    m = shape[-1]
+    nb = len(shape) - 1
+    full = shape + (m,)
+    rows = r.broadcast(perm, full, tuple(range(nb + 1)))
+    cols = r.broadcast(_const(np.arange(m), _INT32), full, (nb + 1,))
+    return r.convert(r.eq(rows, cols), dtype)
+
+
+def _lu_jvp(primals: Any, tangents: Any) -> tuple[Any, Any]:
+    (a,), (da,) = primals, tangents
+    f, piv, perm = lu_p.bind(a)
+    low, up = _lu_factors(f)
+    x = _mm(_perm_matrix(perm, _dtype(a)), da)
+    la = _solve(low, x, unit_diagonal=True)
+    lau = _solve(up, la, left_side=False, lower=False)
+    df = r.add(_mm(low, _tril(lau, -1)), _mm(_triu(lau), up))
+    return [f, piv, perm], [df, r.Zero(r.get_aval(piv)), r.Zero(r.get_aval(perm))]
+
+
+def _lu_vjp(cts: Any, ans: Any, a: Any) -> Any:
+    ct = cts[0]
+    f, _, perm = ans
+    low, up = _lu_factors(f)
+    g_lau = r.add(_tril(_mm(_mT(low), ct), -1), _triu(_mm(ct, _mT(up))))
+    g_la = _solve(up, g_lau, left_side=False, lower=False, transpose_a=True)
+    g_x = _solve(low, g_la, transpose_a=True, unit_diagonal=True)
+    return _mm(_mT(_perm_matrix(perm, _dtype(a))), g_x)
+
+
+lu_pivots_to_permutation_p = _declare("lu_pivots_to_permutation")
+lu_pivots_to_permutation_p.nondifferentiable = True
+param_types[lu_pivots_to_permutation_p] = {"permutation_size": P.SIZE}
+
+
+def _piv_abstract(piv: ShapedArray, *, permutation_size: int) -> ShapedArray:
+    if piv.dtype != _INT32 or piv.ndim < 1:
+        raise TypeError(f"lu_pivots_to_permutation: pivots must be an int32 array (ndim >= 1), got {piv.str_short()}")
+    if piv.shape[-1] > permutation_size:
+        raise ValueError(
+            f"lu_pivots_to_permutation: {piv.shape[-1]} pivots do not fit a permutation of size {permutation_size}"
+        )
+    return ShapedArray(piv.shape[:-1] + (permutation_size,), _INT32)
+
+
+def _piv_impl(piv: Array, *, permutation_size: int) -> Array:
+    _piv_abstract(ShapedArray(piv.shape, piv.dtype), permutation_size=permutation_size)
+    x = piv._numpy()
+    if x.size and (x.min() < 0 or x.max() >= permutation_size):
+        raise ValueError(
+            f"lu_pivots_to_permutation: pivots must lie in [0, {permutation_size}), got values from "
+            f"{int(x.min())} to {int(x.max())}"
+        )
+    return Array._wrap(k.lu_pivots_to_permutation(x, permutation_size))
+
+
+lu_pivots_to_permutation_p.impl = _piv_impl
+lu_pivots_to_permutation_p.abstract_eval = _piv_abstract
+_front_batch(lu_pivots_to_permutation_p)
+
+jvp_rules[lu_p] = _lu_jvp
+vjp_rules[lu_p] = (_lu_vjp,)
+_front_batch(lu_p)
+
+
+# --- qr ---------------------------------------------------------------------------------------
+
+qr_p = _declare("qr", multiple_results=True)
+param_types[qr_p] = {"full_matrices": P.BOOL}
+
+
+def _qr_abstract(a: ShapedArray, *, full_matrices: bool) -> list[ShapedArray]:
+    _check_matrix("qr", a)
+    m, n = a.shape[-2:]
+    kk = m if full_matrices else min(m, n)
+    b = a.shape[:-2]
+    return [ShapedArray(b + (m, kk), a.dtype, a.weak_type), ShapedArray(b + (kk, n), a.dtype, a.weak_type)]
+
+
+def _qr_impl(a: Array, *, full_matrices: bool) -> list[Array]:
+    _qr_abstract(ShapedArray(a.shape, a.dtype), full_matrices=full_matrices)
+    q, rr = k.qr(a._numpy(), full_matrices)
+    return [Array._wrap(q, a.weak_type), Array._wrap(rr, a.weak_type)]
+
+
+qr_p.impl = _qr_impl
+qr_p.abstract_eval = _qr_abstract
+
+
+def _qr_check_diff(a: Any, full_matrices: bool) -> None:
+    m, n = _shape(a)[-2:]
+    if m < n or (full_matrices and m != n):
+        raise NotImplementedError(
+            f"qr: the derivative is defined for m >= n (reduced) or square complete factorisations, got a "
+            f"{m}x{n} matrix with full_matrices={full_matrices} (as in JAX); use mode='reduced' or differentiate "
+            f"the transpose"
+        )
+
+
+def _qr_jvp(primals: Any, tangents: Any, *, full_matrices: bool) -> tuple[Any, Any]:
+    (a,), (da,) = primals, tangents
+    _qr_check_diff(a, full_matrices)
+    q, rr = qr_p.bind(a, full_matrices=full_matrices)
+    dx_rinv = _solve(rr, da, left_side=False, lower=False)
+    c = _mm(_mT(q), dx_rinv)
+    lo = _tril(c, -1)
+    do = r.sub(lo, _mT(lo))  # skew-symmetric
+    dq = r.add(_mm(q, r.sub(do, c)), dx_rinv)
+    dr = _mm(r.sub(c, do), rr)
+    return [q, rr], [dq, dr]
+
+
+def _qr_vjp(cts: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
+    _qr_check_diff(a, full_matrices)
+    qb, rb = cts
+    q, rr = ans
+    mm = r.sub(_mm(_mT(q), qb), _mm(rb, _mT(rr)))  # the cotangent of `do`
+    g_c = r.add(r.neg(mm), _tril(r.sub(mm, _mT(mm)), -1))
+    g_b = r.add(qb, _mm(q, g_c))
+    return _solve(rr, g_b, left_side=False, lower=False, transpose_a=True)
+
+
+jvp_rules[qr_p] = _qr_jvp
+vjp_rules[qr_p] = (_qr_vjp,)
+_front_batch(qr_p)
+
+
+# --- eigh -------------------------------------------------------------------------------------
+
+eigh_p = _declare("eigh", multiple_results=True)
+param_types[eigh_p] = {"lower": P.BOOL, "symmetrize_input": _SYM}
+
+
+def _eigh_abstract(a: ShapedArray, *, lower: bool, symmetrize_input: bool = False) -> list[ShapedArray]:
+    _check_matrix("eigh", a, square=True)
+    return [ShapedArray(a.shape, a.dtype, a.weak_type), ShapedArray(a.shape[:-1], a.dtype, a.weak_type)]
+
+
+def _eigh_impl(a: Array, *, lower: bool, symmetrize_input: bool = False) -> list[Array]:
+    _eigh_abstract(ShapedArray(a.shape, a.dtype), lower=lower)
+    x = a._numpy()
+    v, w = k.eigh(_sym_np(x) if symmetrize_input else x, lower)
+    return [Array._wrap(v, a.weak_type), Array._wrap(w, a.weak_type)]
+
+
+eigh_p.impl = _eigh_impl
+eigh_p.abstract_eval = _eigh_abstract
+
+
+def _eigh_fmat(w: Any) -> Any:
+    """``F[i, j] = 1 / (w_j - w_i)`` off the diagonal, 0 on it (inf for ties)."""
+    n = _shape(w)[-1]
+    diff = _add_const_matrix(r.sub(_rows(w, n), _cols(w, n)), np.eye(n))
+    return _add_const_matrix(r.div(r.full_like(diff, 1), diff), -np.eye(n))
+
+
+def _eigh_jvp(primals: Any, tangents: Any, *, lower: bool, symmetrize_input: bool = False) -> tuple[Any, Any]:
+    (a,), (da,) = primals, tangents
+    v, w = eigh_p.bind(a, lower=lower, symmetrize_input=symmetrize_input)
+    da = _sym(da) if symmetrize_input else da
+    kk = _mm(_mm(_mT(v), da), v)
+    dv = _mm(v, r.mul(_eigh_fmat(w), kk))
+    return [v, w], [dv, _diag(kk)]
+
+
+def _eigh_vjp(cts: Any, ans: Any, a: Any, *, lower: bool, symmetrize_input: bool = False) -> Any:
+    vb, wb = cts
+    v, w = ans
+    g_k = r.add(r.mul(_eigh_fmat(w), _mm(_mT(v), vb)), _diag_embed(wb))
+    g = _mm(_mm(v, g_k), _mT(v))
+    return _sym(g) if symmetrize_input else g
+
+
+jvp_rules[eigh_p] = _eigh_jvp
+vjp_rules[eigh_p] = (_eigh_vjp,)
+_front_batch(eigh_p)
+
+
+# --- svd --------------------------------------------------------------------------------------
+
+svd_p = _declare("svd", multiple_results=True)
+param_types[svd_p] = {"full_matrices": P.BOOL, "compute_uv": P.BOOL}
+
+
+def _svd_abstract(a: ShapedArray, *, full_matrices: bool, compute_uv: bool) -> list[ShapedArray]:
+    _check_matrix("svd", a)
+    m, n = a.shape[-2:]
+    kk = min(m, n)
+    b = a.shape[:-2]
+    s = ShapedArray(b + (kk,), a.dtype, a.weak_type)
+    if not compute_uv:
+        return [s]
+    um, vn = (m, n) if full_matrices else (kk, kk)
+    return [s, ShapedArray(b + (m, um), a.dtype, a.weak_type), ShapedArray(b + (vn, n), a.dtype, a.weak_type)]
+
+
+def _svd_impl(a: Array, *, full_matrices: bool, compute_uv: bool) -> list[Array]:
+    _svd_abstract(ShapedArray(a.shape, a.dtype), full_matrices=full_matrices, compute_uv=compute_uv)
+    return [Array._wrap(o, a.weak_type) for o in k.svd(a._numpy(), full_matrices, compute_uv)]
+
+
+svd_p.impl = _svd_impl
+svd_p.abstract_eval = _svd_abstract
+
+
+def _svd_check_diff(a: Any, full_matrices: bool, compute_uv: bool) -> None:
+    m, n = _shape(a)[-2:]
+    if compute_uv and full_matrices and m != n:
+        raise NotImplementedError(
+            f"svd: the derivative with full_matrices=True is defined for square matrices only, got {m}x{n} "
+            f"(as in JAX); pass full_matrices=False"
+        )
+
+
+def _svd_parts(s: Any) -> tuple[Any, Any]:
+    """``s[..., None, :]`` as a matrix, and JAX's ``F = 1 / (s_j^2 - s_i^2)`` (0 on the diagonal)."""
+    kk = _shape(s)[-1]
+    sj, si = _rows(s, kk), _cols(s, kk)
+    diffs = _add_const_matrix(r.mul(r.add(sj, si), r.sub(sj, si)), np.eye(kk))
+    return sj, _add_const_matrix(r.div(r.full_like(diffs, 1), diffs), -np.eye(kk))
+
+
+def _svd_jvp(primals: Any, tangents: Any, *, full_matrices: bool, compute_uv: bool) -> tuple[Any, Any]:
+    (a,), (da,) = primals, tangents
+    _svd_check_diff(a, full_matrices, compute_uv)
+    s, u, vt = svd_p.bind(a, full_matrices=False, compute_uv=True)
+    v = _mT(vt)
+    ds_mat = _mm(_mm(_mT(u), da), v)
+    ds = _diag(ds_mat)
+    if not compute_uv:
+        return [s], [ds]
+    m, n = _shape(a)[-2:]
+    sj, f = _svd_parts(s)
+    dss = r.mul(ds_mat, sj)  # dS diag(s)
+    sds = r.mul(ds_mat, _mT(sj))  # diag(s) dS
+    du = _mm(u, r.mul(f, r.add(dss, _mT(dss))))
+    dv = _mm(v, r.mul(f, r.add(sds, _mT(sds))))
+    if m > n:
+        dav = _mm(da, v)
+        du = r.add(du, r.div(r.sub(dav, _mm(u, _mm(_mT(u), dav))), _rows(s, m)))
+    if n > m:
+        dau = _mm(_mT(da), u)
+        dv = r.add(dv, r.div(r.sub(dau, _mm(v, _mm(vt, dau))), _rows(s, n)))
+    return [s, u, vt], [ds, du, _mT(dv)]
+
+
+def _svd_vjp(cts: Any, ans: Any, a: Any, *, full_matrices: bool, compute_uv: bool) -> Any:
+    _svd_check_diff(a, full_matrices, compute_uv)
+    if compute_uv:
+        s, u, vt = ans
+        sb, ub, vtb = cts
+    else:
+        s, u, vt = svd_p.bind(a, full_matrices=False, compute_uv=True)
+        sb, ub, vtb = cts[0], None, None
+    g_ds = _diag_embed(sb)
+    if ub is not None:
+        m, n = _shape(a)[-2:]
+        v, vb = _mT(vt), _mT(vtb)
+        sj, f = _svd_parts(s)
+        g1 = r.mul(f, _mm(_mT(u), ub))
+        g2 = r.mul(f, _mm(_mT(v), vb))
+        g_ds = r.add(g_ds, r.add(r.mul(r.add(g1, _mT(g1)), sj), r.mul(_mT(sj), r.add(g2, _mT(g2)))))
+        ga = _mm(_mm(u, g_ds), vt)
+        if m > n:
+            ubs = r.div(ub, _rows(s, m))
+            ga = r.add(ga, _mm(r.sub(ubs, _mm(u, _mm(_mT(u), ubs))), vt))
+        if n > m:
+            vbs = r.div(vb, _rows(s, n))
+            ga = r.add(ga, _mm(u, _mT(r.sub(vbs, _mm(v, _mm(vt, vbs))))))
+        return ga
+    return _mm(_mm(u, g_ds), vt)
+
+
+jvp_rules[svd_p] = _svd_jvp
+vjp_rules[svd_p] = (_svd_vjp,)
+_front_batch(svd_p)
+
+__all__ = ["LINALG_DECOMP", "cholesky_p", "triangular_solve_p", "lu_p", "lu_pivots_to_permutation_p", "qr_p",
+           "eigh_p", "svd_p"]
