@@ -136,8 +136,9 @@ class Peers:
     missing: dict[str, str] = field(default_factory=dict)
 
 
-def load_peers(single_thread: bool = False) -> Peers:
-    """Import PyTorch and JAX (CPU) if installed; a missing one is skipped."""
+def load_peers(single_thread: bool = False, with_jax: bool = True) -> Peers:
+    """Import PyTorch and JAX (CPU) if installed; a missing one is skipped
+    (JAX also when ``with_jax`` is False: its thread pools disturb a 2-CPU machine)."""
     p = Peers()
     try:
         import torch
@@ -147,6 +148,9 @@ def load_peers(single_thread: bool = False) -> Peers:
         p.torch = torch
     except Exception as e:  # any import failure just skips the peer
         p.missing["torch"] = f"{type(e).__name__}: {e}"
+    if not with_jax:
+        p.missing["jax"] = "left out (--no-jax)"
+        return p
     try:
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
         import jax

@@ -35,7 +35,7 @@ from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
-from _harness import fmt_ratio, fmt_time, interleaved, machine_info  # noqa: E402
+from _harness import fmt_ratio, fmt_time, interleaved, load_peers, machine_info  # noqa: E402
 
 import functorch_lite as fl  # noqa: E402
 import functorch_lite.numpy as jnp  # noqa: E402
@@ -100,18 +100,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer rounds (a smoke test)")
     ap.add_argument("--no-jax", action="store_true", help="leave JAX out (its thread pools disturb a 2-CPU machine)")
     args = ap.parse_args()
-    torch: Any = None
-    jax: Any = None
-    try:
-        import torch
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
-    try:
-        if not args.no_jax:
-            import jax
-    except ImportError:
-        pass
+    peers = load_peers(single_thread=True, with_jax=not args.no_jax)
+    torch, jax = peers.torch, peers.jax
     rounds = 5 if args.quick else 15
     rng = np.random.default_rng(0)
     info = machine_info()

@@ -45,28 +45,20 @@ from functorch_lite import nn as fnn  # noqa: E402
 from functorch_lite import optim as foptim  # noqa: E402
 
 
-def _step(m: Any, nn: Any, optim: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
+def _mlp(nn: Any) -> Any:
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def _cnn(nn: Any) -> Any:
+    return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(32 * 7 * 7, 10))
+
+
+def _step(m: Any, nn: Any, optim: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], build: Any = _mlp) -> Any:
+    """One eager training step of ``build(nn)``, written identically for both libraries."""
     m.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
-    opt = optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = nn.CrossEntropyLoss()
-    xt, yt = m.tensor(x), m.tensor(y)
-
-    def step() -> Any:
-        opt.zero_grad()
-        loss = loss_fn(model(xt), yt)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
-
-
-def _cnn_step(m: Any, nn: Any, optim: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
-    m.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(32 * 7 * 7, 10))
+    model = build(nn)
     opt = optim.SGD(model.parameters(), lr=0.01)
     loss_fn = nn.CrossEntropyLoss()
     xt, yt = m.tensor(x), m.tensor(y)
@@ -88,7 +80,7 @@ def _conv_fwd(m: Any, functional: Any, x: np.ndarray[Any, Any], w: np.ndarray[An
 
 def _jit_step(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
     fl.manual_seed(0)
-    model = fnn.Sequential(fnn.Linear(784, 256), fnn.ReLU(), fnn.Linear(256, 256), fnn.ReLU(), fnn.Linear(256, 10))
+    model = _mlp(fnn)
     state = {"p": {k: v.detach().array() for k, v in model.named_parameters()}}
     xa, ya = jnp.asarray(x), jnp.asarray(y)
 
@@ -134,10 +126,10 @@ def main() -> None:
     yc = rng.integers(0, 10, 64)
     xf = rng.standard_normal((64, 32, 14, 14)).astype(np.float32)
     wf = (rng.standard_normal((32, 32, 3, 3)) * 0.1).astype(np.float32)
-    cases["fl cnn step"] = _cnn_step(fl, fnn, foptim, xc, yc)
+    cases["fl cnn step"] = _step(fl, fnn, foptim, xc, yc, _cnn)
     cases["fl conv2d"] = _conv_fwd(fl, fnn.functional, xf, wf)
     if torch is not None:
-        cases["torch cnn step"] = _cnn_step(torch, torch.nn, torch.optim, xc, yc)
+        cases["torch cnn step"] = _step(torch, torch.nn, torch.optim, xc, yc, _cnn)
         cases["torch conv2d"] = _conv_fwd(torch, torch.nn.functional, xf, wf)
     steps = interleaved(cases, rounds=rounds)
     ops_fl = _ops(fl)

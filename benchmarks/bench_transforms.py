@@ -64,25 +64,25 @@ def make_mlp(seed: int = 0) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     return params, x, y
 
 
-def fl_loss(params: list[Any], x: Any, y: Any) -> Any:
+def mlp_logits(xp: Any, params: list[Any], x: Any) -> Any:
+    """The MLP's logits with the array namespace ``xp`` (functorch_lite.numpy or jax.numpy)."""
     h = x
     n = len(params) // 2
     for i in range(n):
         h = h @ params[2 * i] + params[2 * i + 1]
         if i < n - 1:
-            h = jnp.tanh(h)
-    return -jnp.mean(jnp.sum(y * jnp.log_softmax(h), axis=-1))
+            h = xp.tanh(h)
+    return h
+
+
+def fl_loss(params: list[Any], x: Any, y: Any) -> Any:
+    return -jnp.mean(jnp.sum(y * jnp.log_softmax(mlp_logits(jnp, params, x)), axis=-1))
 
 
 def fl_loss_int(params: list[Any], x: Any, labels: Any) -> Any:
     """The same MLP with integer labels, as JAX users write the loss."""
-    h = x
-    n = len(params) // 2
-    for i in range(n):
-        h = h @ params[2 * i] + params[2 * i + 1]
-        if i < n - 1:
-            h = jnp.tanh(h)
-    return -jnp.mean(jnp.take_along_axis(jnp.log_softmax(h), labels[:, None], axis=1))
+    logp = jnp.log_softmax(mlp_logits(jnp, params, x))
+    return -jnp.mean(jnp.take_along_axis(logp, labels[:, None], axis=1))
 
 
 def np_value_and_grad(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
@@ -196,13 +196,7 @@ def section_mlp(rounds: int) -> list[str]:
         jjnp = peers.jnp
 
         def jax_loss(ps: list[Any], xx: Any, yy: Any) -> Any:
-            h = xx
-            n = len(ps) // 2
-            for i in range(n):
-                h = h @ ps[2 * i] + ps[2 * i + 1]
-                if i < n - 1:
-                    h = jjnp.tanh(h)
-            return -jjnp.mean(jjnp.sum(yy * jax.nn.log_softmax(h), axis=-1))
+            return -jjnp.mean(jjnp.sum(yy * jax.nn.log_softmax(mlp_logits(jjnp, ps, xx)), axis=-1))
 
         jp = [jjnp.asarray(p) for p in params_np]
         jx, jy = jjnp.asarray(x_np), jjnp.asarray(y_np)
@@ -217,13 +211,8 @@ def section_mlp(rounds: int) -> list[str]:
         jax_, jjnp_ = peers.jax, peers.jnp
 
         def jax_loss_int(ps: list[Any], xx: Any, yy: Any) -> Any:
-            h = xx
-            n = len(ps) // 2
-            for i in range(n):
-                h = h @ ps[2 * i] + ps[2 * i + 1]
-                if i < n - 1:
-                    h = jjnp_.tanh(h)
-            return -jjnp_.mean(jjnp_.take_along_axis(jax_.nn.log_softmax(h), yy[:, None], axis=1))
+            logp = jax_.nn.log_softmax(mlp_logits(jjnp_, ps, xx))
+            return -jjnp_.mean(jjnp_.take_along_axis(logp, yy[:, None], axis=1))
 
         jvg_int_jax = jax_.jit(jax_.value_and_grad(jax_loss_int))
         jps_, jxs_, jys_ = [jjnp_.asarray(p) for p in params_np], jjnp_.asarray(x_np), jjnp_.asarray(labels_np)

@@ -391,7 +391,7 @@ def _core_reduce(v: Any, reduction: str) -> Any:
     return jnp.sum(v) if reduction == "sum" else v
 
 
-def _pointwise_loss(name: str, node: str, per_element: Callable[..., Any], tensors: tuple[Tensor, ...],
+def _pointwise_loss(node: str, per_element: Callable[..., Any], tensors: tuple[Tensor, ...],
                     reduction: str) -> Tensor:
     """A loss of elementwise terms, reduced, recorded as one node (PyTorch's name)."""
     _check_reduction(reduction)
@@ -409,7 +409,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor: 
         2.5
     """
     _same_size("mse_loss", input, target)
-    return _pointwise_loss("mse_loss", "MseLossBackward0", lambda a, b: jnp.square(a - b), (input, target),
+    return _pointwise_loss("MseLossBackward0", lambda a, b: jnp.square(a - b), (input, target),
                            reduction)
 
 
@@ -437,7 +437,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
         ad = jnp.abs(a - b)
         return ad if beta == 0 else jnp.where(ad < beta, 0.5 * ad * ad / beta, ad - 0.5 * beta)
 
-    return _pointwise_loss("smooth_l1_loss", "SmoothL1LossBackward0", terms, (input, target), reduction)
+    return _pointwise_loss("SmoothL1LossBackward0", terms, (input, target), reduction)
 
 
 def _class_layout(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, Tensor, bool]:  # noqa: A002
@@ -529,8 +529,7 @@ _NLL_OPS = {key: JitOp(f) for key, f in _NLL_FNS.items()}
 
 def _weighted_nll(x: Tensor, coef: Any, divisor: Any, reduction: str, unbatched: bool, log_softmax_first: bool,
                   name: str) -> Tensor:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction (use one of {_REDUCTIONS})")
+    _check_reduction(reduction)
     op = _NLL_OPS[(log_softmax_first, reduction)]
     consts = (coef,) if reduction != "mean" else (coef, jnp.asarray(divisor, dtype=x.dtype.np_dtype))
     out = op((x,), consts, name)
@@ -617,7 +616,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         return loss * w[0] if w else loss
 
     args = (input, target) if weight is None else (input, target, weight)
-    return _pointwise_loss("binary_cross_entropy", "BinaryCrossEntropyBackward0", terms, args, reduction)
+    return _pointwise_loss("BinaryCrossEntropyBackward0", terms, args, reduction)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
@@ -641,7 +640,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
         loss = (1 - t) * x + lw * log_term
         return loss * ws[0] if has_w else loss
 
-    return _pointwise_loss("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0", terms,
+    return _pointwise_loss("BinaryCrossEntropyWithLogitsBackward0", terms,
                            (input, target, *extra), reduction)
 
 

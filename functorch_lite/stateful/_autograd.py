@@ -269,13 +269,7 @@ class JitOp:
         def pullback(diff: tuple[int, ...], n: int, *args: Any) -> Any:
             # only the inputs that require grad: a frozen input's cotangent (a matmul) is never computed
             xs, consts, ct = args[:n], args[n:-1], args[-1]
-
-            def of_diff(*d: Any) -> Any:
-                v = list(xs)
-                for i, x in zip(diff, d):
-                    v[i] = x
-                return fn(*v, *consts)
-
+            of_diff = _diff_fn(lambda *v: fn(*v, *consts), xs, diff)
             return ad.vjp(of_diff, *[xs[i] for i in diff])[1](ct)
 
         self.bwd = jit(pullback, static_argnums=(0, 1))
@@ -295,13 +289,8 @@ class JitOp:
         def pull(ct: Any) -> tuple[Any, ...]:
             return tuple(bwd(diff_t, n, *vals, *consts, ct))
 
-        def of_diff(*xs: Any) -> Any:
-            v = list(vals)
-            for i, x in zip(diff, xs):
-                v[i] = x
-            return fn(*v, *consts)
-
         res._requires_grad = True
+        of_diff = _diff_fn(lambda *v: fn(*v, *consts), vals, diff)
         res.grad_fn = FunctionNode(name, of_diff, [tensors[i] for i in diff], [vals[i] for i in diff], pull,
                                    _saved(tensors, SAVE_ALL), (res._shape, res._dtype))
         return res
