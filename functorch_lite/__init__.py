@@ -7,6 +7,7 @@ Example:
     True
 """
 
+import importlib
 from typing import Any
 
 from functorch_lite import (
@@ -32,6 +33,7 @@ from functorch_lite import (
 )
 from functorch_lite.array import Array, Storage, ViewBoundsError
 from functorch_lite.device import Device, devices
+from functorch_lite.dtypes import enable_x64
 from functorch_lite.placement import device_get, device_put
 from functorch_lite.serialization import load, save
 from functorch_lite.stateful import (
@@ -112,14 +114,17 @@ def __getattr__(name: str) -> Any:
     # does not shadow the builtins in this module
     if name in ("bool", "float", "int") or name in stateful.METHOD_FUNCTIONS:
         return getattr(stateful, name)
+    if name == "distributed":  # imported on first use: most programs never need it
+        return importlib.import_module("functorch_lite.distributed")
     raise AttributeError(f"module 'functorch_lite' has no attribute {name!r}")
 
 __all__ = [
     "Array", "Storage", "ViewBoundsError", "__version__",
-    "debug", "dtypes", "errors", "export", "lax", "numpy", "ops", "optim", "optimizers", "random", "tree", "tree_util",
+    "debug", "distributed", "dtypes", "errors", "export", "lax", "numpy", "ops", "optim", "optimizers", "random",
+    "tree", "tree_util",
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "stop_gradient", "vmap",
     "jacrev", "jacfwd", "jacobian", "hessian", "custom_jvp", "custom_vjp", "checkpoint", "remat",
-    "jit", "disable_jit", "config", "make_ir", "make_jaxpr", "eval_shape", "ShapeDtypeStruct",
+    "jit", "disable_jit", "config", "enable_x64", "make_ir", "make_jaxpr", "eval_shape", "ShapeDtypeStruct",
     "nn", "scipy", "safetensors", "test_util", "save", "load", "Device", "devices", "device_put", "device_get",
     # the stateful, PyTorch-style layer
     "stateful", "autograd", "func", "Tensor", "Size", "TypedStorage", "UntypedStorage", "Generator",

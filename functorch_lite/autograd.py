@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from functorch_lite.dtypes import keep_64_bit_in_module
 from functorch_lite.stateful._autograd import edge_of
 from functorch_lite.stateful._base import TensorBase
 from functorch_lite.stateful._engine import root_grads, run_backward
@@ -85,3 +86,6 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         g = captured.get(id(edge_of(x)))
         if g is not None:
             x._grad = (g if create_graph else g.detach()) if x._grad is None else x._grad + g
+
+
+keep_64_bit_in_module(globals())  # PyTorch's dtype rules whatever the functional API's 64-bit mode

@@ -15,7 +15,15 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import functools
+import os
+import sys
+import threading
+import warnings
+from collections.abc import Callable
+from types import FunctionType, TracebackType
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -35,13 +43,229 @@ _SUPPORTED_SET = frozenset(SUPPORTED)
 FLOATING: tuple[np.dtype[Any], ...] = (float32, float64)
 INTEGER: tuple[np.dtype[Any], ...] = (int8, int16, int32, int64, uint8)
 
-default_float = float32
-default_int = int32
+# --- 64-bit mode ------------------------------------------------------------------------
+# As in JAX, the functional API is 32-bit unless 64-bit mode is on: host data
+# (NumPy arrays and scalars, lists, Python scalars) and explicit dtype requests
+# are canonicalised to 32 bits, and the default float/int are float32/int32.
+# The flag is process-wide (``config.update("enable_x64", True)`` or the
+# FUNCTORCH_LITE_ENABLE_X64 environment variable); ``enable_x64(...)`` blocks
+# override it in the thread that enters them.  Arrays that already hold 64-bit
+# data (made in 64-bit mode, or by the PyTorch-style layer, which keeps
+# PyTorch's dtype rules) keep their dtype either way: only values entering the
+# functional API are canonicalised.
+
+
+class _X64Local(threading.local):
+    value: bool | None = None  # the innermost enable_x64 block of this thread; None: none open
+
+
+_x64_local = _X64Local()
+_x64_global = [os.environ.get("FUNCTORCH_LITE_ENABLE_X64", "").strip().lower() in ("1", "true", "yes", "on")]
+
+
+def x64_enabled() -> bool:
+    """Whether 64-bit mode is on in the calling thread.
+
+    Example:
+        >>> x64_enabled()
+        False
+    """
+    v = _x64_local.value
+    return _x64_global[0] if v is None else v
+
+
+def set_x64(value: bool) -> None:
+    """Turn 64-bit mode on or off for the whole process
+    (``config.update("enable_x64", value)`` calls this).
+
+    Example:
+        >>> was = x64_enabled(); set_x64(True); x64_enabled()
+        True
+        >>> set_x64(was)
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"enable_x64 takes True or False, not {value!r}")
+    _x64_global[0] = value
+
+
+class enable_x64(contextlib.ContextDecorator):  # noqa: N801 - a context manager named as JAX's
+    """A block in which 64-bit mode is ``new_val`` (in the entering thread only).
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> with fl.enable_x64():
+        ...     print(jnp.zeros(2).dtype)
+        float64
+        >>> jnp.zeros(2).dtype
+        dtype('float32')
+    """
+
+    def __init__(self, new_val: bool = True) -> None:
+        if not isinstance(new_val, bool):
+            raise TypeError(f"enable_x64 takes True or False, not {new_val!r}")
+        self.new_val = new_val
+        self._saved: list[bool | None] = []
+
+    def __enter__(self) -> enable_x64:
+        self._saved.append(_x64_local.value)
+        _x64_local.value = self.new_val
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        _x64_local.value = self._saved.pop()
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def keeps_64_bit(fn: _F) -> _F:
+    """``fn`` run with 64-bit mode on in the calling thread.
+
+    The PyTorch-style layer keeps PyTorch's dtype rules (``int64`` indices,
+    ``float64`` on request) whatever the mode, and it is built on the
+    functional API: its entry points are wrapped with this.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> keeps_64_bit(lambda: jnp.arange(2).dtype)()
+        dtype('int64')
+    """
+    if getattr(fn, "_keeps_64_bit", False):
+        return fn
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        local = _x64_local
+        prev = local.value
+        if prev is True:
+            return fn(*args, **kwargs)
+        local.value = True
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            local.value = prev
+
+    run._keeps_64_bit = True  # type: ignore[attr-defined]
+    return run  # type: ignore[return-value]
+
+
+def keep_64_bit_in_class(cls: type, skip: frozenset[str] = frozenset()) -> None:
+    """Wrap the public methods, special methods and property accessors
+    ``cls`` itself defines, except those named in ``skip``, with
+    :func:`keeps_64_bit` (inherited ones are wrapped where they are defined).
+
+    Example:
+        >>> class C:
+        ...     def f(self):
+        ...         return x64_enabled()
+        >>> keep_64_bit_in_class(C); C().f()
+        True
+    """
+    for name, v in list(vars(cls).items()):
+        if name in skip or (name.startswith("_") and not name.endswith("__")):
+            continue  # private helpers run inside a wrapped entry point: no second layer
+        if isinstance(v, FunctionType):
+            setattr(cls, name, keeps_64_bit(v))
+        elif isinstance(v, property):
+            setattr(cls, name, property(
+                None if v.fget is None else keeps_64_bit(v.fget),
+                None if v.fset is None else keeps_64_bit(v.fset),
+                None if v.fdel is None else keeps_64_bit(v.fdel),
+                v.__doc__,
+            ))
+
+
+def keep_64_bit_in_module(namespace: dict[str, Any]) -> None:
+    """Wrap the public functions a module defines (its ``globals()``) with
+    :func:`keeps_64_bit`.
+
+    Example:
+        >>> ns = {"__name__": "m", "f": lambda: x64_enabled()}
+        >>> ns["f"].__module__ = "m"; keep_64_bit_in_module(ns); ns["f"]()
+        True
+    """
+    mod = namespace["__name__"]
+    for name, v in list(namespace.items()):
+        if not name.startswith("_") and isinstance(v, FunctionType) and v.__module__ == mod:
+            namespace[name] = keeps_64_bit(v)
+
+
+def default_float_dtype() -> np.dtype[Any]:
+    """The dtype of Python floats and of float results from integers:
+    float64 in 64-bit mode, float32 otherwise.
+
+    Example:
+        >>> default_float_dtype()
+        dtype('float32')
+    """
+    return float64 if x64_enabled() else float32
+
+
+def default_int_dtype() -> np.dtype[Any]:
+    """The dtype of Python ints and of indices: int64 in 64-bit mode, int32 otherwise.
+
+    Example:
+        >>> default_int_dtype()
+        dtype('int32')
+    """
+    return int64 if x64_enabled() else int32
+
+
+_TO_32 = {float64: float32, int64: int32}
+
+
+def canonical_host_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype host data of dtype ``dt`` gets in the functional API: 64-bit
+    kinds narrow to 32 bits unless 64-bit mode is on.
+
+    Example:
+        >>> canonical_host_dtype(float64), canonical_host_dtype(uint8)
+        (dtype('float32'), dtype('uint8'))
+    """
+    if dt in _TO_32 and not x64_enabled():
+        return _TO_32[dt]
+    return dt
+
+
+def requested(dtype: Any, where: str) -> np.dtype[Any]:
+    """A dtype a user asked for (``dtype=`` of ``where``): canonicalised, and
+    narrowed to 32 bits with JAX's warning unless 64-bit mode is on.
+
+    Example:
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     requested("float64", "zeros")
+        dtype('float32')
+    """
+    dt = canonicalize(dtype)
+    if dt in _TO_32 and not x64_enabled():
+        narrow = _TO_32[dt]
+        warnings.warn(
+            f"Explicitly requested dtype {dt} requested in {where} is not available, and will be "
+            f"truncated to dtype {narrow}. To enable more dtypes, set the enable_x64 configuration "
+            "option (functorch_lite.config.update('enable_x64', True)) or the FUNCTORCH_LITE_ENABLE_X64 "
+            "environment variable.",
+            UserWarning, stacklevel=_user_stacklevel(),
+        )
+        return narrow
+    return dt
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside this package."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("functorch_lite."):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
 
 _NAMES = {
     "bool": bool_, "bool_": bool_, "int8": int8, "int16": int16, "int32": int32,
     "int64": int64, "uint8": uint8, "float32": float32, "float64": float64,
-    "float": default_float, "int": default_int,
 }
 
 
@@ -56,10 +280,10 @@ def canonicalize(dtype: Any) -> np.dtype[Any]:
     """
     if isinstance(dtype, np.dtype) and dtype in _SUPPORTED_SET:
         return dtype
-    if dtype is float:
-        return default_float
-    if dtype is int:
-        return default_int
+    if dtype is float or (isinstance(dtype, str) and dtype == "float"):
+        return default_float_dtype()
+    if dtype is int or (isinstance(dtype, str) and dtype == "int"):
+        return default_int_dtype()
     if dtype is bool:
         return bool_
     if isinstance(dtype, str) and dtype in _NAMES:
@@ -159,8 +383,8 @@ def promote_weak(
     if _KIND_RANK[weak.kind] <= _KIND_RANK[strong.kind]:
         return strong, False
     if weak.kind == "f":
-        return default_float, True
-    return default_int if weak.kind in "iu" else weak, True
+        return default_float_dtype(), True
+    return default_int_dtype() if weak.kind in "iu" else weak, True
 
 
 def result_type(*dtypes: Any) -> np.dtype[Any]:
@@ -188,9 +412,9 @@ def scalar_dtype(value: bool | int | float) -> np.dtype[Any]:
     if isinstance(value, bool):
         return bool_
     if isinstance(value, int):
-        return default_int
+        return default_int_dtype()
     if isinstance(value, float):
-        return default_float
+        return default_float_dtype()
     raise TypeError(f"{type(value).__name__} is not a supported scalar type (bool, int, float)")
 
 
@@ -212,3 +436,13 @@ def iinfo(dtype: Any) -> Any:
         127
     """
     return np.iinfo(canonicalize(dtype))
+
+
+def __getattr__(name: str) -> np.dtype[Any]:
+    # ``dtypes.default_float``/``default_int`` read the current mode (JAX's
+    # ``jnp.float_``/``int_`` analogues); a module attribute could not follow it
+    if name == "default_float":
+        return default_float_dtype()
+    if name == "default_int":
+        return default_int_dtype()
+    raise AttributeError(f"module 'functorch_lite.dtypes' has no attribute {name!r}")

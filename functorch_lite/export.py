@@ -744,6 +744,11 @@ def _decode(header: Any, buffers: memoryview, lim: _Limits) -> Exported:
     return Exported(program, in_tree, out_tree, name)
 
 
+# primitives declared by functorch_lite.distributed (above this module), named for a clear error
+# when a program using them is loaded before that package is imported
+_COLLECTIVES = frozenset({"all_reduce", "reduce", "broadcast", "all_gather", "reduce_scatter", "send", "recv"})
+
+
 def _decode_program(x: Any, where: str, buffers: memoryview, lim: _Limits, depth: int) -> Program:
     if depth > _MAX_DEPTH:
         raise ExportFormatError(f"{where}: programs nested deeper than {_MAX_DEPTH} levels")
@@ -781,6 +786,11 @@ def _decode_program(x: Any, where: str, buffers: memoryview, lim: _Limits, depth
         w = f"{where} equation {k} ({_short(pname)})"
         prim = core.PRIMITIVES.get(pname)
         if prim is None:
+            if pname in _COLLECTIVES:
+                raise ExportFormatError(
+                    f"{w}: the program contains the collective {pname!r}, which needs an initialised communicator: "
+                    "import functorch_lite.distributed and call distributed.init() in every process before loading it"
+                )
             raise ExportFormatError(
                 f"{w}: unknown primitive {pname!r} (not one of this library's {len(core.PRIMITIVES)} primitives; "
                 "the file may come from a newer version)"

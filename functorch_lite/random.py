@@ -52,7 +52,7 @@ import functorch_lite.numpy as jnp
 from functorch_lite import dtypes, tree
 from functorch_lite.array import Array
 from functorch_lite.core import Tracer
-from functorch_lite.numpy._util import ArrayOrTracer, asarray
+from functorch_lite.numpy._util import ArrayOrTracer, asarray, convert
 from functorch_lite.ops.elementwise import stop_gradient_p
 from functorch_lite.ops.prng import threefry2x32_p
 
@@ -125,7 +125,7 @@ def _shape(name: str, shape: Any) -> tuple[int, ...]:
 
 
 def _float_dtype(name: str, dtype: Any) -> np.dtype[Any]:
-    dt = dtypes.default_float if dtype is None else dtypes.canonicalize(dtype)
+    dt = dtypes.default_float_dtype() if dtype is None else dtypes.requested(dtype, "float_dtype")
     if dt.kind != "f":
         raise ValueError(f"{name}: dtype must be a float dtype (float32 or float64), got {dt}")
     return dt
@@ -190,7 +190,7 @@ def _bits32(key: ArrayOrTracer, shape: tuple[int, ...]) -> Any:
 
 def _u32(word: Any) -> Any:
     """A uint32 word (int32 pattern) as its non-negative int64 value."""
-    return word.astype(_INT64) & _M32
+    return convert(word, _INT64) & _M32
 
 
 # --- keys ------------------------------------------------------------------------------
@@ -416,7 +416,7 @@ def PRNGKey(seed: Any) -> Any:  # noqa: N802 (JAX's name)
     if x.dtype.itemsize < 8:
         hi = jnp.zeros((), _INT32)
     else:
-        x64 = x.astype(_INT64)
+        x64 = convert(x, _INT64)
         small = (x64 >= -(2**31)) & (x64 < 2**31)
         hi = jnp.where(small, jnp.zeros((), _INT32), (x64 >> 32).astype(_INT32))
     return jnp.stack([hi, lo])
@@ -522,7 +522,7 @@ def bits(key: Any, shape: Any = (), dtype: Any = None) -> Any:
     dt = dtypes.int32 if dtype is None else _bits_dtype(dtype)
     y0, y1 = _blocks(k, shape)
     if dt == _INT64:
-        return (y0.astype(_INT64) << 32) | _u32(y1)
+        return (convert(y0, _INT64) << 32) | _u32(y1)
     out = y0 ^ y1
     return out if dt == _INT32 else out.astype(dt)
 
@@ -676,7 +676,7 @@ def _erf(x: Any) -> Any:
     """Error function, evaluated in float64 (relative error ~1e-16) and
     returned in x's dtype; +-1 beyond |x| ~ 6, nan for nan."""
     dt = x.dtype
-    x = x.astype(dtypes.float64)
+    x = convert(x, dtypes.float64)  # internal precision, in either 64-bit mode
     ax = jnp.abs(x)
     xs = jnp.clip(x, -1.0, 1.0)
     zs = xs * xs
@@ -818,7 +818,7 @@ def categorical(key: Any, logits: Any, axis: int = -1, shape: Any = None) -> Any
     if lg.ndim == 0:
         raise ValueError("categorical: logits must have at least one axis (the categories)")
     if lg.dtype.kind != "f":
-        lg = lg.astype(dtypes.default_float)
+        lg = lg.astype(dtypes.default_float_dtype())
     if not -lg.ndim <= axis < lg.ndim:
         raise ValueError(f"categorical: axis {axis} is out of range for logits of shape {lg.shape}")
     ax = axis % lg.ndim
@@ -864,7 +864,7 @@ def _int_bound(v: Any) -> Any:
     x = asarray(v)
     if x.dtype.kind == "f":
         x = jnp.trunc(x)
-    return x.astype(_INT64)
+    return convert(x, _INT64)
 
 
 def _randint_jax(k: ArrayOrTracer, shape: tuple[int, ...], minval: Any, maxval: Any,
@@ -934,7 +934,7 @@ def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -
     """
     k = _check_key("randint", key)
     shape = _shape("randint", shape)
-    dt = dtypes.default_int if dtype is None else dtypes.canonicalize(dtype)
+    dt = dtypes.default_int_dtype() if dtype is None else dtypes.requested(dtype, "randint")
     if dt.kind not in "iu":
         raise TypeError(f"randint: dtype must be an integer dtype, got {dt}")
     if dt != _INT64:
@@ -1069,7 +1069,7 @@ def choice(key: Any, a: Any, shape: Any = (), replace: bool = True, p: Any = Non
     else:
         prob = asarray(p)
         if prob.dtype.kind != "f":
-            prob = prob.astype(dtypes.default_float)
+            prob = prob.astype(dtypes.default_float_dtype())
         if prob.shape != (n_inputs,):
             raise ValueError(f"choice: p must have shape ({n_inputs},) to match a, got {prob.shape}")
         if replace:

@@ -11,7 +11,7 @@ dtype's (``2e-3`` for float32, ``1e-5`` for float64).
 Example:
     >>> import functorch_lite.numpy as jnp
     >>> from functorch_lite.test_util import check_grads
-    >>> check_grads(jnp.sin, (jnp.array([0.5, 1.0], dtype="float64"),), order=2)
+    >>> check_grads(jnp.sin, (jnp.array([0.5, 1.0]),), order=2)
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 
 from functorch_lite import numpy as jnp
 from functorch_lite import tree
+from functorch_lite.numpy._util import from_numpy
 from functorch_lite.transforms.ad import jvp, vjp
 
 _TOL = {"float32": 2e-3, "float64": 1e-5}
@@ -38,7 +39,7 @@ def _tol(leaves: Sequence[Any], given: float | None) -> float:
 
 def _random_like(x: Any, rng: np.random.Generator) -> Any:
     a = np.asarray(x)
-    return jnp.asarray(rng.standard_normal(a.shape).astype(a.dtype))
+    return from_numpy(rng.standard_normal(a.shape).astype(a.dtype), a.dtype)
 
 
 def _inner(a: Any, b: Any) -> float:
@@ -48,7 +49,8 @@ def _inner(a: Any, b: Any) -> float:
 
 def _upcast(x: Any) -> Any:
     a = np.asarray(x)
-    return jnp.asarray(a.astype(np.float64)) if a.dtype.kind == "f" else x
+    # explicit dtype: float64 in either 64-bit mode (differences need the precision)
+    return from_numpy(a.astype(np.float64), np.float64) if a.dtype.kind == "f" else x
 
 
 def numerical_jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
@@ -84,7 +86,7 @@ def check_jvp(f: Callable[..., Any], f_jvp: Callable[..., Any], args: Sequence[A
     Example:
         >>> import functorch_lite as fl
         >>> import functorch_lite.numpy as jnp
-        >>> check_jvp(jnp.exp, lambda p, t: fl.jvp(jnp.exp, p, t), (jnp.array([0.1], dtype="float64"),))
+        >>> check_jvp(jnp.exp, lambda p, t: fl.jvp(jnp.exp, p, t), (jnp.array([0.1]),))
     """
     rng = np.random.default_rng(0) if rng is None else rng
     tangents = tree.tree_map(lambda x: _random_like(x, rng), tuple(args))
@@ -102,7 +104,7 @@ def check_vjp(f: Callable[..., Any], f_vjp: Callable[..., Any], args: Sequence[A
     Example:
         >>> import functorch_lite as fl
         >>> import functorch_lite.numpy as jnp
-        >>> check_vjp(jnp.tanh, lambda *a: fl.vjp(jnp.tanh, *a), (jnp.array([0.3], dtype="float64"),))
+        >>> check_vjp(jnp.tanh, lambda *a: fl.vjp(jnp.tanh, *a), (jnp.array([0.3]),))
     """
     rng = np.random.default_rng(1) if rng is None else rng
     out, pullback = f_vjp(*args)
@@ -125,8 +127,8 @@ def check_grads(f: Callable[..., Any], args: Sequence[Any], order: int, modes: S
 
     Example:
         >>> import functorch_lite.numpy as jnp
-        >>> check_grads(lambda x, y: x * jnp.exp(y), (jnp.array(1.5, dtype="float64"),
-        ...             jnp.array(0.2, dtype="float64")), order=2, modes=["rev"])
+        >>> check_grads(lambda x, y: x * jnp.exp(y), (jnp.array(1.5),
+        ...             jnp.array(0.2)), order=2, modes=["rev"])
     """
     if order < 1:
         raise ValueError(f"check_grads: order must be >= 1, got {order}")

@@ -39,6 +39,8 @@ from typing import Any
 import hypothesis.strategies as st
 import numpy as np
 
+from functorch_lite.numpy._util import from_numpy
+
 BOOL = np.dtype(bool)
 I32 = np.dtype(np.int32)
 I64 = np.dtype(np.int64)
@@ -371,6 +373,13 @@ def make_function(prog: Program, xp: Any, *, every_step: bool = False) -> Callab
     return program
 
 
+def _exact(v: Any) -> Any:
+    """An Array of ``v``'s own dtype in either 64-bit mode (the oracle's
+    inputs are what the programs see; only values made inside narrow)."""
+    a = np.asarray(v)
+    return from_numpy(a, a.dtype)
+
+
 def build_array(value: np.ndarray[Any, Any], layout: tuple[Any, ...]) -> Any:
     """A functorch_lite Array equal to ``value`` with the drawn memory layout (a view, not a copy)."""
     import functorch_lite.numpy as jnp
@@ -378,7 +387,7 @@ def build_array(value: np.ndarray[Any, Any], layout: tuple[Any, ...]) -> Any:
     kind = layout[0]
     v = value
     if kind == "transposed" and v.ndim >= 2:
-        out = jnp.asarray(np.ascontiguousarray(v.T)).T
+        out = _exact(np.ascontiguousarray(v.T)).T
     elif kind == "stepped" and v.ndim >= 1:
         steps, offsets = layout[1], layout[2]
         big_shape, index = [], []
@@ -395,13 +404,13 @@ def build_array(value: np.ndarray[Any, Any], layout: tuple[Any, ...]) -> Any:
                 index.append(slice(start, None if stop < 0 else stop, k))
         big = np.zeros(big_shape, v.dtype)
         big[tuple(index)] = v
-        out = jnp.asarray(big)[tuple(index)]
+        out = _exact(big)[tuple(index)]
     elif kind == "broadcast" and v.ndim >= 1:
         dims = layout[1]
         small = v[tuple(slice(0, 1) if i in dims else slice(None) for i in range(v.ndim))]
-        out = jnp.broadcast_to(jnp.asarray(np.ascontiguousarray(small)), v.shape)
+        out = jnp.broadcast_to(_exact(np.ascontiguousarray(small)), v.shape)
     else:
-        out = jnp.asarray(v)
+        out = _exact(v)
     assert out.shape == v.shape and out.dtype == v.dtype, (out.shape, v.shape, out.dtype, v.dtype)
     return out
 

@@ -43,3 +43,34 @@ def pytest_configure(config):  # type: ignore[no-untyped-def]
     # tests/test_fuzz.py reads its budget at import, which comes after this hook.
     if config.getoption("--fuzz-long", default=False):
         os.environ.setdefault("FUNCTORCH_LITE_FUZZ_EXAMPLES", "2000")
+
+
+# The functional tests compare against NumPy in float64 (and check gradients by
+# finite differences in float64), so they run in 64-bit mode; tests of the
+# 32-bit default use ``enable_x64(False)`` (tests/test_x64.py).  The PyTorch-style
+# layer keeps PyTorch's dtype rules in either mode: its dtype and semantics
+# tests take the ``x64_off`` fixture (the default users meet).
+from functorch_lite import dtypes as _dtypes  # noqa: E402
+
+_dtypes.set_x64(True)  # for module-level test data made at collection
+
+
+def pytest_collection_finish(session):  # type: ignore[no-untyped-def]
+    _dtypes.set_x64(False)  # doctests run in the default mode; tests/ turn it on (below)
+
+
+@pytest.fixture(autouse=True)
+def _x64_on() -> Iterator[None]:
+    """64-bit mode for the tests under tests/ (doctests run in the default mode)."""
+    _dtypes.set_x64(True)
+    try:
+        yield
+    finally:
+        _dtypes.set_x64(False)
+
+
+@pytest.fixture
+def x64_off() -> Iterator[None]:
+    """Run the test with 64-bit mode off (process-wide), the library's default."""
+    _dtypes.set_x64(False)
+    yield  # the autouse fixture above restores the process-wide default

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import functorch_lite
+import functorch_lite as fl
 import functorch_lite.numpy as jnp
 from functorch_lite.array import Array, ArrayOps, Storage, _NotInstalled
 from functorch_lite.numpy._methods import NumpyOps
@@ -20,6 +21,7 @@ from functorch_lite.numpy._methods import NumpyOps
 # --- __array__ -----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_asarray_is_zero_copy_and_read_only() -> None:
     x = jnp.arange(12.0).reshape(3, 4)
     a = np.asarray(x)
@@ -39,6 +41,7 @@ def test_read_only_flag_cannot_be_switched_back_on() -> None:
         a.flags.writeable = True
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_asarray_of_views_shares_memory_with_numpy_strides() -> None:
     x = jnp.arange(24).reshape(2, 3, 4)
     for y in (x.T, x[:, ::-2, 1:], jnp.diagonal(x, 0, 0, 2), jnp.broadcast_to(x[:, :1], (2, 5, 4))):
@@ -60,6 +63,7 @@ def test_array_copy_true_copies() -> None:
     assert np.shares_memory(a, np.asarray(x))
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_array_with_dtype() -> None:
     x = jnp.arange(3)
     a = np.asarray(x, dtype=np.float64)
@@ -69,6 +73,7 @@ def test_array_with_dtype() -> None:
     assert np.asarray(x, dtype=np.int32, copy=False).dtype == np.int32
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_numpy_functions_accept_arrays() -> None:
     x = jnp.arange(6.0).reshape(2, 3)
     assert np.sum(np.asarray(x)) == 15.0
@@ -108,6 +113,7 @@ def test_dlpack_negative_strides() -> None:
     assert a.tolist() == [4.0, 3.0, 2.0, 1.0, 0.0]
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_dlpack_torch_if_available() -> None:
     torch = pytest.importorskip("torch")
     x = jnp.arange(6.0).reshape(2, 3)
@@ -138,16 +144,17 @@ def test_array_namespace() -> None:
         (lambda: jnp.array([1, 2], dtype=jnp.int8), "Array([1, 2], dtype=int8)"),
         (lambda: jnp.array([1, 2], dtype=jnp.uint8), "Array([1, 2], dtype=uint8)"),
         (lambda: jnp.array([1, 2], dtype=jnp.int16), "Array([1, 2], dtype=int16)"),
-        (lambda: jnp.array([1, 2], dtype=jnp.int64), "Array([1, 2], dtype=int64)"),
-        (lambda: jnp.array([0.5], dtype=jnp.float64), "Array([0.5], dtype=float64)"),
+        (lambda: fl.enable_x64()(lambda: jnp.array([1, 2], dtype=jnp.int64))(), "Array([1, 2], dtype=int64)"),
+        (lambda: fl.enable_x64()(lambda: jnp.array([0.5], dtype=jnp.float64))(), "Array([0.5], dtype=float64)"),
         (lambda: jnp.array(3.0), "Array(3.)"),
         (lambda: jnp.array(3, dtype=jnp.int8), "Array(3, dtype=int8)"),
         (lambda: jnp.zeros(0), "Array([], dtype=float32)"),
-        (lambda: jnp.zeros((2, 0), dtype=jnp.int64), "Array([], shape=(2, 0), dtype=int64)"),
+        (lambda: fl.enable_x64()(lambda: jnp.zeros((2, 0), dtype=jnp.int64))(), "Array([], shape=(2, 0), dtype=int64)"),
         (lambda: jnp.asarray(2.0), "Array(2., weak_type=True)"),
         (lambda: jnp.arange(6).reshape(2, 3), "Array([[0, 1, 2],\n       [3, 4, 5]])"),
     ],
 )
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_repr(make: Any, expected: str) -> None:
     assert repr(make()) == expected
 
@@ -191,6 +198,7 @@ def test_tolist_and_item_give_python_scalars() -> None:
         jnp.ones(2).item()
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_float_int_bool_index() -> None:
     assert float(jnp.array([2.5])) == 2.5 and type(float(jnp.array(1))) is float
     assert int(jnp.array(7.9)) == 7 and int(jnp.array(-7.9)) == -7
@@ -323,6 +331,7 @@ def test_copy_module() -> None:
 # --- weak types ------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_weak_type_propagation() -> None:
     x = jnp.float32(1) * 2.0
     assert x.dtype == np.float32 and x.weak_type is False
@@ -330,8 +339,10 @@ def test_weak_type_propagation() -> None:
     w = jnp.asarray(1.5)
     assert w.weak_type is True and w.dtype == np.float32
     assert (w * 2).weak_type is True
-    assert (w * jnp.ones(2, jnp.float64)).dtype == np.float64  # weak adopts the array's dtype
-    assert (w * jnp.ones(2, jnp.float64)).weak_type is False
+    with fl.enable_x64():
+        f64 = jnp.ones(2, jnp.float64)
+    assert (w * f64).dtype == np.float64  # weak adopts the array's dtype
+    assert (w * f64).weak_type is False
     assert jnp.asarray(1).weak_type and jnp.asarray(True).weak_type
     assert jnp.ones(2).weak_type is False and jnp.array([1.0]).weak_type is False
 
@@ -410,8 +421,8 @@ _METHOD_CASES: list[tuple[str, Any, Any]] = [
     ("std", lambda x, y: x.std(keepdims=True), lambda a, b: a.std(keepdims=True)),
     ("max", lambda x, y: x.max(axis=1), lambda a, b: a.max(axis=1)),
     ("min", lambda x, y: x.min(), lambda a, b: a.min()),
-    ("argmax", lambda x, y: x.argmax(axis=1), lambda a, b: a.argmax(axis=1).astype(np.int32)),
-    ("argmin", lambda x, y: x.argmin(), lambda a, b: np.int32(a.argmin())),
+    ("argmax", lambda x, y: x.argmax(axis=1), lambda a, b: a.argmax(axis=1).astype(np.int64)),
+    ("argmin", lambda x, y: x.argmin(), lambda a, b: np.int64(a.argmin())),
     ("all", lambda x, y: x.all(axis=0), lambda a, b: a.all(axis=0)),
     ("any", lambda x, y: (x > 3).any(keepdims=True), lambda a, b: (a > 3).any(keepdims=True)),
     ("cumsum", lambda x, y: x.cumsum(axis=1), lambda a, b: a.cumsum(axis=1)),
@@ -420,7 +431,7 @@ _METHOD_CASES: list[tuple[str, Any, Any]] = [
     ("round", lambda x, y: (x / 3).round(2), lambda a, b: (a / np.float32(3)).round(2)),
     ("dot", lambda x, y: x.dot(y.T), lambda a, b: a.dot(b.T)),
     ("sort", lambda x, y: x.sort(axis=0), lambda a, b: np.sort(a, axis=0)),
-    ("argsort", lambda x, y: x.argsort(), lambda a, b: np.argsort(a, kind="stable").astype(np.int32)),
+    ("argsort", lambda x, y: x.argsort(), lambda a, b: np.argsort(a, kind="stable").astype(np.int64)),
     ("take", lambda x, y: x.take(jnp.array([2, 0]), axis=1), lambda a, b: a.take([2, 0], axis=1)),
     ("conj", lambda x, y: x.conj(), lambda a, b: a.conj()),
     ("real", lambda x, y: x.real, lambda a, b: a.real),

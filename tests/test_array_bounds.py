@@ -262,9 +262,16 @@ def test_meshgrid_matches_numpy(lengths: tuple[int, ...], indexing: str, sparse:
 
 @pytest.mark.parametrize("v", [2**31, -2**31 - 1, 2**63 - 1, -2**63, 5, -7, 2**31 - 1])
 def test_python_int_scalar_gets_the_dtype_of_a_list(v: int) -> None:
-    a, b = jnp.array(v), jnp.array([v])
-    assert a.dtype == b.dtype == (np.int32 if -2**31 <= v < 2**31 else np.int64)
+    a, b = jnp.array(v), jnp.array([v])  # 64-bit mode: the default int is int64
+    assert a.dtype == b.dtype == np.int64
     assert a.shape == () and a.item() == v == b.tolist()[0]
+    with fl.enable_x64(False):  # 32-bit mode: int32, and ints beyond it raise (as JAX)
+        if -2**31 <= v < 2**31:
+            assert jnp.array(v).dtype == jnp.array([v]).dtype == np.int32
+        else:
+            for obj in (v, [v]):
+                with pytest.raises(OverflowError, match="int32"):
+                    jnp.array(obj)
 
 
 @pytest.mark.parametrize("obj", [2**63, 2**64, -2**63 - 1, [2**64], [2**63, -1], [[2**63], [1]], [1.5, 2**64]])

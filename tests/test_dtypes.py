@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import functorch_lite as fl
 import functorch_lite.numpy as jnp
 from functorch_lite import dtypes
 
@@ -38,6 +39,13 @@ u1    u1  i2  i2  i4  i8  u1  f4  f8
 f4    f4  f4  f4  f4  f4  f4  f4  f8
 f8    f8  f8  f8  f8  f8  f8  f8  f8
 """
+
+
+def _ones64(shape: Any, dt: Any) -> Any:
+    """Ones of ``dt`` as given, 64-bit dtypes included: the 32-bit default
+    mode narrows requests, yet arrays made in 64-bit mode keep their dtype."""
+    with fl.enable_x64():
+        return jnp.ones(shape, dt)
 
 
 def _parse(table: str) -> dict[tuple[np.dtype[Any], np.dtype[Any]], np.dtype[Any]]:
@@ -119,11 +127,12 @@ WEAK_EXPECTED = _weak_expected()
 SCALARS = {bool: True, int: 1, float: 2.5}
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 @pytest.mark.parametrize("key", sorted(WEAK_EXPECTED, key=str), ids=str)
 def test_weak_scalar_table(key: tuple[np.dtype[Any], type]) -> None:
     dt, kind = key
     want = WEAK_EXPECTED[key]
-    x = jnp.ones(3, dtype=dt)
+    x = _ones64(3, dt)
     s = SCALARS[kind]
     for out in (x + s, s + x, jnp.add(x, s), jnp.multiply(s, x), jnp.maximum(x, s)):
         assert out.dtype == want, (dt, kind, out.dtype)
@@ -131,15 +140,16 @@ def test_weak_scalar_table(key: tuple[np.dtype[Any], type]) -> None:
         assert out.weak_type is (want != dt)
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_weak_scalar_cases_from_the_issue() -> None:
     assert (jnp.ones(3, jnp.float32) * 2.0).dtype == np.float32
     assert (jnp.ones(3, jnp.int32) + 1).dtype == np.int32
     assert (jnp.ones(3, jnp.int8) + 1).dtype == np.int8
     assert (jnp.ones(3, jnp.int32) * 2.5).dtype == np.float32
     assert (jnp.ones(3, jnp.bool_) + 1).dtype == np.int32
-    assert (jnp.ones(3, jnp.float64) * 2.0).dtype == np.float64
+    assert (_ones64(3, jnp.float64) * 2.0).dtype == np.float64
     assert (jnp.ones(3, jnp.uint8) + 1).dtype == np.uint8
-    assert (jnp.ones(3, jnp.int64) * 2.5).dtype == np.float32
+    assert (_ones64(3, jnp.int64) * 2.5).dtype == np.float32
     np.testing.assert_allclose(np.asarray(jnp.arange(3, dtype=jnp.int32) * 2.5), [0.0, 2.5, 5.0])
 
 
@@ -151,6 +161,7 @@ def test_weak_scalars_do_not_upcast() -> None:
     assert (jnp.ones(2, jnp.int16) * -3).dtype == np.int16
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_python_scalar_arrays_are_weak() -> None:
     for s, dt in ((2.0, np.float32), (2, np.int32), (True, np.bool_)):
         a = jnp.asarray(s)
@@ -162,7 +173,7 @@ def test_python_scalar_arrays_are_weak() -> None:
     assert (jnp.asarray(2) + 1).weak_type is True
     # a weak scalar array behaves like the scalar it came from
     assert (jnp.ones(2, jnp.int8) + jnp.asarray(3)).dtype == np.int8
-    assert (jnp.ones(2, jnp.float64) * jnp.asarray(0.5)).dtype == np.float64
+    assert (_ones64(2, jnp.float64) * jnp.asarray(0.5)).dtype == np.float64
     # explicit dtypes make strong arrays
     assert jnp.asarray(jnp.float32(2.0)).weak_type is False
     assert (jnp.ones(2, jnp.int8) + jnp.int32(3)).dtype == np.int32
@@ -253,12 +264,14 @@ def test_complex_python_scalar_raises() -> None:
         jnp.ones(2) * 1j
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_canonicalize_accepts_every_spelling() -> None:
     for dt in dtypes.SUPPORTED:
         assert dtypes.canonicalize(dt) == dt
         assert dtypes.canonicalize(dt.name) == dt
         assert dtypes.canonicalize(dt.type) == dt
-        assert jnp.zeros(1, dtype=dt).dtype == dt
+        with fl.enable_x64():
+            assert jnp.zeros(1, dtype=dt).dtype == dt
     assert dtypes.canonicalize(float) == np.float32
     assert dtypes.canonicalize(int) == np.int32
     assert dtypes.canonicalize(bool) == np.bool_
@@ -266,12 +279,13 @@ def test_canonicalize_accepts_every_spelling() -> None:
     assert jnp.zeros(1, jnp.int8).dtype == np.int8
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_defaults_are_32_bit() -> None:
     assert jnp.array([1.0, 2.0]).dtype == np.float32
     assert jnp.array([1, 2]).dtype == np.int32
     assert jnp.arange(3).dtype == np.int32
     assert jnp.zeros(2).dtype == np.float32
-    assert jnp.array(np.zeros(2, np.float64)).dtype == np.float64  # explicit NumPy dtypes are kept
+    assert jnp.array(np.zeros(2, np.float64)).dtype == np.float32  # 64-bit NumPy data narrows, as in JAX
 
 
 def test_all_pairs_against_numpy_values() -> None:

@@ -170,6 +170,7 @@ def test_static_argnums() -> None:
     assert_same(loaded(jnp.arange(3.0)), jnp.arange(3.0) ** 3)
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_save_and_load_path(tmp_path: Path) -> None:
     exp = E.export(lambda x: jnp.cumsum(x) * 2, jnp.arange(5, dtype="int32"))
     path = tmp_path / "f.flx"
@@ -206,12 +207,13 @@ def test_loaded_function_under_transforms() -> None:
 # --- signature errors ---------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_call_checks_arguments() -> None:
     loaded = E.load(E.export(lambda d: d["a"] + 1.0, {"a": jnp.ones((2, 3))}).serialize())
     with pytest.raises(TypeError, match=r"f32\[2,3\].*f32\[3,2\]"):
         loaded({"a": jnp.ones((3, 2))})
     with pytest.raises(TypeError, match=r"f32\[2,3\].*f64\[2,3\]"):
-        loaded({"a": jnp.ones((2, 3), dtype="float64")})
+        loaded({"a": fl.enable_x64()(lambda: jnp.ones((2, 3), dtype="float64"))()})
     with pytest.raises(TypeError, match="structure"):
         loaded({"b": jnp.ones((2, 3))})
     with pytest.raises(TypeError, match="structure"):
@@ -345,7 +347,7 @@ def sample() -> bytes:
     w = jnp.asarray(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3))
     mask = jnp.array([True, False, True])
     return E.export(lambda d, x: {"o": jnp.sum(jnp.where(mask, x * w, d["b"]), axis=1) * 3.0},
-                    {"b": 1.5}, jnp.ones((2, 3))).serialize()
+                    {"b": 1.5}, jnp.ones((2, 3), "float32")).serialize()
 
 
 def _fails(data: bytes, match: str | None = None) -> None:
@@ -471,7 +473,7 @@ def test_structured_mutations_never_crash(sample: bytes) -> None:
             outcomes["refused"] += 1
             continue
         outcomes["loaded"] += 1
-        outcomes["ran"] += _ran_as_declared(loaded, ({"b": 1.5}, jnp.ones((2, 3))))
+        outcomes["ran"] += _ran_as_declared(loaded, ({"b": 1.5}, jnp.ones((2, 3), "float32")))
     # the mutations reach both answers: a clean refusal, and programs that load and run
     assert outcomes["refused"] > 0 and outcomes["ran"] > 0, outcomes
 
@@ -653,6 +655,7 @@ def test_hostile_as_strided_out_of_bounds() -> None:
     _hostile(data, reach, "shape rule rejects.*as_strided")
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_hostile_subprogram_signature() -> None:
     data = E.export(lambda v: lax.cond(jnp.sum(v) > 0, lambda a: a * 2.0, lambda a: -a, v),
                     jnp.ones(3)).serialize()

@@ -366,6 +366,7 @@ def test_unknown_primitives_and_dtypes() -> None:
 # --- resource limits ------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_max_bytes_counts_constants_before_allocating() -> None:
     """A header may point many constants at the same bytes: the total the
     loader would allocate is counted, and refused before it is allocated."""
@@ -493,6 +494,7 @@ def test_max_steps_bounds_while_loops() -> None:
         E.load(again)(jnp.array(0, dtype="int32"))
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_max_steps_holds_under_vmap_jvp_and_grad() -> None:
     data = E.export(_count_to, jnp.array(0, dtype="int32")).serialize()
     capped = E.load(data, max_steps=10)

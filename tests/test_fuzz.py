@@ -64,6 +64,7 @@ def _quiet(f: Any, *args: Any) -> Any:
         return f(*args)
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 @pytest.mark.parametrize("paths", ["numba", "numpy"])
 @_budget(100)
 @given(prog=fp.programs())

@@ -72,6 +72,7 @@ def test_jit_keeps_the_identities_that_are_exact() -> None:
         np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 @pytest.mark.parametrize("path", [
     "numpy",
     "numba",

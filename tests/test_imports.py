@@ -1,3 +1,4 @@
+
 """Imports point one way (DESIGN.md, "Layers").
 
 The test reads every module of the package with ``ast`` (nothing is
@@ -69,6 +70,7 @@ LAYERS: dict[str, int] = {
     "functorch_lite.autograd": 75,  # the tape's front end (grad, backward, Function)
     "functorch_lite.func": 76,  # torch.func: the transforms for tensors and modules (functional_call)
     "functorch_lite.stateful": 74,  # Tensor, factories, grad modes: below nn/optim, above the functional core
+    "functorch_lite.distributed": 79,  # data parallelism: collectives, DDP (uses nn, serialization)
     "functorch_lite.serialization": 78,
     "functorch_lite.safetensors": 78,
     "functorch_lite.demo": 80,
@@ -80,7 +82,18 @@ LAYERS: dict[str, int] = {
 REASON_KINDS = ("optional dependency", "start-up cost", "cycle, to break")
 
 # "importing.module:function -> imported.module": reason.
-IN_FUNCTION_ALLOWED: dict[str, str] = {}
+IN_FUNCTION_ALLOWED: dict[str, str] = {
+    "functorch_lite.distributed._comm:_load_mpi -> mpi4py":
+        "optional dependency: mpi4py (the mpi extra); importing mpi4py.MPI starts MPI, which only init() may do",
+    # Numba (~0.3 s) is imported by the first kernel use, not with the library (ops/kernels/_njit.py)
+    "functorch_lite.ops.kernels._njit:ensure_numba -> numba": "start-up cost: Numba, on first kernel use",
+    "functorch_lite.ops.kernels.diskcache:_numba -> numba": "start-up cost: Numba, on first kernel use",
+    "functorch_lite.ops.kernels.diskcache:environment_key -> llvmlite.binding":
+        "start-up cost: llvmlite (with Numba), on first kernel use",
+    "functorch_lite.ops.kernels.fastmath:_register -> numba": "start-up cost: Numba's extensions, on first kernel use",
+    "functorch_lite.ops.kernels.fastmath:_register -> llvmlite.ir":
+        "start-up cost: llvmlite (with Numba), on first kernel use",
+}
 
 
 @dataclass(frozen=True)

@@ -371,6 +371,7 @@ def test_typed_keys_under_transforms() -> None:
     assert float(g) == float(jnp.sum(random.normal(ks[0], (2,))))
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_typed_keys_match_jax(jax32: Any) -> None:
     jr = jax32.random
     for seed in (0, 5, 2**31 - 1):
@@ -426,6 +427,7 @@ def test_randint_is_jax_algorithm(lo: int, hi: int, dtype: Any) -> None:
     np.testing.assert_array_equal(np.asarray(jitted), want)
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_randint_matches_jax(jax32: Any) -> None:
     jr = jax32.random
     for seed in (0, 11):

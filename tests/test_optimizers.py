@@ -110,6 +110,7 @@ def test_matches_reference(name: str, opt: optim.GradientTransformation, ref: Ca
     np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_jit_step_equals_eager_on_a_pytree() -> None:
     params = {"a": jnp.array([1.0, -2.0, 0.5]), "b": (jnp.array(3.0), jnp.array([[0.1, 0.2]]))}
     opt = optim.chain(optim.clip_by_global_norm(1.0), optim.adamw(0.1, weight_decay=0.01))

@@ -97,6 +97,7 @@ def jax_32bit() -> Any:
         jax.config.update("jax_enable_x64", saved)
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_matches_jax_random(jax_32bit: Any) -> None:
     jax = jax_32bit
     jr = jax.random
@@ -147,6 +148,7 @@ def test_key_from_seeds() -> None:
     assert random.PRNGKey(jnp.array(200, dtype=jnp.uint8)).tolist() == [0, 200]
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_bad_seeds() -> None:
     with pytest.raises(TypeError, match="integer"):
         random.PRNGKey(1.5)
@@ -227,6 +229,7 @@ def test_same_key_same_values_and_split_keys_differ() -> None:
         assert (c != d).any() and (c != a).any()
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_same_bits_in_a_fresh_process() -> None:
     root = Path(__file__).resolve().parents[1]
     run = subprocess.run([sys.executable, "-c", _FINGERPRINT], capture_output=True, text=True, check=True,
@@ -335,6 +338,7 @@ def test_erf_and_erfinv_accuracy() -> None:
     assert edge.tolist() == [-np.inf, np.inf]
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_truncated_normal() -> None:
     k = random.PRNGKey(4)
     a, b = -0.5, 1.5
@@ -381,6 +385,7 @@ def test_bernoulli() -> None:
         random.bernoulli(k, 1)
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_categorical_matches_softmax() -> None:
     k = random.PRNGKey(9)
     logits = np.array([0.0, 1.0, -1.0, 2.0, 0.5], np.float32)
@@ -398,6 +403,7 @@ def test_categorical_matches_softmax() -> None:
         random.categorical(k, jnp.array(batch), axis=0, shape=(3,))
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_randint_covers_range_uniformly() -> None:
     k = random.PRNGKey(10)
     x = np.asarray(random.randint(k, (N,), -3, 7))
@@ -410,9 +416,10 @@ def test_randint_covers_range_uniformly() -> None:
     assert i8.min() == -128 and i8.max() == 127
     full = np.asarray(random.randint(k, (N,), -(2**31), 2**31 - 1))
     assert full.max() < 2**31 - 1 and full.min() < -(2**30) and full.max() > 2**30
-    big = np.asarray(random.randint(k, (1000,), -(2**62), 2**62, jnp.int64))
-    assert big.dtype == np.int64 and big.min() >= -(2**62) and big.max() < 2**62 and big.max() > 2**61
-    huge = np.asarray(random.randint(k, (1000,), -(2**63), 2**63 - 1, jnp.int64))  # span > 2**63
+    with fl.enable_x64():  # int64 draws need 64-bit mode, as in JAX
+        big = np.asarray(random.randint(k, (1000,), -(2**62), 2**62, jnp.int64))
+        huge = np.asarray(random.randint(k, (1000,), -(2**63), 2**63 - 1, jnp.int64))  # span > 2**63
+        assert big.dtype == np.int64 and big.min() >= -(2**62) and big.max() < 2**62 and big.max() > 2**61
     assert huge.min() < -(2**62) and huge.max() > 2**62
     assert (np.asarray(random.randint(k, (5,), 4, 4)) == 4).all()  # empty range: minval
     assert (np.asarray(random.randint(k, (5,), 4, 2)) == 4).all()

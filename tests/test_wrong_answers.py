@@ -31,9 +31,16 @@ import functorch_lite.numpy as jnp
 from functorch_lite import dtypes
 from functorch_lite.core import ShapedArray
 from functorch_lite.numpy import _elementwise
+from functorch_lite.numpy._util import from_numpy
 from functorch_lite.ops import _rules
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def _exact(v: Any) -> Any:
+    """An Array of ``v``'s own dtype in either 64-bit mode."""
+    a = np.asarray(v)
+    return from_numpy(a, a.dtype)
 
 
 def _np(x: Any) -> np.ndarray[Any, Any]:
@@ -279,7 +286,7 @@ def test_round_integer_examples_and_jit() -> None:
         got = fl.jit(lambda v: jnp.round(v, -d))(jnp.asarray(x))
         assert_same(got, np.array([_round_int_exact(int(v), d, np.int32) for v in x], np.int32),
                     what=f"jit round int32 {-d}")
-    assert jnp.round(jnp.arange(3), 2).dtype == np.int32  # integers keep their dtype
+    assert jnp.round(jnp.arange(3, dtype="int32"), 2).dtype == np.int32  # integers keep their dtype
     with pytest.raises(TypeError, match="decimals must be an integer"):
         jnp.round(jnp.arange(3), 1.5)
 
@@ -561,6 +568,7 @@ def test_sweep_unary_eager(dt: np.dtype[Any]) -> None:
                 getattr(jnp, name)(jnp.asarray(x))
 
 
+@pytest.mark.usefixtures("x64_off")  # JAX's 32-bit promotion, on inputs of every dtype
 @pytest.mark.parametrize("dt", dtypes.SUPPORTED, ids=str)
 def test_sweep_binary_eager(dt: np.dtype[Any]) -> None:
     a, b = _pairs(dt)
@@ -569,12 +577,12 @@ def test_sweep_binary_eager(dt: np.dtype[Any]) -> None:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             want = _binary_ref(name, npf, x, y)
-            got = getattr(jnp, name)(jnp.asarray(x), jnp.asarray(y))
+            got = getattr(jnp, name)(_exact(x), _exact(y))
         _check(name, got, want, exact, "eager", dt)
     for (name, kind), _reason in RAISES.items():
         if kind == dt.kind and name not in UNARY_EXACT:
             with pytest.raises(TypeError):
-                getattr(jnp, name)(jnp.asarray(a), jnp.asarray(b))
+                getattr(jnp, name)(_exact(a), _exact(b))
 
 
 # jit: every function of one arity in one program (a few fused kernels per dtype)
@@ -606,6 +614,7 @@ def test_sweep_unary_jit(dt: np.dtype[Any]) -> None:
                 _check(name, got, _unary_ref(name, npf, x), exact, "jit", dt)
 
 
+@pytest.mark.usefixtures("x64_off")  # JAX's 32-bit promotion, on inputs of every dtype
 @pytest.mark.parametrize("dt", JIT_DTYPES, ids=str)
 def test_sweep_binary_jit(dt: np.dtype[Any]) -> None:
     a, b = _pairs(dt)
@@ -613,7 +622,7 @@ def test_sweep_binary_jit(dt: np.dtype[Any]) -> None:
     cases = _binary_cases(dt)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        outs = fl.jit(_bundle(cases, 2))(*(jnp.asarray(v) for v in (a, b, pa, pb)))
+        outs = fl.jit(_bundle(cases, 2))(*(_exact(v) for v in (a, b, pa, pb)))
         with np.errstate(all="ignore"):
             for (name, npf, exact), got in zip(cases, outs):
                 x, y = (pa, pb) if name in BINARY_INEXACT else (a, b)

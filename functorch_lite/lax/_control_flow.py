@@ -113,6 +113,9 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
                                              tree.structure(tuple(range(len(leaves)))))
     bprog, bconsts, bot = cf.closure_convert(lambda *a: body_fun(tree.unflatten(in_tree, a)), avals,
                                              tree.structure(tuple(range(len(leaves)))))
+    promoted = _promote_weak_carry(leaves, bprog.out_avals) if bot == in_tree else None
+    if promoted is not None:
+        return while_loop(cond_fun, body_fun, tree.unflatten(in_tree, promoted))
     if bot != in_tree:
         raise TypeError(f"while_loop: body_fun must return the structure of init_val {in_tree}, got {bot}")
     c_out = cprog.out_avals
@@ -125,6 +128,23 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     outs = cf.while_p.bind(*cconsts, *bconsts, *leaves, cond_prog=cprog, body_prog=bprog,
                            n_cond_consts=len(cconsts), n_body_consts=len(bconsts))
     return tree.unflatten(in_tree, outs)
+
+
+def _promote_weak_carry(leaves: list[Any], outs: Sequence[ShapedArray]) -> list[Any] | None:
+    """JAX's rule for weakly typed loop carries: a weak init leaf (a Python
+    scalar) whose body output has another dtype of the same shape takes that
+    dtype (``fori_loop(0, n, lambda i, c: c + x32, 0.0)`` carries float32 in
+    64-bit mode too).  None: nothing to promote."""
+    changed = False
+    new = []
+    for x, o in zip(leaves, outs):
+        a = get_aval(x)
+        if a.weak_type and a.shape == o.shape and a.dtype != o.dtype:
+            new.append(convert(x, o.dtype, o.weak_type))
+            changed = True
+        else:
+            new.append(x)
+    return new if changed else None
 
 
 def _match_weak(leaves: list[Any], avals: Sequence[ShapedArray]) -> list[Any]:
@@ -172,6 +192,9 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
         return [_arr(v) for v in nc_leaves] + [_arr(v) for v in y_leaves]
 
     prog, consts = cf._stage(body, _avals(c_leaves) + x_avals)
+    promoted = _promote_weak_carry(c_leaves, prog.out_avals[:nk])
+    if promoted is not None:
+        return scan(f, tree.unflatten(c_tree, promoted), xs, length, reverse, unroll)
     cf._check_same_avals("scan: f must keep the carry's shapes and dtypes", _avals(c_leaves),
                          prog.out_avals[:nk])
     c_leaves = _match_weak(c_leaves, prog.out_avals[:nk])

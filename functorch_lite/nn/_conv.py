@@ -29,6 +29,7 @@ import numpy as np
 import functorch_lite.numpy as jnp
 from functorch_lite import lax
 from functorch_lite.array import Array
+from functorch_lite.dtypes import keep_64_bit_in_module
 from functorch_lite.stateful import Tensor
 from functorch_lite.stateful._autograd import SAVE_ALL, SAVE_NONE, apply_op
 
@@ -386,3 +387,6 @@ def _adaptive(input: Tensor, output_size: Any, nsp: int, name: str) -> Tensor:  
 
     out = apply_op(run, (x,), f"AdaptiveAvgPool{nsp}DBackward0", SAVE_NONE)
     return out.squeeze(0) if unbatched else out  # type: ignore[no-any-return]
+
+
+keep_64_bit_in_module(globals())  # PyTorch's dtype rules whatever the functional API's 64-bit mode

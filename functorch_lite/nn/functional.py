@@ -25,6 +25,7 @@ import numpy as np
 import functorch_lite.numpy as jnp
 import functorch_lite.scipy.special as jsp
 from functorch_lite.array import Array
+from functorch_lite.dtypes import keep_64_bit_in_module
 from functorch_lite.nn._conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -651,3 +652,6 @@ __all__ = [
     "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv3d", "max_pool1d", "max_pool2d", "avg_pool1d",
     "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
 ]
+
+
+keep_64_bit_in_module(globals())  # PyTorch's dtype rules whatever the functional API's 64-bit mode

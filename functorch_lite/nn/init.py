@@ -20,6 +20,7 @@ import math
 import warnings
 from typing import Any
 
+from functorch_lite.dtypes import keep_64_bit_in_module
 from functorch_lite.stateful import Generator, Tensor, no_grad
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -162,3 +163,6 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
            "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+
+
+keep_64_bit_in_module(globals())  # PyTorch's dtype rules whatever the functional API's 64-bit mode

@@ -57,7 +57,7 @@ def asarray(a: Any, dtype: Any = None, order: str | None = None, *, copy: bool |
                          "(arrays here are immutable); pass copy=None")
     x = _to_array(a)
     if dtype is not None:
-        want = dtypes.canonicalize(dtype)
+        want = dtypes.requested(dtype, "asarray")
         if want != x.dtype:
             if copy is False:
                 raise ValueError(f"asarray: copy=False, but converting {x.dtype} to {want} needs a copy")
@@ -68,25 +68,28 @@ def asarray(a: Any, dtype: Any = None, order: str | None = None, *, copy: bool |
     return x
 
 
-def _dt(dtype: Any, default: np.dtype[Any] = dtypes.default_float) -> np.dtype[Any]:
-    return default if dtype is None else dtypes.canonicalize(dtype)
+def _dt(dtype: Any, where: str) -> np.dtype[Any]:
+    return dtypes.default_float_dtype() if dtype is None else dtypes.requested(dtype, where)
 
 
 def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
     """Create an array from nested lists, NumPy data, scalars or arrays.
 
-    Python floats become float32 and ints int32 (the defaults) unless
-    ``dtype`` says otherwise or an int needs int64 (a scalar as a list:
-    ``array(2**31)`` is int64 like ``array([2**31])``; beyond int64 raises
-    ``OverflowError``).  NumPy arrays keep a supported dtype and are always
-    copied, big-endian or unaligned ones into native, aligned memory.
+    Python floats and ints get the default float/int (float32/int32, or
+    float64/int64 in 64-bit mode) unless ``dtype`` says otherwise; in 32-bit
+    mode an int beyond int32 raises ``OverflowError`` (as JAX), in 64-bit
+    mode one beyond int64.  NumPy arrays keep a supported dtype (64-bit ones
+    narrow to 32 bits unless 64-bit mode is on) and are always copied,
+    big-endian or unaligned ones into native, aligned memory.
 
     Example:
+        >>> import functorch_lite as fl
         >>> import functorch_lite.numpy as jnp
         >>> jnp.array([[1, 2], [3, 4]]).dtype
         dtype('int32')
-        >>> jnp.array(2**31).dtype, jnp.array([2**31]).dtype
-        (dtype('int64'), dtype('int64'))
+        >>> with fl.enable_x64():
+        ...     print(jnp.array(2**31).dtype, jnp.array([2**31]).dtype)
+        int64 int64
     """
     if hasattr(obj, "__jax_array__") and not isinstance(obj, (Array, Tracer)):
         # a Tensor gives its immutable snapshot (no copy); through np.asarray it
@@ -95,12 +98,12 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
     if isinstance(obj, (Array, Tracer)):
         x: ArrayOrTracer = obj
         if dtype is not None:
-            x = convert(x, dtypes.canonicalize(dtype))
+            x = convert(x, dtypes.requested(dtype, "array"))
         return x
     if isinstance(obj, (list, tuple)) and any(isinstance(e, (Array, Tracer)) for e in _flat(obj)):
         out = stack([array(e) for e in obj])
-        return convert(out, dtypes.canonicalize(dtype)) if dtype is not None else out
-    return from_numpy(obj, dtype)
+        return convert(out, dtypes.requested(dtype, "array")) if dtype is not None else out
+    return from_numpy(obj, None if dtype is None else dtypes.requested(dtype, "array"))
 
 
 def _flat(obj: Any) -> list[Any]:
@@ -120,7 +123,7 @@ def zeros(shape: Any, dtype: Any = None) -> Array:
         >>> jnp.zeros((2, 2)).tolist()
         [[0.0, 0.0], [0.0, 0.0]]
     """
-    return Array._wrap(np.zeros(shape_tuple(shape), _dt(dtype)))
+    return Array._wrap(np.zeros(shape_tuple(shape), _dt(dtype, "zeros")))
 
 
 def ones(shape: Any, dtype: Any = None) -> Array:
@@ -131,7 +134,7 @@ def ones(shape: Any, dtype: Any = None) -> Array:
         >>> jnp.ones(2, dtype="int32").tolist()
         [1, 1]
     """
-    return Array._wrap(np.ones(shape_tuple(shape), _dt(dtype)))
+    return Array._wrap(np.ones(shape_tuple(shape), _dt(dtype, "ones")))
 
 
 def empty(shape: Any, dtype: Any = None) -> Array:
@@ -153,16 +156,21 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
         >>> jnp.full((2,), 7).tolist()
         [7, 7]
     """
+    return _full(shape, fill_value, None if dtype is None else dtypes.requested(dtype, "full"))
+
+
+def _full(shape: Any, fill_value: Any, dt: np.dtype[Any] | None) -> ArrayOrTracer:
+    """``full`` with a resolved dtype (None: the fill value's), taken as given."""
     shape = shape_tuple(shape)
     if isinstance(fill_value, Tracer) or (isinstance(fill_value, Array) and fill_value.ndim):
         v = _to_array(fill_value)
-        if dtype is not None:
-            v = convert(v, dtypes.canonicalize(dtype))
+        if dt is not None:
+            v = convert(v, dt)
         out = broadcast_to_shape(v, shape)
         return out.contiguous() if isinstance(out, Array) else out
     if isinstance(fill_value, Array):
         fill_value = fill_value.item()
-    dt = dtypes.canonicalize(dtype) if dtype is not None else _to_array(fill_value).dtype
+    dt = dt if dt is not None else _to_array(fill_value).dtype
     buf = np.empty(shape, dt)
     buf.fill(fill_value)
     return Array._wrap(buf)
@@ -170,7 +178,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
 
 def _like_dtype(x: Any, dtype: Any) -> np.dtype[Any]:
     if dtype is not None:
-        return dtypes.canonicalize(dtype)
+        return dtypes.requested(dtype, "a *_like function")
     return _to_array(x).dtype
 
 
@@ -182,7 +190,8 @@ def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
         >>> jnp.zeros_like(jnp.arange(3)).tolist()
         [0, 0, 0]
     """
-    return zeros(_to_array(x).shape if shape is None else shape, _like_dtype(x, dtype))
+    # x's own dtype is kept as is (64-bit data stays 64-bit): no request to narrow
+    return Array._wrap(np.zeros(shape_tuple(_to_array(x).shape if shape is None else shape), _like_dtype(x, dtype)))
 
 
 def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
@@ -193,7 +202,7 @@ def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
         >>> jnp.ones_like(jnp.zeros(2)).tolist()
         [1.0, 1.0]
     """
-    return ones(_to_array(x).shape if shape is None else shape, _like_dtype(x, dtype))
+    return Array._wrap(np.ones(shape_tuple(_to_array(x).shape if shape is None else shape), _like_dtype(x, dtype)))
 
 
 def empty_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
@@ -215,7 +224,7 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> 
         >>> jnp.full_like(jnp.zeros(2), 3).tolist()
         [3.0, 3.0]
     """
-    return full(_to_array(x).shape if shape is None else shape, fill_value, _like_dtype(x, dtype))
+    return _full(_to_array(x).shape if shape is None else shape, fill_value, _like_dtype(x, dtype))
 
 
 def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) -> Array:
@@ -243,9 +252,9 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) ->
         raise ValueError("arange: step must not be zero")
     if dtype is None:
         is_float = any(isinstance(v, float) for v in args)
-        dt = dtypes.default_float if is_float else dtypes.default_int
+        dt = dtypes.default_float_dtype() if is_float else dtypes.default_int_dtype()
     else:
-        dt = dtypes.canonicalize(dtype)
+        dt = dtypes.requested(dtype, "arange")
     return Array._wrap(np.arange(args[0], args[1], args[2], dtype=dt))
 
 
@@ -267,7 +276,7 @@ def linspace(
     s = np.asarray(start.tolist() if isinstance(start, Array) else start, dtype=np.float64)
     e = np.asarray(stop.tolist() if isinstance(stop, Array) else stop, dtype=np.float64)
     out, step = np.linspace(s, e, num, endpoint=endpoint, retstep=True, axis=axis)
-    dt = _dt(dtype)
+    dt = _dt(dtype, "linspace")
     if dt.kind in "iu":
         out = np.floor(out)
     res = Array._wrap(out.astype(dt))
@@ -284,7 +293,7 @@ def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: 
         [1.0, 10.0, 100.0]
     """
     out = np.logspace(float(start), float(stop), num, endpoint=endpoint, base=base)
-    return Array._wrap(out.astype(_dt(dtype)))
+    return Array._wrap(out.astype(_dt(dtype, "logspace")))
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
@@ -296,7 +305,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
         [[1.0, 0.0], [0.0, 1.0]]
     """
     n, m = _size(N, "eye", "N"), None if M is None else _size(M, "eye", "M")
-    return Array._wrap(np.eye(n, m, strict_index(k, "eye: k"), dtype=_dt(dtype)))
+    return Array._wrap(np.eye(n, m, strict_index(k, "eye: k"), dtype=_dt(dtype, "eye")))
 
 
 def _size(v: Any, fn: str, what: str) -> int:
@@ -326,7 +335,7 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
         [[1, 0], [1, 1]]
     """
     n, m = _size(N, "tri", "N"), None if M is None else _size(M, "tri", "M")
-    return Array._wrap(np.tri(n, m, strict_index(k, "tri: k"), dtype=_dt(dtype)))
+    return Array._wrap(np.tri(n, m, strict_index(k, "tri: k"), dtype=_dt(dtype, "tri")))
 
 
 def _tri_mask(x: ArrayOrTracer, k: int, lower: bool) -> Any:

@@ -96,7 +96,7 @@ def _eager_pair(x: Any, y: Any, kinds: str) -> bool:
 def _float_un(prim: Primitive, x: Any) -> Any:
     x = asarray(x)
     if x.dtype.kind != "f":
-        x = convert(x, dtypes.default_float, x.weak_type)
+        x = convert(x, dtypes.default_float_dtype(), x.weak_type)
     return prim.bind(x)
 
 
@@ -480,7 +480,7 @@ def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
     if kind in "iu":
         return x if d >= 0 else _round_int(x, -d)
     if kind == "b":
-        x = convert(x, dtypes.default_float, x.weak_type)
+        x = convert(x, dtypes.default_float_dtype(), x.weak_type)
     if d == 0:
         return ew.round_p.bind(x)
     # 10**|d| exactly, as a Python int; past 10**400 it is beyond every float (and
@@ -898,7 +898,7 @@ def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan:
     """
     x, y = promote_args("isclose", a, b)
     if x.dtype.kind != "f":
-        x, y = convert(x, dtypes.default_float), convert(y, dtypes.default_float)
+        x, y = convert(x, dtypes.default_float_dtype()), convert(y, dtypes.default_float_dtype())
     both_inf = logical_and(isinf(x), equal(x, y))
     close = less_equal(abs(subtract(x, y)), add(atol, multiply(rtol, abs(y))))
     out = logical_or(both_inf, logical_and(close, isfinite(y)))

@@ -320,7 +320,7 @@ def concatenate(arrays: Sequence[Any], axis: int | None = 0, dtype: Any = None) 
         axis = 0
     dt, weak = promote_dtypes(*xs)
     if dtype is not None:
-        dt, weak = _d.canonicalize(dtype), False
+        dt, weak = _d.requested(dtype, "concatenate"), False
     for x in xs:
         if x.ndim == 0:
             raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated; use stack")

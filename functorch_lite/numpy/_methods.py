@@ -31,7 +31,13 @@ def astype(x: Any, dtype: Any) -> Any:
         >>> jnp.arange(3).astype("float32").tolist()
         [0.0, 1.0, 2.0]
     """
-    return convert(asarray(x), dtypes.canonicalize(dtype))
+    a = asarray(x)
+    want = dtypes.canonicalize(dtype)
+    if want.itemsize == 8 and a.dtype.itemsize == 8:
+        # data that already holds 64 bits (made in 64-bit mode or by the PyTorch-style
+        # layer) keeps them: only new 64-bit data is narrowed in 32-bit mode
+        return convert(a, want)
+    return convert(a, dtypes.requested(dtype, "astype"))
 
 
 class NumpyOps:

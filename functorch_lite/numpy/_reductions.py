@@ -56,9 +56,10 @@ def _keep(out: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
 
 def _acc_dtype(x: ArrayOrTracer, dtype: Any) -> Any:
     if dtype is not None:
-        return dtypes.canonicalize(dtype)
-    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < 4):
-        return dtypes.default_int
+        return dtypes.requested(dtype, "a reduction")
+    di = dtypes.default_int_dtype()  # small ints accumulate in the default int (int64 in 64-bit mode)
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize):
+        return di
     return x.dtype
 
 
@@ -117,8 +118,8 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
 
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
-    dt = dtypes.canonicalize(dtype) if dtype is not None else (
-        x.dtype if x.dtype.kind == "f" else dtypes.default_float)
+    dt = dtypes.requested(dtype, "mean") if dtype is not None else (
+        x.dtype if x.dtype.kind == "f" else dtypes.default_float_dtype())
     x = convert(x, dt, x.weak_type)
     n = _count(x, axes)
     s = _reduce(red.reduce_sum_p, x, axes)
@@ -136,8 +137,8 @@ def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bo
 
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
-    dt = dtypes.canonicalize(dtype) if dtype is not None else (
-        x.dtype if x.dtype.kind == "f" else dtypes.default_float)
+    dt = dtypes.requested(dtype, "var") if dtype is not None else (
+        x.dtype if x.dtype.kind == "f" else dtypes.default_float_dtype())
     x = convert(x, dt, x.weak_type)
     m = mean(x, axis=axes, keepdims=True)
     d = subtract(x, m)
@@ -215,12 +216,12 @@ def _arg(prim: Any, a: Any, axis: Any, keepdims: bool) -> Any:
     x = asarray(a)
     if axis is None:
         flat = ravel(x)
-        out = prim.bind(flat, axes=(0,), index_dtype=dtypes.default_int)
+        out = prim.bind(flat, axes=(0,), index_dtype=dtypes.default_int_dtype())
         if keepdims:
             return reshape(out, (1,) * x.ndim)
         return out
     ax = normalize_axis(axis, x.ndim)
-    return _keep(prim.bind(x, axes=(ax,), index_dtype=dtypes.default_int), (ax,), keepdims)
+    return _keep(prim.bind(x, axes=(ax,), index_dtype=dtypes.default_int_dtype()), (ax,), keepdims)
 
 
 def argmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:

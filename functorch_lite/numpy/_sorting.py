@@ -119,9 +119,10 @@ def argsort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = Non
 # --- cumulative ---------------------------------------------------------------------
 def _acc_dtype(x: ArrayOrTracer, dtype: Any) -> np.dtype[Any]:
     if dtype is not None:
-        return dtypes.canonicalize(dtype)
-    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < 4):
-        return dtypes.default_int
+        return dtypes.requested(dtype, "a reduction")
+    di = dtypes.default_int_dtype()  # small ints accumulate in the default int (int64 in 64-bit mode)
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize):
+        return di
     return x.dtype
 
 
@@ -313,7 +314,7 @@ def quantile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims:
         raise ValueError(f"quantile: q must be in the range [0, 1], got {qs.tolist()}")
     x = asarray(a)
     if x.dtype.kind != "f":
-        x = convert(x, dtypes.default_float)
+        x = convert(x, dtypes.default_float_dtype())
     axes = normalize_axes(axis, x.ndim)
     kept = [i for i in range(x.ndim) if i not in axes]
     out_shape = tuple(x.shape[i] for i in kept)
@@ -493,7 +494,7 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False, re
     names = [n for n, on in (("index", return_index), ("inverse", return_inverse),
                              ("counts", return_counts)) if on]
     for name, r in zip(names, parts[1:]):
-        r = r.astype(dtypes.default_int)
+        r = r.astype(dtypes.default_int_dtype())
         if size is not None and name != "inverse":
             r = _pad_to(r, size, 0 if name == "counts" or r.shape[0] == 0 else r[0])
         out.append(Array._wrap(np.array(r, order="C")))

@@ -20,7 +20,7 @@ from functorch_lite.ops._rules import scalar_key
 ArrayOrTracer = Array | Tracer
 
 # scalar caches key on ops._rules.scalar_key (type, value and sign of zero), never on equality alone
-_SCALAR_CACHE: dict[tuple[tuple[Any, ...], np.dtype[Any] | None], Array] = {}
+_SCALAR_CACHE: dict[tuple[tuple[Any, ...], np.dtype[Any] | bool], Array] = {}
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
 
@@ -59,15 +59,23 @@ def _weak_scalar_dtype(x: bool | int | float) -> np.dtype[Any]:
     """The dtype a Python scalar gets: an int beyond int32 keeps int64."""
     dt = dtypes.scalar_dtype(x)
     if dt == dtypes.int32 and not _INT32.min <= x <= _INT32.max:
-        dt = dtypes.int64
-        if not _INT64.min <= x <= _INT64.max:
-            raise _too_big(int(x))
+        raise _too_big_32(int(x))
+    if dt == dtypes.int64 and not _INT64.min <= x <= _INT64.max:
+        raise _too_big(int(x))
     return dt
+
+
+def _too_big_32(x: int) -> OverflowError:
+    return OverflowError(
+        f"Python int {x} too large to convert to int32 (64-bit mode is off: turn it on with "
+        "functorch_lite.config.update('enable_x64', True), or give the value a float dtype)"
+    )
 
 
 def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> Array:
     vkey = scalar_key(x)  # 0.0 and -0.0 are equal but not interchangeable; nan: None
-    key = None if vkey is None else (vkey, dtype)
+    # a weak scalar's dtype depends on 64-bit mode: key it by the mode
+    key = None if vkey is None else (vkey, dtypes.x64_enabled() if dtype is None else dtype)
     if key is not None:
         hit = _SCALAR_CACHE.get(key)
         if hit is not None:
@@ -122,13 +130,15 @@ def from_numpy(x: Any, dtype: Any = None) -> Array:
     """Copy NumPy data / nested lists / Python scalars into a new Array of a
     supported dtype (always a native-byte-order, aligned, row-major copy).
 
-    Python ints keep int32 unless a value needs int64, for scalars as for
-    lists; an int beyond int64 raises ``OverflowError``.
+    Python ints get the default int; in 32-bit mode one beyond int32 raises
+    ``OverflowError`` (in 64-bit mode, one beyond int64).  Without
+    ``dtype``, 64-bit NumPy data narrows to 32 bits unless 64-bit mode is
+    on; an explicit ``dtype`` is taken as given (internal callers).
 
     Example:
         >>> import numpy as np
-        >>> from_numpy(2**31).dtype, from_numpy([2**31]).dtype
-        (dtype('int64'), dtype('int64'))
+        >>> from_numpy(np.arange(3)).dtype, from_numpy(np.arange(3), np.int64).dtype
+        (dtype('int32'), dtype('int64'))
         >>> from_numpy(np.arange(3, dtype=">f4")).tolist()  # big-endian input, converted
         [0.0, 1.0, 2.0]
     """
@@ -149,17 +159,24 @@ def from_numpy(x: Any, dtype: Any = None) -> Array:
             arr = arr.astype(dt)
         return Array._from_numpy_copy(arr)
     if isinstance(x, (np.ndarray, np.generic)):
-        # the copy converts byte order and alignment and raises for unsupported dtypes
-        return Array._from_numpy_copy(np.asarray(x))
+        # the copy converts byte order and alignment and raises for unsupported dtypes;
+        # 64-bit host data narrows to 32 bits unless 64-bit mode is on (as JAX)
+        arr = np.asarray(x)
+        if arr.dtype.kind in "fi" and arr.dtype.itemsize == 8 and not dtypes.x64_enabled():
+            with np.errstate(all="ignore"):
+                return Array._from_numpy_copy(arr.astype(dtypes.canonical_host_dtype(np.dtype(arr.dtype))))
+        return Array._from_numpy_copy(arr)
     arr = np.asarray(x)
     _check_python_ints(x, arr)
     if arr.dtype == np.float64:
-        arr = arr.astype(dtypes.default_float)
+        arr = arr.astype(dtypes.default_float_dtype())
     elif arr.dtype == np.int64:
         if arr.size and (arr.min() < _INT32.min or arr.max() > _INT32.max):
-            pass  # too large for int32: keep int64 rather than overflow
+            if not dtypes.x64_enabled():
+                bad = int(arr.min()) if arr.min() < _INT32.min else int(arr.max())
+                raise _too_big_32(bad)
         else:
-            arr = arr.astype(dtypes.default_int)
+            arr = arr.astype(dtypes.default_int_dtype())
     elif arr.dtype.kind in "OUSV" or arr.dtype not in dtypes.SUPPORTED:
         if arr.dtype.kind == "O" and _contains_array(x):
             raise TypeError(
@@ -299,7 +316,9 @@ _PY_SCALARS = (bool, int, float)
 def promote_args(name: str, *args: Any) -> list[ArrayOrTracer]:
     """Convert, promote to one dtype and broadcast to one shape."""
     xs: list[Any] = [a if type(a) in _PY_SCALARS else asarray(a) for a in args]
-    infos = [(_weak_scalar_dtype(x), True) if type(x) in _PY_SCALARS else (x.dtype, x.weak_type) for x in xs]
+    # a Python int is checked against the dtype it ends up in (_typed_scalar), so that
+    # ``int64_array & 0xFFFFFFFF`` works in 32-bit mode while ``int32_array + 2**31`` raises
+    infos = [(dtypes.scalar_dtype(x), True) if type(x) in _PY_SCALARS else (x.dtype, x.weak_type) for x in xs]
     dt, weak = infos[0]
     for d, w in infos[1:]:
         dt, weak = dtypes.promote_weak(dt, weak, d, w)
@@ -314,7 +333,7 @@ def promote_args(name: str, *args: Any) -> list[ArrayOrTracer]:
 def promote_to_float(name: str, *args: Any) -> list[ArrayOrTracer]:
     xs = promote_args(name, *args)
     if xs[0].dtype.kind != "f":
-        xs = [convert(x, dtypes.default_float, x.weak_type) for x in xs]
+        xs = [convert(x, dtypes.default_float_dtype(), x.weak_type) for x in xs]
     return xs
 
 
@@ -461,6 +480,7 @@ def _guard(name: str, f: Any) -> Any:
     if not slash and any(q.kind is q.POSITIONAL_ONLY for q in sig.parameters.values()):
         params.append("/")
     src = f"def checked({', '.join(params)}):\n" + "\n".join(body) + f"\n    return _ck_f({', '.join(call)})\n"
+    env["__name__"] = __name__  # warnings pointed at the caller skip this frame as the package's own
     exec(compile(src, f"<check_arraylike {name}>", "exec"), env)  # noqa: S102 (source built from a signature)
     checked: Any = functools.update_wrapper(env["checked"], f)
     checked._arraylike_checked = True

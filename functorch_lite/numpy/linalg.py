@@ -53,7 +53,7 @@ _MATRIX_ORDS = "None, 'fro', 1, -1, inf, -inf"
 def _as_float(x: Any) -> ArrayOrTracer:
     a = asarray(x)
     if a.dtype.kind != "f":
-        a = convert(a, dtypes.default_float, a.weak_type)
+        a = convert(a, dtypes.default_float_dtype(), a.weak_type)
     return a
 
 

@@ -199,7 +199,7 @@ def _winners(x: Any, ans: Any, axis: int, reverse: bool) -> Any:
     record = r.eq(x, ans)
     if aval.dtype.kind == "f":
         record = ew.or_p.bind(record, ew.isnan_p.bind(x))
-    idt = dtypes.default_int
+    idt = dtypes.default_int_dtype()
     iota = r.broadcast(Array._wrap(np.arange(n, dtype=idt)), aval.shape, (axis,))
     none = r.full_aval(ShapedArray(aval.shape, idt), n if reverse else -1)
     marked = r.select(record, iota, none)

@@ -31,7 +31,11 @@ from functorch_lite.ops.kernels import sorting as k
 from functorch_lite.ops.tables import batch_rules, jvp_rules, param_types, vjp_rules
 
 SORTING: dict[str, Primitive] = {}
-_INDEX_MAX = int(np.iinfo(dtypes.default_int).max)
+
+
+def _index_max() -> int:
+    """The longest axis the index dtype (int32, or int64 in 64-bit mode) can count."""
+    return int(np.iinfo(dtypes.default_int_dtype()).max)
 
 
 def _aval(x: Array) -> ShapedArray:
@@ -77,12 +81,12 @@ param_types[sort_p] = {"dimension": P.AXIS, "descending": P.BOOL}
 # --- argsort --------------------------------------------------------------------------
 def _argsort_abstract(x: ShapedArray, *, dimension: int, descending: bool, stable: bool) -> ShapedArray:
     _check_dimension("argsort", x, dimension)
-    if x.shape[dimension] > _INDEX_MAX:
+    if x.shape[dimension] > _index_max():
         raise ValueError(
             f"argsort: axis {dimension} of {x.str_short()} is too long for "
-            f"{dtypes.default_int} indices"
+            f"{dtypes.default_int_dtype()} indices"
         )
-    return ShapedArray(x.shape, dtypes.default_int, False)
+    return ShapedArray(x.shape, dtypes.default_int_dtype(), False)
 
 
 def _argsort_impl(x: Array, *, dimension: int, descending: bool, stable: bool) -> Array:
@@ -109,9 +113,9 @@ def _searchsorted_abstract(sorted_arr: ShapedArray, keys: ShapedArray, *, side: 
             f"searchsorted: the sorted array {sorted_arr.str_short()} and the keys "
             f"{keys.str_short()} must share one dtype (promote them first)"
         )
-    if sorted_arr.shape[0] > _INDEX_MAX:
-        raise ValueError(f"searchsorted: {sorted_arr.str_short()} is too long for {dtypes.default_int} indices")
-    return ShapedArray(keys.shape, dtypes.default_int, False)
+    if sorted_arr.shape[0] > _index_max():
+        raise ValueError(f"searchsorted: {sorted_arr.str_short()} is too long for {dtypes.default_int_dtype()} indices")
+    return ShapedArray(keys.shape, dtypes.default_int_dtype(), False)
 
 
 def _searchsorted_impl(sorted_arr: Array, keys: Array, *, side: str) -> Array:

@@ -24,6 +24,7 @@ import numpy as np
 
 from functorch_lite.array import Array, Storage, contiguous_strides, strict_index
 from functorch_lite.core import Tracer
+from functorch_lite.numpy._util import convert
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful._layout import Layout, Size, dense_strides, norm_dim
 from functorch_lite.stateful._storage import EXCLUSIVE, SHARED, StorageHandle, np_view
@@ -153,6 +154,12 @@ class TypedStorage:
 _CONTIG: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
+
+def core_cast(x: Any, np_dt: Any) -> Any:
+    """``x.astype(np_dt)`` for a core value without the functional API's 32-bit
+    narrowing: this layer keeps PyTorch's dtypes whatever the 64-bit mode."""
+    return convert(x, np.dtype(np_dt))
+
 class TensorBase:
     """State and core bridges shared by the Tensor mixins (not public)."""
 
@@ -226,7 +233,7 @@ class TensorBase:
     def _as(self, dt: D.dtype) -> Array:
         """The lent Array converted to ``dt`` (a core op when it differs)."""
         a = self._lend()
-        return a if dt is self._dtype else a.astype(dt.np_dtype)
+        return a if dt is self._dtype else core_cast(a, dt.np_dtype)
 
     @staticmethod
     def _wrap(out: Any, *inputs: Any) -> Any:

@@ -119,6 +119,23 @@ def _accumulate(node: AccumulateGrad, g: Any, create_graph: bool) -> None:
         leaf._grad.add_(g.detach())
 
 
+class BackwardObserver:
+    """Watches ``backward()`` passes that accumulate into ``.grad`` (data
+    parallelism's hook: ``distributed.DistributedDataParallel`` starts a
+    bucket's all-reduce as soon as its gradients are in, and collects them
+    all when the pass ends).  Add instances to :data:`BACKWARD_OBSERVERS`."""
+
+    def on_accumulate(self, leaf: Any) -> None:
+        """``leaf.grad`` was just updated by the running pass."""
+
+    def on_end(self) -> None:
+        """The pass finished (not called when it raised)."""
+
+
+#: observers of every backward pass into ``.grad`` (empty: the engine pays nothing)
+BACKWARD_OBSERVERS: list[BackwardObserver] = []
+
+
 def run_backward(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
                  inputs: Sequence[Any] | None = None) -> dict[int, Any]:
     """Propagate ``grads`` from ``outputs``; accumulate into leaves' ``.grad``
@@ -152,6 +169,8 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: boo
             if isinstance(node, AccumulateGrad):
                 if g is not None and capture is None:
                     _accumulate(node, g, create_graph)
+                    for obs in BACKWARD_OBSERVERS:
+                        obs.on_accumulate(node.variable)
                 continue
             cts: Sequence[Any] = ()
             if g is not None:
@@ -169,4 +188,7 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: boo
                 deps[id(nxt)] -= 1
                 if deps[id(nxt)] == 0:
                     ready.append(nxt)
+    if capture is None:
+        for obs in list(BACKWARD_OBSERVERS):
+            obs.on_end()
     return captured

@@ -18,6 +18,7 @@ import functorch_lite.numpy as jnp
 import functorch_lite.random as jr
 from functorch_lite.array import Array, Storage
 from functorch_lite.core import Tracer
+from functorch_lite.dtypes import keep_64_bit_in_module
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful import _math
 from functorch_lite.stateful._base import TensorBase
@@ -387,3 +388,6 @@ def randint_like(input: Any, low: int = 0, high: int | None = None, *, dtype: An
 
 
 _math._TO_TENSOR.append(as_tensor)
+
+
+keep_64_bit_in_module(globals())  # PyTorch's dtype rules whatever the functional API's 64-bit mode

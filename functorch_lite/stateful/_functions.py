@@ -21,6 +21,7 @@ import numpy as np
 
 import functorch_lite.numpy as jnp
 import functorch_lite.random as jr
+from functorch_lite.dtypes import keep_64_bit_in_module
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful._autograd import SAVE_NONE, apply_op
 from functorch_lite.stateful._base import TensorBase
@@ -106,3 +107,6 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, d
     dt = D.int64 if dtype is None else D.to_dtype(dtype)
     perm = jr.permutation(key_for(generator), jnp.arange(int(n), dtype=np.int64))
     return TensorBase._wrap(perm.astype(dt.np_dtype))
+
+
+keep_64_bit_in_module(globals())  # PyTorch's dtype rules whatever the functional API's 64-bit mode

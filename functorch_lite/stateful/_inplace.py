@@ -28,7 +28,7 @@ from functorch_lite.ops.kernels.inplace import axpy
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful import _layout as L
 from functorch_lite.stateful._autograd import SAVE_NONE, FunctionNode, apply_op, record_view, recording
-from functorch_lite.stateful._base import TensorBase
+from functorch_lite.stateful._base import TensorBase, core_cast
 from functorch_lite.stateful._grad_mode import _state as _grad_state
 from functorch_lite.stateful._grad_mode import is_grad_enabled, no_grad
 from functorch_lite.stateful._math import _UFUNCS, MathMixin, as_core, coerce, is_scalar, promote, relu_core
@@ -117,7 +117,7 @@ class InplaceMixin(MathMixin):
                 value.grad_fn._saved = tuple(p for p in value.grad_fn._saved if p[0]._h is not self._h)
             if value._shape != self._shape or value._dtype is not self._dtype:
                 shape, np_dt = self._shape, self._dtype.np_dtype
-                value = apply_op(lambda v: jnp.broadcast_to(v.astype(np_dt), shape), (value,), "CopyBackwards",
+                value = apply_op(lambda v: jnp.broadcast_to(core_cast(v, np_dt), shape), (value,), "CopyBackwards",
                                  SAVE_NONE)
             fn = value.grad_fn
         else:
@@ -154,12 +154,12 @@ class InplaceMixin(MathMixin):
         bshape, vshape, np_dt = base._shape, self._shape, self._dtype.np_dtype
         if isinstance(value, TensorBase):
             new_base = apply_op(
-                lambda b, v: b.reshape(-1).at[ia].set(jnp.broadcast_to(v.astype(np_dt), vshape).reshape(-1))
+                lambda b, v: b.reshape(-1).at[ia].set(jnp.broadcast_to(core_cast(v, np_dt), vshape).reshape(-1))
                 .reshape(bshape), (base, value), "CopySlices", SAVE_NONE)
         else:
             fill = Array._wrap(cast_scalar(value, self._dtype)) if is_scalar(value) else value
             new_base = apply_op(
-                lambda b: b.reshape(-1).at[ia].set(jnp.broadcast_to(fill.astype(np_dt), vshape).reshape(-1))
+                lambda b: b.reshape(-1).at[ia].set(jnp.broadcast_to(core_cast(fill, np_dt), vshape).reshape(-1))
                 .reshape(bshape), (base,), "CopySlices", SAVE_NONE)
         base._write(new_base, name)
         self.grad_fn = None
@@ -533,7 +533,7 @@ class InplaceMixin(MathMixin):
         key = parts if isinstance(idx, tuple) else parts[0]
         np_dt = self._dtype.np_dtype
         if isinstance(value, TensorBase):
-            new = apply_op(lambda a, v: a.at[key].set(v.astype(np_dt)), (self, value), "CopySlices")
+            new = apply_op(lambda a, v: a.at[key].set(core_cast(v, np_dt)), (self, value), "CopySlices")
         else:
             fill = Array._wrap(cast_scalar(value, self._dtype))
             new = apply_op(lambda a: a.at[key].set(fill), (self,), "CopySlices")

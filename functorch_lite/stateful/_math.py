@@ -21,6 +21,7 @@ import numpy as np
 import functorch_lite.numpy as jnp
 from functorch_lite.array import Array
 from functorch_lite.core import Tracer
+from functorch_lite.dtypes import keeps_64_bit
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful._autograd import (
     SAVE_NONE,
@@ -32,7 +33,7 @@ from functorch_lite.stateful._autograd import (
     recording,
     saves_of,
 )
-from functorch_lite.stateful._base import TensorBase
+from functorch_lite.stateful._base import TensorBase, core_cast
 from functorch_lite.stateful._layout import norm_dim
 from functorch_lite.stateful._views import ViewMixin
 
@@ -148,7 +149,7 @@ def cast(x: Any, np_dt: Any) -> Any:
     """A core value in dtype ``np_dt`` (Python scalars stay weakly typed)."""
     if is_scalar(x) or x.dtype == np_dt:
         return x
-    return x.astype(np_dt)
+    return core_cast(x, np_dt)
 
 
 def _axis(dim: Any) -> Any:
@@ -465,7 +466,7 @@ class MathMixin(ViewMixin):
             return self
         if dt is self._dtype:
             return self.clone()
-        return apply_op(lambda a: a.astype(dt.np_dtype), (self,), "ToCopyBackward0", SAVE_NONE)
+        return apply_op(lambda a: core_cast(a, dt.np_dtype), (self,), "ToCopyBackward0", SAVE_NONE)
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
@@ -648,3 +649,6 @@ def where(condition: Any, input: Any, other: Any) -> Any:  # noqa: A002 - PyTorc
     x, y = coerce(input), coerce(other)
     np_dt = promote(x, y).np_dtype
     return apply_op(lambda c, a, b: jnp.where(c, cast(a, np_dt), cast(b, np_dt)), (cond, x, y), "WhereBackward0")
+
+
+where = keeps_64_bit(where)  # PyTorch's dtype rules whatever the functional API's 64-bit mode

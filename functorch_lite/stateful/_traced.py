@@ -37,6 +37,7 @@ import numpy as np
 import functorch_lite.numpy as jnp
 from functorch_lite import core
 from functorch_lite.array import Array, contiguous_strides
+from functorch_lite.dtypes import keep_64_bit_in_class
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful import _layout as L
 from functorch_lite.stateful._base import _TRACED_CLS, TensorBase
@@ -220,3 +221,6 @@ def to_tensor(x: Any) -> Any:
     if isinstance(x, Array):
         return TensorBase._wrap(x)
     return x
+
+
+keep_64_bit_in_class(TracedTensor)  # PyTorch's dtype rules whatever the 64-bit mode

@@ -27,17 +27,28 @@ from typing import Any
 
 import numpy as np
 
-from functorch_lite.array import Array
+from functorch_lite.array import Array, Storage
 from functorch_lite.core import Primitive, ShapedArray
-from functorch_lite.ops.elementwise import add_p, convert_element_type_p, div_p, mul_p, sub_p
+from functorch_lite.ops.elementwise import (
+    ELEMENTWISE,
+    add_p,
+    convert_element_type_p,
+    div_p,
+    mul_p,
+    pow_p,
+    select_p,
+    sub_p,
+)
 from functorch_lite.ops.linalg import dot_general_p
 from functorch_lite.ops.reductions import reduce_sum_p
 from functorch_lite.ops.shape_ops import broadcast_in_dim_p, copy_p, reshape_p, transpose_p
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, is_scalar_literal
-from functorch_lite.transforms.patterns import PatternTable, Rewrite, Rewriting, rewrite_program, use_counts
+from functorch_lite.transforms.patterns import PatternTable, Result, Rewrite, Rewriting, rewrite_program, use_counts
 
 # primitives never folded at compile time (their value must stay a runtime op)
 _NO_FOLD = frozenset({copy_p})
+# the elementwise primitives (each result element depends on the same element of each operand only)
+_ELEMENTWISE = frozenset(ELEMENTWISE.values()) - _NO_FOLD
 
 
 def _key_atom(a: Atom) -> Any:
@@ -58,8 +69,48 @@ def _key_params(params: dict[str, Any]) -> Any:
     return tuple(items)
 
 
+def _broadcast_literal(one: np.ndarray[Any, Any], aval: ShapedArray) -> Literal:
+    """A literal of ``aval`` whose every element is ``one``'s only element."""
+    return Literal(Array(Storage(np.ascontiguousarray(one.reshape(1))), aval.shape, (0,) * aval.ndim, 0,
+                         aval.weak_type))
+
+
+def fold_elementwise(e: Eqn) -> Literal | None:
+    """The value of an elementwise equation whose operands are all literals,
+    as a literal: evaluated once, on one element of each operand, and
+    broadcast to the result's shape (a literal is one value broadcast with
+    zero strides, so every element of the result is that value).  None when
+    ``e`` is not such an equation.  Floating-point warnings are silenced, as
+    in the fused kernels that would otherwise compute it.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> import functorch_lite.numpy as jnp
+        >>> p = fl.make_ir(lambda x: x + (jnp.broadcast_to(2.0, (3,)) - 1.0))(jnp.ones(3))
+        >>> e = p.eqns[0]
+        >>> e.prim.name, e.inputs, fold_elementwise(e)
+        ('sub', [2.0:f32[3], 1.0:f32[3]], 1.0:f32[3])
+    """
+    if e.prim not in _ELEMENTWISE or not e.inputs or e.prim.effectful or e.prim.multiple_results:
+        return None
+    lits = [a for a in e.inputs if isinstance(a, Literal)]
+    out = e.outvars[0].aval
+    if len(lits) != len(e.inputs) or out.size == 0 or e.prim.impl is None:
+        return None
+    # one element as a 1-D array: the impls' ordinary path (kernels are written for arrays)
+    ones = [Array(Storage(np.ascontiguousarray(a.val._numpy().reshape(-1)[:1])), (1,), (1,), 0, a.aval.weak_type)
+            for a in lits]
+    with np.errstate(all="ignore"):
+        val = e.prim.impl(*ones, **e.params)
+    if not isinstance(val, Array) or val.shape != (1,) or val.dtype != out.dtype:
+        return None
+    return _broadcast_literal(val._numpy(), out)
+
+
 def fold_constants(p: Program) -> Program:
-    """Evaluate equations whose inputs are all literals (small results only)."""
+    """Evaluate equations whose inputs are all literals: elementwise ones
+    at any shape (:func:`fold_elementwise`), others when their result is
+    one value (a scalar, or constant along every axis)."""
     env: dict[int, Atom] = {}
 
     def sub(a: Atom) -> Atom:
@@ -68,16 +119,21 @@ def fold_constants(p: Program) -> Program:
     eqns = []
     for e in p.eqns:
         inputs = [sub(a) for a in e.inputs]
+        e = Eqn(e.prim, inputs, e.params, e.outvars)
+        folded = fold_elementwise(e)
+        if folded is not None:
+            env[id(e.outvars[0])] = folded
+            continue
         if (
             inputs and all(isinstance(a, Literal) for a in inputs) and not e.prim.multiple_results
-            and not e.prim.effectful
+            and not e.prim.effectful and e.prim not in _ELEMENTWISE
             and e.prim not in _NO_FOLD and e.prim.impl is not None
         ):
             val = e.prim.impl(*[a.val for a in inputs], **e.params)  # type: ignore[union-attr]
             if isinstance(val, Array) and is_scalar_literal(val):
                 env[id(e.outvars[0])] = Literal(val)
                 continue
-        eqns.append(Eqn(e.prim, inputs, e.params, e.outvars))
+        eqns.append(e)
     return Program(p.invars, p.constvars, p.consts, eqns, [sub(a) for a in p.outs])
 
 
@@ -168,6 +224,53 @@ def _same_type(e: Eqn, ctx: Rewriting) -> Atom | None:
     return x
 
 
+def _as_result(e: Eqn, a: Atom) -> Atom | None:
+    """``a`` standing for ``e``'s result: a literal retyped as the result
+    (weak or not), a variable only when its type is the result's."""
+    out = e.outvars[0].aval
+    if a.aval.shape != out.shape or a.aval.dtype != out.dtype:
+        return None
+    if isinstance(a, Literal):
+        return a if a.aval.weak_type == out.weak_type else _broadcast_literal(a.val._numpy().reshape(-1)[:1], out)
+    return a if a.aval.weak_type == out.weak_type else None
+
+
+def _fold_literals(e: Eqn, ctx: Rewriting) -> Atom | None:
+    """An elementwise equation on literals only (some made by earlier rows: a
+    select on a known predicate) is a literal."""
+    return fold_elementwise(e)
+
+
+def _small_power(e: Eqn, ctx: Rewriting) -> Result:
+    """``x ** 1`` is ``x``, ``x ** 2`` is ``x * x``: exactly, for every ``x``
+    (nan, +-inf and -0.0 included: NumPy's power special-cases these
+    exponents too) and for integers (both wrap alike).  The gradient of
+    ``x ** 2`` is ``2 * x ** 1``; as a ``mul`` the square fuses with its
+    neighbours wherever it is."""
+    x, y = e.inputs
+    v = _literal_value(y)
+    if v is None or isinstance(v, bool) or x.aval.shape != e.outvars[0].aval.shape:
+        return None
+    if v == 1:
+        return _as_result(e, x)
+    if v == 2:
+        return [Eqn(mul_p, [x, x], {}, e.outvars)]
+    return None
+
+
+def _known_select(e: Eqn, ctx: Rewriting) -> Atom | None:
+    """``select(p, a, b)`` is ``a`` or ``b`` when the predicate is a literal
+    (the gradient of ``x ** 2`` selects on ``2 == 0``), or when both
+    branches are the same value."""
+    pred, on_true, on_false = e.inputs
+    if on_true is on_false:
+        return _as_result(e, on_true)
+    v = _literal_value(pred)
+    if v is None:
+        return None
+    return _as_result(e, on_true if v else on_false)
+
+
 def _identity_permutation(e: Eqn, ctx: Rewriting) -> Atom | None:
     return e.inputs[0] if tuple(e.params["permutation"]) == tuple(range(e.outvars[0].aval.ndim)) else None
 
@@ -247,6 +350,9 @@ def _operand_as(eqns: list[Eqn], x: Atom, batch: Sequence[int], free: list[int],
 
 #: the rows of :func:`simplify`
 SIMPLIFY = PatternTable.of(
+    (tuple(_ELEMENTWISE), _fold_literals),
+    (pow_p, _small_power),
+    (select_p, _known_select),
     (mul_p, _neutral(1, None, commutes=True)),
     (div_p, _neutral(1, None, commutes=False)),
     (add_p, _neutral(0, -1.0, commutes=True)),

@@ -19,8 +19,10 @@ iteration dims (union-find over dim variables; a reduction adds its reduced
 axes as new dims, which unify with the dims of its input's other uses).  A
 join is refused when it would make a map non-injective, give two reductions
 different reduced dims, leave a reduction's input short of a dim (the
-reduction would be recomputed along it) or create a cycle with an equation
-outside the group (checked with reachability bitsets).  Groups of views
+reduction would be recomputed along it) or create a cycle in the grouped
+program, each group one node (reachability bitsets over equations, closed
+over the groups a path enters: two groups can each be convex and still
+need each other).  Groups of views
 alone would only copy: they are dropped, and their ops run as impls.
 
 Example:
@@ -90,7 +92,8 @@ class Group:
     def __init__(self, gid: int) -> None:
         self.gid = gid
         self.members: list[int] = []
-        self.bits = 0
+        self.bits = 0  # the members, as a bitset over equation indices
+        self.reach = 0  # the equations the members feed, transitively (over equations, not groups)
         self.dims = Dims()
         self.maps: dict[int, Map] = {}  # id(var) -> map (member outputs and operands)
         self.reductions: list[tuple[int, Map, Map]] = []  # (eqn index, operand map, reduced dims)
@@ -267,20 +270,45 @@ def _add(pg: _Program, group_of: dict[int, Group], g: Group, i: int, om: Map) ->
         return False
     g.members.append(i)
     g.bits |= 1 << i
+    g.reach |= pg.reach[i]
     if not isinstance(rule, IndexMap):
         g.compute = True
     group_of[i] = g
     return True
 
 
-def _try_join(pg: _Program, group_of: dict[int, Group], g: Group, i: int) -> bool:
+def _feeds_group(pg: _Program, groups: list[Group], g: Group, starts: list[int]) -> bool:
+    """Whether the equations ``starts`` reach ``g`` in the *grouped* program,
+    where each group is one node: reaching any member of a group reaches
+    what all its members feed.  Reachability over equations alone misses
+    paths that enter a group through one member and leave it through
+    another (``a -> h.x``, ``h.y -> g``, with no path from ``x`` to ``y``):
+    each group is then convex, yet the groups need each other."""
+    r = 0
+    for j in starts:
+        r |= (1 << j) | pg.reach[j]
+    pending = [h for h in groups if h is not g]
+    while not r & g.bits:
+        entered = [h for h in pending if h.bits & r]
+        if not entered:
+            return False
+        pending = [h for h in pending if not h.bits & r]
+        for h in entered:
+            r |= h.bits | h.reach
+    return True
+
+
+def _try_join(pg: _Program, group_of: dict[int, Group], groups: list[Group], g: Group, i: int) -> bool:
     v = pg.eqns[i].outvars[0]
     om = g.maps.get(id(v))
     if om is None:
         return False
-    for j in pg.uses.get(id(v), ()):
-        if group_of.get(j) is not g and pg.reach[j] & g.bits:
-            return False  # g would both feed and need an outside equation
+    # Every group holds only equations after ``i`` (they are visited last to
+    # first), so nothing in a group reaches ``i``: joining makes a cycle exactly
+    # when one of ``i``'s consumers outside ``g`` leads back into ``g``.
+    outside = [j for j in pg.uses.get(id(v), ()) if group_of.get(j) is not g]
+    if outside and _feeds_group(pg, groups, g, outside):
+        return False  # g would both feed and need an equation outside it
     snap = g.snapshot()
     if not _add(pg, group_of, g, i, om):
         g.restore(snap)
@@ -288,7 +316,7 @@ def _try_join(pg: _Program, group_of: dict[int, Group], g: Group, i: int) -> boo
     return True
 
 
-def _join_consumers(pg: _Program, group_of: dict[int, Group], i: int) -> bool:
+def _join_consumers(pg: _Program, group_of: dict[int, Group], groups: list[Group], i: int) -> bool:
     """Join equation ``i`` to the first of its consumers' groups that takes it."""
     v = pg.eqns[i].outvars[0]
     consumers = pg.uses.get(id(v), [])
@@ -301,7 +329,7 @@ def _join_consumers(pg: _Program, group_of: dict[int, Group], i: int) -> bool:
     for g in cands:
         if is_map and (id(v) in pg.out_ids or any(group_of.get(j) is not g for j in consumers)):
             continue
-        if _try_join(pg, group_of, g, i):
+        if _try_join(pg, group_of, groups, g, i):
             return True
     return False
 
@@ -314,7 +342,7 @@ def partition(p: Program) -> tuple[list[Group], dict[int, Group]]:
     groups: list[Group] = []
     for i in reversed(range(len(pg.eqns))):
         rule = pg.rules[i]
-        if rule is None or _join_consumers(pg, group_of, i) or isinstance(rule, IndexMap):
+        if rule is None or _join_consumers(pg, group_of, groups, i) or isinstance(rule, IndexMap):
             continue
         g = Group(len(groups))
         v = pg.eqns[i].outvars[0]

@@ -58,6 +58,13 @@ def schedule(eqns: list[Eqn], groups: list[Group], group_of: dict[int, Group]) -
     nodes: list[Step] = [("group", g) for g in groups] + [("eqn", i) for i in range(len(eqns)) if i not in group_of]
     ms = [members(nd) for nd in nodes]
     deps, rdeps = _dependencies(eqns, ms)
+    # effectful equations (prints, collectives, sends) keep their program order: two
+    # ranks exchanging messages must never see one's recv moved before its send
+    effects = sorted((ms[k][0], k) for k, nd in enumerate(nodes) if nd[0] == "eqn" and eqns[nd[1]].prim.effectful)
+    for (_, a), (_, b) in zip(effects, effects[1:]):
+        if a not in deps[b]:
+            deps[b].add(a)
+            rdeps[a].append(b)
     heap = [(max(ms[k]), k) for k in range(len(nodes)) if not deps[k]]
     heapq.heapify(heap)
     order: list[Step] = []

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from functorch_lite import tree
+from functorch_lite import dtypes, tree
 from functorch_lite.array import Array
 from functorch_lite.core import ShapedArray, Tracer
 from functorch_lite.numpy._util import asarray
@@ -74,6 +74,9 @@ class _Config:
 
     - ``explain_cache_misses``: print why a jitted function retraced;
     - ``disable_jit``: run jitted functions eagerly, op by op;
+    - ``enable_x64`` (also ``jax_enable_x64``; environment variable
+      ``FUNCTORCH_LITE_ENABLE_X64=1``): 64-bit mode, off by default as in
+      JAX; :func:`~functorch_lite.enable_x64` blocks set it per thread;
     - ``jit_cache_size``: how many compiled signatures each jitted function
       keeps (least recently used first out); a function's own
       ``jit(f, cache_size=n)`` wins, and a new value applies to a function
@@ -92,8 +95,14 @@ class _Config:
             "jit_cache_size": _DEFAULT_CACHE_SIZE,
         }
 
+    # 64-bit mode lives in ``dtypes`` (the numpy layer reads it); JAX's name works too
+    _X64_NAMES = ("enable_x64", "jax_enable_x64")
+
     def update(self, name: str, value: Any) -> None:
         """Set option ``name`` for the whole process."""
+        if name in self._X64_NAMES:
+            dtypes.set_x64(value)
+            return
         if name not in self.values:
             raise KeyError(f"unknown config option {name!r}; known: {sorted(self.values)}")
         if name == "jit_cache_size":
@@ -107,6 +116,8 @@ class _Config:
     def __getattr__(self, name: str) -> Any:
         if name == "disable_jit":
             return _jit_disabled()
+        if name in self._X64_NAMES:
+            return dtypes.x64_enabled()
         try:
             return self.values[name]
         except KeyError:
@@ -388,7 +399,8 @@ class JitFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs and self._plain and not _state.maybe_disabled:
             # the hot path: positional Arrays only, a signature seen before
-            key = []
+            # (keyed by 64-bit mode too: constants and defaults in the trace depend on it)
+            key: list[Any] = [dtypes.x64_enabled()]
             for a in args:
                 if type(a) is not Array:
                     break
@@ -408,10 +420,10 @@ class JitFunction:
         fast_table = 0
         if not kwargs and self._plain:
             if all(type(a) is Array for a in args):
-                fast_key = tuple((a._shape, a._dtype, a.weak_type) for a in args)
+                fast_key = (dtypes.x64_enabled(), *((a._shape, a._dtype, a.weak_type) for a in args))
             else:
                 # lists/tuples of Arrays and Python scalars: keyed without pytree flattening
-                key: list[Any] = []
+                key: list[Any] = [dtypes.x64_enabled()]
                 fast_leaves: list[Any] = []
                 if _walk(args, key, fast_leaves):
                     fast_key = tuple(key)
@@ -446,7 +458,7 @@ class JitFunction:
     def _entry(self, args: tuple[Any, ...], kwargs: dict[str, Any], static_key: Any, leaves: list[Any],
                in_tree: tree.PyTreeDef, statics_pos: tuple[int, ...]) -> _Entry:
         avals = tuple((x.shape, x.dtype, x.weak_type) for x in leaves)
-        key = (in_tree, avals, static_key)
+        key = (in_tree, avals, static_key, dtypes.x64_enabled())
         while True:
             with self._lock:
                 entry = self._cache.get(key)
@@ -674,6 +686,8 @@ def _explain(fun: Any, old: Any, new: Any) -> str:
                 )
     if old[2] != new[2]:
         reasons.append(f"static arguments changed: {old[2]} -> {new[2]}")
+    if old[3] != new[3]:
+        reasons.append(f"64-bit mode changed: {old[3]} -> {new[3]}")
     return f"jit: retracing {name!r} because " + ("; ".join(reasons) or "it was not seen before")
 
 

@@ -15,6 +15,9 @@ import functorch_lite as fl
 import functorch_lite.nn.functional as F
 from functorch_lite import nn
 
+# the PyTorch-style layer keeps PyTorch's dtypes whatever the 64-bit mode: test it in the default (off)
+pytestmark = pytest.mark.usefixtures("x64_off")
+
 DTYPES = [(fl.float32, np.float32, 2e-6), (fl.float64, np.float64, 1e-12)]
 RNG = np.random.default_rng(0)
 

@@ -153,7 +153,7 @@ def test_primitives_require_normalised_indices() -> None:
 
 
 def test_primitive_shape_rules() -> None:
-    x = jnp.zeros((3, 2))
+    x = jnp.zeros((3, 2), "float32")
     with pytest.raises(TypeError, match="integer"):
         gather_p.bind(x, jnp.array([[0.0]]))
     with pytest.raises(ValueError, match="index 3 axes"):

@@ -46,7 +46,7 @@ def test_matmul_unbroadcastable_batch() -> None:
 
 
 def test_dot_general_shape_rule_errors() -> None:
-    a, b = jnp.ones((2, 3)), jnp.ones((4, 5))
+    a, b = jnp.ones((2, 3), "float32"), jnp.ones((4, 5), "float32")
     with pytest.raises(ValueError, match=r"f32\[2,3\].*f32\[4,5\]"):
         dot_general_p.bind(a, b, dimension_numbers=MM, preferred_element_type=None)
     with pytest.raises(TypeError, match="equal dtypes"):
@@ -60,7 +60,8 @@ def test_dot_general_shape_rule_errors() -> None:
     with pytest.raises(TypeError, match="dimension_numbers"):
         dot_general_p.bind(a, a, dimension_numbers=((0,), (0,)), preferred_element_type=None)
     with pytest.raises(TypeError, match="narrower"):
-        dot_general_p.bind(a, jnp.ones((3, 2)), dimension_numbers=MM, preferred_element_type=np.dtype("int32"))
+        dot_general_p.bind(a, jnp.ones((3, 2), "float32"), dimension_numbers=MM,
+                           preferred_element_type=np.dtype("int32"))
 
 
 def test_dot_general_abstract_eval_matches_impl() -> None:
@@ -188,7 +189,7 @@ def test_dtype_rules_follow_jax() -> None:
     assert (i32 @ f32).dtype == np.float32
     assert jnp.matmul(jnp.ones((2, 2), "int8"), jnp.ones((2, 2), "uint8")).dtype == np.int16
     assert jnp.dot(f32, 2).dtype == np.float32  # weak scalar keeps float32
-    assert jnp.linalg.norm(i32).dtype == np.float32
+    assert jnp.linalg.norm(i32).dtype == np.float64  # the default float: float64 in 64-bit mode, as JAX
     assert jnp.einsum("ij,jk", i32, jnp.ones((2, 2), "int64")).dtype == np.int64
 
 

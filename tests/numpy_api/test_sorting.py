@@ -52,6 +52,7 @@ def test_kind_and_order_are_rejected() -> None:
         jnp.argsort(jnp.zeros(3), order="f0")
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_primitive_shape_rules() -> None:
     x = jnp.zeros((2, 3))
     with pytest.raises(ValueError, match=r"sort: dimension 2 is out of bounds for f32\[2,3\]"):
@@ -117,6 +118,7 @@ def test_unique_of_tracer_needs_size() -> None:
 
 
 # --- 0-d and empty inputs --------------------------------------------------------------------
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_zero_d_inputs() -> None:
     s = jnp.array(2.5)
     assert jnp.cumsum(s).tolist() == [2.5]
@@ -129,6 +131,7 @@ def test_zero_d_inputs() -> None:
     assert int(jnp.searchsorted(jnp.array([1.0, 2.0, 3.0]), s)) == 2
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 @pytest.mark.parametrize("shape", [(0,), (0, 3), (3, 0), (2, 0, 4)])
 def test_empty_inputs(shape: tuple[int, ...]) -> None:
     x = np.zeros(shape, np.float32)
@@ -191,6 +194,7 @@ def test_quantile_next_to_infinities_gives_the_element() -> None:
     assert np.isnan(float(jnp.median(jnp.array([1.0, float("nan"), 3.0]))))
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_unstable_argsort_sorts() -> None:
     rng = np.random.default_rng(0)
     x = rng.integers(0, 4, (5, 40)).astype(np.float32)
@@ -201,8 +205,8 @@ def test_unstable_argsort_sorts() -> None:
 
 
 # --- dtypes -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("dt,acc", [("bool", "int32"), ("int8", "int32"), ("int16", "int32"), ("uint8", "int32"),
-                                    ("int32", "int32"), ("int64", "int64"), ("float32", "float32"),
+@pytest.mark.parametrize("dt,acc", [("bool", "int64"), ("int8", "int64"), ("int16", "int64"), ("uint8", "int64"),
+                                    ("int32", "int64"), ("int64", "int64"), ("float32", "float32"),
                                     ("float64", "float64")])
 def test_cumsum_accumulation_dtype(dt: str, acc: str) -> None:
     x = jnp.array(np.ones(4, dt))
@@ -210,17 +214,27 @@ def test_cumsum_accumulation_dtype(dt: str, acc: str) -> None:
         assert fn(x).dtype == np.dtype(acc)
     assert jnp.cumsum(x, dtype="float64").dtype == np.float64
     assert jnp.sort(x).dtype == np.dtype(dt)
-    assert jnp.argsort(x).dtype == np.int32
+    assert jnp.argsort(x).dtype == np.int64  # 64-bit mode: JAX's (and NumPy's) accumulators and indices
 
 
+@pytest.mark.usefixtures("x64_off")
+def test_cumsum_accumulation_dtype_in_32_bit_mode() -> None:
+    for dt in ("bool", "int8", "int16", "uint8", "int32"):
+        x = jnp.array(np.ones(4, dt))
+        assert jnp.cumsum(x).dtype == np.int32 and jnp.argsort(x).dtype == np.int32
+
+
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_cumsum_wraps_like_numpy() -> None:
     x = np.full(10, 2**30, np.int32)
     np.testing.assert_array_equal(jnp.cumsum(jnp.array(x)), np.cumsum(x, dtype=np.int32))
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_quantile_dtypes() -> None:
     assert jnp.median(jnp.arange(4)).dtype == np.float32
-    assert jnp.median(jnp.arange(4.0, dtype="float64")).dtype == np.float64
+    with fl.enable_x64():
+        assert jnp.median(jnp.arange(4.0, dtype="float64")).dtype == np.float64
     assert float(jnp.quantile(jnp.array([True, False]), 0.5)) == 0.5
 
 

@@ -426,17 +426,18 @@ def _bad(match: str, *args: Any, exc: type[Exception] = ValueError, **kw: Any) -
 
 
 def test_bad_inputs_give_clear_errors() -> None:
-    x, w = jnp.ones((2, 4, 5, 5)), jnp.ones((6, 2, 3, 3))
+    x, w = jnp.ones((2, 4, 5, 5), "float32"), jnp.ones((6, 2, 3, 3), "float32")
     _bad("equal dtypes", x, w.astype(np.float64), (1, 1), "SAME", feature_group_count=2, exc=TypeError)
     _bad("must equal the rhs input feature size 2", x, w, (1, 1), "SAME")
     _bad("feature_group_count 3 must divide", x, w, (1, 1), "SAME", feature_group_count=3)
-    _bad("multiple of feature_group_count 4", x, jnp.ones((6, 1, 3, 3)), (1, 1), "SAME", feature_group_count=4)
-    _bad("batch_group_count 3 must divide the lhs batch size 2", x, jnp.ones((6, 4, 3, 3)), (1, 1), "SAME",
+    _bad("multiple of feature_group_count 4", x, jnp.ones((6, 1, 3, 3), "float32"), (1, 1), "SAME",
+         feature_group_count=4)
+    _bad("batch_group_count 3 must divide the lhs batch size 2", x, jnp.ones((6, 4, 3, 3), "float32"), (1, 1), "SAME",
          batch_group_count=3)
-    _bad("at most one", jnp.ones((2, 4, 5, 5)), jnp.ones((4, 2, 3, 3)), (1, 1), "SAME",
+    _bad("at most one", jnp.ones((2, 4, 5, 5), "float32"), jnp.ones((4, 2, 3, 3), "float32"), (1, 1), "SAME",
          feature_group_count=2, batch_group_count=2)
     _bad("positive integer", x, w, (1, 1), "SAME", feature_group_count=0)
-    _bad("same number of dimensions", x, jnp.ones((6, 2, 3)), (1, 1), "SAME", exc=TypeError)
+    _bad("same number of dimensions", x, jnp.ones((6, 2, 3), "float32"), (1, 1), "SAME", exc=TypeError)
     _bad("window_strides must have 2 entries", x, w, (1,), "SAME", feature_group_count=2)
     _bad("window_strides must be positive", x, w, (0, 1), "SAME", feature_group_count=2)
     _bad("rhs_dilation must be positive", x, w, (1, 1), "SAME", rhs_dilation=(1, 0), feature_group_count=2)

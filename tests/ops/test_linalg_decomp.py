@@ -159,6 +159,7 @@ def test_integer_input_is_a_type_error(prim: str) -> None:
         p.bind(jnp.ones((2, 2), dtype=jnp.int32), **params)
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_shape_errors_name_the_shapes() -> None:
     with pytest.raises(ValueError, match="square"):
         ld.cholesky_p.bind(jnp.ones((2, 3)))

@@ -217,7 +217,8 @@ for _spec, _prims in _EINSUM_SPECS.items():
 
 
 def _trace_ref(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    acc = dtypes.int32 if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < 4) else x.dtype
+    di = dtypes.default_int_dtype()
+    acc = di if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize) else x.dtype
     src = x.astype(np.float64) if acc.kind == "f" else x.astype(acc)
     return np.trace(src, offset, axis1, axis2).astype(acc)
 
@@ -238,7 +239,7 @@ register(OpEntry("linalg_trace", lambda x: jnp.linalg.trace(x, offset=-1),
 
 
 def _float(dt: np.dtype[Any]) -> np.dtype[Any]:
-    return dt if dt.kind == "f" else dtypes.float32
+    return dt if dt.kind == "f" else dtypes.default_float_dtype()
 
 
 def _norm_ref(**kw: Any) -> Any:

@@ -107,7 +107,8 @@ register(OpEntry("random.fold_in", random.fold_in, _ref_fold_in, _key_and_data, 
                  differentiable=False, nondiff_args=(0, 1)))
 register(OpEntry("random.bits", lambda k: random.bits(k, (2, 5)), _ref_bits, _key_input, ("threefry2x32",),
                  differentiable=False, nondiff_args=(0,)))
-register(OpEntry("random.uniform", lambda k: random.uniform(k, (4, 3), minval=-1.0, maxval=2.0), _ref_uniform,
+register(OpEntry("random.uniform", lambda k: random.uniform(k, (4, 3), "float32", minval=-1.0, maxval=2.0),
+                 _ref_uniform,
                  _key_input, ("threefry2x32",), differentiable=False, nondiff_args=(0,)))
 register(OpEntry("random.uniform_f64", lambda k: random.uniform(k, (6,), "float64"), _ref_uniform64,
                  _key_input, ("threefry2x32",), differentiable=False, nondiff_args=(0,)))

@@ -23,13 +23,14 @@ def _axis_inputs(dts: tuple[np.dtype[Any], ...], min_side: int = 0, lo: float | 
 
 
 def _acc(x: np.ndarray[Any, Any]) -> np.dtype[Any]:
-    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < 4):
-        return dtypes.int32
+    di = dtypes.default_int_dtype()  # small ints accumulate in the default int (int64 in 64-bit mode)
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize):
+        return di
     return x.dtype
 
 
 def _float(x: np.ndarray[Any, Any]) -> np.dtype[Any]:
-    return x.dtype if x.dtype.kind == "f" else dtypes.float32
+    return x.dtype if x.dtype.kind == "f" else dtypes.default_float_dtype()
 
 
 # axis variants: all axes, the last axis with keepdims, the first two axes
@@ -66,9 +67,10 @@ for _suffix, _axis, _keep in _AXES:
 register(OpEntry("std", lambda x: jnp.std(x, axis=-1, ddof=1),
                  lambda x: np.std(x.astype(np.float64), axis=-1, ddof=1).astype(_float(x)),
                  _axis_inputs(FLOATS, 2), ("reduce_sum", "sqrt"), rtol=1e-3, atol=1e-4))
-register(OpEntry("argmax", lambda x: jnp.argmax(x, axis=-1), lambda x: np.argmax(x, axis=-1).astype(np.int32),
+register(OpEntry("argmax", lambda x: jnp.argmax(x, axis=-1),
+                 lambda x: np.argmax(x, axis=-1).astype(dtypes.default_int_dtype()),
                  _axis_inputs(ALL_DTYPES, 1), ("argmax",), differentiable=False))
-register(OpEntry("argmin_flat", jnp.argmin, lambda x: np.asarray(np.argmin(x), np.int32),
+register(OpEntry("argmin_flat", jnp.argmin, lambda x: np.asarray(np.argmin(x), dtypes.default_int_dtype()),
                  _axis_inputs(ALL_DTYPES, 1), ("argmin",), differentiable=False))
 
 

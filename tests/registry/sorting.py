@@ -57,20 +57,21 @@ def _quiet(ref: Any) -> Any:
 
 
 def _acc(x: Arr) -> np.dtype[Any]:
-    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < 4):
-        return dtypes.int32
+    di = dtypes.default_int_dtype()  # small ints accumulate in the default int (int64 in 64-bit mode)
+    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize):
+        return di
     return x.dtype
 
 
 def _float(x: Arr) -> np.dtype[Any]:
-    return x.dtype if x.dtype.kind == "f" else dtypes.float32
+    return x.dtype if x.dtype.kind == "f" else dtypes.default_float_dtype()
 
 
 def _argsort_desc(x: Arr, axis: int) -> Arr:
     # stable descending: ties keep their original order (JAX's definition)
     n = x.shape[axis]
     idx = np.flip(np.argsort(np.flip(x, axis), axis=axis, kind="stable"), axis)
-    return (n - 1 - idx).astype(np.int32)
+    return (n - 1 - idx).astype(dtypes.default_int_dtype())
 
 
 # --- sort / argsort ---------------------------------------------------------------------
@@ -82,13 +83,14 @@ register(OpEntry("sort_flat", lambda x: jnp.sort(x, axis=None), lambda x: np.sor
                  _arrays(ALL_DTYPES, 0), ("sort", "reshape")))
 register(OpEntry("sort_descending", lambda x: jnp.sort(x, axis=0, descending=True),
                  lambda x: np.flip(np.sort(x, axis=0), 0), _arrays(ALL_DTYPES, 1), ("sort",)))
-register(OpEntry("argsort", jnp.argsort, lambda x: np.argsort(x, axis=-1, kind="stable").astype(np.int32),
+register(OpEntry("argsort", jnp.argsort,
+                 lambda x: np.argsort(x, axis=-1, kind="stable").astype(dtypes.default_int_dtype()),
                  _arrays(ALL_DTYPES, 1), ("argsort",), differentiable=False))
 register(OpEntry("argsort_axis0", lambda x: jnp.argsort(x, axis=0),
-                 lambda x: np.argsort(x, axis=0, kind="stable").astype(np.int32),
+                 lambda x: np.argsort(x, axis=0, kind="stable").astype(dtypes.default_int_dtype()),
                  _arrays(ALL_DTYPES, 1), ("argsort",), differentiable=False))
 register(OpEntry("argsort_flat", lambda x: jnp.argsort(x, axis=None),
-                 lambda x: np.argsort(x, axis=None, kind="stable").astype(np.int32),
+                 lambda x: np.argsort(x, axis=None, kind="stable").astype(dtypes.default_int_dtype()),
                  _arrays(ALL_DTYPES, 0), ("argsort",), differentiable=False))
 register(OpEntry("argsort_descending", lambda x: jnp.argsort(x, axis=-1, descending=True),
                  lambda x: _argsort_desc(x, x.ndim - 1), _arrays(ALL_DTYPES, 1), ("argsort",),
@@ -195,18 +197,18 @@ def _search_inputs(mixed: bool) -> Any:
 
 for _side in ("left", "right"):
     register(OpEntry(f"searchsorted_{_side}", lambda a, v, s=_side: jnp.searchsorted(a, v, side=s),
-                     lambda a, v, s=_side: np.asarray(np.searchsorted(a, v, side=s)).astype(np.int32),
+                     lambda a, v, s=_side: np.asarray(np.searchsorted(a, v, side=s)).astype(dtypes.default_int_dtype()),
                      _search_inputs(False), ("searchsorted",), differentiable=False))
 register(OpEntry("searchsorted_mixed_dtypes", lambda a, v: jnp.searchsorted(a, v),
                  lambda a, v: np.asarray(np.searchsorted(a.astype(np.float64), v.astype(np.float64)))
-                 .astype(np.int32), _search_inputs(True), ("searchsorted", "convert_element_type"),
+                 .astype(dtypes.default_int_dtype()), _search_inputs(True), ("searchsorted", "convert_element_type"),
                  differentiable=False))
 
 # --- unique (concrete input) -----------------------------------------------------------------
 register(OpEntry("unique", jnp.unique, np.unique, _arrays(ALL_DTYPES, 0), (), differentiable=False))
 register(OpEntry("unique_all", lambda x: jnp.unique(x, return_index=True, return_inverse=True,
                                                     return_counts=True),
-                 lambda x: tuple(r if i == 0 else r.astype(np.int32) for i, r in enumerate(
+                 lambda x: tuple(r if i == 0 else r.astype(dtypes.default_int_dtype()) for i, r in enumerate(
                      np.unique(x, return_index=True, return_inverse=True, return_counts=True))),
                  _arrays(ALL_DTYPES, 0), (), differentiable=False))
 register(OpEntry("unique_no_equal_nan", lambda x: jnp.unique(x, equal_nan=False),

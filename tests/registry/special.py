@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from functorch_lite import dtypes
 from functorch_lite.scipy import special
 from tests.registry import OpEntry, register
 from tests.registry.elementwise import unary_inputs
@@ -16,7 +17,7 @@ sp = __import__("scipy.special", fromlist=["special"])
 
 def _ref(f: Any) -> Any:
     def reference(x: np.ndarray[Any, Any]) -> Any:
-        dt = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+        dt = x.dtype if x.dtype.kind == "f" else dtypes.default_float_dtype()
         with np.errstate(all="ignore"):
             return np.asarray(f(x.astype(np.float64))).astype(dt)
 

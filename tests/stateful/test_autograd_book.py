@@ -8,8 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 import functorch_lite as fl
+
+# the PyTorch-style layer keeps PyTorch's dtypes whatever the 64-bit mode: test it in the default (off)
+pytestmark = pytest.mark.usefixtures("x64_off")
 
 # the book's readings: temperatures in Celsius and in the unknown unit
 T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0]

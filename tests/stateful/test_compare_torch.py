@@ -83,7 +83,7 @@ CHECKS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
-def test_tensor_semantics_match_pytorch(name: str) -> None:
+def test_tensor_semantics_match_pytorch(name: str, x64_off: None) -> None:
     f = CHECKS[name]
     assert f(fl, fl.tensor(A)) == f(torch, torch.tensor(A))
 

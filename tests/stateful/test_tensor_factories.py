@@ -10,6 +10,9 @@ import pytest
 
 import functorch_lite as fl
 
+# the PyTorch-style layer keeps PyTorch's dtypes whatever the 64-bit mode: test it in the default (off)
+pytestmark = pytest.mark.usefixtures("x64_off")
+
 
 def test_tensor_dtype_inference() -> None:
     assert fl.tensor([1, 2]).dtype == fl.int64 and fl.tensor([1.0, 2]).dtype == fl.float32

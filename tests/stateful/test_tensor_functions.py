@@ -10,6 +10,9 @@ import functorch_lite as fl
 import functorch_lite.numpy as jnp
 from functorch_lite.stateful import METHOD_FUNCTIONS
 
+# the PyTorch-style layer keeps PyTorch's dtypes whatever the 64-bit mode: test it in the default (off)
+pytestmark = pytest.mark.usefixtures("x64_off")
+
 X = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]], dtype=np.float32)
 
 

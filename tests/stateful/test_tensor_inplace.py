@@ -10,6 +10,9 @@ import pytest
 
 import functorch_lite as fl
 
+# the PyTorch-style layer keeps PyTorch's dtypes whatever the 64-bit mode: test it in the default (off)
+pytestmark = pytest.mark.usefixtures("x64_off")
+
 A = np.array([[1.5, -2.0, 3.25], [0.5, 4.0, -1.0]], dtype=np.float32)
 
 

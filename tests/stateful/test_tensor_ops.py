@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 import functorch_lite as fl
 from functorch_lite.stateful._dtypes import result_type
 
+# the PyTorch-style layer keeps PyTorch's dtypes whatever the 64-bit mode: test it in the default (off)
+pytestmark = pytest.mark.usefixtures("x64_off")
+
 A = np.array([[1.5, -2.0, 3.25], [0.5, 4.0, -1.0]], dtype=np.float32)
 B = np.array([[2.0, 1.0, -0.5], [3.0, -2.5, 2.0]], dtype=np.float32)
 

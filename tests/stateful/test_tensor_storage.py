@@ -16,6 +16,9 @@ from functorch_lite.ops import _rules
 from functorch_lite.ops.kernels import codegen
 from functorch_lite.stateful._storage import EXCLUSIVE, EXTERNAL, SHARED
 
+# the PyTorch-style layer keeps PyTorch's dtypes whatever the 64-bit mode: test it in the default (off)
+pytestmark = pytest.mark.usefixtures("x64_off")
+
 
 def test_exclusive_tensor_writes_in_place_without_copy() -> None:
     x = fl.zeros(4)

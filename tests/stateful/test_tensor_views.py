@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 import functorch_lite as fl
 
+# the PyTorch-style layer keeps PyTorch's dtypes whatever the 64-bit mode: test it in the default (off)
+pytestmark = pytest.mark.usefixtures("x64_off")
+
 
 def _x() -> Any:
     return fl.arange(24).view(2, 3, 4)  # strides (12, 4, 1)

@@ -128,6 +128,7 @@ def test_known_chains_fuse() -> None:
     assert n_kernels(lambda v: v.T, x) == 0
 
 
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_lowered_text_shows_the_kernels() -> None:
     x = jnp.ones((3, 4))
     text = fl.jit(chain).lower(x, 2.0, 1.0).as_text()

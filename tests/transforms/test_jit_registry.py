@@ -84,8 +84,8 @@ def test_no_retrace_on_same_signature() -> None:
 def test_retrace_on_new_shape_dtype_weak_type_and_structure() -> None:
     f, traces = _counting(lambda x: x * 2)
     jf = fl.jit(f)
-    jf(jnp.ones(3))
-    jf(jnp.ones(4))  # shape
+    jf(jnp.ones(3, dtype=jnp.float32))
+    jf(jnp.ones(4, dtype=jnp.float32))  # shape
     assert len(traces) == 2
     jf(jnp.ones(4, dtype=jnp.float64))  # dtype
     assert len(traces) == 3
@@ -107,7 +107,7 @@ def test_list_and_python_scalar_arguments_take_the_fast_path_correctly() -> None
     values still flow in, and structure, dtype and shape changes still retrace."""
     f, traces = _counting(lambda ps, s, k: [p * s + k for p in ps])
     jf = fl.jit(f)
-    ps = [jnp.ones(2), jnp.arange(3.0)]
+    ps = [jnp.ones(2, "float32"), jnp.arange(3.0, dtype="float32")]
 
     def expect(out: Any, s: float, k: float) -> None:
         np.testing.assert_allclose(np.asarray(out[0]), np.ones(2) * s + k)
@@ -123,8 +123,13 @@ def test_list_and_python_scalar_arguments_take_the_fast_path_correctly() -> None
     assert len(traces) == 3
     jf([ps[0], ps[1][:2]], 2.0, 1)  # another shape
     assert len(traces) == 4
-    big = jf(ps, 2.0, 2**40)  # an int beyond int32 is int64: another dtype
-    assert len(traces) == 5 and float(big[0][0]) == float(np.float32(2.0) + np.float32(2**40))
+    big = jf(ps, 2.0, 2**40)  # 64-bit mode: Python ints are int64 already, so the same trace
+    assert len(traces) == 4 and float(big[0][0]) == float(np.float32(2.0) + np.float32(2**40))
+    with fl.enable_x64(False):  # 32-bit mode: a new mode is a new trace, and 2**40 does not fit int32
+        expect(jf(ps, 3.0, 2), 3.0, 2)
+        assert len(traces) == 5
+        with pytest.raises(OverflowError, match="int32"):
+            jf(ps, 2.0, 2**40)
     expect(jf(ps, 3.0, 2), 3.0, 2)
     assert len(traces) == 5
     # bools are not ints
@@ -190,8 +195,8 @@ def test_explain_cache_misses_message(capsys: Any) -> None:
             return x + 1
 
         jf = fl.jit(my_fun)
-        jf(jnp.ones(2))
-        jf(jnp.ones(3))
+        jf(jnp.ones(2, "float32"))
+        jf(jnp.ones(3, "float32"))
         err = capsys.readouterr().err
         assert "retracing 'my_fun'" in err and "(2,)" in err and "(3,)" in err
         jf(jnp.ones(3, dtype=jnp.float64))
@@ -219,7 +224,7 @@ def test_explain_cache_misses_environment_variable() -> None:
 
 def test_make_ir_printing() -> None:
     text = str(fl.make_ir(lambda x, y: jnp.sum(jnp.sin(x) * y))(fl.ShapeDtypeStruct((2, 3), "float32"),
-                                                                jnp.ones((2, 3))))
+                                                                jnp.ones((2, 3), "float32")))
     assert text.startswith("{ lambda ; a:f32[2,3] b:f32[2,3] . let")
     assert "sin a" in text and "mul" in text and "reduce_sum" in text
     assert text.rstrip().endswith("}")

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from functorch_lite.dtypes import keeps_64_bit
 from functorch_lite.nn.parameter import Parameter
 from functorch_lite.stateful import Tensor, float32, float64, no_grad
 from functorch_lite.stateful._zero_grad import zero_grads
@@ -106,6 +107,7 @@ class Module:
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
+    @keeps_64_bit  # PyTorch's dtype rules whatever the functional API's 64-bit mode
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         for hook in list(self._forward_pre_hooks.values()):
             new = hook(self, args)

@@ -42,34 +42,33 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 
-from functorch_lite.ops.kernels._njit import njit_cached
+from functorch_lite.ops.kernels._njit import njit, njit_cached
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _add(a: Any, b: Any) -> Any:
     return a + b
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _mul(a: Any, b: Any) -> Any:
     return a * b
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _max(a: Any, b: Any) -> Any:
     # NaN propagates: once the running value is NaN it stays NaN (NumPy/JAX)
     return b if (b > a or b != b) else a
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _min(a: Any, b: Any) -> Any:
     return b if (b < a or b != b) else a
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _scan(combine: Any, xb: Any, xoffs: Any, xs_o: int, xs_n: int, xs_i: int,
           ob: Any, ooffs: Any, os_o: int, os_n: int, os_i: int, m: int, n: int, inner: int) -> None:
     for b in range(xoffs.shape[0]):

@@ -46,7 +46,12 @@ where no ``except`` catches it.  So:
 - **When.** A generated kernel opens its entry when it is built; a static
   kernel when it first compiles (decorating one reads nothing but its
   module's file, to hash it), and again if ``FUNCTORCH_LITE_CACHE_DIR``
-  has changed since: importing the library opens no cache.
+  has changed since: importing the library opens no cache (nor imports
+  Numba: see :mod:`._njit`).
+- **Loading.** A load needs of Numba's start-up only its runtime's symbols
+  (:func:`_prepare_load`), not the full context refresh Numba's own cache
+  does (every implementation registry, and ``scipy.linalg`` where SciPy is
+  installed): a warm process starts 0.15-0.4 s sooner.
 
 Example:
     >>> import os
@@ -72,15 +77,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import llvmlite
-import llvmlite.binding as ll
-import numba
-from numba.core import compiler, serialize
-from numba.core.caching import NullCache, _Cache
 
-# Numba's own (untyped) serialisation, the same calls its cache makes
-_dumps: Any = serialize.dumps
-_rebuild: Any = compiler.CompileResult._rebuild
+def _numba() -> Any:
+    """The ``numba`` module: imported by the first kernel that compiles or
+    loads, never with the library (see :mod:`._njit`)."""
+    import numba  # start-up cost: Numba is imported on first kernel use
+
+    return numba
+
+
+def _numba_version() -> str:
+    return str(_numba().__version__)
+
+
+def _dumps(obj: Any) -> bytes:
+    """Numba's own (untyped) serialisation, the same call its cache makes."""
+    return bytes(_numba().core.serialize.dumps(obj))
+
+
+def _rebuild(target_context: Any, *payload: Any) -> Any:
+    return _numba().core.compiler.CompileResult._rebuild(target_context, *payload)
+
 
 MANIFEST_FORMAT = 1
 MAX_MANIFEST_BYTES = 1 << 16
@@ -446,7 +463,7 @@ class Entry:
             return {}
         buf = io.BytesIO(self._verified(self._index))
         version = pickle.load(buf)
-        if version != numba.__version__:
+        if version != _numba_version():
             raise _Mismatch(self._index)
         stamp, overloads = pickle.loads(buf.read())
         if stamp != self.stamp or not isinstance(overloads, dict):
@@ -490,7 +507,7 @@ class Entry:
                 self._write(name, _dumps(payload))
                 if overloads.get(key) != name:
                     overloads[key] = name
-                    index = pickle.dumps(numba.__version__, protocol=-1) + _dumps((self.stamp, overloads))
+                    index = pickle.dumps(_numba_version(), protocol=-1) + _dumps((self.stamp, overloads))
                     self._write(self._index, index)
                 self.write_manifest()
             except OSError:
@@ -583,7 +600,10 @@ def environment_key() -> str:
     """
     global _env_key
     if _env_key is None:
-        _env_key = "|".join([numba.__version__, llvmlite.__version__, ll.get_host_cpu_name(),
+        import llvmlite.binding  # start-up cost: with Numba, on first kernel use
+
+        ll = llvmlite.binding
+        _env_key = "|".join([_numba_version(), llvmlite.__version__, ll.get_host_cpu_name(),
                              ll.get_host_cpu_features().flatten(), sys.version.split()[0]])
     return _env_key
 
@@ -591,10 +611,24 @@ def environment_key() -> str:
 # --- the Numba side ------------------------------------------------------------------------------
 
 
-class VerifiedCache(_Cache):
+def _prepare_load(target_context: Any) -> None:
+    """What loading compiled code needs of Numba's start-up: its runtime's
+    (NRT) functions registered with LLVM, which loaded code calls (Numba's
+    C helpers and the math library were registered when the target context
+    was made).  Numba's own cache calls ``target_context.refresh()``
+    instead, which also imports every implementation registry and, where
+    SciPy is installed, ``scipy.linalg`` to look for BLAS: 0.15-0.4 s of a
+    warm start that a load does not use.  The first compile still pays it
+    (Numba's compiler refreshes both contexts itself)."""
+    _numba().core.runtime.nrt.rtsys.initialize(target_context)
+
+
+class VerifiedCache:
     """A Numba dispatcher cache that reads and writes only through an
     :class:`Entry` (so only verified bytes are unpickled); it replaces the
-    ``NullCache`` of a dispatcher decorated without ``cache=True``.
+    ``NullCache`` of a dispatcher decorated without ``cache=True`` (the
+    interface of Numba's ``_Cache``, which is not subclassed so that this
+    module does not import Numba).
 
     ``entry`` is the entry itself, or a function called before every load
     and save that returns it (None: compile in memory); the latter opens
@@ -640,7 +674,7 @@ class VerifiedCache(_Cache):
         entry = self.entry()
         if entry is None:
             return None
-        target_context.refresh()
+        _prepare_load(target_context)
         key = self._index_key(sig, target_context.codegen())
         return entry.load(key, lambda payload: _rebuild(target_context, *payload))
 
@@ -661,6 +695,6 @@ def attach(dispatcher: Any, entry: Entry | Callable[[], Entry | None]) -> None:
     compile.  A plain function (``NUMBA_DISABLE_JIT``) has nothing to cache."""
     if not hasattr(dispatcher, "_cache"):
         return
-    if not isinstance(dispatcher._cache, NullCache) or dispatcher.overloads:
+    if not isinstance(dispatcher._cache, _numba().core.caching.NullCache) or dispatcher.overloads:
         raise ValueError("the kernel must be decorated without cache=True and not compiled yet")
     dispatcher._cache = VerifiedCache(entry, dispatcher.py_func)

@@ -31,9 +31,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import numba
-
-from functorch_lite.ops.kernels import diskcache
+from functorch_lite.ops.kernels import _njit, diskcache
 
 _FORMAT_VERSION = "2"
 _lock = threading.RLock()
@@ -137,6 +135,8 @@ def get_kernel(source: str) -> Kernel:
         text = _module_text(source, key)
         entry = diskcache.open_or_warn(f"k{key[:32]}", key, text)
         path = entry.py_path if entry is not None else ""
+        # Numba and the extensions generated kernels call (fastmath's overloads), before the exec
+        _njit.ensure_numba()
         if "parallel=True" in source:
             _ensure_threading_layer()
         modname = f"functorch_lite_kernel_{key[:32]}"
@@ -161,7 +161,7 @@ def _ensure_threading_layer() -> None:
     OpenMP/TBB layers spin-wait, which collapses on a busy 2-core machine
     (DESIGN.md).  Takes effect if no parallel kernel has run yet."""
 
-    config: Any = numba.config
+    config: Any = _njit.ensure_numba().config
     if "NUMBA_THREADING_LAYER" not in os.environ and config.THREADING_LAYER == "default":
         config.THREADING_LAYER = "workqueue"
 

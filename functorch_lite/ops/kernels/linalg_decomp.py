@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+
+from functorch_lite.ops.kernels._njit import njit
 
 Arr = np.ndarray[Any, Any]
 

@@ -29,17 +29,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
 
-from functorch_lite.ops.kernels._njit import njit_cached
+from functorch_lite.ops.kernels._njit import njit, njit_cached
 
 CODES = {"erf": 0, "erfc": 1, "erf_inv": 2, "lgamma": 3, "digamma": 4, "polygamma": 5}
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _erf_inv_guess(y: float) -> float:
     # Giles (2010) single-precision approximation: a start for Newton's method
     w = -math.log((1.0 - y) * (1.0 + y))
@@ -68,7 +67,7 @@ def _erf_inv_guess(y: float) -> float:
     return p * y
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _erf_inv(y: float) -> float:
     if y != y or y < -1.0 or y > 1.0:
         return math.nan
@@ -96,7 +95,7 @@ def _erf_inv(y: float) -> float:
     return x if y >= 0 else -x
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _digamma(x: float) -> float:
     if x != x or x == -math.inf:
         return math.nan
@@ -123,7 +122,7 @@ _EM = (1.0 / 12, -1.0 / 720, 1.0 / 30240, -1.0 / 1209600, 1.0 / 47900160,
        -691.0 / 1307674368000, 1.0 / 74724249600, -3617.0 / 10670622842880000)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _polygamma(n: int, x: float) -> float:
     # psi^(n)(x) = (-1)^(n+1) n! zeta(n+1, x), zeta summed directly until x >= 10
     # (this also covers negative non-integer x), then Euler-Maclaurin

@@ -72,11 +72,10 @@ import math
 import threading
 from typing import Any
 
-import numba
 import numpy as np
 
 from functorch_lite.ops.kernels import buffer_pool
-from functorch_lite.ops.kernels._njit import njit_cached
+from functorch_lite.ops.kernels._njit import njit, njit_cached
 
 Arr = np.ndarray[Any, Any]
 # one axis' window: (window size, stride, low padding, high padding, base dilation, window dilation)
@@ -100,38 +99,38 @@ def out_size(n: int, win: Win) -> int:
 # --- combine functions -----------------------------------------------------------------------
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _add(a: Any, b: Any) -> Any:
     return a + b
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _max(a: Any, b: Any) -> Any:
     # NaN propagates: once the running value is NaN it stays NaN (NumPy/JAX)
     return b if (b > a or b != b) else a
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _min(a: Any, b: Any) -> Any:
     return b if (b < a or b != b) else a
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _pick_max(a: Any, b: Any) -> Any:
     return max(a, b)  # NaN unspecified: the caller redoes windows holding one
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _pick_min(a: Any, b: Any) -> Any:
     return min(a, b)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _beats_max(v: Any, best: Any) -> Any:
     return v > best
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _beats_min(v: Any, best: Any) -> Any:
     return v < best
 
@@ -151,7 +150,7 @@ def _beats_min(v: Any, best: Any) -> Any:
 #                   low padding and base dilation
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _reduce(combine: Any, xb: Any, ob: Any, ident: Any, t_x: Any, t_o: Any, q_o: Any, q_ptr: Any, j_x: Any,
             kv_m: Any, kv_i: Any, kv_n: Any, P: int, istep: int, xs: int, os: int, row_len: int) -> None:
     ostep = P * os
@@ -196,7 +195,7 @@ def _reduce(combine: Any, xb: Any, ob: Any, ident: Any, t_x: Any, t_o: Any, q_o:
                             ob[oo + m * ostep] = combine(ob[oo + m * ostep], xb[xo + m * xstep])
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _select(beats: Any, xb: Any, tx: Any, ty: Any, j0: int, j1: int, j_x: Any, j_y: Any, ident: Any, m: int,
             klo: int, khi: int, vs: int, vwd: int, vlo: int, vbd: int, xs: int, ys: int) -> Any:
     """The y offset of the element output ``m`` of a row selects: the first
@@ -239,7 +238,7 @@ def _select(beats: Any, xb: Any, tx: Any, ty: Any, j0: int, j1: int, j_x: Any, j
     return bp
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _gather(beats: Any, xb: Any, yb: Any, ob: Any, ident: Any, t_x: Any, t_y: Any, t_o: Any, q_o: Any,
             q_ptr: Any, j_x: Any, j_y: Any, klo: Any, khi: Any, vs: int, vwd: int, vlo: int, vbd: int,
             xs: int, ys: int, os: int) -> None:
@@ -252,7 +251,7 @@ def _gather(beats: Any, xb: Any, yb: Any, ob: Any, ident: Any, t_x: Any, t_y: An
                 ob[orow + m * os] = yb[np.uint64(p)] if p >= 0 else 0
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _scatter(beats: Any, xb: Any, sb: Any, gb: Any, ident: Any, t_x: Any, t_g: Any, t_s: Any, q_s: Any,
              q_ptr: Any, j_x: Any, j_g: Any, klo: Any, khi: Any, vs: int, vwd: int, vlo: int, vbd: int,
              xs: int, gs: int, ss: int) -> None:
@@ -321,7 +320,7 @@ def _scatter_min(xb: Any, sb: Any, gb: Any, ident: Any, t_x: Any, t_g: Any, t_s:
              xs, gs, ss)
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _tile_select(beats: Any, xb: Any, x0: int, g0: int, wa: int, wb: int, xa: int, xw: int, ga: int,
                  gw: int) -> int:
     """The g offset of the element a tile (window == stride) selects, as
@@ -342,7 +341,7 @@ def _tile_select(beats: Any, xb: Any, x0: int, g0: int, wa: int, wb: int, xa: in
     return nanp if nanp >= 0 else bp
 
 
-@numba.njit(inline="always")
+@njit(inline="always")
 def _scatter_tiles(beats: Any, pick: Any, xb: Any, sb: Any, gb: Any, t_x: Any, t_g: Any, t_s: Any, oa: int,
                    ob: int, wa: int, wb: int, xa: int, xw: int, ga: int, gw: int, sa: int, sw: int) -> None:
     """Non-overlapping windows (window == stride, no padding, no dilation) over
