@@ -215,3 +215,19 @@ def fmt_time(seconds: float | None) -> str:
 
 def fmt_ratio(r: float | None) -> str:
     return "n/a" if r is None else f"{r:.2f}x"
+
+
+# --- RESULTS.md ------------------------------------------------------------------------------------------
+
+
+def write_block(body: str, path: Path, begin: str, end: str) -> None:
+    """Replace (or append) the block between the ``begin``/``end`` markers of
+    RESULTS.md with ``body``, leaving every other section alone."""
+    block = f"{begin}\n\n{body}\n{end}"
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    if begin in text and end in text:
+        head, _, rest = text.partition(begin)
+        _, _, tail = rest.partition(end)
+        path.write_text(head + block + tail)
+    else:
+        path.write_text(text.rstrip("\n") + "\n\n" + block + "\n")

@@ -238,15 +238,8 @@ def report(res: dict[str, Any]) -> str:
 
 
 def write_results(body: str, path: Path) -> None:
-    """Replace (or append) this script's block of RESULTS.md, leaving every other section alone."""
-    block = f"{BEGIN}\n\n{body}\n{END}"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        path.write_text(head + block + tail)
-    else:
-        path.write_text(text.rstrip("\n") + "\n\n" + block + "\n")
+    """Replace (or append) this script's block of RESULTS.md."""
+    H.write_block(body, path, BEGIN, END)
 
 
 def main() -> None:

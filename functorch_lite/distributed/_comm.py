@@ -100,6 +100,13 @@ class Communicator:
     size = 1
     timeout = DEFAULT_TIMEOUT
 
+    def _result(self, buf: np.ndarray[Any, Any], op: str) -> np.ndarray[Any, Any]:
+        """A copy out of the reused receive buffer; "mean" is the sum over ranks divided here."""
+        out = buf.copy()
+        if op == "mean":
+            out /= self.size
+        return out
+
     def allreduce(self, x: np.ndarray[Any, Any], op: str) -> np.ndarray[Any, Any]:
         raise NotImplementedError
 
@@ -270,10 +277,7 @@ class MPICommunicator(Communicator):
         buf = self.scratch(x.shape, x.dtype)
         self.wait(self.comm.Iallreduce(x, buf, op=self._op(op, x.dtype)),
                   f"all_reduce({op}) of {x.dtype}{list(x.shape)}")
-        out = buf.copy()
-        if op == "mean":
-            out /= self.size
-        return out
+        return self._result(buf, op)
 
     def reduce(self, x: np.ndarray[Any, Any], op: str, root: int) -> np.ndarray[Any, Any]:
         x = _c(x)
@@ -282,10 +286,7 @@ class MPICommunicator(Communicator):
                   f"reduce({op}, root={root}) of {x.dtype}{list(x.shape)}")
         if buf is None:
             return np.zeros_like(x)
-        out = buf.copy()
-        if op == "mean":
-            out /= self.size
-        return out
+        return self._result(buf, op)
 
     def allgather(self, x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         x = _c(x)
@@ -298,10 +299,7 @@ class MPICommunicator(Communicator):
         buf = self.scratch(x.shape[1:], x.dtype)
         self.wait(self.comm.Ireduce_scatter_block(x, buf, op=self._op(op, x.dtype)),
                   f"reduce_scatter({op}) of {x.dtype}{list(x.shape)}")
-        out = buf.copy()
-        if op == "mean":
-            out /= self.size
-        return out
+        return self._result(buf, op)
 
     def bcast(self, x: np.ndarray[Any, Any], root: int) -> np.ndarray[Any, Any]:
         buf = self.scratch(x.shape, x.dtype)
