@@ -25,7 +25,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Sequence
 from types import ModuleType
-from typing import Any, Protocol, Self, SupportsIndex, Union, cast
+from typing import Any, Protocol, SupportsIndex, Union, cast
 
 import numpy as np
 
@@ -35,7 +35,7 @@ from functorch_lite.device import CPU, Device, check_device
 # What the methods accept where the numpy function takes an array: anything
 # ``functorch_lite.numpy.asarray`` converts (arrays, tracers, NumPy data,
 # Python scalars, nested sequences).
-ArrayLike = Union["ArrayMethods", np.ndarray[Any, Any], np.generic, bool, int, float, Sequence[Any]]
+ArrayLike = Union["ArrayMethods", np.ndarray[Any, Any], np.generic, bool, int, float, complex, Sequence[Any]]
 # A dtype as ``dtypes.canonicalize`` takes it: a name, a NumPy dtype or a type.
 DTypeLike = str | type | np.dtype[Any]
 # One axis, several, or None for all of them.
@@ -109,6 +109,9 @@ class ArrayOps(Protocol):
     def argsort(self, a: Any, /, *, axis: int | None = -1) -> Array: ...
     def take(self, a: Any, indices: Any, /, *, axis: int | None = None, mode: str | None = None,
              fill_value: Any = None) -> Array: ...
+    def real(self, x: Any, /) -> Array: ...
+    def imag(self, x: Any, /) -> Array: ...
+    def conjugate(self, x: Any, /) -> Array: ...
 
 
 class _NotInstalled:
@@ -322,9 +325,12 @@ class ArrayMethods:
     def take(self, indices: ArrayLike, axis: int | None = None, mode: str | None = None,
              fill_value: Any = None) -> Array:
         return _ops.take(self, indices, axis=axis, mode=mode, fill_value=fill_value)
-    def conj(self) -> Self: return self
+    def conj(self) -> Array: return _ops.conjugate(self)
+    def conjugate(self) -> Array: return _ops.conjugate(self)
     @property
-    def real(self) -> Self: return self
+    def real(self) -> Array: return _ops.real(self)
+    @property
+    def imag(self) -> Array: return _ops.imag(self)
 
 
 class _IndexUpdateHelper:
@@ -972,6 +978,9 @@ class Array(ArrayMethods):
 
     def __int__(self) -> int:
         return int(self._scalar("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("complex"))
 
     def _scalar(self, what: str) -> Any:
         if self.size != 1:

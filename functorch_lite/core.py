@@ -408,6 +408,7 @@ _CONVERSIONS: dict[str, tuple[type[ConcretizationTypeError], str]] = {
     "index": (TracerIntegerConversionError, "Attempted integer conversion (range, operator.index, an index)"),
     "int": (ConcretizationTypeError, "Attempted int() conversion"),
     "float": (ConcretizationTypeError, "Attempted float() conversion"),
+    "complex": (ConcretizationTypeError, "Attempted complex() conversion"),
     "item": (ConcretizationTypeError, "The item() method was called"),
     "tolist": (ConcretizationTypeError, "The tolist() method was called"),
 }
@@ -491,6 +492,9 @@ class Tracer(ArrayMethods):
 
     def __float__(self) -> float:
         return float(concretize(self, "float"))
+
+    def __complex__(self) -> complex:
+        return complex(concretize(self, "complex"))
 
     def __index__(self) -> int:
         return operator.index(concretize(self, "index"))

@@ -1,11 +1,17 @@
 """Supported dtypes and the type-promotion rules.
 
-Within a kind (bool, signed, unsigned, float) promotion follows the Python
-Array API standard.  Across kinds it follows JAX: integers meet a float at
-that float (``int32 + float32 -> float32``), and booleans meet anything at
-the other type.  Python scalars are *weak*: they take the dtype of the array
-they meet (``float32_array * 2.0`` stays float32) unless their kind is
-higher (``int32_array * 2.5`` becomes the default float).
+Within a kind (bool, signed, unsigned, float, complex) promotion follows the
+Python Array API standard.  Across kinds it follows JAX: integers meet a
+float or complex at that dtype (``int32 + float32 -> float32``), a float
+meets a complex at the complex of the wider precision (``float64 +
+complex64 -> complex128``), booleans meet anything at the other type, and
+``uint64`` with a signed integer (which no integer holds) gives the default
+float, as JAX's lattice does (the standard leaves it undefined).
+
+Python scalars are *weak*: they take the dtype of the array they meet
+(``float32_array * 2.0`` stays float32) unless their kind is higher
+(``int32_array * 2.5`` becomes the default float, ``float32_array * 1j``
+complex64).
 
 Example:
     >>> from functorch_lite import dtypes
@@ -33,15 +39,21 @@ int16 = np.dtype(np.int16)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
+uint16 = np.dtype(np.uint16)
+uint32 = np.dtype(np.uint32)
+uint64 = np.dtype(np.uint64)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
+complex64 = np.dtype(np.complex64)
+complex128 = np.dtype(np.complex128)
 
 SUPPORTED: tuple[np.dtype[Any], ...] = (
-    bool_, int8, int16, int32, int64, uint8, float32, float64,
+    bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, complex64, complex128,
 )
 _SUPPORTED_SET = frozenset(SUPPORTED)
 FLOATING: tuple[np.dtype[Any], ...] = (float32, float64)
-INTEGER: tuple[np.dtype[Any], ...] = (int8, int16, int32, int64, uint8)
+COMPLEX: tuple[np.dtype[Any], ...] = (complex64, complex128)
+INTEGER: tuple[np.dtype[Any], ...] = (int8, int16, int32, int64, uint8, uint16, uint32, uint64)
 
 # --- 64-bit mode ------------------------------------------------------------------------
 # As in JAX, the functional API is 32-bit unless 64-bit mode is on: host data
@@ -202,6 +214,17 @@ def default_float_dtype() -> np.dtype[Any]:
     return float64 if x64_enabled() else float32
 
 
+def default_complex_dtype() -> np.dtype[Any]:
+    """The dtype of Python complex numbers and of complex results from
+    integers: complex128 in 64-bit mode, complex64 otherwise.
+
+    Example:
+        >>> default_complex_dtype()
+        dtype('complex64')
+    """
+    return complex128 if x64_enabled() else complex64
+
+
 def default_int_dtype() -> np.dtype[Any]:
     """The dtype of Python ints and of indices: int64 in 64-bit mode, int32 otherwise.
 
@@ -212,7 +235,25 @@ def default_int_dtype() -> np.dtype[Any]:
     return int64 if x64_enabled() else int32
 
 
-_TO_32 = {float64: float32, int64: int32}
+def accumulation_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype ``sum``/``prod``/``cumsum`` give an array of ``dt`` without a
+    ``dtype=``: booleans and narrow signed integers widen to the default int,
+    narrow unsigned integers to the default unsigned int (uint64 in 64-bit
+    mode, else uint32), as NumPy and JAX; other dtypes are kept.
+
+    Example:
+        >>> accumulation_dtype(uint8), accumulation_dtype(int8), accumulation_dtype(float32)
+        (dtype('uint32'), dtype('int32'), dtype('float32'))
+    """
+    di = default_int_dtype()
+    if dt.kind == "u" and dt.itemsize < di.itemsize:
+        return uint64 if di == int64 else uint32
+    if dt.kind == "b" or (dt.kind == "i" and dt.itemsize < di.itemsize):
+        return di
+    return dt
+
+
+_TO_32 = {float64: float32, int64: int32, uint64: uint32, complex128: complex64}
 
 
 def canonical_host_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
@@ -265,7 +306,8 @@ def _user_stacklevel() -> int:
 
 _NAMES = {
     "bool": bool_, "bool_": bool_, "int8": int8, "int16": int16, "int32": int32,
-    "int64": int64, "uint8": uint8, "float32": float32, "float64": float64,
+    "int64": int64, "uint8": uint8, "uint16": uint16, "uint32": uint32, "uint64": uint64,
+    "float32": float32, "float64": float64, "complex64": complex64, "complex128": complex128,
 }
 
 
@@ -286,6 +328,8 @@ def canonicalize(dtype: Any) -> np.dtype[Any]:
         return default_int_dtype()
     if dtype is bool:
         return bool_
+    if dtype is complex or (isinstance(dtype, str) and dtype == "complex"):
+        return default_complex_dtype()
     if isinstance(dtype, str) and dtype in _NAMES:
         named: np.dtype[Any] = _NAMES[dtype]
         return named
@@ -310,6 +354,57 @@ def is_float(dtype: np.dtype[Any]) -> bool:
     return dtype.kind == "f"
 
 
+def is_complex(dtype: np.dtype[Any]) -> bool:
+    """Whether ``dtype`` is a complex dtype.
+
+    Example:
+        >>> is_complex(complex64)
+        True
+    """
+    return dtype.kind == "c"
+
+
+def is_inexact(dtype: np.dtype[Any]) -> bool:
+    """Whether ``dtype`` is a real or complex floating-point dtype.
+
+    Example:
+        >>> is_inexact(float32), is_inexact(int32)
+        (True, False)
+    """
+    return dtype.kind in "fc"
+
+
+def to_complex(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The complex dtype whose parts have ``dtype``'s precision (float32 and
+    smaller: complex64; float64: complex128; complex dtypes are kept).
+
+    Example:
+        >>> to_complex(float64)
+        dtype('complex128')
+    """
+    if dtype.kind == "c":
+        return dtype
+    if dtype == float64:
+        return complex128
+    if dtype.kind == "f":
+        return complex64
+    return default_complex_dtype()
+
+
+def real_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype of the real and imaginary parts of ``dtype`` (itself when real).
+
+    Example:
+        >>> real_dtype(complex64)
+        dtype('float32')
+    """
+    if dtype == complex64:
+        return float32
+    if dtype == complex128:
+        return float64
+    return dtype
+
+
 def is_integer(dtype: np.dtype[Any]) -> bool:
     """Whether ``dtype`` is a (signed or unsigned) integer dtype.
 
@@ -328,25 +423,36 @@ def _promote_pair(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
         return b
     if kb == "b":
         return a
-    if ka == "f" or kb == "f":
-        if ka == "f" and kb == "f":
-            return float64 if float64 in (a, b) else float32
-        return a if ka == "f" else b
+    if ka in "fc" or kb in "fc":
+        if ka in "iu":
+            return b
+        if kb in "iu":
+            return a
+        # float/complex: complex if either is, at the wider of the two precisions
+        wide = 8 if 8 in (real_dtype(a).itemsize, real_dtype(b).itemsize) else 4
+        if "c" in (ka, kb):
+            return complex128 if wide == 8 else complex64
+        return float64 if wide == 8 else float32
     # both integers
     if ka == kb:
         return a if a.itemsize >= b.itemsize else b
     signed, unsigned = (a, b) if ka == "i" else (b, a)
     if signed.itemsize > unsigned.itemsize:
         return signed
-    # only int8 with uint8 gets here (uint8 is the one unsigned type): int16
-    return int16
+    if unsigned.itemsize < 8:
+        return np.dtype(f"int{unsigned.itemsize * 16}")
+    # uint64 with any signed integer: no integer holds both; JAX's lattice
+    # joins them at its weak float, so the result is the default float
+    return float64 if x64_enabled() else float32
 
 
 _PROMOTION: dict[tuple[np.dtype[Any], np.dtype[Any]], np.dtype[Any]] = {
     (a, b): _promote_pair(a, b) for a in SUPPORTED for b in SUPPORTED
+    if not ({a, b} & {uint64} and {a.kind, b.kind} == {"i", "u"})
 }
+# (the uint64-with-signed pairs follow the mode, the default float: promote_types computes them)
 
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
 def promote_types(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
@@ -358,7 +464,7 @@ def promote_types(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
     """
     hit = _PROMOTION.get((a, b))
     if hit is None:  # dtype-likes ("float32", float, np.int8) are canonicalised; anything else is refused
-        hit = _PROMOTION[(canonicalize(a), canonicalize(b))]
+        return _promote_pair(canonicalize(a), canonicalize(b))
     return hit
 
 
@@ -378,10 +484,14 @@ def promote_weak(
         (dtype('float32'), True)
     """
     if a_weak == b_weak:
-        return _PROMOTION[(a, b)], a_weak
+        return promote_types(a, b), a_weak
     strong, weak = (b, a) if a_weak else (a, b)
     if _KIND_RANK[weak.kind] <= _KIND_RANK[strong.kind]:
         return strong, False
+    if weak.kind == "c":
+        if strong.kind == "f":
+            return to_complex(strong), False  # float32 array * 1j: complex64, as JAX
+        return default_complex_dtype(), True
     if weak.kind == "f":
         return default_float_dtype(), True
     return default_int_dtype() if weak.kind in "iu" else weak, True
@@ -398,11 +508,11 @@ def result_type(*dtypes: Any) -> np.dtype[Any]:
         raise TypeError("result_type needs at least one dtype")
     out = canonicalize(dtypes[0])
     for d in dtypes[1:]:
-        out = _PROMOTION[(out, canonicalize(d))]
+        out = promote_types(out, canonicalize(d))
     return out
 
 
-def scalar_dtype(value: bool | int | float) -> np.dtype[Any]:
+def scalar_dtype(value: bool | int | float | complex) -> np.dtype[Any]:
     """The (weak) dtype a Python scalar gets.
 
     Example:
@@ -415,7 +525,9 @@ def scalar_dtype(value: bool | int | float) -> np.dtype[Any]:
         return default_int_dtype()
     if isinstance(value, float):
         return default_float_dtype()
-    raise TypeError(f"{type(value).__name__} is not a supported scalar type (bool, int, float)")
+    if isinstance(value, complex):
+        return default_complex_dtype()
+    raise TypeError(f"{type(value).__name__} is not a supported scalar type (bool, int, float, complex)")
 
 
 def finfo(dtype: Any) -> Any:
@@ -445,4 +557,6 @@ def __getattr__(name: str) -> np.dtype[Any]:
         return default_float_dtype()
     if name == "default_int":
         return default_int_dtype()
+    if name == "default_complex":
+        return default_complex_dtype()
     raise AttributeError(f"module 'functorch_lite.dtypes' has no attribute {name!r}")

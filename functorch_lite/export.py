@@ -244,7 +244,7 @@ class Exported:
 def _check_arg(x: Any, aval: ShapedArray, i: int, name: str) -> Any:
     if isinstance(x, (Array, Tracer)):
         arr: Any = x
-    elif isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
+    elif isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
         have = dtypes.scalar_dtype(x)
         if _KIND_RANK[have.kind] > _KIND_RANK[aval.dtype.kind]:
             raise TypeError(
@@ -274,7 +274,7 @@ def _check_arg(x: Any, aval: ShapedArray, i: int, name: str) -> Any:
     return arr
 
 
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
 # =====================================================================================
@@ -330,7 +330,7 @@ def export(fun: Callable[..., Any], *args: Any, static_argnums: int | Sequence[i
 
 
 def _aval_of_example(x: Any, i: int) -> ShapedArray:
-    if isinstance(x, (ShapeDtypeStruct, Tracer, Array, bool, int, float, np.ndarray, np.generic)):
+    if isinstance(x, (ShapeDtypeStruct, Tracer, Array, bool, int, float, complex, np.ndarray, np.generic)):
         return aval_of_arg(x)
     raise TypeError(
         f"export: argument leaf {i} is a {type(x).__name__}; pass arrays, Python scalars or "

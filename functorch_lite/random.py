@@ -53,7 +53,7 @@ from functorch_lite import dtypes, tree
 from functorch_lite.array import Array
 from functorch_lite.core import Tracer
 from functorch_lite.numpy._util import ArrayOrTracer, asarray, convert
-from functorch_lite.ops.elementwise import stop_gradient_p
+from functorch_lite.ops.elementwise import complex_p, stop_gradient_p
 from functorch_lite.ops.prng import threefry2x32_p
 
 __all__ = [
@@ -124,10 +124,17 @@ def _shape(name: str, shape: Any) -> tuple[int, ...]:
     return out
 
 
-def _float_dtype(name: str, dtype: Any) -> np.dtype[Any]:
+def _float_dtype(name: str, dtype: Any, complex_ok: bool = False) -> np.dtype[Any]:
     dt = dtypes.default_float_dtype() if dtype is None else dtypes.requested(dtype, "float_dtype")
-    if dt.kind != "f":
-        raise ValueError(f"{name}: dtype must be a float dtype (float32 or float64), got {dt}")
+    if dt.kind == "c" and not complex_ok:
+        raise ValueError(
+            f"{name}: dtype must be a real float dtype (float32 or float64), got {dt}; of the samplers "
+            f"only random.normal draws complex numbers (as JAX); for a complex {name} sample, draw the "
+            "real and imaginary parts separately and combine them with lax.complex"
+        )
+    if dt.kind not in ("fc" if complex_ok else "f"):
+        kinds = "float32, float64, complex64 or complex128" if complex_ok else "float32 or float64"
+        raise ValueError(f"{name}: dtype must be a float dtype ({kinds}), got {dt}")
     return dt
 
 
@@ -697,15 +704,28 @@ def normal(key: Any, shape: Any = (), dtype: Any = None) -> Any:
     """Standard normal samples, by inversion: ``sqrt(2) * erfinv(u)`` with ``u``
     uniform in the open interval (-1, 1), as JAX (always finite).
 
+    A complex ``dtype`` gives standard complex normal samples, as JAX: the
+    real and imaginary parts are independent normals of variance 1/2 (drawn
+    with the two keys of ``split(key)``), so ``E|z|**2 == 1``.
+
     Example:
         >>> from functorch_lite import random
         >>> x = random.normal(random.key(1), (10000,))
         >>> abs(float(x.mean())) < 0.05, abs(float(x.std()) - 1.0) < 0.05
         (True, True)
+        >>> z = random.normal(random.key(1), (10000,), "complex64")
+        >>> z.dtype, abs(float(z.var()) - 1.0) < 0.05
+        (dtype('complex64'), True)
     """
     k = _check_key("normal", key)
     shape = _shape("normal", shape)
-    dt = _float_dtype("normal", dtype)
+    dt = _float_dtype("normal", dtype, complex_ok=True)
+    if dt.kind == "c":
+        k_re, k_im = _blocks(k, (2,))  # split(key): the two new keys' words
+        keys = jnp.stack([k_re, k_im], axis=-1)
+        part = dtypes.real_dtype(dt)
+        re, im = normal(keys[0], shape, part), normal(keys[1], shape, part)
+        return complex_p.bind(re / _SQRT2, im / _SQRT2)
     lo = float(np.nextafter(np.array(-1.0, dt), np.array(0.0, dt)))
     u = uniform(k, shape, dt, lo, 1.0)  # in the open interval (-1, 1)
     return _erfinv(u, edges=False) * _SQRT2

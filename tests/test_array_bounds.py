@@ -188,7 +188,7 @@ def test_storage_accepts_a_read_only_buffer() -> None:
 @pytest.mark.parametrize("data, err, match", [
     (np.zeros((2, 2)), ValueError, r"1-D buffer, got shape \(2, 2\)"),
     (np.zeros(()), ValueError, r"1-D buffer, got shape \(\)"),
-    (np.zeros(3, np.complex64), TypeError, "complex64 is not supported"),
+    (np.zeros(3, np.complex256), TypeError, "complex256 is not supported"),
     (np.zeros(3, np.float16), TypeError, "float16 is not supported"),
     (np.array([None, 1], dtype=object), TypeError, "object is not supported"),
     ([1.0, 2.0], TypeError, "1-D NumPy array, got list"),

@@ -1,10 +1,12 @@
-"""Type promotion: the full table for the 8 supported dtypes, weak Python scalars,
+"""Type promotion: the full table for the 13 supported dtypes, weak Python scalars,
 and unsupported dtypes.
 
 The expected tables are written out by hand, not derived from the code:
-within a kind (bool, signed, unsigned, float) they are the Python Array API
-standard's promotion tables; across kinds they follow JAX's lattice
-(``bool + x -> x``, any integer + a float -> that float).
+within a kind (bool, signed, unsigned, float, complex) they are the Python
+Array API standard's promotion tables; across kinds they follow JAX's lattice
+(``bool + x -> x``, any integer + a float or complex -> that dtype, float +
+complex -> the complex of the wider precision, uint64 + a signed integer ->
+the default float).
 """
 
 from __future__ import annotations
@@ -21,23 +23,31 @@ from functorch_lite import dtypes
 
 SHORT = {
     "b": np.dtype(np.bool_), "i1": np.dtype(np.int8), "i2": np.dtype(np.int16), "i4": np.dtype(np.int32),
-    "i8": np.dtype(np.int64), "u1": np.dtype(np.uint8), "f4": np.dtype(np.float32), "f8": np.dtype(np.float64),
+    "i8": np.dtype(np.int64), "u1": np.dtype(np.uint8), "u2": np.dtype(np.uint16), "u4": np.dtype(np.uint32),
+    "u8": np.dtype(np.uint64), "f4": np.dtype(np.float32), "f8": np.dtype(np.float64),
+    "c8": np.dtype(np.complex64), "c16": np.dtype(np.complex128),
 }
 
-# Row dtype promoted with column dtype.
+# Row dtype promoted with column dtype (64-bit mode, as this suite runs).
 #   within-kind cells: Array API standard tables (signed ints widen to the larger;
-#   i1+u1 -> i2, iN+u1 -> iN for N >= 2; f4+f8 -> f8);
-#   cross-kind cells: JAX (bool + x -> x; int + f4 -> f4, int + f8 -> f8).
+#   iN+uM -> the smallest signed int holding both; f4+f8 -> f8; c8+c16 -> c16);
+#   cross-kind cells: JAX (bool + x -> x; int + f/c -> that f/c; f4+c8 -> c8,
+#   f8+c8 -> c16; u8 + a signed int -> f8, the default float).
 PROMOTION_TABLE = """
-      b   i1  i2  i4  i8  u1  f4  f8
-b     b   i1  i2  i4  i8  u1  f4  f8
-i1    i1  i1  i2  i4  i8  i2  f4  f8
-i2    i2  i2  i2  i4  i8  i2  f4  f8
-i4    i4  i4  i4  i4  i8  i4  f4  f8
-i8    i8  i8  i8  i8  i8  i8  f4  f8
-u1    u1  i2  i2  i4  i8  u1  f4  f8
-f4    f4  f4  f4  f4  f4  f4  f4  f8
-f8    f8  f8  f8  f8  f8  f8  f8  f8
+      b    i1   i2   i4   i8   u1   u2   u4   u8   f4   f8   c8   c16
+b     b    i1   i2   i4   i8   u1   u2   u4   u8   f4   f8   c8   c16
+i1    i1   i1   i2   i4   i8   i2   i4   i8   f8   f4   f8   c8   c16
+i2    i2   i2   i2   i4   i8   i2   i4   i8   f8   f4   f8   c8   c16
+i4    i4   i4   i4   i4   i8   i4   i4   i8   f8   f4   f8   c8   c16
+i8    i8   i8   i8   i8   i8   i8   i8   i8   f8   f4   f8   c8   c16
+u1    u1   i2   i2   i4   i8   u1   u2   u4   u8   f4   f8   c8   c16
+u2    u2   i4   i4   i4   i8   u2   u2   u4   u8   f4   f8   c8   c16
+u4    u4   i8   i8   i8   i8   u4   u4   u4   u8   f4   f8   c8   c16
+u8    u8   f8   f8   f8   f8   u8   u8   u8   u8   f4   f8   c8   c16
+f4    f4   f4   f4   f4   f4   f4   f4   f4   f4   f4   f8   c8   c16
+f8    f8   f8   f8   f8   f8   f8   f8   f8   f8   f8   f8   c16  c16
+c8    c8   c8   c8   c8   c8   c8   c8   c8   c8   c8   c16  c8   c16
+c16   c16  c16  c16  c16  c16  c16  c16  c16  c16  c16  c16  c16  c16
 """
 
 
@@ -63,7 +73,7 @@ PAIRS = sorted(EXPECTED, key=lambda p: (p[0].str, p[1].str))
 
 
 def test_table_is_complete_and_symmetric() -> None:
-    assert len(EXPECTED) == 64
+    assert len(EXPECTED) == 13 * 13
     assert set(SHORT.values()) == set(dtypes.SUPPORTED)
     for (a, b), r in EXPECTED.items():
         assert EXPECTED[(b, a)] == r
@@ -83,7 +93,9 @@ def test_binary_ops_promote_arrays(a: np.dtype[Any], b: np.dtype[Any]) -> None:
     want = EXPECTED[(a, b)]
     x = jnp.ones((2, 3), dtype=a)
     y = jnp.ones((3,), dtype=b)
-    for out in (x + y, jnp.add(x, y), x * y, jnp.maximum(x, y), jnp.where(x > 0, x, y)):
+    ordered = "c" not in (a.kind, b.kind)  # complex numbers have no order (Array API)
+    outs = (x + y, jnp.add(x, y), x * y) + ((jnp.maximum(x, y), jnp.where(x > 0, x, y)) if ordered else ())
+    for out in outs:
         assert out.dtype == want
         assert out.weak_type is False
     # 0-d arrays are strongly typed too (only Python scalars are weak)
@@ -105,26 +117,31 @@ def test_result_type_of_many() -> None:
 
 # array dtype -> dtype after meeting a Python bool / int / float (written out)
 WEAK_TABLE = """
-      bool  int  float
-b     b     i4   f4
-i1    i1    i1   f4
-i2    i2    i2   f4
-i4    i4    i4   f4
-i8    i8    i8   f4
-u1    u1    u1   f4
-f4    f4    f4   f4
-f8    f8    f8   f8
+      bool  int  float  complex
+b     b     i4   f4     c8
+i1    i1    i1   f4     c8
+i2    i2    i2   f4     c8
+i4    i4    i4   f4     c8
+i8    i8    i8   f4     c8
+u1    u1    u1   f4     c8
+u2    u2    u2   f4     c8
+u4    u4    u4   f4     c8
+u8    u8    u8   f4     c8
+f4    f4    f4   f4     c8
+f8    f8    f8   f8     c16
+c8    c8    c8   c8     c8
+c16   c16   c16  c16    c16
 """
 
 
 def _weak_expected() -> dict[tuple[np.dtype[Any], type], np.dtype[Any]]:
     rows = [line.split() for line in WEAK_TABLE.strip().splitlines()]
-    kinds = {"bool": bool, "int": int, "float": float}
+    kinds = {"bool": bool, "int": int, "float": float, "complex": complex}
     return {(SHORT[r[0]], kinds[c]): SHORT[cell] for r in rows[1:] for c, cell in zip(rows[0], r[1:])}
 
 
 WEAK_EXPECTED = _weak_expected()
-SCALARS = {bool: True, int: 1, float: 2.5}
+SCALARS = {bool: True, int: 1, float: 2.5, complex: 1.5 - 2j}
 
 
 @pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
@@ -134,10 +151,12 @@ def test_weak_scalar_table(key: tuple[np.dtype[Any], type]) -> None:
     want = WEAK_EXPECTED[key]
     x = _ones64(3, dt)
     s = SCALARS[kind]
-    for out in (x + s, s + x, jnp.add(x, s), jnp.multiply(s, x), jnp.maximum(x, s)):
+    ordered = "c" not in (dt.kind, want.kind)
+    for out in (x + s, s + x, jnp.add(x, s), jnp.multiply(s, x)) + ((jnp.maximum(x, s),) if ordered else ()):
         assert out.dtype == want, (dt, kind, out.dtype)
-        # the width came from the array unless the scalar's kind was higher
-        assert out.weak_type is (want != dt)
+        # the width came from the array unless the scalar's kind was higher; a float array
+        # meeting a complex scalar gives the complex of its own width, strong (as JAX)
+        assert out.weak_type is (want != dt and dt.kind != "f")
 
 
 @pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
@@ -216,9 +235,9 @@ def test_integer_arithmetic_wraps_like_numpy() -> None:
 
 # --- unsupported dtypes ---------------------------------------------------------------------------
 
-UNSUPPORTED = [np.float16, np.complex64, np.complex128, np.uint16, np.uint32, np.uint64, object, "U3", "S2",
-               "datetime64[s]", "float16", "complex64"]
-SUPPORTED_NAMES = ("bool", "int8", "int16", "int32", "int64", "uint8", "float32", "float64")
+UNSUPPORTED = [np.float16, np.complex256, np.longdouble, object, "U3", "S2", "datetime64[s]", "float16", "bfloat16"]
+SUPPORTED_NAMES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32",
+                   "float64", "complex64", "complex128")
 
 
 def _assert_names_supported(exc: pytest.ExceptionInfo[TypeError]) -> None:
@@ -240,7 +259,7 @@ def test_unsupported_dtype_names_the_supported_ones(dt: Any) -> None:
     _assert_names_supported(e)
 
 
-@pytest.mark.parametrize("dt", [np.float16, np.complex64, np.uint16, np.uint64], ids=str)
+@pytest.mark.parametrize("dt", [np.float16, np.longdouble, np.complex256], ids=str)
 def test_unsupported_numpy_input_raises(dt: Any) -> None:
     with pytest.raises(TypeError) as e:
         jnp.asarray(np.zeros(3, dt))
@@ -251,17 +270,20 @@ def test_unsupported_numpy_input_raises(dt: Any) -> None:
         jnp.ones(3) + np.zeros(3, dt)
 
 
-@pytest.mark.parametrize("obj", [["a", "b"], [b"x"], [object()], np.array(["x"]), [1 + 2j]], ids=repr)
-def test_strings_objects_complex_raise_type_error(obj: Any) -> None:
+@pytest.mark.parametrize("obj", [["a", "b"], [b"x"], [object()], np.array(["x"])], ids=repr)
+def test_strings_objects_raise_type_error(obj: Any) -> None:
     with pytest.raises(TypeError):
         jnp.asarray(obj)
     with pytest.raises(TypeError):
         jnp.array(obj)
 
 
-def test_complex_python_scalar_raises() -> None:
-    with pytest.raises(TypeError):
-        jnp.ones(2) * 1j
+def test_complex_python_scalar_is_weak_complex() -> None:
+    z = jnp.ones(2, jnp.float32) * 1j  # float32 meets a weak complex: complex64, as JAX
+    assert z.dtype == np.complex64 and z.weak_type is False
+    assert np.asarray(z).tolist() == [1j, 1j]
+    w = jnp.asarray(2 + 1j)
+    assert w.weak_type is True and w.dtype == dtypes.default_complex_dtype()
 
 
 @pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour

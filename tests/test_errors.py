@@ -182,7 +182,7 @@ def test_indexing_errors() -> None:
         lambda: jnp.exp([1, "a"]),
         lambda: jnp.reshape(object(), (1,)),
         lambda: jnp.transpose("abc"),
-        lambda: X * 1j,
+        lambda: X < 1j,  # complex numbers have no order
     ],
 )
 def test_non_array_inputs_raise_type_error(fn: Callable[[], Any]) -> None:

@@ -543,7 +543,7 @@ def test_hostile_shapes(sample: bytes) -> None:
 
 def test_hostile_dtypes_and_params(sample: bytes) -> None:
     _hostile(sample, lambda h: h["program"]["invars"][1].update(dtype="object"), "dtype 'object'")
-    _hostile(sample, lambda h: h["program"]["invars"][1].update(dtype="complex128"), "not supported")
+    _hostile(sample, lambda h: h["program"]["invars"][1].update(dtype="complex256"), "not supported")
     _hostile(sample, lambda h: _params(_eqn(h, "reduce_sum")).update(axes={"t": "pickle", "v": "x"}),
              "unsupported param type tag")
     _hostile(sample, lambda h: _params(_eqn(h, "reduce_sum")).update(axes={"t": "int", "v": True}), "integer")

@@ -311,7 +311,7 @@ def _field_cases() -> list[tuple[str, tuple[Any, ...], Any]]:
     wrong_int = ["1", 1.0, True, None, [1], {"v": 1}, -1, 2**64]
     wrong: dict[str, list[Any]] = {
         "shape": [None, 3, "3", {"0": 3}, [None], ["2"], [2.0], [True], [[2]], [-1], [2**40, 2**40], [1] * 40],
-        "dtype": ["float16", "object", "f4", "<f4", "", 1, None, ["float32"], "complex64"],
+        "dtype": ["float16", "object", "f4", "<f4", "", 1, None, ["float32"], "complex256"],
         "weak": [0, 1, "false", None, []],
         "offset": wrong_int, "nbytes": wrong_int,
         "hex": [123, None, "zz", "0" * 3, ["00"]],
@@ -359,7 +359,7 @@ def test_unknown_primitives_and_dtypes() -> None:
     for bad in ("os.system", "builtins.eval", "pickle", "copy ", "Add"):
         refused(repack(_set(h, eqn_path + ("prim",), bad), b), "unknown primitive")
     inv = ("program", "invars", 1, "dtype")
-    for bad in ("float16", "object", "complex128", "V8", "|b1", "datetime64"):
+    for bad in ("float16", "object", "complex256", "V8", "|b1", "datetime64"):
         refused(repack(_set(h, inv, bad), b), "not supported")
 
 

@@ -55,6 +55,10 @@ def assert_same(got: Any, want: Any, *, exact: bool = True, what: str = "", zero
     g, w = _np(got), _np(want)
     assert g.dtype == w.dtype, f"{what}: dtype {g.dtype}, NumPy {w.dtype}"
     assert g.shape == w.shape, f"{what}: shape {g.shape}, NumPy {w.shape}"
+    if w.dtype.kind == "c":  # each part as a float (NaN and the sign of zero per part)
+        assert_same(g.real, w.real, exact=exact, what=f"{what} (real part)", zero_sign=zero_sign)
+        assert_same(g.imag, w.imag, exact=exact, what=f"{what} (imaginary part)", zero_sign=zero_sign)
+        return
     if w.dtype.kind != "f":
         np.testing.assert_array_equal(g, w, err_msg=what)
         return
@@ -400,7 +404,16 @@ def test_signbit_of_negative_nan_and_zero(dt: Any) -> None:
 
 
 def special_values(dt: np.dtype[Any]) -> np.ndarray[Any, Any]:
-    """One small array holding every special value of ``dt``."""
+    """One small array holding every special value of ``dt``; for complex
+    dtypes every combination of special real and imaginary parts."""
+    if dt.kind == "c":
+        part = dtypes.real_dtype(dt)
+        big = 1e30 if part == F32 else 1e300
+        vals = np.array([0.0, -0.0, 1.0, -1.0, 0.5, -2.5, np.inf, -np.inf, np.nan, big, -big], part)
+        re, im = (np.array(t, part) for t in zip(*itertools.product(vals, vals)))
+        z = np.empty(re.shape, dt)
+        z.real, z.imag = re, im  # exact parts (re + 1j * im would compute, and lose -0.0)
+        return z
     if dt.kind == "b":
         return np.array([False, True])
     if dt.kind == "f":
@@ -457,7 +470,14 @@ BINARY_FLOAT_INEXACT: dict[str, Any] = {
 NOT_SWEPT = {
     "where": "a selection; tests/registry and the fuzzer cover it",
     "clip": "maximum then minimum, both swept",
+    **{n: "complex parts and predicates: tests/numpy_api/test_complex.py sweeps them"
+       for n in ("real", "imag", "conjugate", "conj", "angle", "iscomplex", "isreal", "iscomplexobj", "isrealobj")},
 }
+# the eager sweeps cover every dtype, complex included (every pair of special parts: the
+# branch cuts' signed zeros, C99 Annex G's infinities and NaNs); the jit sweeps the JIT_DTYPES
+_NO_ORDER = ("complex comparisons raise (the Array API leaves them undefined; NumPy and JAX compare "
+             "lexicographically, as maximum/minimum/fmax/fmin here do)")
+_REAL_ONLY = "defined on real numbers only: raises for complex, as in NumPy"
 # documented departures: (name, dtype kind) -> reason; the function is still checked to raise
 RAISES = {
     ("negative", "b"): "boolean negation raises, as in NumPy",
@@ -476,6 +496,26 @@ RAISES = {
     ("right_shift", "b"): "shifting booleans raises (NumPy shifts them as int8; JAX needs integers)",
     ("bitwise_left_shift", "b"): "shifting booleans raises (NumPy shifts them as int8; JAX needs integers)",
     ("bitwise_right_shift", "b"): "shifting booleans raises (NumPy shifts them as int8; JAX needs integers)",
+    **{(n, "c"): _NO_ORDER for n in ("less", "less_equal", "greater", "greater_equal")},
+    **{(n, "c"): _REAL_ONLY for n in (
+        "floor", "ceil", "trunc", "fix", "signbit", "isposinf", "isneginf", "cbrt", "bitwise_not", "invert",
+        "bitwise_invert", "floor_divide", "remainder", "mod", "fmod", "divmod", "copysign", "heaviside",
+        "nextafter", "arctan2", "atan2", "hypot", "bitwise_and", "bitwise_or", "bitwise_xor", "left_shift",
+        "right_shift", "bitwise_left_shift", "bitwise_right_shift")},
+    ("logaddexp", "c"): "raises for complex, as NumPy (JAX accepts complex)",
+    ("logaddexp2", "c"): "raises for complex, as NumPy (JAX accepts complex)",
+}
+# complex departures that do not raise: NumPy refuses these on complex, JAX (and we) compute
+# x * (pi / 180) (or 180 / pi) in complex arithmetic, the constant becoming complex
+_DEG = np.pi / 180.0
+COMPLEX_REF: dict[str, Any] = {
+    "deg2rad": lambda z: np.multiply(z, np.asarray(complex(_DEG), z.dtype)),
+    "radians": lambda z: np.multiply(z, np.asarray(complex(_DEG), z.dtype)),
+    "rad2deg": lambda z: np.multiply(z, np.asarray(complex(1 / _DEG), z.dtype)),
+    "degrees": lambda z: np.multiply(z, np.asarray(complex(1 / _DEG), z.dtype)),
+    # 1 / z by complex division, as JAX: np.reciprocal's complex loop gives nan + nan j for
+    # 1 / 0 (C99 Annex G and np.divide: an infinity) and loses the sign of zeros beside inf
+    "reciprocal": lambda z: np.divide(np.ones((), z.dtype), z),
 }
 # C leaves the sign of fmax(0.0, -0.0) open and NumPy's SIMD and scalar loops disagree on
 # it (np.fmax(np.zeros(7), -np.zeros(7)) is [0, -0, -0, ...]): ours is maximum's (the second)
@@ -496,6 +536,8 @@ def test_sweep_lists_every_elementwise_function() -> None:
 
 def _unary_ref(name: str, npf: Any, x: np.ndarray[Any, Any]) -> Any:
     kind = x.dtype.kind
+    if kind == "c":
+        return COMPLEX_REF.get(name, npf)(x)
     if kind != "f" and (name in UNARY_FLOAT or name in TO_DEFAULT_FLOAT or (name in ROUND and kind == "b")):
         return npf(x.astype(dtypes.default_float))
     if kind == "b" and name in BOOL_IDENTITY:
@@ -504,7 +546,7 @@ def _unary_ref(name: str, npf: Any, x: np.ndarray[Any, Any]) -> Any:
 
 
 def _binary_ref(name: str, npf: Any, a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> Any:
-    if (name in BINARY_FLOAT_EXACT or name in BINARY_FLOAT_INEXACT) and a.dtype.kind != "f":
+    if (name in BINARY_FLOAT_EXACT or name in BINARY_FLOAT_INEXACT) and a.dtype.kind not in "fc":
         a, b = a.astype(dtypes.default_float), b.astype(dtypes.default_float)
     return npf(a, b)
 
@@ -587,7 +629,7 @@ def test_sweep_binary_eager(dt: np.dtype[Any]) -> None:
 
 # jit: every function of one arity in one program (a few fused kernels per dtype)
 JIT_DTYPES = [dtypes.float32, dtypes.float64, dtypes.int8, dtypes.int32, dtypes.int64, dtypes.uint8,
-              dtypes.bool_]
+              dtypes.uint16, dtypes.uint32, dtypes.uint64, dtypes.bool_]
 
 
 def _bundle(cases: list[tuple[str, Any, bool]], arity: int) -> Callable[..., Any]:

@@ -36,11 +36,23 @@ from functorch_lite.lax._conv import (
     conv_with_general_padding,
     padtype_to_pads,
 )
-from functorch_lite.lax._elementwise import add, max, min, mul  # noqa: A004 - JAX's names
+from functorch_lite.lax._elementwise import (  # JAX's names
+    add,
+    complex,  # noqa: A004
+    conj,
+    imag,
+    max,  # noqa: A004
+    min,  # noqa: A004
+    mul,
+    real,
+)
+from functorch_lite.lax._fft import FftType, fft  # jax.lax.fft
 from functorch_lite.lax._windowed import reduce_window, reduce_window_shape_tuple
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "select", "stop_gradient"]
 __all__ += ["add", "mul", "max", "min", "reduce_window", "reduce_window_shape_tuple", "linalg"]
+__all__ += ["fft", "FftType"]
+__all__ += ["real", "imag", "conj", "complex"]
 
 __all__ += ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_transpose",
             "conv_with_general_padding", "padtype_to_pads"]

@@ -40,8 +40,8 @@ class Parameter(Tensor):
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter(data) expects a Tensor, got {type(data).__name__}; "
                             "wrap data with functorch_lite.tensor(...) first")
-        if requires_grad and not data.is_floating_point():
-            raise RuntimeError(f"Only Tensors of floating point dtype can require gradients "
+        if requires_grad and not data.dtype.is_differentiable:
+            raise RuntimeError(f"Only Tensors of floating point and complex dtype can require gradients "
                                f"(got {data.dtype}); pass requires_grad=False")
         # a detached view shares the storage and has every slot set; the class is
         # swapped, not the slots copied, so that slots added to Tensor later stay set

@@ -20,6 +20,7 @@ import numpy as _np
 
 from functorch_lite import dtypes as _dtypes
 from functorch_lite.array import Array
+from functorch_lite.numpy import fft as fft
 from functorch_lite.numpy import linalg as linalg
 from functorch_lite.numpy._creation import *  # noqa: F403
 from functorch_lite.numpy._elementwise import *  # noqa: F403
@@ -30,6 +31,8 @@ from functorch_lite.numpy._pad_modes import *  # noqa: F403
 from functorch_lite.numpy._rearrange import *  # noqa: F403
 from functorch_lite.numpy._reductions import *  # noqa: F403
 from functorch_lite.numpy._scalar_types import bool_ as bool_
+from functorch_lite.numpy._scalar_types import complex64 as complex64
+from functorch_lite.numpy._scalar_types import complex128 as complex128
 from functorch_lite.numpy._scalar_types import float32 as float32
 from functorch_lite.numpy._scalar_types import float64 as float64
 from functorch_lite.numpy._scalar_types import int8 as int8
@@ -37,6 +40,9 @@ from functorch_lite.numpy._scalar_types import int16 as int16
 from functorch_lite.numpy._scalar_types import int32 as int32
 from functorch_lite.numpy._scalar_types import int64 as int64
 from functorch_lite.numpy._scalar_types import uint8 as uint8
+from functorch_lite.numpy._scalar_types import uint16 as uint16
+from functorch_lite.numpy._scalar_types import uint32 as uint32
+from functorch_lite.numpy._scalar_types import uint64 as uint64
 from functorch_lite.numpy._sorting import *  # noqa: F403
 
 ndarray = Array
@@ -77,7 +83,8 @@ def isdtype(dt: object, kind: object) -> bool:
         if isinstance(k, str) and k in _ISDTYPE_KINDS:
             if (k == "bool" and d.kind == "b") or (k == "signed integer" and d.kind == "i") or (
                 k == "unsigned integer" and d.kind == "u") or (k == "integral" and d.kind in "iu") or (
-                k in ("real floating", "numeric") and d.kind == "f") or (k == "numeric" and d.kind in "iu"):
+                k in ("real floating", "numeric") and d.kind == "f") or (k == "numeric" and d.kind in "iuc") or (
+                k == "complex floating" and d.kind == "c"):
                 return True
         elif _dtypes.canonicalize(k) == d:  # raises TypeError for a kind that is neither a name nor a dtype
             return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -61,11 +62,29 @@ def asarray(a: Any, dtype: Any = None, order: str | None = None, *, copy: bool |
         if want != x.dtype:
             if copy is False:
                 raise ValueError(f"asarray: copy=False, but converting {x.dtype} to {want} needs a copy")
-            return convert(x, want)
+            return convert_checked(x, want, "asarray")
     if copy and given:
         out: ArrayOrTracer = copy_p.bind(x)
         return out
     return x
+
+
+def _warn_complex_to_real(where: str, dt: np.dtype[Any], src: np.dtype[Any] | None = None) -> None:
+    """Warn that a complex -> real conversion drops the imaginary part (NumPy's
+    ``ComplexWarning``; JAX warns that it will become an error)."""
+    what = f"{src} to {dt}" if src is not None else f"complex values to {dt}"
+    warnings.warn(
+        f"{where}: casting {what} discards the imaginary part; take jnp.real(x) (or jnp.imag(x)) "
+        "first to say which part you want",
+        np.exceptions.ComplexWarning, stacklevel=dtypes._user_stacklevel(),
+    )
+
+
+def convert_checked(x: ArrayOrTracer, dt: np.dtype[Any], where: str) -> ArrayOrTracer:
+    """``convert`` that warns, as NumPy and JAX do, when it drops imaginary parts."""
+    if x.dtype.kind == "c" and dt.kind not in "cb":
+        _warn_complex_to_real(where, dt, x.dtype)
+    return convert(x, dt)
 
 
 def _dt(dtype: Any, where: str) -> np.dtype[Any]:
@@ -98,11 +117,11 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
     if isinstance(obj, (Array, Tracer)):
         x: ArrayOrTracer = obj
         if dtype is not None:
-            x = convert(x, dtypes.requested(dtype, "array"))
+            x = convert_checked(x, dtypes.requested(dtype, "array"), "array")
         return x
     if isinstance(obj, (list, tuple)) and any(isinstance(e, (Array, Tracer)) for e in _flat(obj)):
         out = stack([array(e) for e in obj])
-        return convert(out, dtypes.requested(dtype, "array")) if dtype is not None else out
+        return convert_checked(out, dtypes.requested(dtype, "array"), "array") if dtype is not None else out
     return from_numpy(obj, None if dtype is None else dtypes.requested(dtype, "array"))
 
 
@@ -273,10 +292,15 @@ def linspace(
         raise ValueError(f"linspace: num must be non-negative, got {num}")
     if start is None or stop is None:
         raise TypeError(f"linspace needs numeric start and stop values, got start={start!r}, stop={stop!r}")
-    s = np.asarray(start.tolist() if isinstance(start, Array) else start, dtype=np.float64)
-    e = np.asarray(stop.tolist() if isinstance(stop, Array) else stop, dtype=np.float64)
-    out, step = np.linspace(s, e, num, endpoint=endpoint, retstep=True, axis=axis)
-    dt = _dt(dtype, "linspace")
+    s = np.asarray(start.tolist() if isinstance(start, Array) else start)
+    e = np.asarray(stop.tolist() if isinstance(stop, Array) else stop)
+    cplx = "c" in (s.dtype.kind, e.dtype.kind)  # complex bounds: a line in the complex plane
+    work = np.complex128 if cplx or (dtype is not None and dtypes.canonicalize(dtype).kind == "c") else np.float64
+    out, step = np.linspace(s.astype(work), e.astype(work), num, endpoint=endpoint, retstep=True, axis=axis)
+    dt = dtypes.default_complex_dtype() if cplx and dtype is None else _dt(dtype, "linspace")
+    if out.dtype.kind == "c" and dt.kind != "c":
+        _warn_complex_to_real("linspace", dt)
+        out = out.real
     if dt.kind in "iu":
         out = np.floor(out)
     res = Array._wrap(out.astype(dt))

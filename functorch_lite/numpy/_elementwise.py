@@ -5,13 +5,14 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 
 from functorch_lite import dtypes
 from functorch_lite.array import Array
-from functorch_lite.core import Primitive, Tracer, eager_only
+from functorch_lite.core import Primitive, ShapedArray, Tracer, eager_only
 from functorch_lite.numpy._util import (
     ArrayOrTracer,
     asarray,
@@ -40,6 +41,7 @@ __all__ = [
     "bitwise_right_shift", "isclose", "hypot", "deg2rad",
     "rad2deg", "degrees", "radians", "nan_to_num", "signbit", "copysign", "sinc",
     "heaviside", "float_power", "divmod", "nextafter",
+    "real", "imag", "conjugate", "conj", "angle", "iscomplex", "isreal", "iscomplexobj", "isrealobj",
 ]
 
 
@@ -95,7 +97,7 @@ def _eager_pair(x: Any, y: Any, kinds: str) -> bool:
 
 def _float_un(prim: Primitive, x: Any) -> Any:
     x = asarray(x)
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fc":
         x = convert(x, dtypes.default_float_dtype(), x.weak_type)
     return prim.bind(x)
 
@@ -151,6 +153,17 @@ def true_divide(x: Any, y: Any) -> Any:
 divide = true_divide
 
 
+def _real_only(name: str, *xs: ArrayOrTracer, hint: str = "") -> None:
+    """Refuse complex operands of a function that NumPy defines on real numbers only
+    (an order, a sign bit, a floor), before a primitive gives a less direct message."""
+    for v in xs:
+        if v.dtype.kind == "c":
+            raise TypeError(
+                f"{name}: complex numbers are not supported (got {v.dtype}{list(v.shape)}), as in NumPy; "
+                + (hint or "apply it to jnp.real(x) and jnp.imag(x) separately, or to jnp.abs(x)")
+            )
+
+
 def floor_divide(x: Any, y: Any) -> Any:
     """Elementwise ``x // y`` (integer division by zero gives 0).
 
@@ -160,6 +173,7 @@ def floor_divide(x: Any, y: Any) -> Any:
         [3, -4]
     """
     a, b = promote_args("floor_divide", x, y)
+    _real_only("floor_divide", a)
     if a.dtype.kind == "b":
         a, b = convert(a, dtypes.int8), convert(b, dtypes.int8)
     return ew.floor_divide_p.bind(a, b)
@@ -174,6 +188,7 @@ def remainder(x: Any, y: Any) -> Any:
         [1, 2]
     """
     a, b = promote_args("remainder", x, y)
+    _real_only("remainder", a)
     if a.dtype.kind == "b":
         a, b = convert(a, dtypes.int8), convert(b, dtypes.int8)
     return ew.rem_p.bind(a, b)
@@ -198,6 +213,7 @@ def fmod(x: Any, y: Any) -> Any:
         [-5.0, 5.0]
     """
     a, b = promote_args("fmod", x, y)
+    _real_only("fmod", a)
     if a.dtype.kind == "f":
         # On non-negative operands remainder *is* fmod (no sign fix-up, which would
         # round: -5 % 1e300 is 1e300 - 5 == 1e300), so divide the magnitudes and put
@@ -247,7 +263,8 @@ def float_power(x: Any, y: Any) -> Any:
         dtype('float64')
     """
     a, b = promote_args("float_power", x, y)
-    return power(convert(a, dtypes.float64), convert(b, dtypes.float64))
+    wide = dtypes.complex128 if a.dtype.kind == "c" else dtypes.float64  # complex stays complex, as NumPy
+    return power(convert(a, wide), convert(b, wide))
 
 
 def negative(x: Any) -> Any:
@@ -383,6 +400,7 @@ def arctan2(y: Any, x: Any) -> Any:
         '0.7854'
     """
     a, b = promote_to_float("arctan2", y, x)
+    _real_only("arctan2", a, hint="for the argument of a complex number use jnp.angle(z)")
     return ew.atan2_p.bind(a, b)
 
 
@@ -399,6 +417,7 @@ def hypot(x: Any, y: Any) -> Any:
         5.0
     """
     a, b = promote_to_float("hypot", x, y)
+    _real_only("hypot", a)
     a, b = abs(a), abs(b)
     hi, lo = maximum(a, b), minimum(a, b)
     safe = where(equal(hi, 0), 1.0, hi)
@@ -410,6 +429,7 @@ def hypot(x: Any, y: Any) -> Any:
 def _rounding(prim: Primitive, name: str) -> Any:
     def f(x: Any) -> Any:
         x = asarray(x)
+        _real_only(name, x, hint="round the parts: jnp.round(x) rounds both, as NumPy")
         if x.dtype.kind != "f":
             return x
         return prim.bind(x)
@@ -445,7 +465,15 @@ def rint(x: Any) -> Any:
         >>> jnp.rint(jnp.array([3])).dtype
         dtype('float32')
     """
+    x = asarray(x)
+    if x.dtype.kind == "c":
+        return _complex_parts(rint, x)
     return _float_un(ew.round_p, x)
+
+
+def _complex_parts(f: Callable[[Any], Any], z: ArrayOrTracer) -> Any:
+    """``f`` applied to the real and imaginary parts of ``z`` separately."""
+    return ew.complex_p.bind(f(ew.real_p.bind(z)), f(ew.imag_p.bind(z)))
 
 
 def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
@@ -477,6 +505,8 @@ def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
         raise TypeError(f"round: decimals must be an integer, got {type(decimals).__name__}") from None
     x = asarray(x)
     kind = x.dtype.kind
+    if kind == "c":  # both parts, as NumPy and JAX
+        return _complex_parts(lambda part: round(part, d), x)
     if kind in "iu":
         return x if d >= 0 else _round_int(x, -d)
     if kind == "b":
@@ -522,21 +552,78 @@ def _round_int(x: ArrayOrTracer, d: int) -> Any:
 around = round
 
 
-maximum = _binary(ew.max_p, "maximum", """Elementwise maximum (nan wins, as in NumPy).
+_maximum_real = _binary(ew.max_p, "maximum", "maximum of real operands (the factory's fast paths)")
+_minimum_real = _binary(ew.min_p, "minimum", "minimum of real operands (the factory's fast paths)")
+
+
+_NOT_COMPLEX = (float, int, bool)
+
+
+def _maybe_complex(x: Any, y: Any) -> bool:
+    """Whether ``x`` or ``y`` may be complex: cheap for Arrays and Python
+    scalars (the common cases); lists and tuples are looked at later."""
+    tx, ty = type(x), type(y)
+    if tx is Array:
+        if x._dtype.kind == "c":
+            return True
+        if ty is Array or ty in _NOT_COMPLEX:
+            return bool(ty is Array and y._dtype.kind == "c")
+    for v in (x, y):
+        t = type(v)
+        if t is complex or t is list or t is tuple:
+            return True
+        dt = getattr(v, "dtype", None)
+        if dt is not None and dt.kind == "c":
+            return True
+    return False
+
+
+def _lexicographic(name: str, x: Any, y: Any, upper: bool, nan_wins: bool) -> Any:
+    """``maximum``/``minimum`` (``nan_wins``) and ``fmax``/``fmin`` of complex
+    numbers by NumPy's loops: compare (real, imag) lexicographically; a NaN
+    (either part) wins in maximum/minimum and loses in fmax/fmin; on ties the
+    first operand is kept.  Real operands go to the real primitive."""
+    a, b = promote_args(name, x, y)
+    if a.dtype.kind != "c":
+        prim = ew.max_p if upper else ew.min_p
+        return prim.bind(a, b) if nan_wins else (fmax if upper else fmin)(a, b)
+    ar, ai, br, bi = ew.real_p.bind(a), ew.imag_p.bind(a), ew.real_p.bind(b), ew.imag_p.bind(b)
+    beyond = ew.gt_p.bind(ar, br) if upper else ew.lt_p.bind(ar, br)
+    part_ok = logical_not(logical_or(ew.isnan_p.bind(ai), ew.isnan_p.bind(bi)))
+    tie = logical_and(ew.eq_p.bind(ar, br), ew.ge_p.bind(ai, bi) if upper else ew.le_p.bind(ai, bi))
+    keep_a = logical_or(logical_and(beyond, part_ok), tie)
+    keep_a = logical_or(keep_a, isnan(a) if nan_wins else isnan(b))
+    return where(keep_a, a, b)
+
+
+def maximum(x: Any, y: Any) -> Any:
+    """Elementwise maximum (nan wins, as in NumPy); complex numbers compare
+    lexicographically (real part, then imaginary part), as NumPy and JAX.
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.maximum(jnp.array([1, 5]), 3).tolist()
         [3, 5]
-    """)
+        >>> jnp.maximum(jnp.array([1 + 2j]), 1 + 3j).tolist()
+        [(1+3j)]
+    """
+    if _maybe_complex(x, y):
+        return _lexicographic("maximum", x, y, True, True)
+    return _maximum_real(x, y)
 
-minimum = _binary(ew.min_p, "minimum", """Elementwise minimum (nan wins, as in NumPy).
+
+def minimum(x: Any, y: Any) -> Any:
+    """Elementwise minimum (nan wins, as in NumPy); complex numbers compare
+    lexicographically, as NumPy and JAX.
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.minimum(jnp.array([1, 5]), 3).tolist()
         [1, 3]
-    """)
+    """
+    if _maybe_complex(x, y):
+        return _lexicographic("minimum", x, y, False, True)
+    return _minimum_real(x, y)
 
 
 def fmax(x: Any, y: Any) -> Any:
@@ -548,6 +635,8 @@ def fmax(x: Any, y: Any) -> Any:
         [1.0]
     """
     a, b = promote_args("fmax", x, y)
+    if a.dtype.kind == "c":
+        return _lexicographic("fmax", a, b, True, False)
     if a.dtype.kind != "f":
         return maximum(a, b)
     return where(isnan(a), b, where(isnan(b), a, maximum(a, b)))
@@ -562,6 +651,8 @@ def fmin(x: Any, y: Any) -> Any:
         [1.0]
     """
     a, b = promote_args("fmin", x, y)
+    if a.dtype.kind == "c":
+        return _lexicographic("fmin", a, b, False, False)
     if a.dtype.kind != "f":
         return minimum(a, b)
     return where(isnan(a), b, where(isnan(b), a, minimum(a, b)))
@@ -578,6 +669,9 @@ def clip(x: Any, min: Any = None, max: Any = None, *, a_min: Any = None, a_max: 
     lo = min if min is not None else a_min
     hi = max if max is not None else a_max
     out = asarray(x)
+    bounds = [asarray(v) for v in (lo, hi) if v is not None and type(v) not in _NOT_COMPLEX]
+    _real_only("clip", out, *bounds,
+               hint="complex numbers have no order (Array API; JAX refuses too); clip jnp.abs(x) or the parts")
     if lo is not None:
         out = maximum(out, lo)
     if hi is not None:
@@ -646,7 +740,7 @@ def promote_args_keep_dtype(*xs: ArrayOrTracer) -> list[ArrayOrTracer]:
 def _float_pred(prim: Primitive, name: str, int_value: bool) -> Any:
     def f(x: Any) -> Any:
         x = asarray(x)
-        if x.dtype.kind != "f":
+        if x.dtype.kind not in "fc":
             return Array._wrap(np.full(x.shape, int_value, dtypes.bool_))  # never nan or inf
         return prim.bind(x)
 
@@ -675,6 +769,8 @@ def isposinf(x: Any) -> Any:
         >>> jnp.isposinf(jnp.array([float("inf"), 1.0])).tolist()
         [True, False]
     """
+    x = asarray(x)
+    _real_only("isposinf", x, hint="a complex infinity has no sign; use jnp.isinf(x), or test the parts")
     return logical_and(isinf(x), greater(x, 0))
 
 
@@ -686,6 +782,8 @@ def isneginf(x: Any) -> Any:
         >>> jnp.isneginf(jnp.array([-float("inf"), 1.0])).tolist()
         [True, False]
     """
+    x = asarray(x)
+    _real_only("isneginf", x, hint="a complex infinity has no sign; use jnp.isinf(x), or test the parts")
     return logical_and(isinf(x), less(x, 0))
 
 
@@ -699,6 +797,7 @@ def signbit(x: Any) -> Any:
         [True, False, True]
     """
     x = asarray(x)
+    _real_only("signbit", x, hint="a complex number has two sign bits: test jnp.real(x) and jnp.imag(x)")
     if x.dtype.kind != "f":
         return less(x, 0)
     return ew.signbit_p.bind(x)
@@ -713,6 +812,7 @@ def copysign(x: Any, y: Any) -> Any:
         [-2.0]
     """
     a, b = promote_to_float("copysign", x, y)
+    _real_only("copysign", a)
     mag = abs(a)
     return where(ew.signbit_p.bind(b), negative(mag), mag)
 
@@ -726,6 +826,7 @@ def logaddexp(x: Any, y: Any) -> Any:
         '1000.693'
     """
     a, b = promote_to_float("logaddexp", x, y)
+    _real_only("logaddexp", a, hint="use jnp.log(jnp.exp(x) + jnp.exp(y)) (JAX accepts complex here, NumPy does not)")
     amax = maximum(a, b)
     delta = subtract(a, b)
     stable = add(amax, log1p(exp(negative(abs(delta)))))
@@ -741,6 +842,7 @@ def logaddexp2(x: Any, y: Any) -> Any:
         2.0
     """
     a, b = promote_to_float("logaddexp2", x, y)
+    _real_only("logaddexp2", a, hint="use jnp.log2(2**x + 2**y) (JAX accepts complex here, NumPy does not)")
     ln2 = math.log(2.0)
     return true_divide(logaddexp(multiply(a, ln2), multiply(b, ln2)), ln2)
 
@@ -897,7 +999,7 @@ def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan:
         [True, False]
     """
     x, y = promote_args("isclose", a, b)
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fc":
         x, y = convert(x, dtypes.default_float_dtype()), convert(y, dtypes.default_float_dtype())
     both_inf = logical_and(isinf(x), equal(x, y))
     close = less_equal(abs(subtract(x, y)), add(atol, multiply(rtol, abs(y))))
@@ -943,6 +1045,10 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: fl
         [0.0, 1.0]
     """
     x = asarray(x)
+    if x.dtype.kind == "c":
+        parts = (real(x), imag(x))
+        re, im = (nan_to_num(p, nan, posinf, neginf) for p in parts)
+        return ew.complex_p.bind(re, im)
     if x.dtype.kind != "f":
         return x
     info = np.finfo(x.dtype)
@@ -982,6 +1088,7 @@ def heaviside(x1: Any, x2: Any) -> Any:
         dtype('float32')
     """
     a, b = promote_to_float("heaviside", x1, x2)
+    _real_only("heaviside", a)
     return where(less(a, 0), 0.0, where(greater(a, 0), 1.0, where(isnan(a), a, b)))
 
 
@@ -994,4 +1101,114 @@ def nextafter(x: Any, y: Any) -> Any:
         True
     """
     a, b = promote_to_float("nextafter", x, y)
+    _real_only("nextafter", a)
     return ew.nextafter_p.bind(a, b)
+
+
+# --- complex numbers ----------------------------------------------------------------------------
+def real(x: Any) -> Any:
+    """The real part (``x`` itself for a real array).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.real(jnp.array([1 + 2j, 3 - 1j])).tolist()
+        [1.0, 3.0]
+    """
+    x = asarray(x)
+    return ew.real_p.bind(x) if x.dtype.kind == "c" else x
+
+
+def imag(x: Any) -> Any:
+    """The imaginary part (zeros for a real array).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.imag(jnp.array([1 + 2j, 3 - 1j])).tolist()
+        [2.0, -1.0]
+    """
+    x = asarray(x)
+    if x.dtype.kind == "c":
+        return ew.imag_p.bind(x)
+    return _real_zeros(x)
+
+
+def conjugate(x: Any) -> Any:
+    """The complex conjugate (``x`` itself for a real array).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.conjugate(jnp.array([1 + 2j])).tolist()
+        [(1-2j)]
+    """
+    x = asarray(x)
+    return ew.conj_p.bind(x) if x.dtype.kind == "c" else x
+
+
+conj = conjugate
+
+
+def angle(z: Any, deg: bool = False) -> Any:
+    """The argument of complex numbers, in radians (degrees with ``deg=True``);
+    0 or pi for real numbers, as NumPy.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> f"{float(jnp.angle(jnp.array(1j))):.6f}"
+        '1.570796'
+    """
+    z = asarray(z)
+    if z.dtype.kind == "c":
+        out = arctan2(imag(z), real(z))
+    else:
+        x = z if z.dtype.kind == "f" else convert(z, dtypes.default_float_dtype(), z.weak_type)
+        out = arctan2(_real_zeros(x), x)
+    return multiply(out, 180.0 / np.pi) if deg else out
+
+
+def iscomplex(x: Any) -> Any:
+    """Elementwise: whether the imaginary part is nonzero.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.iscomplex(jnp.array([1 + 0j, 1j])).tolist()
+        [False, True]
+    """
+    return not_equal(imag(x), 0)
+
+
+def isreal(x: Any) -> Any:
+    """Elementwise: whether the imaginary part is zero.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.isreal(jnp.array([1 + 0j, 1j])).tolist()
+        [True, False]
+    """
+    return equal(imag(x), 0)
+
+
+def iscomplexobj(x: Any) -> bool:
+    """Whether ``x`` has a complex dtype.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.iscomplexobj(jnp.array([1j])), jnp.iscomplexobj(jnp.ones(2))
+        (True, False)
+    """
+    return bool(asarray(x).dtype.kind == "c")
+
+
+def isrealobj(x: Any) -> bool:
+    """Whether ``x`` has a real (non-complex) dtype.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.isrealobj(jnp.ones(2))
+        True
+    """
+    return not iscomplexobj(x)
+
+
+def _real_zeros(x: ArrayOrTracer) -> ArrayOrTracer:
+    """Zeros of ``x``'s shape, in its real dtype (a stride-0 constant)."""
+    return _rules.full_aval(ShapedArray(x.shape, dtypes.real_dtype(x.dtype), x.weak_type), 0)

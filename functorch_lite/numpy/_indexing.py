@@ -16,7 +16,7 @@ import numpy as np
 from functorch_lite.array import Array
 from functorch_lite.core import Tracer
 from functorch_lite.numpy import _elementwise as ew
-from functorch_lite.numpy._creation import arange, full
+from functorch_lite.numpy._creation import arange, convert_checked, full
 from functorch_lite.numpy._elementwise import concrete_nonzero, floor_divide, less, not_equal, remainder, where
 from functorch_lite.numpy._manipulation import reshape, stack
 from functorch_lite.numpy._util import (
@@ -168,8 +168,8 @@ def _check_mode(what: str, mode: Any) -> str | None:
 def _default_fill(dt: np.dtype[Any]) -> Any:
     """JAX's fill for out-of-range gathers: NaN, the integer minimum (maximum
     if unsigned), True."""
-    if dt.kind == "f":
-        return float("nan")
+    if dt.kind in "fc":
+        return float("nan")  # complex: nan + 0j, as JAX
     if dt.kind == "b":
         return True
     info = np.iinfo(dt)
@@ -552,7 +552,7 @@ def _value_as(value: Any, dtype: np.dtype[Any]) -> ArrayOrTracer:
     exactly (not through the float32 of a weak scalar)."""
     if type(value) is float and dtype.kind == "f":
         return _scalar_array(value, dtype)
-    return convert(asarray(value), dtype)
+    return convert_checked(asarray(value), dtype, "at[]")  # complex into a real array warns
 
 
 _AT_NAMES = {"set": "set", "add": "add", "mul": "multiply", "min": "min", "max": "max", "pow": "power"}

@@ -15,7 +15,7 @@ from typing import Any
 
 from functorch_lite import dtypes
 from functorch_lite.array import Array
-from functorch_lite.numpy._elementwise import multiply
+from functorch_lite.numpy._elementwise import conjugate, multiply
 from functorch_lite.numpy._manipulation import diagonal
 from functorch_lite.numpy._reductions import sum as sum_
 from functorch_lite.numpy._util import (
@@ -154,14 +154,17 @@ def dot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = 
 
 
 def vdot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
-    """Dot product of the flattened arrays (real dtypes: no conjugation needed).
+    """Dot product of the flattened arrays, conjugating the first (as NumPy).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.vdot(jnp.ones((2, 3)), jnp.ones((3, 2))).item()
         6.0
+        >>> jnp.vdot(jnp.array([1j]), jnp.array([1j])).item()
+        (1+0j)
     """
     x, y = _promote(a, b)
+    x = conjugate(x)
     if x.size != y.size:
         raise ValueError(
             f"vdot: arrays of shapes {x.shape} ({x.size} elements) and {y.shape} ({y.size} "
@@ -257,7 +260,8 @@ def tensordot(a: Any, b: Any, axes: Any = 2, *, precision: Any = None, preferred
 
 def vecdot(x1: Any, x2: Any, /, *, axis: int = -1, precision: Any = None,
            preferred_element_type: Any = None) -> Any:
-    """Dot product along ``axis``, broadcasting the other axes (Array API).
+    """Dot product along ``axis``, broadcasting the other axes (Array API);
+    the first argument is conjugated, as the standard says.
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -265,6 +269,7 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1, precision: Any = None,
         [6.0, 6.0]
     """
     x, y = _promote(x1, x2)
+    x = conjugate(x)
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError(f"vecdot: needs arrays with at least one axis, got shapes {x.shape} and {y.shape}")
     ax, ay = normalize_axis(axis, x.ndim), normalize_axis(axis, y.ndim)

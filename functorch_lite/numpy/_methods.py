@@ -20,7 +20,8 @@ from typing import Any
 from functorch_lite import array, dtypes
 from functorch_lite.numpy import _elementwise as ew
 from functorch_lite.numpy import _indexing, _linalg, _manipulation, _reductions, _sorting
-from functorch_lite.numpy._util import asarray, convert
+from functorch_lite.numpy._creation import convert_checked
+from functorch_lite.numpy._util import asarray
 
 
 def astype(x: Any, dtype: Any) -> Any:
@@ -36,8 +37,8 @@ def astype(x: Any, dtype: Any) -> Any:
     if want.itemsize == 8 and a.dtype.itemsize == 8:
         # data that already holds 64 bits (made in 64-bit mode or by the PyTorch-style
         # layer) keeps them: only new 64-bit data is narrowed in 32-bit mode
-        return convert(a, want)
-    return convert(a, dtypes.requested(dtype, "astype"))
+        return convert_checked(a, want, "astype")
+    return convert_checked(a, dtypes.requested(dtype, "astype"), "astype")
 
 
 class NumpyOps:
@@ -99,6 +100,9 @@ class NumpyOps:
     sort = _sorting.sort
     argsort = _sorting.argsort
     take = _indexing.take
+    real = ew.real
+    imag = ew.imag
+    conjugate = ew.conjugate
 
 
 def install(namespace: ModuleType) -> None:

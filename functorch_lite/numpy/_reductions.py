@@ -6,11 +6,12 @@ import builtins
 from typing import Any
 
 from functorch_lite import dtypes
-from functorch_lite.numpy._creation import array, full
+from functorch_lite.numpy._creation import _warn_complex_to_real, array, full
 from functorch_lite.numpy._elementwise import (
     add,
     equal,
     exp,
+    imag,
     isclose,
     isfinite,
     isnan,
@@ -21,6 +22,7 @@ from functorch_lite.numpy._elementwise import (
     minimum,
     multiply,
     not_equal,
+    real,
     sqrt,
     subtract,
     true_divide,
@@ -38,6 +40,7 @@ from functorch_lite.numpy._util import (
 )
 from functorch_lite.ops import reductions as red
 from functorch_lite.ops import shape_ops as so
+from functorch_lite.ops import sorting as srt
 from functorch_lite.ops.elementwise import stop_gradient_p
 from functorch_lite.ops.reductions import reduce_max_p
 
@@ -56,11 +59,17 @@ def _keep(out: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
 
 def _acc_dtype(x: ArrayOrTracer, dtype: Any) -> Any:
     if dtype is not None:
-        return dtypes.requested(dtype, "a reduction")
-    di = dtypes.default_int_dtype()  # small ints accumulate in the default int (int64 in 64-bit mode)
-    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize):
-        return di
-    return x.dtype
+        return _requested_from(x, dtype, "a reduction")
+    return dtypes.accumulation_dtype(x.dtype)
+
+
+def _requested_from(x: ArrayOrTracer, dtype: Any, where: str) -> Any:
+    """``dtype=`` of a reduction; a real dtype for complex data warns (the
+    imaginary parts are dropped first, as JAX; NumPy refuses the cast)."""
+    dt = dtypes.requested(dtype, where)
+    if x.dtype.kind == "c" and dt.kind not in "cb":
+        _warn_complex_to_real(where, dt, x.dtype)
+    return dt
 
 
 def _reduce(prim: Any, x: ArrayOrTracer, axes: tuple[int, ...]) -> Any:
@@ -118,8 +127,8 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
 
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
-    dt = dtypes.requested(dtype, "mean") if dtype is not None else (
-        x.dtype if x.dtype.kind == "f" else dtypes.default_float_dtype())
+    dt = _requested_from(x, dtype, "mean") if dtype is not None else (
+        x.dtype if x.dtype.kind in "fc" else dtypes.default_float_dtype())
     x = convert(x, dt, x.weak_type)
     n = _count(x, axes)
     s = _reduce(red.reduce_sum_p, x, axes)
@@ -127,23 +136,31 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
 
 
 def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom.
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom; of a
+    complex array, the mean of ``|x - mean(x)|**2``, a real number (as NumPy).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> float(jnp.var(jnp.array([1.0, 3.0])))
         1.0
+        >>> float(jnp.var(jnp.array([1j, -1j])))
+        1.0
     """
 
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
-    dt = dtypes.requested(dtype, "var") if dtype is not None else (
-        x.dtype if x.dtype.kind == "f" else dtypes.default_float_dtype())
+    dt = _requested_from(x, dtype, "var") if dtype is not None else (
+        x.dtype if x.dtype.kind in "fc" else dtypes.default_float_dtype())
     x = convert(x, dt, x.weak_type)
     m = mean(x, axis=axes, keepdims=True)
     d = subtract(x, m)
     n = _count(x, axes)
-    s = _reduce(red.reduce_sum_p, multiply(d, d), axes)
+    if d.dtype.kind == "c":  # |d|**2 = re**2 + im**2, real (no square root, unlike abs)
+        re, im = real(d), imag(d)
+        sq = add(multiply(re, re), multiply(im, im))
+    else:
+        sq = multiply(d, d)
+    s = _reduce(red.reduce_sum_p, sq, axes)
     denom = builtins.max(n - ddof, 0)
     return _keep(true_divide(s, float(denom) if denom else float("nan")), axes, keepdims)
 
@@ -160,22 +177,66 @@ def std(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bo
     return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
 
 
+def _refuse_complex(x: ArrayOrTracer, name: str) -> None:
+    if x.dtype.kind == "c":
+        raise TypeError(
+            f"{name}: complex numbers have no order (Array API), got {x.dtype} of shape {x.shape}; "
+            f"apply {name} to jnp.real(x), jnp.abs(x) or another real key (jnp.sort orders complex "
+            "numbers lexicographically, as NumPy)"
+        )
+
+
 def _extreme(prim: Any, name: str, a: Any, axis: Any, keepdims: bool, initial: Any) -> Any:
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
+    reduce = _complex_extreme if x.dtype.kind == "c" else _reduce
     if initial is not None:
         other = maximum if name == "max" else minimum
         if builtins.any(x.shape[ax] == 0 for ax in axes):
             shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
             out = full(shape, initial, x.dtype)
         else:
-            out = other(_reduce(prim, x, axes), initial)
+            out = other(reduce(prim, x, axes), initial)
         return _keep(out, axes, keepdims)
-    return _keep(_reduce(prim, x, axes), axes, keepdims)
+    return _keep(reduce(prim, x, axes), axes, keepdims)
+
+
+def _complex_extreme(prim: Any, x: ArrayOrTracer, axes: tuple[int, ...]) -> Any:
+    """``max``/``min`` of complex numbers over ``axes`` as NumPy's
+    ``maximum.reduce``: lexicographic (real part, then imaginary part), the
+    first of equal extremes, and the first NaN (either part) when there is
+    one.  The winner is picked by a stable argsort and gathered, so the
+    derivative goes to that one element."""
+    if not axes:
+        return x
+    upper = prim is red.reduce_max_p
+    kept = [i for i in range(x.ndim) if i not in axes]
+    out_shape = tuple(x.shape[i] for i in kept)
+    n = 1
+    for ax in axes:
+        n *= x.shape[ax]
+    if n == 0:
+        raise ValueError(
+            f"{'max' if upper else 'min'}: zero-size axis in {x.dtype}{list(x.shape)} along axes {axes} has "
+            "no identity; pass initial=... or use a non-empty array"
+        )
+    x2 = reshape(so.transpose_p.bind(x, permutation=tuple(kept) + axes), out_shape + (n,))
+    last = len(out_shape)
+    order = srt.argsort_p.bind(x2, dimension=last, descending=upper, stable=True)
+    best = srt.take_along(x2, order, last)
+    nans = isnan(x2)
+    first_nan = broadcast_to_shape(so.expand_dims_p.bind(red.argmax_p.bind(
+        nans, axes=(last,), index_dtype=dtypes.default_int_dtype()), dimensions=(last,)), x2.shape)
+    has_nan = so.expand_dims_p.bind(_reduce(red.reduce_or_p, nans, (last,)), dimensions=(last,))
+    pick = where(has_nan, srt.take_along(x2, first_nan, last), best)
+    return so.squeeze_p.bind(so.slice_p.bind(
+        pick, start_indices=(0,) * x2.ndim, limit_indices=out_shape + (1,), strides=(1,) * x2.ndim),
+        dimensions=(last,))
 
 
 def max(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
-    """Maximum over ``axis`` (nan propagates).
+    """Maximum over ``axis`` (nan propagates); complex numbers compare
+    lexicographically (real part, then imaginary part), as NumPy and JAX.
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -186,7 +247,8 @@ def max(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -
 
 
 def min(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
-    """Minimum over ``axis`` (nan propagates).
+    """Minimum over ``axis`` (nan propagates); complex numbers compare
+    lexicographically, as NumPy and JAX.
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -214,6 +276,7 @@ def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def _arg(prim: Any, a: Any, axis: Any, keepdims: bool) -> Any:
     x = asarray(a)
+    _refuse_complex(x, prim.name)
     if axis is None:
         flat = ravel(x)
         out = prim.bind(flat, axes=(0,), index_dtype=dtypes.default_int_dtype())
@@ -320,6 +383,7 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -
     """
 
     x = promote_to_float("logsumexp", a)[0]
+    _refuse_complex(x, "logsumexp")  # its max shift needs an order
     axes = normalize_axes(axis, x.ndim)
     if not axes:
         out = x if b is None else add(x, log(asarray(b)))
@@ -402,6 +466,6 @@ def array_equal(a: Any, b: Any, equal_nan: bool = False) -> Any:
     if x.shape != y.shape:
         return array(False)
     eq = equal(x, y)
-    if equal_nan and x.dtype.kind == "f":
+    if equal_nan and x.dtype.kind in "fc":
         eq = logical_or(eq, logical_and(isnan(x), isnan(y)))
     return all(eq)

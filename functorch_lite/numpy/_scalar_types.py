@@ -30,9 +30,11 @@ class ScalarType:
         return f"functorch_lite.numpy.{self.dtype.name}"
 
     def __eq__(self, other: object) -> bool:
+        # anything that is not a dtype-like compares unequal (np.dtype raises TypeError,
+        # ValueError or others for tuples, dicts, strings that are not dtype names...)
         try:
             return bool(np.dtype(other) == self.dtype)  # type: ignore[call-overload]
-        except TypeError:
+        except Exception:
             return False
 
     def __hash__(self) -> int:
@@ -45,5 +47,10 @@ int16 = ScalarType(dtypes.int16)
 int32 = ScalarType(dtypes.int32)
 int64 = ScalarType(dtypes.int64)
 uint8 = ScalarType(dtypes.uint8)
+uint16 = ScalarType(dtypes.uint16)
+uint32 = ScalarType(dtypes.uint32)
+uint64 = ScalarType(dtypes.uint64)
 float32 = ScalarType(dtypes.float32)
 float64 = ScalarType(dtypes.float64)
+complex64 = ScalarType(dtypes.complex64)
+complex128 = ScalarType(dtypes.complex128)

@@ -17,7 +17,7 @@ import numpy as np
 from functorch_lite import dtypes
 from functorch_lite.array import Array
 from functorch_lite.core import ConcretizationTypeError, Tracer
-from functorch_lite.numpy._creation import arange, full
+from functorch_lite.numpy._creation import arange, convert_checked, full
 from functorch_lite.numpy._elementwise import (
     add,
     equal,
@@ -41,7 +41,7 @@ from functorch_lite.ops import sorting as srt
 __all__ = [
     "sort", "argsort", "cumsum", "cumprod", "nancumsum", "nancumprod", "cumulative_sum",
     "cumulative_prod", "median", "quantile", "percentile", "searchsorted", "unique",
-    "unique_values",
+    "unique_values", "sort_complex",
 ]
 
 
@@ -116,18 +116,32 @@ def argsort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = Non
     return srt.argsort_p.bind(x, dimension=d, descending=bool(descending), stable=bool(stable))
 
 
+def sort_complex(a: Any) -> Any:
+    """Sort along the last axis by real part, then imaginary part, giving a
+    complex array of ``a``'s precision as JAX does (float32: complex64,
+    integers: the default complex; NumPy gives complex128 for float32 and
+    complex64 for 8/16-bit integers).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.sort_complex(jnp.array([1 + 2j, 1 - 1j, -3.0])).tolist()
+        [(-3+0j), (1-1j), (1+2j)]
+    """
+    x = sort(asarray(a), axis=-1)
+    return convert(x, dtypes.to_complex(x.dtype))
+
+
 # --- cumulative ---------------------------------------------------------------------
 def _acc_dtype(x: ArrayOrTracer, dtype: Any) -> np.dtype[Any]:
     if dtype is not None:
         return dtypes.requested(dtype, "a reduction")
-    di = dtypes.default_int_dtype()  # small ints accumulate in the default int (int64 in 64-bit mode)
-    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize):
-        return di
-    return x.dtype
+    return dtypes.accumulation_dtype(x.dtype)
 
 
 def _scan(name: str, x: ArrayOrTracer, axis: int, dtype: Any) -> Any:
     dt = _acc_dtype(x, dtype)
+    if x.dtype.kind == "c" and dt.kind not in "cb":
+        x = convert_checked(x, dt, name)  # warns: the imaginary parts are dropped
     x = convert(x, dt, x.weak_type)
     if dt.kind == "b":
         # a boolean running sum/product is a running or/and
@@ -175,7 +189,7 @@ def cumprod(a: Any, axis: int | None = None, dtype: Any = None) -> Any:
 
 
 def _nan_to(x: ArrayOrTracer, value: float) -> Any:
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fc":  # a complex number is nan when either part is
         return x
 
     return where(isnan(x), value, x)
@@ -313,6 +327,12 @@ def quantile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims:
     if np.isnan(qs).any() or (qs < 0).any() or (qs > 1).any():
         raise ValueError(f"quantile: q must be in the range [0, 1], got {qs.tolist()}")
     x = asarray(a)
+    if x.dtype.kind == "c":
+        raise TypeError(
+            f"quantile (and median, percentile): complex input {x.dtype}{list(x.shape)} is not supported, "
+            "as in JAX (NumPy's quantile refuses it too): take quantiles of jnp.real(x), jnp.abs(x) or another "
+            "real key"
+        )
     if x.dtype.kind != "f":
         x = convert(x, dtypes.default_float_dtype())
     axes = normalize_axes(axis, x.ndim)
@@ -416,13 +436,15 @@ def _unique_traced(x: ArrayOrTracer, size: int, fill_value: Any, equal_nan: bool
         return full((size,), fill_value, x.dtype)
     s = srt.sort_p.bind(flat, dimension=0, descending=False)
     new = not_equal(basic_getitem(s, slice(1, None)), basic_getitem(s, slice(None, -1)))
-    if equal_nan and s.dtype.kind == "f":
+    if equal_nan and s.dtype.kind in "fc":  # complex: any nan part, as NumPy
         both_nan = logical_and(isnan(basic_getitem(s, slice(1, None))), isnan(basic_getitem(s, slice(None, -1))))
         new = logical_and(new, logical_not(both_nan))
     first = full((1,), True, dtypes.bool_)
     new = concatenate([first, new])
     filler: Any
-    if s.dtype.kind == "f":
+    if s.dtype.kind == "c":
+        filler = complex(float("nan"), float("nan"))  # sorts after every complex value (NumPy's order)
+    elif s.dtype.kind == "f":
         filler = float("nan")  # NaN sorts after every value, also after +inf
     elif s.dtype.kind == "b":
         filler = True

@@ -55,13 +55,15 @@ def _check_python_ints(x: Any, arr: np.ndarray[Any, Any]) -> None:
             raise _too_big(bad)
 
 
-def _weak_scalar_dtype(x: bool | int | float) -> np.dtype[Any]:
+def _weak_scalar_dtype(x: bool | int | float | complex) -> np.dtype[Any]:
     """The dtype a Python scalar gets: an int beyond int32 keeps int64."""
     dt = dtypes.scalar_dtype(x)
+    if not isinstance(x, int):
+        return dt
     if dt == dtypes.int32 and not _INT32.min <= x <= _INT32.max:
-        raise _too_big_32(int(x))
+        raise _too_big_32(x)
     if dt == dtypes.int64 and not _INT64.min <= x <= _INT64.max:
-        raise _too_big(int(x))
+        raise _too_big(x)
     return dt
 
 
@@ -72,7 +74,7 @@ def _too_big_32(x: int) -> OverflowError:
     )
 
 
-def _scalar_array(x: bool | int | float, dtype: np.dtype[Any] | None = None) -> Array:
+def _scalar_array(x: bool | int | float | complex, dtype: np.dtype[Any] | None = None) -> Array:
     vkey = scalar_key(x)  # 0.0 and -0.0 are equal but not interchangeable; nan: None
     # a weak scalar's dtype depends on 64-bit mode: key it by the mode
     key = None if vkey is None else (vkey, dtypes.x64_enabled() if dtype is None else dtype)
@@ -107,7 +109,7 @@ def scalar_operand(v: int | float, other: Array) -> Array | None:
     hit = None if key is None else _OPERAND_CACHE.get(key)
     if hit is not None:
         return hit
-    if type(v) is float and dt.kind != "f":
+    if (type(v) is float and dt.kind not in "fc") or (type(v) is complex and dt.kind != "c"):
         return None
     if dt.kind == "b" or v != v:
         return None
@@ -162,7 +164,7 @@ def from_numpy(x: Any, dtype: Any = None) -> Array:
         # the copy converts byte order and alignment and raises for unsupported dtypes;
         # 64-bit host data narrows to 32 bits unless 64-bit mode is on (as JAX)
         arr = np.asarray(x)
-        if arr.dtype.kind in "fi" and arr.dtype.itemsize == 8 and not dtypes.x64_enabled():
+        if arr.dtype.itemsize >= 8 and not dtypes.x64_enabled() and arr.dtype.kind in "fiuc":
             with np.errstate(all="ignore"):
                 return Array._from_numpy_copy(arr.astype(dtypes.canonical_host_dtype(np.dtype(arr.dtype))))
         return Array._from_numpy_copy(arr)
@@ -170,6 +172,8 @@ def from_numpy(x: Any, dtype: Any = None) -> Array:
     _check_python_ints(x, arr)
     if arr.dtype == np.float64:
         arr = arr.astype(dtypes.default_float_dtype())
+    elif arr.dtype == np.complex128:
+        arr = arr.astype(dtypes.default_complex_dtype())
     elif arr.dtype == np.int64:
         if arr.size and (arr.min() < _INT32.min or arr.max() > _INT32.max):
             if not dtypes.x64_enabled():
@@ -212,7 +216,7 @@ def asarray(x: Any) -> ArrayOrTracer:
         return x
     if isinstance(x, np.generic):  # first: np.float64 subclasses float, yet is strong
         return from_numpy(x)
-    if isinstance(x, (bool, int, float)):
+    if isinstance(x, (bool, int, float, complex)):
         return _scalar_array(x)
     if hasattr(x, "__jax_array__"):
         # the protocol's own conversion: a Tensor gives its immutable snapshot without a copy
@@ -288,7 +292,7 @@ def _is_splat(x: Array) -> bool:
     return x.size <= 1 or all(s == 0 for s, d in zip(x._strides, x._shape) if d > 1)
 
 
-def _typed_scalar(v: bool | int | float, dtype: np.dtype[Any], weak: bool) -> Array:
+def _typed_scalar(v: bool | int | float | complex, dtype: np.dtype[Any], weak: bool) -> Array:
     """A Python scalar made directly in its promoted dtype (no float32 detour:
     ``float64_array * (1/3)`` keeps the double-precision constant)."""
     vkey = scalar_key(v)
@@ -296,7 +300,7 @@ def _typed_scalar(v: bool | int | float, dtype: np.dtype[Any], weak: bool) -> Ar
     hit = None if key is None else _TYPED_CACHE.get(key)
     if hit is not None:
         return hit
-    if dtype.kind in "iu" and not isinstance(v, float):
+    if dtype.kind in "iu" and isinstance(v, int):
         info = np.iinfo(dtype)
         if not info.min <= v <= info.max:
             raise OverflowError(f"Python int {v} does not fit in {dtype} (range {info.min}..{info.max})")
@@ -310,7 +314,7 @@ def _typed_scalar(v: bool | int | float, dtype: np.dtype[Any], weak: bool) -> Ar
 
 
 _TYPED_CACHE: dict[tuple[tuple[Any, ...], np.dtype[Any], bool], Array] = {}
-_PY_SCALARS = (bool, int, float)
+_PY_SCALARS = (bool, int, float, complex)
 
 
 def promote_args(name: str, *args: Any) -> list[ArrayOrTracer]:
@@ -332,7 +336,7 @@ def promote_args(name: str, *args: Any) -> list[ArrayOrTracer]:
 
 def promote_to_float(name: str, *args: Any) -> list[ArrayOrTracer]:
     xs = promote_args(name, *args)
-    if xs[0].dtype.kind != "f":
+    if xs[0].dtype.kind not in "fc":
         xs = [convert(x, dtypes.default_float_dtype(), x.weak_type) for x in xs]
     return xs
 

@@ -52,6 +52,9 @@ _MATRIX_ORDS = "None, 'fro', 1, -1, inf, -inf"
 
 def _as_float(x: Any) -> ArrayOrTracer:
     a = asarray(x)
+    if a.dtype.kind == "c":
+        mod: ArrayOrTracer = abs_(a)  # every norm here is a norm of the moduli (real), as NumPy's
+        return mod
     if a.dtype.kind != "f":
         a = convert(a, dtypes.default_float_dtype(), a.weak_type)
     return a
@@ -276,8 +279,18 @@ class SVDResult(NamedTuple):
     Vh: Any
 
 
+def _no_complex(name: str, x: ArrayOrTracer) -> None:
+    if x.dtype.kind == "c":
+        raise TypeError(
+            f"{name}: complex matrices are not supported yet, got {x.dtype}{list(x.shape)}; the "
+            "decompositions and solvers here are real-only (matmul, vdot, norms and the other "
+            "products accept complex); for a real problem pass jnp.real(a)"
+        )
+
+
 def _float_matrix(name: str, a: Any, square: bool = False) -> ArrayOrTracer:
     x = asarray(a)
+    _no_complex(name, x)
     if x.dtype.kind != "f":
         raise TypeError(
             f"{name}: expected a real floating-point array, got {x.dtype}{list(x.shape)}; convert it with "
@@ -592,6 +605,7 @@ def matrix_rank(M: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         1
     """
     x = asarray(M)
+    _no_complex("matrix_rank", x)
     if x.dtype.kind != "f":
         raise TypeError(f"matrix_rank: expected a real floating-point array, got {x.dtype}; convert it first")
     if x.ndim < 2:

@@ -9,6 +9,7 @@ from functorch_lite.ops import (
     cumulative,
     debug,
     elementwise,
+    fft,
     indexing,
     linalg,
     linalg_decomp,
@@ -22,7 +23,7 @@ from functorch_lite.ops import (
 
 __all__ = [
     "conv",
-    "cumulative", "debug", "elementwise", "indexing", "linalg",
+    "cumulative", "debug", "elementwise", "fft", "indexing", "linalg",
     "linalg_decomp", "prng", "reductions", "shape_ops", "sorting", "special",
     "windowed",
 ]

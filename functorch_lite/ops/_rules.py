@@ -46,6 +46,10 @@ def scalar_key(value: Any) -> tuple[Any, ...] | None:
         if value != value:
             return None
         return (type(value), value, math.copysign(1.0, value))
+    if isinstance(value, (complex, np.complexfloating)):
+        if value != value:
+            return None
+        return (type(value), value, math.copysign(1.0, value.real), math.copysign(1.0, value.imag))
     return (type(value), value)
 
 
@@ -168,7 +172,8 @@ def inverse_permutation(perm: Sequence[int]) -> tuple[int, ...]:
 
 
 def is_float(x: Any) -> bool:
-    return bool(get_aval(x).dtype.kind == "f")
+    """Whether ``x`` is differentiable: a real or complex floating-point value."""
+    return bool(get_aval(x).dtype.kind in "fc")
 
 
 def defderiv(prim: Primitive, *derivs: Deriv | None) -> None:

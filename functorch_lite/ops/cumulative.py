@@ -24,7 +24,10 @@ from functorch_lite.ops.tables import jvp_rules, param_types, vjp_rules
 
 CUMULATIVE: dict[str, Primitive] = {}
 
-_KIND_WORDS = {"iuf": "a numeric (non-boolean) array", "biuf": "an array"}
+_KIND_WORDS = {
+    "iufc": "a numeric (non-boolean) array",
+    "biuf": "a real (non-complex) array: complex numbers have no order",
+}
 
 
 def scanner(name: str, op: str, kinds: str) -> Primitive:
@@ -42,7 +45,9 @@ def scanner(name: str, op: str, kinds: str) -> Primitive:
 
     def impl(x: Array, *, axis: int, reverse: bool) -> Array:
         abstract_eval(ShapedArray(x.shape, x.dtype, x.weak_type), axis=axis, reverse=reverse)
-        out = k.cumulative(x.storage().numpy(), x._offset, x.shape, x._strides, axis, op, bool(reverse))
+        # complex scans take NumPy's accumulate (the Numba kernels are real-only)
+        scan = k._numpy_scan if x.dtype.kind == "c" else k.cumulative
+        out = scan(x.storage().numpy(), x._offset, x.shape, x._strides, axis, op, bool(reverse))
         return Array._wrap(out, x.weak_type)
 
     p.impl = impl
@@ -52,8 +57,8 @@ def scanner(name: str, op: str, kinds: str) -> Primitive:
     return p
 
 
-cumsum_p = scanner("cumsum", "sum", "iuf")
-cumprod_p = scanner("cumprod", "prod", "iuf")
+cumsum_p = scanner("cumsum", "sum", "iufc")
+cumprod_p = scanner("cumprod", "prod", "iufc")
 cummax_p = scanner("cummax", "max", "biuf")
 cummin_p = scanner("cummin", "min", "biuf")
 

@@ -27,18 +27,26 @@ from functorch_lite.ops.fusion_rules import Elementwise
 from functorch_lite.ops.kernels import elementwise as k
 from functorch_lite.ops.tables import fusion_rules, jvp_rules, param_types, vjp_rules
 
-NUMERIC = "biuf"
+NUMERIC = "biufc"
+REAL = "biuf"  # ordered: complex numbers have no order (Array API)
 FLOAT = "f"
+INEXACT = "fc"
+COMPLEX = "c"
 INT = "iu"
 INT_OR_BOOL = "biu"
-NUMBER = "iuf"
+NUMBER = "iufc"
+REAL_NUMBER = "iuf"
 
 _KIND_WORDS = {
-    FLOAT: "a float array (convert with .astype(jnp.float32))",
+    FLOAT: "a real floating-point array (convert with .astype(jnp.float32))",
+    INEXACT: "a real or complex floating-point array (convert with .astype(jnp.float32))",
+    COMPLEX: "a complex array",
     INT: "an integer array",
     INT_OR_BOOL: "a boolean or integer array",
     NUMBER: "a numeric (non-boolean) array",
+    REAL_NUMBER: "a real numeric (non-boolean, non-complex) array",
     NUMERIC: "an array",
+    REAL: "a real (non-complex) array: complex numbers have no order",
 }
 
 ELEMENTWISE: dict[str, Primitive] = {}
@@ -53,16 +61,20 @@ def unop(
     name: str,
     impl: Callable[[np.ndarray[Any, Any]], Any],
     kinds: str = NUMERIC,
-    out_dtype: np.dtype[Any] | None = None,
+    out_dtype: np.dtype[Any] | Callable[[np.dtype[Any]], np.dtype[Any]] | None = None,
 ) -> Primitive:
-    """Declare a unary elementwise primitive (shape-preserving)."""
+    """Declare a unary elementwise primitive (shape-preserving); ``out_dtype``
+    is a dtype, or a function of the operand's (``abs`` of a complex is real)."""
     p = Primitive(name)
 
     def abstract_eval(x: ShapedArray) -> ShapedArray:
         _check_kind(name, x, kinds)
-        if out_dtype is not None:
-            return ShapedArray(x.shape, out_dtype, False)
-        return ShapedArray(x.shape, x.dtype, x.weak_type)
+        if out_dtype is None:
+            return ShapedArray(x.shape, x.dtype, x.weak_type)
+        if callable(out_dtype):
+            dt = out_dtype(x.dtype)
+            return ShapedArray(x.shape, dt, x.weak_type and dt == x.dtype)
+        return ShapedArray(x.shape, out_dtype, False)
 
     def impl_(x: Array) -> Array:
         if x._dtype.kind not in kinds:
@@ -70,7 +82,7 @@ def unop(
         out = impl(x._numpy())
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        return Array._wrap(out, x.weak_type and out_dtype is None)
+        return Array._wrap(out, x.weak_type and (out_dtype is None or out.dtype == x._dtype))
 
     p.impl = impl_
     p.abstract_eval = abstract_eval
@@ -82,9 +94,10 @@ def binop(
     name: str,
     impl: Callable[[np.ndarray[Any, Any], np.ndarray[Any, Any]], Any],
     kinds: str = NUMERIC,
-    out_dtype: np.dtype[Any] | None = None,
+    out_dtype: np.dtype[Any] | Callable[[np.dtype[Any]], np.dtype[Any]] | None = None,
 ) -> Primitive:
-    """Declare a binary elementwise primitive on equal shapes and dtypes."""
+    """Declare a binary elementwise primitive on equal shapes and dtypes;
+    ``out_dtype`` as for :func:`unop`."""
     p = Primitive(name)
 
     def abstract_eval(x: ShapedArray, y: ShapedArray) -> ShapedArray:
@@ -96,6 +109,8 @@ def binop(
             )
         _check_kind(name, x, kinds)
         weak = x.weak_type and y.weak_type
+        if callable(out_dtype):
+            return ShapedArray(x.shape, out_dtype(x.dtype), weak)
         if out_dtype is not None:
             return ShapedArray(x.shape, out_dtype, False)
         return ShapedArray(x.shape, x.dtype, weak)
@@ -108,7 +123,7 @@ def binop(
             out = np.asarray(out)
         if out_dtype is None and out.dtype != x._dtype:
             out = out.astype(x._dtype)
-        return Array._wrap(out, out_dtype is None and x.weak_type and y.weak_type)
+        return Array._wrap(out, (out_dtype is None or callable(out_dtype)) and x.weak_type and y.weak_type)
 
     p.impl = impl_
     p.abstract_eval = abstract_eval
@@ -136,38 +151,41 @@ _BOOL = np.dtype(np.bool_)
 
 # --- unary --------------------------------------------------------------------
 neg_p = unop("neg", _direct(np.negative), NUMBER)
-sign_p = unop("sign", _direct(np.sign), NUMBER)
-abs_p = unop("abs", _direct(np.abs), NUMBER)
+sign_p = unop("sign", _direct(np.sign), NUMBER)  # z / |z| for complex z (0 at 0), as NumPy 2 and JAX
+abs_p = unop("abs", _direct(np.abs), NUMBER, dtypes.real_dtype)
+real_p = unop("real", _direct(np.real), COMPLEX, dtypes.real_dtype)
+imag_p = unop("imag", _direct(np.imag), COMPLEX, dtypes.real_dtype)
+conj_p = unop("conj", _direct(np.conjugate), COMPLEX)
 floor_p = unop("floor", _direct(np.floor), FLOAT)
 ceil_p = unop("ceil", _direct(np.ceil), FLOAT)
 round_p = unop("round", _direct(np.rint), FLOAT)  # half to even, as NumPy/JAX
 trunc_p = unop("trunc", _direct(np.trunc), FLOAT)
-exp_p = unop("exp", _direct(np.exp), FLOAT)
-exp2_p = unop("exp2", _direct(np.exp2), FLOAT)
-expm1_p = unop("expm1", _direct(np.expm1), FLOAT)
-log_p = unop("log", _u(np.log), FLOAT)
-log1p_p = unop("log1p", _u(np.log1p), FLOAT)
-log2_p = unop("log2", _u(np.log2), FLOAT)
-log10_p = unop("log10", _u(np.log10), FLOAT)
-sqrt_p = unop("sqrt", _u(np.sqrt), FLOAT)
+exp_p = unop("exp", _direct(np.exp), INEXACT)
+exp2_p = unop("exp2", _direct(np.exp2), INEXACT)
+expm1_p = unop("expm1", _direct(np.expm1), INEXACT)
+log_p = unop("log", _u(np.log), INEXACT)
+log1p_p = unop("log1p", _u(np.log1p), INEXACT)
+log2_p = unop("log2", _u(np.log2), INEXACT)
+log10_p = unop("log10", _u(np.log10), INEXACT)
+sqrt_p = unop("sqrt", _u(np.sqrt), INEXACT)
 cbrt_p = unop("cbrt", _direct(np.cbrt), FLOAT)
-sin_p = unop("sin", _direct(np.sin), FLOAT)
-cos_p = unop("cos", _direct(np.cos), FLOAT)
-tan_p = unop("tan", _direct(np.tan), FLOAT)
-asin_p = unop("asin", _u(np.arcsin), FLOAT)
-acos_p = unop("acos", _u(np.arccos), FLOAT)
-atan_p = unop("atan", _direct(np.arctan), FLOAT)
-sinh_p = unop("sinh", _direct(np.sinh), FLOAT)
-cosh_p = unop("cosh", _direct(np.cosh), FLOAT)
-tanh_p = unop("tanh", _direct(np.tanh), FLOAT)
-asinh_p = unop("asinh", _direct(np.arcsinh), FLOAT)
-acosh_p = unop("acosh", _u(np.arccosh), FLOAT)
-atanh_p = unop("atanh", _u(np.arctanh), FLOAT)
+sin_p = unop("sin", _direct(np.sin), INEXACT)
+cos_p = unop("cos", _direct(np.cos), INEXACT)
+tan_p = unop("tan", _direct(np.tan), INEXACT)
+asin_p = unop("asin", _u(np.arcsin), INEXACT)
+acos_p = unop("acos", _u(np.arccos), INEXACT)
+atan_p = unop("atan", _direct(np.arctan), INEXACT)
+sinh_p = unop("sinh", _direct(np.sinh), INEXACT)
+cosh_p = unop("cosh", _direct(np.cosh), INEXACT)
+tanh_p = unop("tanh", _direct(np.tanh), INEXACT)
+asinh_p = unop("asinh", _direct(np.arcsinh), INEXACT)
+acosh_p = unop("acosh", _u(np.arccosh), INEXACT)
+atanh_p = unop("atanh", _u(np.arctanh), INEXACT)
 logical_not_p = unop("logical_not", _direct(np.logical_not), "b")
 bitwise_not_p = unop("bitwise_not", _direct(np.invert), INT)
-isnan_p = unop("isnan", _direct(np.isnan), FLOAT, _BOOL)
-isinf_p = unop("isinf", _direct(np.isinf), FLOAT, _BOOL)
-isfinite_p = unop("isfinite", _direct(np.isfinite), FLOAT, _BOOL)
+isnan_p = unop("isnan", _direct(np.isnan), INEXACT, _BOOL)
+isinf_p = unop("isinf", _direct(np.isinf), INEXACT, _BOOL)
+isfinite_p = unop("isfinite", _direct(np.isfinite), INEXACT, _BOOL)
 # the sign bit itself, so -0.0 and -nan count as negative (no comparison can see them)
 signbit_p = unop("signbit", _direct(np.signbit), FLOAT, _BOOL)
 
@@ -175,12 +193,12 @@ signbit_p = unop("signbit", _direct(np.signbit), FLOAT, _BOOL)
 add_p = binop("add", _direct(np.add))
 sub_p = binop("sub", _direct(np.subtract), NUMBER)
 mul_p = binop("mul", _direct(np.multiply))
-div_p = binop("div", _b(np.true_divide), FLOAT)
-floor_divide_p = binop("floor_divide", k.integer_divide, NUMBER)
-rem_p = binop("rem", k.integer_remainder, NUMBER)  # sign of the divisor, as NumPy
+div_p = binop("div", _b(np.true_divide), INEXACT)
+floor_divide_p = binop("floor_divide", k.integer_divide, REAL_NUMBER)
+rem_p = binop("rem", k.integer_remainder, REAL_NUMBER)  # sign of the divisor, as NumPy
 pow_p = binop("pow", k.integer_power, NUMBER)
-max_p = binop("max", _direct(np.maximum))  # nan-propagating, as NumPy/JAX
-min_p = binop("min", _direct(np.minimum))
+max_p = binop("max", _direct(np.maximum), REAL)  # nan-propagating, as NumPy/JAX
+min_p = binop("min", _direct(np.minimum), REAL)
 atan2_p = binop("atan2", _b(np.arctan2), FLOAT)
 nextafter_p = binop("nextafter", _b(np.nextafter), FLOAT)
 and_p = binop("and", _direct(np.bitwise_and), INT_OR_BOOL)
@@ -190,10 +208,21 @@ shift_left_p = binop("shift_left", lambda x, y: k.shift(np.left_shift, x, y), IN
 shift_right_p = binop("shift_right", lambda x, y: k.shift(np.right_shift, x, y), INT)
 eq_p = binop("eq", _direct(np.equal), NUMERIC, _BOOL)
 ne_p = binop("ne", _direct(np.not_equal), NUMERIC, _BOOL)
-lt_p = binop("lt", _direct(np.less), NUMERIC, _BOOL)
-le_p = binop("le", _direct(np.less_equal), NUMERIC, _BOOL)
-gt_p = binop("gt", _direct(np.greater), NUMERIC, _BOOL)
-ge_p = binop("ge", _direct(np.greater_equal), NUMERIC, _BOOL)
+lt_p = binop("lt", _direct(np.less), REAL, _BOOL)
+le_p = binop("le", _direct(np.less_equal), REAL, _BOOL)
+gt_p = binop("gt", _direct(np.greater), REAL, _BOOL)
+ge_p = binop("ge", _direct(np.greater_equal), REAL, _BOOL)
+
+
+def _complex_impl(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    out = np.empty(x.shape, dtypes.to_complex(x.dtype))
+    out.real = x
+    out.imag = y
+    return out
+
+
+complex_p = binop("complex", _complex_impl, FLOAT, dtypes.to_complex)  # x + i*y from two real arrays
+
 
 for _p in (isnan_p, isinf_p, isfinite_p, signbit_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, sign_p,
            floor_p, ceil_p, round_p, trunc_p, logical_not_p, bitwise_not_p, and_p, or_p,
@@ -266,7 +295,44 @@ def _c(x: Any, v: float) -> Array:
 
 
 r.defderiv(neg_p, lambda ans, x: _c(x, -1.0))
-r.defderiv(abs_p, lambda ans, x: sign_p.bind(x))
+
+
+# Complex derivatives follow JAX's convention: a jvp is the (real-linear) map on
+# tangents, and a vjp its transpose under the bilinear pairing Re(ct * t), with
+# no conjugation; so holomorphic ops keep their real rules (ct * f'(z)) and the
+# gradient of a real-valued f of z is df/dx - i df/dy.
+def _abs_jvp(primals: Any, tangents: Any) -> tuple[Any, Any]:
+    (x,), (t,) = primals, tangents
+    ans = abs_p.bind(x)
+    if isinstance(t, r.Zero):
+        return ans, r.Zero(r.get_aval(ans))
+    if r.get_aval(x).dtype.kind != "c":
+        return ans, r.mul(t, sign_p.bind(x))
+    # d|z| = Re(conj(z) dz) / |z|, taken as 0 at z == 0 (as JAX)
+    return ans, real_p.bind(r.mul(t, _conj_over_abs(x, ans)))
+
+
+def _conj_over_abs(x: Any, ans: Any) -> Any:
+    """``conj(x) / |x|`` (0 at 0), written with differentiable primitives as JAX's
+    rule is, so that second derivatives of ``abs`` are right (``sign_p`` has a
+    zero derivative)."""
+    zero = r.eq(ans, r.full_like(ans, 0.0))
+    safe = r.select(zero, r.full_like(ans, 1.0), ans)
+    return r.div(conj_p.bind(x), complex_p.bind(safe, r.full_like(ans, 0.0)))
+
+
+def _abs_vjp(ct: Any, ans: Any, x: Any) -> Any:
+    if r.get_aval(x).dtype.kind != "c":
+        return r.mul(ct, sign_p.bind(x))
+    return r.mul(complex_p.bind(ct, r.full_like(ct, 0.0)), _conj_over_abs(x, ans))
+
+
+jvp_rules[abs_p] = _abs_jvp
+vjp_rules[abs_p] = (_abs_vjp,)
+r.deflinear(real_p, [lambda ct, ans, x: complex_p.bind(ct, r.full_like(ct, 0.0))])
+r.deflinear(imag_p, [lambda ct, ans, x: complex_p.bind(r.full_like(ct, 0.0), r.neg(ct))])
+r.deflinear(conj_p, [lambda ct, ans, x: conj_p.bind(ct)])
+r.deflinear(complex_p, [lambda ct, ans, x, y: real_p.bind(ct), lambda ct, ans, x, y: r.neg(imag_p.bind(ct))])
 r.defderiv(exp_p, lambda ans, x: ans)
 r.defderiv(exp2_p, lambda ans, x: r.mul(ans, _c(x, _LN2)))
 r.defderiv(expm1_p, lambda ans, x: r.add(ans, _c(x, 1.0)))
@@ -367,15 +433,18 @@ vjp_rules[select_p] = (
 def _convert_jvp(primals: Any, tangents: Any, *, new_dtype: np.dtype[Any], weak_type: bool) -> tuple[Any, Any]:
     (x,), (t,) = primals, tangents
     ans = convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type)
-    if isinstance(t, r.Zero) or new_dtype.kind != "f" or not r.is_float(x):
+    if isinstance(t, r.Zero) or new_dtype.kind not in "fc" or not r.is_float(x):
         return ans, r.Zero(r.get_aval(ans))
+    # complex -> real keeps the real part: so does the tangent
     return ans, convert_element_type_p.bind(t, new_dtype=new_dtype, weak_type=weak_type)
 
 
 def _convert_vjp(ct: Any, ans: Any, x: Any, *, new_dtype: np.dtype[Any], weak_type: bool) -> Any:
     aval = r.get_aval(x)
-    if aval.dtype.kind != "f" or new_dtype.kind != "f":
+    if aval.dtype.kind not in "fc" or new_dtype.kind not in "fc":
         return None
+    if new_dtype.kind == "c" and aval.dtype.kind == "f":
+        ct = real_p.bind(ct)  # the transpose of embedding reals in the complex plane
     return r.convert(ct, aval.dtype, aval.weak_type)
 
 
@@ -451,6 +520,13 @@ def _fuse_convert(names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any]
     x, src = names[0], dts[0]
     if src == out:
         return x
+    if src.kind == "c" or out.kind == "c":
+        # real or complex -> complex; complex -> real keeps the real part; to or from bool: impl
+        if src.kind == "b" or out.kind == "b":
+            return None
+        if out.kind == "c":
+            return f"np.{out.name}({x})"
+        return None if out.kind != "f" else f"np.{out.name}(({x}).real)"
     if out.kind == "b":
         return f"({x} != 0)"
     if out.kind == "f" or src.kind in "biu":
@@ -477,10 +553,17 @@ def _floats(template: str) -> Elementwise:
     return Elementwise(template, floats_only=True)
 
 
+def _cx(template: str) -> Elementwise:
+    """A row whose expression is also right for complex scalars in Numba."""
+    return Elementwise(template, complex_ok=True)
+
+
 _E = Elementwise
 for _p, _row in (
-    (add_p, _E("({0} + {1})")), (sub_p, _E("({0} - {1})")), (mul_p, _E("({0} * {1})")),
-    (div_p, _E("({0} / {1})")), (neg_p, _E("(-{0})")), (abs_p, _E("abs({0})")),
+    (add_p, _cx("({0} + {1})")), (sub_p, _cx("({0} - {1})")), (mul_p, _cx("({0} * {1})")),
+    (div_p, _E("({0} / {1})")), (neg_p, _cx("(-{0})")), (abs_p, _E("abs({0})")),
+    (real_p, _cx("({0}).real")), (imag_p, _cx("({0}).imag")), (conj_p, _cx("({0}).conjugate()")),
+    (complex_p, _cx("complex({0}, {1})")),
     (sign_p, Elementwise(build=_fuse_sign)),
     (floor_p, _E("np.floor({0})")), (ceil_p, _E("np.ceil({0})")), (trunc_p, _E("np.trunc({0})")),
     (round_p, _E("np.rint({0})")), (sqrt_p, _E("np.sqrt({0})")),
@@ -488,14 +571,15 @@ for _p, _row in (
     (log_p, _floats("fm.log_{t}({0})")), (log2_p, _floats("fm.log2_{t}({0})")),
     (log10_p, _floats("fm.log10_{t}({0})")), (tanh_p, _floats("fm.tanh_{t}({0})")),
     (max_p, Elementwise(build=_fuse_max(">"))), (min_p, Elementwise(build=_fuse_max("<"))),
-    (pow_p, Elementwise(build=_fuse_pow)),
-    (eq_p, _E("({0} == {1})")), (ne_p, _E("({0} != {1})")), (lt_p, _E("({0} < {1})")),
+    (pow_p, Elementwise(build=_fuse_pow, complex_ok=True)),
+    (eq_p, _cx("({0} == {1})")), (ne_p, _cx("({0} != {1})")), (lt_p, _E("({0} < {1})")),
     (le_p, _E("({0} <= {1})")), (gt_p, _E("({0} > {1})")), (ge_p, _E("({0} >= {1})")),
     (and_p, _E("({0} & {1})")), (or_p, _E("({0} | {1})")), (xor_p, _E("({0} ^ {1})")),
     (logical_not_p, _E("(not {0})")), (bitwise_not_p, _E("(~{0})")),
-    (isnan_p, _E("({0} != {0})")), (isinf_p, Elementwise(build=_isinf)),
+    (isnan_p, _cx("({0} != {0})")), (isinf_p, Elementwise(build=_isinf)),
     (isfinite_p, Elementwise(build=_isfinite)), (signbit_p, _E("np.signbit({0})")),
-    (select_p, _E("({1} if {0} else {2})")), (convert_element_type_p, Elementwise(build=_fuse_convert)),
-    (stop_gradient_p, _E("{0}")),
+    (select_p, _cx("({1} if {0} else {2})")),
+    (convert_element_type_p, Elementwise(build=_fuse_convert, complex_ok=True)),
+    (stop_gradient_p, _cx("{0}")),
 ):
     fusion_rules[_p] = _row

@@ -59,7 +59,9 @@ class Elementwise(FusionRule):
 
     ``template`` is a format string over the operand names ``{0}``, ``{1}``...
     and ``{t}`` (the first operand dtype's short name: f32, i8...);
-    ``floats_only`` limits it to float32/float64 operands.  ``build``, when
+    ``floats_only`` limits it to float32/float64 operands; complex operands
+    or results fuse only where ``complex_ok`` (the expression is right for
+    complex scalars in Numba, special values included).  ``build``, when
     given, replaces the template: it returns the source, or None for "not
     fusable with these dtypes/params" (the op then runs its impl).  Names
     resolve in the generated module: ``np`` and ``fm``
@@ -77,10 +79,13 @@ class Elementwise(FusionRule):
     template: str = ""
     floats_only: bool = False
     build: ExprBuilder | None = None
+    complex_ok: bool = False
 
     def expr(self, names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
              lits: list[Any]) -> str | None:
         """The expression's source over ``names``, or None where the op does not fuse."""
+        if not self.complex_ok and (out.kind == "c" or any(d.kind == "c" for d in dts)):
+            return None
         if self.build is not None:
             return self.build(names, dts, out, params, lits)
         if self.floats_only and (not dts or dts[0] not in _FLOATS):

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from functorch_lite import dtypes
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
 from functorch_lite.ops import params as P
@@ -117,6 +118,13 @@ def _gather_impl(operand: Array, indices: Array) -> Array:
         # cannot say how many rows there are (a (M, 0) reshape loses M)
         return Array._wrap(np.broadcast_to(operand._numpy(), aval.shape).copy(), operand.weak_type)
     idx = index_matrix("gather", indices, operand.shape[:nk])
+    if operand.dtype.kind == "c":
+        # a complex element is a pair of reals: gather the pairs (the kernels move bits of
+        # at most 8 bytes), then view them back as complex numbers
+        buf = operand.storage().numpy().view(dtypes.real_dtype(operand.dtype))
+        pairs = k.gather(buf, 2 * operand._offset, operand.shape + (2,),
+                         tuple(2 * st for st in operand._strides) + (1,), idx)
+        return Array._wrap(pairs.view(operand.dtype)[..., 0].reshape(aval.shape), operand.weak_type)
     out = k.gather(operand.storage().numpy(), operand._offset, operand.shape, operand._strides, idx)
     return Array._wrap(out.reshape(aval.shape), operand.weak_type)
 
@@ -135,6 +143,11 @@ def _scatter_abstract(operand: ShapedArray, indices: ShapedArray, updates: Shape
                       mode: str) -> ShapedArray:
     if mode not in SCATTER_MODES:
         raise ValueError(f"scatter: mode must be one of {SCATTER_MODES}, got {mode!r}")
+    if mode in ("min", "max") and operand.dtype.kind == "c":
+        raise TypeError(
+            f"scatter: mode {mode!r} needs an order, and complex numbers have none (Array API); got "
+            f"{operand.str_short()}: update jnp.real(x) or another real key instead"
+        )
     nk = _check_indices_aval("scatter", operand, indices)
     expected = indices.shape[:-1] + operand.shape[nk:]
     if updates.shape != expected or updates.dtype != operand.dtype:
@@ -159,8 +172,32 @@ def _scatter_impl(operand: Array, indices: Array, updates: Array, *, mode: str) 
         idx = index_matrix("scatter", indices, operand.shape[:nk])
     if operand.dtype.kind == "b":
         mode = {"add": "max", "mul": "min"}.get(mode, mode)  # or / and, as np.add.at on bools
+    if operand.dtype.kind == "c":
+        return Array._wrap(_complex_scatter(base, idx, updates, mode).reshape(operand.shape), operand.weak_type)
     out = k.scatter(base, idx, updates.storage().numpy(), updates._offset, updates.shape, updates._strides, mode)
     return Array._wrap(out.reshape(operand.shape), operand.weak_type)
+
+
+def _complex_scatter(base: np.ndarray[Any, Any], idx: np.ndarray[Any, Any], updates: Array,
+                     mode: str) -> np.ndarray[Any, Any]:
+    """Scatter into a complex operand.  "set" and "add" act on the real and
+    imaginary parts separately, so they run the kernels on pairs of reals (a
+    trailing axis of 2); "mul" mixes the parts: NumPy's ``multiply.at``, which
+    applies repeated indices in order, as the kernels do."""
+    if mode == "mul":
+        out = base.copy()
+        nb = idx.shape[0]
+        upd = updates._numpy().reshape((nb,) + base.shape[idx.shape[1]:])
+        with np.errstate(all="ignore"):
+            np.multiply.at(out, tuple(idx.T), upd)
+        return out
+    rdt = dtypes.real_dtype(base.dtype)
+    pairs = base[..., None].view(rdt)
+    ubuf = updates.storage().numpy().view(rdt)
+    out = k.scatter(pairs, idx, ubuf, 2 * updates._offset, updates.shape + (2,),
+                    tuple(2 * st for st in updates._strides) + (1,), mode)
+    res: np.ndarray[Any, Any] = out.view(base.dtype)[..., 0]
+    return res
 
 
 scatter_p.impl = _scatter_impl

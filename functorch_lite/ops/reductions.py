@@ -61,8 +61,8 @@ def reducer(name: str, kernel: Any, kinds: str, identity_needed: bool = False) -
     return p
 
 
-reduce_sum_p = reducer("reduce_sum", k.sum_, "iuf")
-reduce_prod_p = reducer("reduce_prod", k.prod, "iuf")
+reduce_sum_p = reducer("reduce_sum", k.sum_, "iufc")
+reduce_prod_p = reducer("reduce_prod", k.prod, "iufc")
 reduce_max_p = reducer("reduce_max", k.max_, "biuf", identity_needed=True)
 reduce_min_p = reducer("reduce_min", k.min_, "biuf", identity_needed=True)
 reduce_and_p = reducer("reduce_and", k.all_, "b")

@@ -233,7 +233,7 @@ def record(fn: Callable[..., Any], args: Sequence[Any], name: str, saves: str) -
     else:
         out, pullback = ad.vjp(f, *primals)
     res = TensorBase._wrap(out, *args)
-    if not res._dtype.is_floating_point:
+    if not res._dtype.is_differentiable:
         return res  # comparisons, argmax...: no gradient flows through them
     inputs = [args[i] for i in diff]
     res._requires_grad = True
@@ -395,7 +395,7 @@ def record_elementwise(fn: Callable[..., Any], args: Sequence[Any], name: str, s
                 if rules[i] is None:
                     return None
                 diff.append(i)
-    if not dt.is_floating_point:
+    if not dt.is_differentiable:
         return None
     if not same:
         try:
@@ -489,3 +489,21 @@ def record_view(view: TensorBase, src: TensorBase, fn: Callable[[Any], Any], nam
             raise AssertionError(f"internal: view function gives shape {tuple(out.shape)}, the view has {view._shape}")
     view._requires_grad = True
     view.grad_fn = FunctionNode(name, fn, (src,), (src._lend(),), pullback, (), (view._shape, view._dtype))
+
+
+def pytorch_convention(g: Any) -> Any:
+    """A gradient between the engine's convention and PyTorch's (an involution).
+
+    The engine runs the core's vjp rules, which follow JAX's convention for
+    complex values (the gradient of a real loss is dL/dx - i dL/dy); PyTorch
+    reports the conjugate (dL/dx + i dL/dy).  Gradients cross this
+    conjugation where users see or give them: ``backward(gradient=)``,
+    ``.grad``, hooks, ``retain_grad``, ``autograd.grad`` and custom
+    ``Function.backward``.  Real gradients pass unchanged.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> pytorch_convention(fl.tensor([1 + 2j])).tolist()
+        [(1-2j)]
+    """
+    return g.conj() if g._dtype.is_complex else g

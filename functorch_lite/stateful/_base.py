@@ -459,7 +459,7 @@ class TensorBase:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self._dtype.is_floating_point or self.numel() != 1:
+        if self._dtype.is_differentiable or self.numel() != 1:
             raise TypeError(
                 f"only integer tensors of a single element can be converted to an index, got "
                 f"shape {list(self._shape)} dtype {self._dtype}"

@@ -42,6 +42,8 @@ def data_to_numpy(data: Any, dtype: Any = None) -> tuple[np.ndarray[Any, Any], D
         kind = arr.dtype.kind
         if kind == "f":
             kept = D.get_default_dtype() if _plain_python(data) else D.to_dtype(arr.dtype)
+        elif kind == "c":  # Python complex numbers: the complex dtype of the default float's precision
+            kept = D.complex_for(D.get_default_dtype()) if _plain_python(data) else D.to_dtype(arr.dtype)
         elif kind in "iu" and arr.dtype.itemsize == 8 and kind == "u":
             raise OverflowError("value cannot be converted to type int64 without overflow")
         elif kind in "iu":
@@ -51,7 +53,7 @@ def data_to_numpy(data: Any, dtype: Any = None) -> tuple[np.ndarray[Any, Any], D
         if kept is None:
             raise TypeError(
                 f"cannot make a tensor from {type(data).__name__} data holding {arr.dtype} values; "
-                "use bool, int or float numbers (ints must fit in int64)"
+                "use bool, int, float or complex numbers (ints must fit in int64)"
             )
     if kept is None:
         raise TypeError(f"NumPy dtype {arr.dtype} is not supported by functorch_lite tensors")
@@ -66,4 +68,4 @@ def _plain_python(data: Any) -> bool:
     infers the default dtypes for those, and the leaf's dtype otherwise)."""
     while isinstance(data, (list, tuple)) and data:
         data = data[0]
-    return isinstance(data, (bool, int, float)) or not hasattr(data, "dtype")
+    return isinstance(data, (bool, int, float, complex)) or not hasattr(data, "dtype")

@@ -2,10 +2,12 @@
 
 The stateful layer follows PyTorch where the functional core follows JAX:
 Python ints are int64, Python floats the default dtype (float32 unless
-:func:`set_default_dtype` says float64), integer sums accumulate in int64,
-and a tensor meets a scalar or a 0-d tensor by *category* (bool < integer <
-float): ``int32_tensor + 2.5`` is float32, ``float32_tensor + float64_0d`` is
-float32, ``int32_tensor + float64_0d`` is float64.
+:func:`set_default_dtype` says float64), Python complex numbers the complex
+dtype of that precision, integer sums accumulate in int64, and a tensor
+meets a scalar or a 0-d tensor by *category* (bool < integer < float <
+complex): ``int32_tensor + 2.5`` is float32, ``float32_tensor + float64_0d``
+is float32, ``int32_tensor + float64_0d`` is float64, ``float32_tensor * 1j``
+is complex64.
 
 Example:
     >>> import functorch_lite as fl
@@ -40,13 +42,18 @@ class dtype:  # noqa: N801 - PyTorch's name
         self.name = name
         self.np_dtype = np_dtype
         self.is_floating_point = np_dtype.kind == "f"
-        self.is_signed = np_dtype.kind in "if"
+        self.is_signed = np_dtype.kind in "ifc"
         self.itemsize = int(np_dtype.itemsize)
         self._rank = rank
 
     @property
     def is_complex(self) -> bool:
-        return False
+        return bool(self.np_dtype.kind == "c")
+
+    @property
+    def is_differentiable(self) -> bool:
+        """Whether tensors of this dtype can require gradients (floating or complex)."""
+        return bool(self.np_dtype.kind in "fc")
 
     def __repr__(self) -> str:
         return f"functorch_lite.{self.name}"
@@ -72,15 +79,23 @@ int8 = dtype("int8", _core_dtypes.int8, 1)
 int16 = dtype("int16", _core_dtypes.int16, 2)
 int32 = dtype("int32", _core_dtypes.int32, 3)
 int64 = dtype("int64", _core_dtypes.int64, 4)
+uint16 = dtype("uint16", _core_dtypes.uint16, 2)
+uint32 = dtype("uint32", _core_dtypes.uint32, 3)
+uint64 = dtype("uint64", _core_dtypes.uint64, 4)
 float32 = dtype("float32", _core_dtypes.float32, 10)
 float64 = dtype("float64", _core_dtypes.float64, 11)
+complex64 = dtype("complex64", _core_dtypes.complex64, 20)
+complex128 = dtype("complex128", _core_dtypes.complex128, 21)
 
-ALL: tuple[dtype, ...] = (bool_, uint8, int8, int16, int32, int64, float32, float64)
+ALL: tuple[dtype, ...] = (bool_, uint8, int8, int16, int32, int64, uint16, uint32, uint64, float32, float64,
+                          complex64, complex128)
 _BY_NP: dict[np.dtype[Any], dtype] = {d.np_dtype: d for d in ALL}
 _ALIASES: dict[str, dtype] = {
     "bool": bool_, "uint8": uint8, "int8": int8, "int16": int16, "short": int16,
     "int32": int32, "int": int32, "int64": int64, "long": int64,
     "float32": float32, "float": float32, "float64": float64, "double": float64,
+    "uint16": uint16, "uint32": uint32, "uint64": uint64,
+    "complex64": complex64, "cfloat": complex64, "complex128": complex128, "cdouble": complex128,
 }
 
 
@@ -134,6 +149,8 @@ def to_dtype(d: Any) -> dtype:
         return int64
     if d is bool:
         return bool_
+    if d is complex:
+        return complex_for(get_default_dtype())
     if isinstance(d, str) and d in _ALIASES:
         return _ALIASES[d]
     try:
@@ -152,22 +169,34 @@ def from_np(d: np.dtype[Any]) -> dtype:
     return found if found is not None else to_dtype(d)
 
 
+def complex_for(d: dtype) -> dtype:
+    """The complex dtype whose parts have ``d``'s precision (float64:
+    complex128; other real dtypes: complex64; complex dtypes are kept)."""
+    if d.is_complex:
+        return d
+    return complex128 if d is float64 else complex64
+
+
 def _category(d: dtype) -> int:
-    return 0 if d is bool_ else (2 if d.is_floating_point else 1)
+    if d is bool_:
+        return 0
+    return 2 if d.is_floating_point else (3 if d.is_complex else 1)
 
 
 category = _category
 
 
 def category_of_scalar(v: Any) -> int:
-    """0 for bools, 1 for ints, 2 for floats (3 for anything else)."""
+    """0 for bools, 1 for ints, 2 for floats, 3 for complex numbers (4 for anything else)."""
     if isinstance(v, (bool, np.bool_)):
         return 0
     if isinstance(v, (int, np.integer)):
         return 1
     if isinstance(v, (float, np.floating)):
         return 2
-    return 3
+    if isinstance(v, (complex, np.complexfloating)):
+        return 3
+    return 4
 
 
 def promote_types(a: Any, b: Any) -> dtype:
@@ -183,9 +212,11 @@ def promote_types(a: Any, b: Any) -> dtype:
     if x is y:
         return x
     cx, cy = _category(x), _category(y)
+    if {cx, cy} == {2, 3}:  # complex64 + float64 -> complex128, as PyTorch
+        return complex128 if float64 in (x, y) or complex128 in (x, y) else complex64
     if cx != cy:
         return x if cx > cy else y
-    if cx == 2:
+    if cx >= 2:
         return x if x.itemsize >= y.itemsize else y
     return _BY_NP[np.promote_types(x.np_dtype, y.np_dtype)]
 
@@ -198,6 +229,8 @@ def scalar_dtype(v: Any) -> dtype:
         return int64
     if isinstance(v, (float, np.floating)):
         return get_default_dtype()
+    if isinstance(v, (complex, np.complexfloating)):
+        return complex_for(get_default_dtype())
     raise TypeError(f"expected a Python number or a tensor, got {type(v).__name__} {v!r}")
 
 
@@ -206,11 +239,13 @@ def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
     # unless a lower-priority one is of a higher category
     if higher is None:
         return lower
-    if lower is None or higher.is_floating_point:
+    if lower is None or _category(higher) >= _category(lower):
+        if lower is not None and higher is bool_:
+            return promote_types(higher, lower)
         return higher
-    if higher is bool_ or lower.is_floating_point:
-        return promote_types(higher, lower)
-    return higher
+    if _category(lower) == 3 and higher.is_floating_point:
+        return complex_for(higher)  # float32 tensor * 1j: complex64 (the tensor's precision)
+    return promote_types(higher, lower)
 
 
 def result_type(*operands: tuple[dtype, int]) -> dtype:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from functorch_lite.array import is_row_major
-from functorch_lite.stateful._autograd import AccumulateGrad, Node, edge_of
+from functorch_lite.stateful._autograd import AccumulateGrad, Node, edge_of, pytorch_convention
 from functorch_lite.stateful._base import TensorBase
 from functorch_lite.stateful._grad_mode import set_grad_enabled
 from functorch_lite.stateful._storage import EXCLUSIVE, EXTERNAL, SHARED
@@ -83,6 +83,13 @@ def _kept(g: Any) -> Any:
 
 
 def _pre_hooks(node: Node, g: Any) -> Any:
+    if g._dtype.is_complex and (node._pre_hooks or node._retain is not None):
+        # hooks and retained gradients see PyTorch's convention
+        return pytorch_convention(_run_pre_hooks(node, pytorch_convention(g)))
+    return _run_pre_hooks(node, g)
+
+
+def _run_pre_hooks(node: Node, g: Any) -> Any:
     if node._pre_hooks:
         for hook in list(node._pre_hooks):
             new = hook(g)
@@ -102,6 +109,7 @@ def _pre_hooks(node: Node, g: Any) -> Any:
 
 def _accumulate(node: AccumulateGrad, g: Any, create_graph: bool) -> None:
     leaf = node.variable
+    g = pytorch_convention(g)
     if leaf._grad is None:
         # a stored gradient is only ever written by later accumulations, which
         # copy it first (_kept); a hook's or the user's tensor was copied already
@@ -150,6 +158,7 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: boo
                 f"element {i} of tensors does not require grad and does not have a grad_fn; set "
                 "requires_grad=True on the leaves (or call requires_grad_()) before computing it, outside no_grad()"
             )
+        g = pytorch_convention(g)
         buffers[id(node)] = g if id(node) not in buffers else buffers[id(node)] + g
         if node not in roots:
             roots.append(node)
@@ -165,7 +174,7 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: boo
             if g is not None and not skipped:  # autograd.grad runs no leaf it does not return
                 g = _pre_hooks(node, g)
                 if capture is not None and id(node) in capture:
-                    captured[id(node)] = g
+                    captured[id(node)] = pytorch_convention(g)
             if isinstance(node, AccumulateGrad):
                 if g is not None and capture is None:
                     _accumulate(node, g, create_graph)

@@ -31,8 +31,9 @@ from functorch_lite.stateful._tensor import Tensor
 
 def _finish(t: Any, requires_grad: bool) -> Any:
     if requires_grad:
-        if not t._dtype.is_floating_point:
-            raise RuntimeError(f"Only Tensors of floating point dtype can require gradients, got {t._dtype.name}")
+        if not t._dtype.is_differentiable:
+            raise RuntimeError(
+                f"Only Tensors of floating point and complex dtype can require gradients, got {t._dtype.name}")
         t.requires_grad = True
     return t
 
@@ -226,7 +227,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
             f"arange: upper bound ({end}) and lower bound ({start}) inconsistent with step sign ({step})"
         )
     n = math.ceil((end - start) / step) if any(isinstance(v, float) for v in vals) else -(-(end - start) // step)
-    acc = np.float64 if dt.is_floating_point else np.int64
+    acc = np.float64 if dt.is_floating_point else (np.complex128 if dt.is_complex else np.int64)
     out = (jnp.arange(n, dtype=acc) * step + start).astype(dt.np_dtype)
     return _finish(TensorBase._wrap(out), requires_grad)  # type: ignore[no-any-return]
 
@@ -267,9 +268,22 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, 
 
 def _random(shape: tuple[int, ...], dtype: Any, generator: Generator | None, kind: str) -> Array:
     dt = _dtype_or_default(dtype)
-    if not dt.is_floating_point:
-        raise RuntimeError(f"{kind} expects a floating point dtype, got {dt.name}")
+    if not dt.is_differentiable:
+        raise RuntimeError(f"{kind} expects a floating point or complex dtype, got {dt.name}")
     key = key_for(generator)
+    if dt.is_complex:
+        # PyTorch's complex samples: each part uniform on [0, 1) (rand), or normal with
+        # variance 1/2 so that E|z|^2 = 1 (randn)
+        part = D.float64 if dt is D.complex128 else D.float32
+        k1, k2 = jr.split(key)
+        if kind == "rand":
+            re, im = (jr.uniform(k, shape, dtype=part.np_dtype) for k in (k1, k2))
+        else:
+            re, im = (jr.normal(k, shape, dtype=part.np_dtype) * np.sqrt(0.5).astype(part.np_dtype)
+                      for k in (k1, k2))
+        out = jnp.asarray(re) + jnp.asarray(im) * np.array(1j, dt.np_dtype)
+        assert isinstance(out, Array)
+        return out
     draw = jr.uniform(key, shape, dtype=dt.np_dtype) if kind == "rand" else jr.normal(key, shape, dtype=dt.np_dtype)
     assert isinstance(draw, Array)
     return draw

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from functorch_lite.stateful._autograd import Node, edge_of, recording
+from functorch_lite.stateful._autograd import Node, edge_of, pytorch_convention, recording
 from functorch_lite.stateful._base import TensorBase
 from functorch_lite.stateful._grad_mode import no_grad, set_grad_enabled
 
@@ -96,7 +96,7 @@ class CustomNode(Node):
                 self._ctx._saved = ()
 
     def apply(self, ct: Any, create_graph: bool) -> tuple[Any, ...]:
-        grads = [ct if k == self._out else TensorBase._fresh(np.zeros(s, d.np_dtype))
+        grads = [pytorch_convention(ct) if k == self._out else TensorBase._fresh(np.zeros(s, d.np_dtype))
                  for k, (s, d) in enumerate(self._shapes)]
         with set_grad_enabled(bool(create_graph)):
             res = self._cls.backward(self._ctx, *grads)  # type: ignore[attr-defined]
@@ -107,7 +107,7 @@ class CustomNode(Node):
             if g is not None and not isinstance(g, TensorBase):
                 raise TypeError(f"{self._cls.__name__}.backward returned {type(g).__name__} for input {i}; "
                                 "return a tensor or None per forward input")
-            out.append(g)
+            out.append(None if g is None else pytorch_convention(g))
         return tuple(out)
 
 
@@ -141,7 +141,7 @@ class Function:
         k = 0
         for o in new:
             if isinstance(o, TensorBase):
-                if o._dtype.is_floating_point:
+                if o._dtype.is_differentiable:
                     o._requires_grad = True
                     o.grad_fn = CustomNode(cls, ctx, args, k, shapes)
                 k += 1

@@ -38,7 +38,7 @@ METHOD_FUNCTIONS: tuple[str, ...] = (
     "logical_not", "matmul", "mm", "dot", "sum", "prod", "mean", "std", "var", "max", "min", "amax", "amin",
     "argmax", "argmin", "all", "any", "cumsum", "numel", "t", "transpose", "permute", "reshape", "flatten",
     "unflatten", "squeeze", "unsqueeze", "narrow", "select", "unbind", "chunk", "split", "clone", "detach",
-    "masked_fill", "index_add", "scatter",
+    "masked_fill", "index_add", "scatter", "conj", "conj_physical", "resolve_conj", "angle", "is_complex",
 )
 
 
@@ -53,6 +53,100 @@ def _method_function(name: str) -> Callable[..., Any]:
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {n: _method_function(n) for n in METHOD_FUNCTIONS}
+
+
+def real(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """The real part of a tensor (a new tensor: see ``Tensor.real``).
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> fl.real(fl.tensor([3 - 4j])).tolist()
+        [3.0]
+    """
+    t: Any = input if isinstance(input, TensorBase) else as_tensor(input)
+    return t.real
+
+
+def imag(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """The imaginary part of a complex tensor (a new tensor: see ``Tensor.imag``).
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> fl.imag(fl.tensor([3 - 4j])).tolist()
+        [-4.0]
+    """
+    t: Any = input if isinstance(input, TensorBase) else as_tensor(input)
+    return t.imag
+
+
+def complex(real: Any, imag: Any) -> Any:  # noqa: A001 - PyTorch's name
+    """A complex tensor from real and imaginary parts of one floating dtype
+    (float32 gives complex64, float64 complex128), as ``torch.complex``.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> fl.complex(fl.tensor([1.0]), fl.tensor([2.0])).tolist()
+        [(1+2j)]
+    """
+    re, im = (t if isinstance(t, TensorBase) else as_tensor(t) for t in (real, imag))
+    if re._dtype is not im._dtype or not re._dtype.is_floating_point:
+        raise RuntimeError(f"complex: expected real and imag to have the same floating dtype (float32 or "
+                           f"float64), got {re._dtype.name} and {im._dtype.name}")
+    return apply_op(lambda a, b: jnp.asarray(a) + 1j * jnp.asarray(b), [re, im], "ComplexBackward0", SAVE_NONE)
+
+
+def polar(abs: Any, angle: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """``abs * (cos(angle) + i sin(angle))``, as ``torch.polar``.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> [round(v.real, 6) for v in fl.polar(fl.tensor([2.0]), fl.tensor([0.0])).tolist()]
+        [2.0]
+    """
+    return complex(abs * angle.cos(), abs * angle.sin())
+
+
+def view_as_real(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """A complex tensor of shape ``s`` as a real one of shape ``(*s, 2)``
+    (real and imaginary parts).  PyTorch's shares storage; this is a new
+    tensor (in-place writes to it do not reach ``input``).
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> fl.view_as_real(fl.tensor([1 + 2j])).tolist()
+        [[1.0, 2.0]]
+    """
+    t: Any = input if isinstance(input, TensorBase) else as_tensor(input)
+    if not t._dtype.is_complex:
+        raise RuntimeError(f"view_as_real is only supported for complex tensors, got {t._dtype.name}")
+    return stack([t.real, t.imag], dim=-1)
+
+
+def view_as_complex(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    """A real tensor of shape ``(*s, 2)`` as a complex one of shape ``s``
+    (a new tensor, where PyTorch's shares storage).
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> fl.view_as_complex(fl.tensor([[1.0, 2.0]])).tolist()
+        [(1+2j)]
+    """
+    t: Any = input if isinstance(input, TensorBase) else as_tensor(input)
+    if not t._shape or t._shape[-1] != 2 or not t._dtype.is_floating_point:
+        raise RuntimeError(f"view_as_complex needs a float32/float64 tensor whose last dimension has size 2, got "
+                           f"{t._dtype.name} of shape {list(t._shape)}")
+    return complex(t.select(-1, 0), t.select(-1, 1))
+
+
+def is_complex(input: Any) -> bool:  # noqa: A002 - PyTorch's name
+    """Whether a tensor's dtype is complex.
+
+    Example:
+        >>> import functorch_lite as fl
+        >>> fl.is_complex(fl.tensor([1j]))
+        True
+    """
+    return bool((input if isinstance(input, TensorBase) else as_tensor(input))._dtype.is_complex)
 
 
 def _tensors(name: str, tensors: Sequence[Any]) -> list[Any]:

@@ -209,7 +209,7 @@ class InplaceMixin(MathMixin):
         if self._inplace_ufunc(o, fn, name):
             return self
         dt = promote(self, o)
-        if kind == "div" and not dt.is_floating_point:
+        if kind == "div" and not dt.is_differentiable:
             dt = D.get_default_dtype()
         self._check_cast(dt, name)
         if recording(self, o):
@@ -217,7 +217,7 @@ class InplaceMixin(MathMixin):
         return self._write(fn(as_core(self, dt), as_core(o, dt)), name)
 
     def _iunary(self, fn: Callable[[Any], Any], name: str, floating: bool = False) -> Any:
-        dt = self._dtype if self._dtype.is_floating_point or not floating else D.get_default_dtype()
+        dt = self._dtype if self._dtype.is_differentiable or not floating else D.get_default_dtype()
         self._check_cast(dt, name)
         if recording(self):
             return self._write(self._unary(fn, floating), name)

@@ -48,7 +48,8 @@ class ValuesIndices(NamedTuple):
 
 
 def is_scalar(v: Any) -> bool:
-    return isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)) and not isinstance(v, TensorBase)
+    return (isinstance(v, (bool, int, float, complex, np.bool_, np.integer, np.floating, np.complexfloating))
+            and not isinstance(v, TensorBase))
 
 
 _KNOWN = (TensorBase, Array, np.ndarray, list, tuple)
@@ -160,7 +161,7 @@ def _axis(dim: Any) -> Any:
 
 def _need_float(name: str, t: TensorBase, dtype: Any) -> D.dtype:
     dt = t._dtype if dtype is None else D.to_dtype(dtype)
-    if not dt.is_floating_point:
+    if not dt.is_differentiable:
         raise RuntimeError(
             f"{name}(): could not infer output dtype. Input dtype must be either a floating point or complex "
             f"dtype. Got: {dt.name}; convert with .float() or pass dtype=functorch_lite.float32"
@@ -177,7 +178,7 @@ class MathMixin(ViewMixin):
     def _binary(self, other: Any, fn: Callable[[Any, Any], Any], kind: str = "", reverse: bool = False) -> Any:
         o = coerce(other)
         dt = promote(self, o)
-        if kind == "div" and not dt.is_floating_point:
+        if kind == "div" and not dt.is_differentiable:
             dt = D.get_default_dtype()
         if recording(self, o):
             if dt is self._dtype:
@@ -208,7 +209,7 @@ class MathMixin(ViewMixin):
 
     def _unary(self, fn: Callable[[Any], Any], floating: bool = False, name: str = "") -> Any:
         dt = self._dtype
-        if floating and not dt.is_floating_point:
+        if floating and not dt.is_differentiable:
             dt = D.get_default_dtype()
         if recording(self):
             if dt is self._dtype:
@@ -411,6 +412,74 @@ class MathMixin(ViewMixin):
     def round(self) -> Any: return self._unary(jnp.round)
     def trunc(self) -> Any: return self._unary(jnp.trunc)
 
+    # complex numbers ------------------------------------------------------------------
+    # PyTorch's ``.real``/``.imag`` of a complex tensor are views that write through to
+    # it; here they are new tensors (a real view of complex storage would need storage
+    # reinterpretation): reading and differentiating match PyTorch, writing does not.
+    @property
+    def real(self) -> Any:
+        """The real part (the tensor itself for a real tensor).
+
+        Example:
+            >>> import functorch_lite as fl
+            >>> fl.tensor([1 + 2j]).real.tolist()
+            [1.0]
+        """
+        return self._unary(jnp.real, name="Real") if self._dtype.is_complex else self
+
+    @property
+    def imag(self) -> Any:
+        """The imaginary part of a complex tensor.
+
+        Example:
+            >>> import functorch_lite as fl
+            >>> fl.tensor([1 + 2j]).imag.tolist()
+            [2.0]
+        """
+        if not self._dtype.is_complex:
+            raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+        return self._unary(jnp.imag, name="Imag")
+
+    def conj(self) -> Any:
+        """The complex conjugate (the tensor itself for a real tensor).
+
+        Example:
+            >>> import functorch_lite as fl
+            >>> fl.tensor([1 + 2j]).conj().tolist()
+            [(1-2j)]
+        """
+        return self._unary(jnp.conj, name="Conj") if self._dtype.is_complex else self
+
+    conj_physical = conj
+
+    def resolve_conj(self) -> Any:
+        """``self``: conjugation is never lazy here."""
+        return self
+
+    def is_conj(self) -> bool:
+        """False: conjugation is never lazy here."""
+        return False
+
+    def angle(self) -> Any:
+        """The argument of each element in radians (0 or pi for real numbers).
+
+        Example:
+            >>> import functorch_lite as fl
+            >>> round(fl.tensor([1j]).angle().item(), 4)
+            1.5708
+        """
+        return self._unary(jnp.angle, True, "Angle")
+
+    def is_complex(self) -> bool:
+        """Whether the dtype is complex.
+
+        Example:
+            >>> import functorch_lite as fl
+            >>> fl.tensor([1j]).is_complex(), fl.tensor([1.0]).is_complex()
+            (True, False)
+        """
+        return bool(self._dtype.is_complex)
+
     def clamp(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - PyTorch's names
         """Elementwise ``min(max(self, min), max)``; either bound may be None.
 
@@ -483,13 +552,13 @@ class MathMixin(ViewMixin):
             >>> fl.tensor([[1, 2], [3, 4]]).sum(dim=0, keepdim=True).tolist()
             [[4, 6]]
         """
-        dt = D.to_dtype(dtype) if dtype is not None else (self._dtype if self._dtype.is_floating_point else D.int64)
+        dt = D.to_dtype(dtype) if dtype is not None else (self._dtype if self._dtype.is_differentiable else D.int64)
         axis, np_dt = _axis(dim), dt.np_dtype
         return apply_op(lambda a: jnp.sum(cast(a, np_dt), axis=axis, keepdims=keepdim), (self,), "SumBackward0",
                         SAVE_NONE)
 
     def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
-        dt = D.to_dtype(dtype) if dtype is not None else (self._dtype if self._dtype.is_floating_point else D.int64)
+        dt = D.to_dtype(dtype) if dtype is not None else (self._dtype if self._dtype.is_differentiable else D.int64)
         axis, np_dt = _axis(dim), dt.np_dtype
         return apply_op(lambda a: jnp.prod(cast(a, np_dt), axis=axis, keepdims=keepdim), (self,), "ProdBackward0")
 
@@ -617,7 +686,7 @@ class MathMixin(ViewMixin):
         return self._wrap(jnp.any(self._lend(), axis=_axis(dim), keepdims=keepdim), self)
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> Any:
-        dt = D.to_dtype(dtype) if dtype is not None else (self._dtype if self._dtype.is_floating_point else D.int64)
+        dt = D.to_dtype(dtype) if dtype is not None else (self._dtype if self._dtype.is_differentiable else D.int64)
         axis, np_dt = norm_dim(dim, self.ndim), dt.np_dtype
         return apply_op(lambda a: jnp.cumsum(cast(a, np_dt), axis=axis), (self,), "CumsumBackward0", SAVE_NONE)
 

@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -104,7 +105,7 @@ class Tensor(InplaceMixin, AutogradMixin):
         extra = ""
         if self.numel() == 0 and self.ndim != 1:
             extra += f", size={tuple(self._shape)}"
-        if self._dtype not in (D.get_default_dtype(), D.int64, D.bool_):
+        if self._dtype not in (D.get_default_dtype(), D.complex_for(D.get_default_dtype()), D.int64, D.bool_):
             extra += f", dtype=functorch_lite.{self._dtype.name}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name()}>"
@@ -123,29 +124,51 @@ class Tensor(InplaceMixin, AutogradMixin):
 _TENSOR_CLS.append(Tensor)
 
 
+def _float_formatter(values: np.ndarray[Any, Any]) -> Callable[[Any], str]:
+    """PyTorch's float style for a set of values: integral floats as ``1.``,
+    others with four decimals, scientific notation for wide ranges."""
+    finite = values[np.isfinite(values)]
+    big = float(np.abs(finite).max()) if finite.size else 0.0
+    nz = np.abs(finite[finite != 0])
+    small = float(nz.min()) if nz.size else 0.0
+    if big >= 1e8 or (small and (small < 1e-4 or big / small > 1000)):
+        fmt = "{:.4e}"
+    elif bool(np.all(finite == np.round(finite))):
+        fmt = "{:.0f}."
+    else:
+        fmt = "{:.4f}"
+
+    def one(v: Any) -> str:
+        return fmt.format(v) if np.isfinite(v) else str(v)
+
+    return one
+
+
 def _format(a: np.ndarray[Any, Any], dt: D.dtype) -> str:
     """PyTorch's print style: integral floats as ``1.``, others with four
-    decimals, scientific notation for wide ranges; columns aligned."""
+    decimals, scientific notation for wide ranges; columns aligned; complex
+    numbers as ``1.5000-2.0000j`` with one style for both parts."""
     opts: dict[str, Any] = {"separator": ", ", "prefix": "tensor(", "threshold": 1000, "edgeitems": 3}
     if dt.is_floating_point and a.size:
-        finite = a[np.isfinite(a)]
-        big = float(np.abs(finite).max()) if finite.size else 0.0
-        nz = np.abs(finite[finite != 0])
-        small = float(nz.min()) if nz.size else 0.0
-        if big >= 1e8 or (small and (small < 1e-4 or big / small > 1000)):
-            fmt = "{:.4e}"
-        elif bool(np.all(finite == np.round(finite))):
-            fmt = "{:.0f}."
-        else:
-            fmt = "{:.4f}"
-
-        def one(v: Any) -> str:
-            return fmt.format(v) if np.isfinite(v) else str(v)
-
+        one = _float_formatter(a)
         width = max(len(one(v)) for v in a.reshape(-1)[:2000])
         opts["formatter"] = {"float_kind": lambda v: one(v).rjust(width)}
         if a.ndim == 0:
             return one(a.item())
+    if dt.is_complex and a.size:
+        flat = a.reshape(-1)[:2000]
+        part = _float_formatter(np.concatenate([flat.real, flat.imag]))
+        wr = max(len(part(v)) for v in flat.real)
+        wi = max(len(part(abs(v))) for v in flat.imag)
+
+        def cplx(z: Any) -> str:
+            im = z.imag
+            sign = "-" if (im < 0 or (im == 0 and np.signbit(im))) else "+"
+            return f"{part(z.real).rjust(wr)}{sign}{part(abs(im)).rjust(wi)}j"
+
+        opts["formatter"] = {"complex_kind": cplx}
+        if a.ndim == 0:
+            return cplx(a.item()).strip()
     if a.ndim == 0:
         return repr(a.item())
     return np.array2string(a, **opts)

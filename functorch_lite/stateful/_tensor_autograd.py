@@ -40,7 +40,7 @@ class AutogradMixin(TensorBase):
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
-        if value and not self._dtype.is_floating_point:
+        if value and not self._dtype.is_differentiable:
             raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got {self._dtype.name}; "
                                "convert with .float() first")
         self._requires_grad = value
@@ -160,7 +160,7 @@ class AutogradMixin(TensorBase):
     def data(self, value: Any) -> None:
         if not isinstance(value, TensorBase):
             raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
-        if value._dtype is not self._dtype and self._requires_grad and not value._dtype.is_floating_point:
+        if value._dtype is not self._dtype and self._requires_grad and not value._dtype.is_differentiable:
             raise RuntimeError(f"data set to a {value._dtype.name} tensor on a tensor that requires grad")
         # PyTorch's `t.data = v`: t now views v's storage, keeping its identity and graph flags
         self._h, self._shape, self._strides, self._offset = value._h, value._shape, value._strides, value._offset

@@ -412,14 +412,30 @@ def _to_array(x: Any) -> Any:
     return asarray(x)
 
 
-def _check_float_input(x: Any, name: str, allow_int: bool) -> None:
+def _check_float_input(x: Any, name: str, allow_int: bool, holomorphic: bool = False) -> None:
     dt = get_aval(x).dtype
-    if dt.kind != "f" and not allow_int:
+    if holomorphic:
+        if dt.kind != "c":
+            raise TypeError(
+                f"{name} with holomorphic=True requires inputs with complex dtype, got {dt} "
+                f"({get_aval(x).str_short()}); convert with .astype(jnp.complex64)"
+            )
+        return
+    if dt.kind not in "fc" and not allow_int:
         raise TypeError(
             f"{name} requires float inputs to differentiate, got {dt} "
             f"({get_aval(x).str_short()}); convert with .astype(jnp.float32), or pass "
             "allow_int=True to get zero gradients for integer inputs"
         )
+
+
+def _check_grad_output(dt: np.dtype[Any], name: str, holomorphic: bool) -> None:
+    if holomorphic:
+        if dt.kind != "c":
+            raise TypeError(f"{name} with holomorphic=True requires outputs with complex dtype, got {dt}")
+    elif dt.kind != "f":
+        hint = "; for holomorphic differentiation, pass holomorphic=True" if dt.kind == "c" else ""
+        raise TypeError(f"{name} requires real-valued (float) outputs, got {dt}{hint}")
 
 
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
@@ -453,7 +469,7 @@ def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]
         ta = get_aval(t)
         if ta.shape != pa.shape:
             raise ValueError(f"jvp: tangent shape {ta.shape} does not match primal shape {pa.shape}")
-        if pa.dtype.kind != "f":
+        if pa.dtype.kind not in "fc":
             t_in.append(Zero(pa))
             continue
         if ta.dtype != pa.dtype:
@@ -529,11 +545,11 @@ class _VJPResult:
             if ca.shape != aval.shape:
                 raise ValueError(f"vjp_fn: cotangent shape {ca.shape} does not match output shape {aval.shape}")
             if ca.dtype != aval.dtype:
-                if ca.weak_type or aval.dtype.kind == "f":
+                if ca.weak_type or (aval.dtype.kind in "fc" and ca.dtype.kind != "c"):
                     c = convert(c, aval.dtype)
                 else:
                     raise TypeError(f"vjp_fn: cotangent dtype {ca.dtype} does not match output dtype {aval.dtype}")
-            if ref is not None and aval.dtype.kind == "f":
+            if ref is not None and aval.dtype.kind in "fc":
                 pairs.append((ref, c))
         leaf_cts = backward(pairs) if pairs else {}
         outs = []
@@ -594,21 +610,29 @@ def _argnums_tuple(argnums: int | Sequence[int], nargs: int, name: str) -> tuple
 
 
 def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   allow_int: bool = False) -> Callable[..., Any]:
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """``fun`` and its gradient with respect to ``argnums`` in one pass.
+
+    Complex inputs follow JAX's convention: for a real-valued ``fun`` of
+    ``z = x + iy`` the result is ``df/dx - i df/dy`` (the conjugate of the
+    steepest-ascent direction: step with ``conj(g)``); with
+    ``holomorphic=True`` a complex-valued holomorphic ``fun`` gives its
+    complex derivative ``f'(z)``.
 
     Example:
         >>> import functorch_lite as fl
         >>> v, g = fl.value_and_grad(lambda x: x ** 2)(3.0)
         >>> float(v), float(g)
         (9.0, 6.0)
+        >>> complex(fl.grad(lambda z: z ** 2, holomorphic=True)(1j))
+        2j
     """
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums_tuple(argnums, len(args), "grad")
         diff_args = tuple(args[i] for i in nums)
         for leaf in tree.leaves(diff_args):
-            _check_float_input(_to_array(leaf), "grad", allow_int)
+            _check_float_input(_to_array(leaf), "grad", allow_int, holomorphic)
 
         def f_partial(*dargs: Any) -> Any:
             full = list(args)
@@ -634,8 +658,7 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, ha
                 f"grad requires a scalar (shape ()) output, got shape {aval.shape}{hint}; use "
                 "jacrev or vjp for non-scalar outputs"
             )
-        if aval.dtype.kind != "f":
-            raise TypeError(f"grad requires a float output, got {aval.dtype}")
+        _check_grad_output(aval.dtype, "grad", holomorphic)
         g = fn(_ones(aval))
         g = g[0] if isinstance(argnums, int) else g
         if has_aux:
@@ -652,11 +675,13 @@ def _ones(aval: ShapedArray) -> Array:
 
 
 def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         allow_int: bool = False) -> Callable[..., Any]:
+         holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """Gradient of a scalar-valued ``fun`` with respect to ``argnums``.
 
     With ``has_aux=True`` ``fun`` returns ``(value, aux)`` and the result is
     ``(grad, aux)``.  Arguments may be pytrees; the gradient has their shape.
+    Complex inputs and ``holomorphic=True`` follow JAX (see
+    :func:`value_and_grad`).
 
     Example:
         >>> import functorch_lite as fl
@@ -664,7 +689,7 @@ def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
         >>> fl.grad(lambda w: jnp.sum(w * w))(jnp.array([1.0, 2.0])).tolist()
         [2.0, 4.0]
     """
-    vg = value_and_grad(fun, argnums, has_aux, allow_int)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         (v, g) = vg(*args, **kwargs)

@@ -62,7 +62,9 @@ def inline_literal(value: Any, dtype: np.dtype[Any]) -> bool:
     """
     if dtype.kind == "b":
         return True
-    r = float(value)  # fusion sees only real dtypes (``FUSABLE_DTYPES``)
+    if dtype.kind == "c":
+        return False  # a runtime parameter: Numba types complex arguments exactly
+    r = float(value)
     return r != r or r in INLINE_VALUES
 
 
@@ -147,7 +149,8 @@ class _Nodes:
             # typed as the literal (a Python float would make float32 arithmetic float64);
             # float64 and int64 as Python scalars, which Numba's dispatcher types fastest
             typed = dt.type(value)
-            self.params.append((f"L{len(self.params)}", typed.item() if dt.name in ("float64", "int64") else typed))
+            self.params.append((f"L{len(self.params)}",
+                                typed.item() if dt.name in ("float64", "int64", "complex128") else typed))
             return self.params[-1][0]
         return self.name_of[id(a)]
 

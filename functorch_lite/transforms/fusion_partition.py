@@ -45,9 +45,11 @@ from functorch_lite.ops.fusion_rules import Elementwise, FusionRule, IndexMap, M
 from functorch_lite.ops.tables import fusion_rules
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var
 
-#: dtypes fused loops handle (others run their impl)
+#: dtypes fused loops handle (others run their impl); a complex value fuses only
+#: through elementwise rows marked ``complex_ok`` (never through a reduction)
 FUSABLE_DTYPES = frozenset(np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
-                                                 np.float32, np.float64))
+                                                 np.uint16, np.uint32, np.uint64, np.float32, np.float64,
+                                                 np.complex64, np.complex128))
 
 
 # --- dims: union-find over iteration-dim variables ----------------------------------------------
@@ -129,6 +131,8 @@ def classify(e: Eqn) -> FusionRule | None:
     if isinstance(rule, IndexMap):
         return rule if rule.accepts(e.inputs[0].aval.shape, e.outvars[0].aval.shape, e.params) else None
     if isinstance(rule, Reduction):
+        if any(a.dtype.kind == "c" for a in avals):
+            return None
         return rule if "axes" in e.params and isinstance(e.inputs[0], Var) else None
     if not isinstance(rule, Elementwise):
         return None

@@ -22,7 +22,7 @@ from functorch_lite import tree
 from functorch_lite.array import Array
 from functorch_lite.core import get_aval
 from functorch_lite.ops import _rules as r
-from functorch_lite.transforms.ad import _argnums_tuple, _check_float_input, _to_array, jvp, vjp
+from functorch_lite.transforms.ad import _argnums_tuple, _check_float_input, _check_grad_output, _to_array, jvp, vjp
 from functorch_lite.transforms.batching import vmap
 
 
@@ -43,8 +43,11 @@ def _partial(fun: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...]
 
 
 def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
-           allow_int: bool = False) -> Callable[..., Any]:
+           holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """Jacobian by reverse mode: one vjp per output element, vectorised by vmap.
+
+    Outputs must be real unless ``holomorphic=True`` (then inputs and
+    outputs are complex and the result is the complex Jacobian), as JAX.
 
     Example:
         >>> import functorch_lite as fl
@@ -57,11 +60,13 @@ def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: b
         nums = _argnums_tuple(argnums, len(args), "jacrev")
         dargs = tuple(args[i] for i in nums)
         for leaf in tree.leaves(dargs):
-            _check_float_input(_to_array(leaf), "jacrev", allow_int)
+            _check_float_input(_to_array(leaf), "jacrev", allow_int, holomorphic)
         res = vjp(_partial(fun, args, nums, kwargs), *dargs, has_aux=has_aux)
         out, f_vjp = res[0], res[1]
         o_leaves, o_tree = tree.flatten(out)
         o_leaves = [_to_array(o) for o in o_leaves]
+        for o in o_leaves:
+            _check_grad_output(get_aval(o).dtype, "jacrev", holomorphic)
         per_out = []
         for k, o in enumerate(o_leaves):
             aval = get_aval(o)
@@ -91,8 +96,12 @@ def _empty_jac(out_shape: tuple[int, ...], x: Any) -> Array:
 jacobian = jacrev
 
 
-def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable[..., Any]:
+def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable[..., Any]:
     """Jacobian by forward mode: one jvp per input element, vectorised by vmap.
+
+    Inputs must be real unless ``holomorphic=True`` (then inputs and
+    outputs are complex and the result is the complex Jacobian), as JAX.
 
     Example:
         >>> import functorch_lite as fl
@@ -105,7 +114,11 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: b
         nums = _argnums_tuple(argnums, len(args), "jacfwd")
         dargs = tuple(_to_array_tree(args[i]) for i in nums)
         for leaf in tree.leaves(dargs):
-            _check_float_input(leaf, "jacfwd", False)
+            if not holomorphic and get_aval(leaf).dtype.kind == "c":
+                raise TypeError(
+                    f"jacfwd requires real-valued inputs, got {get_aval(leaf).dtype}; for holomorphic "
+                    "differentiation pass holomorphic=True, otherwise pass the real and imaginary parts")
+            _check_float_input(leaf, "jacfwd", False, holomorphic)
         f = _partial(fun, args, nums, kwargs)
         in_leaves, in_tree = tree.flatten(dargs)
         per_in = []
@@ -121,6 +134,9 @@ def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: b
                 return res[1] if not has_aux else (res[1], res[2])
 
             prim = jvp(f, dargs, tree.map(lambda q: r.full_aval(get_aval(q), 0), dargs), has_aux=has_aux)
+            if holomorphic:
+                for o in tree.leaves(prim[0]):
+                    _check_grad_output(get_aval(_to_array(o)).dtype, "jacfwd", True)
             out_tree_ref.append(prim[0])
             if has_aux:
                 aux_ref.append(prim[2])
@@ -150,7 +166,8 @@ def _to_array_tree(x: Any) -> Any:
     return tree.map(_to_array, x)
 
 
-def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable[..., Any]:
+def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable[..., Any]:
     """Hessian: ``jacfwd(jacrev(fun))``.
 
     Example:
@@ -159,4 +176,4 @@ def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: 
         >>> fl.hessian(lambda x: jnp.sum(x ** 3))(jnp.array([1.0, 2.0])).tolist()
         [[6.0, 0.0], [0.0, 12.0]]
     """
-    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

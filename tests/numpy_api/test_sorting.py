@@ -205,7 +205,8 @@ def test_unstable_argsort_sorts() -> None:
 
 
 # --- dtypes -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("dt,acc", [("bool", "int64"), ("int8", "int64"), ("int16", "int64"), ("uint8", "int64"),
+@pytest.mark.parametrize("dt,acc", [("bool", "int64"), ("int8", "int64"), ("int16", "int64"), ("uint8", "uint64"),
+                                    ("uint16", "uint64"), ("uint32", "uint64"), ("uint64", "uint64"),
                                     ("int32", "int64"), ("int64", "int64"), ("float32", "float32"),
                                     ("float64", "float64")])
 def test_cumsum_accumulation_dtype(dt: str, acc: str) -> None:
@@ -219,9 +220,10 @@ def test_cumsum_accumulation_dtype(dt: str, acc: str) -> None:
 
 @pytest.mark.usefixtures("x64_off")
 def test_cumsum_accumulation_dtype_in_32_bit_mode() -> None:
-    for dt in ("bool", "int8", "int16", "uint8", "int32"):
+    for dt in ("bool", "int8", "int16", "uint8", "int32", "uint16", "uint32"):
         x = jnp.array(np.ones(4, dt))
-        assert jnp.cumsum(x).dtype == np.int32 and jnp.argsort(x).dtype == np.int32
+        want = np.uint32 if dt.startswith("u") else np.int32  # unsigned sums stay unsigned (NumPy, JAX)
+        assert jnp.cumsum(x).dtype == want and jnp.argsort(x).dtype == np.int32
 
 
 @pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour

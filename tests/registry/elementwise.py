@@ -10,7 +10,7 @@ import numpy as np
 import functorch_lite.numpy as jnp
 from functorch_lite import dtypes
 from tests.registry import OpEntry, register
-from tests.strategies import ALL_DTYPES, FLOATS, NUMERIC, broadcastable_shapes, np_arrays, shapes
+from tests.strategies import ALL_DTYPES, FLOATS, INTS, NUMERIC, broadcastable_shapes, np_arrays, shapes
 
 
 def _float_of(dt: np.dtype[Any]) -> np.dtype[Any]:
@@ -95,7 +95,7 @@ _same_dtype_unary("signbit", ("signbit",), np.signbit, FLOATS, differentiable=Fa
 _same_dtype_unary("trunc", ("trunc",), _int_identity(np.trunc), NUMERIC, differentiable=False)
 _same_dtype_unary("logical_not", ("logical_not", "ne"), np.logical_not, ALL_DTYPES, differentiable=False)
 _same_dtype_unary("bitwise_not", ("bitwise_not", "logical_not"), np.invert,
-                  (dtypes.bool_,) + dtypes.INTEGER, differentiable=False)
+                  (dtypes.bool_,) + INTS, differentiable=False)
 for _n, _p in [("isnan", "isnan"), ("isinf", "isinf"), ("isfinite", "isfinite")]:
     _same_dtype_unary(_n, (_p,), getattr(np, _n), ALL_DTYPES, differentiable=False)
 
@@ -135,11 +135,11 @@ binary("minimum", ("min",), np.minimum, ALL_DTYPES)
 binary("arctan2", ("atan2",), np.arctan2, to_float=True)
 binary("nextafter", ("nextafter",), np.nextafter, FLOATS, to_float=True, differentiable=False)
 binary("logaddexp", ("max", "sub", "exp", "log1p", "select"), np.logaddexp, to_float=True)
-binary("bitwise_and", ("and",), np.bitwise_and, (dtypes.bool_,) + dtypes.INTEGER, differentiable=False)
-binary("bitwise_or", ("or",), np.bitwise_or, (dtypes.bool_,) + dtypes.INTEGER, differentiable=False)
-binary("bitwise_xor", ("xor",), np.bitwise_xor, (dtypes.bool_,) + dtypes.INTEGER, differentiable=False)
-binary("left_shift", ("shift_left",), np.left_shift, dtypes.INTEGER, lo2=0, hi2=6, differentiable=False)
-binary("right_shift", ("shift_right",), np.right_shift, dtypes.INTEGER, lo2=0, hi2=6, differentiable=False)
+binary("bitwise_and", ("and",), np.bitwise_and, (dtypes.bool_,) + INTS, differentiable=False)
+binary("bitwise_or", ("or",), np.bitwise_or, (dtypes.bool_,) + INTS, differentiable=False)
+binary("bitwise_xor", ("xor",), np.bitwise_xor, (dtypes.bool_,) + INTS, differentiable=False)
+binary("left_shift", ("shift_left",), np.left_shift, INTS, lo2=0, hi2=6, differentiable=False)
+binary("right_shift", ("shift_right",), np.right_shift, INTS, lo2=0, hi2=6, differentiable=False)
 for _n, _p in [("equal", "eq"), ("not_equal", "ne"), ("less", "lt"), ("less_equal", "le"),
                ("greater", "gt"), ("greater_equal", "ge")]:
     binary(_n, (_p,), getattr(np, _n), ALL_DTYPES, differentiable=False, bool_out=True)

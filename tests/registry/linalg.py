@@ -11,7 +11,7 @@ import numpy as np
 import functorch_lite.numpy as jnp
 from functorch_lite import dtypes
 from tests.registry import OpEntry, register
-from tests.strategies import ALL_DTYPES, NUMERIC, broadcastable_shapes, np_arrays, shapes
+from tests.strategies import ALL_DTYPES, NUMERIC, broadcastable_shapes, np_arrays, shapes, sum_dtype
 
 # values in [-5, 5]: float32 sums over a few products stay well inside rtol/atol 1e-4
 _LO, _HI = -5, 5
@@ -217,8 +217,7 @@ for _spec, _prims in _EINSUM_SPECS.items():
 
 
 def _trace_ref(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    di = dtypes.default_int_dtype()
-    acc = di if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize) else x.dtype
+    acc = sum_dtype(x.dtype)
     src = x.astype(np.float64) if acc.kind == "f" else x.astype(acc)
     return np.trace(src, offset, axis1, axis2).astype(acc)
 

@@ -10,7 +10,7 @@ import numpy as np
 import functorch_lite.numpy as jnp
 from functorch_lite import dtypes
 from tests.registry import OpEntry, register
-from tests.strategies import ALL_DTYPES, FLOATS, NUMERIC, np_arrays, shapes
+from tests.strategies import ALL_DTYPES, FLOATS, NUMERIC, np_arrays, shapes, sum_dtype
 
 
 def _axis_inputs(dts: tuple[np.dtype[Any], ...], min_side: int = 0, lo: float | None = None,
@@ -23,10 +23,7 @@ def _axis_inputs(dts: tuple[np.dtype[Any], ...], min_side: int = 0, lo: float | 
 
 
 def _acc(x: np.ndarray[Any, Any]) -> np.dtype[Any]:
-    di = dtypes.default_int_dtype()  # small ints accumulate in the default int (int64 in 64-bit mode)
-    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize):
-        return di
-    return x.dtype
+    return sum_dtype(x.dtype)
 
 
 def _float(x: np.ndarray[Any, Any]) -> np.dtype[Any]:

@@ -19,7 +19,7 @@ import functorch_lite.numpy as jnp
 from functorch_lite import dtypes
 from functorch_lite.ops import cumulative as cum
 from tests.registry import OpEntry, register
-from tests.strategies import ALL_DTYPES, FLOATS, INTS, NUMERIC, elements_for, shapes
+from tests.strategies import ALL_DTYPES, FLOATS, INTS, NUMERIC, elements_for, shapes, sum_dtype
 
 Arr = np.ndarray[Any, Any]
 
@@ -57,10 +57,7 @@ def _quiet(ref: Any) -> Any:
 
 
 def _acc(x: Arr) -> np.dtype[Any]:
-    di = dtypes.default_int_dtype()  # small ints accumulate in the default int (int64 in 64-bit mode)
-    if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.dtype.itemsize < di.itemsize):
-        return di
-    return x.dtype
+    return sum_dtype(x.dtype)
 
 
 def _float(x: Arr) -> np.dtype[Any]:

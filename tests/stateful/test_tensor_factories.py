@@ -27,7 +27,8 @@ def test_tensor_dtype_inference() -> None:
     with pytest.raises(OverflowError):
         fl.tensor([2**64 - 1])
     with pytest.raises(TypeError, match="not supported"):
-        fl.tensor([1], dtype=np.complex64)
+        fl.tensor([1], dtype=np.float16)
+    assert fl.tensor([1], dtype=np.complex64).dtype == fl.complex64
 
 
 def test_tensor_copies_and_as_tensor_shares() -> None:

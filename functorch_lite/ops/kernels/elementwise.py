@@ -125,6 +125,10 @@ def select(pred: np.ndarray[Any, Any], on_true: np.ndarray[Any, Any], on_false: 
 
 
 def convert(x: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> Any:
+    if x.dtype.kind == "c" and dtype.kind != "c":
+        if dtype.kind == "b":
+            return x != 0
+        x = x.real  # complex to real keeps the real part, as JAX's convert_element_type
     with np.errstate(all="ignore"):
         if dtype.kind in "iu" and x.dtype.kind == "f":
             # float -> int: nan/inf and out-of-range values are implementation

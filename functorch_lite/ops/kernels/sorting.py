@@ -50,7 +50,7 @@ def sort(x: np.ndarray[Any, Any], axis: int) -> np.ndarray[Any, Any]:
     kind: Literal["stable", "quicksort"]
     if x.dtype.char in _RADIX:
         kind = "stable"
-    elif x.dtype.kind == "f" and _has_negative_zero(x):
+    elif x.dtype.kind == "c" or (x.dtype.kind == "f" and _has_negative_zero(x)):
         kind = "stable"
     else:
         kind = "quicksort"
