@@ -926,7 +926,10 @@ class Array(ArrayMethods):
             v = v.astype(dtype)
         return v
 
-    def __dlpack__(self, **kwargs: Any) -> Any:
+    def __dlpack__(self, /, *, stream: Any = None, max_version: tuple[int, int] | None = None,
+                   dl_device: tuple[Any, int] | None = None, copy: bool | None = None) -> Any:
+        kwargs: dict[str, Any] = {k: v for k, v in (("stream", stream), ("max_version", max_version),
+                                                   ("dl_device", dl_device), ("copy", copy)) if v is not None}
         try:
             return self._readonly().__dlpack__(**kwargs)
         except BufferError:

@@ -2,9 +2,12 @@
 
 There is no hidden generator state.  A *key* is either a typed key array
 (:func:`key`, JAX's new-style keys: dtype ``key<fry>``, shape ``()`` per
-key) or a raw int32 array of shape ``(2,)`` holding the bit patterns of two
-uint32 words (:func:`PRNGKey`, JAX's raw keys); every function takes both,
-and ``split``/``fold_in`` return the kind they were given.  Every sampler
+key) or a raw uint32 array of shape ``(2,)`` (:func:`PRNGKey`, JAX's raw
+keys, with the same two words as JAX's); every function takes both, and
+``split``/``fold_in`` return the kind they were given.  Raw keys may also
+be NumPy or JAX uint32 arrays, or int32 arrays holding the words' bit
+patterns (the library's raw keys before it had uint32, kept working for
+saved programs and user code).  Every sampler
 is a pure function of its key, so the same key
 always gives the same values, in any process, and ``split``/``fold_in``
 derive fresh independent keys.  Never reuse a key for two draws you want
@@ -19,10 +22,11 @@ parameters), ``vmap`` (a batch of keys gives independent streams) and ``jit``.
 Bits follow JAX's default scheme (``jax_threefry_partitionable=True``):
 element ``i`` (row-major) of ``bits(key, shape)`` hashes the counter
 ``(i >> 32, i & 0xFFFFFFFF)``; ``split(key, n)[i]`` and ``fold_in(key, i)``
-are both the hash of ``(0, i)``.  Keys, ``split``, ``fold_in``, ``bits``,
+are both the hash of ``(0, i)``.  Keys (``PRNGKey``, ``key_data``: uint32,
+in either 64-bit mode), ``split``, ``fold_in``, ``bits`` (unsigned dtypes),
 ``uniform`` on [0, 1), ``bernoulli``, ``permutation``, ``randint`` (8-, 16- and
 32-bit dtypes) and ``choice`` without replacement or ``p`` give the same
-values as ``jax.random``; ``uniform`` on other bounds,
+values and dtypes as ``jax.random``; ``uniform`` on other bounds,
 ``normal`` (inversion: ``sqrt(2) * erfinv(u)``), ``gumbel``,
 ``exponential``, ``categorical`` and ``truncated_normal`` use the same
 formulas, and agree to float rounding (XLA fuses multiply-adds and has its
@@ -65,10 +69,12 @@ __all__ = [
 
 _INT32 = np.dtype(np.int32)
 _INT64 = np.dtype(np.int64)
+_UINT32 = np.dtype(np.uint32)
+_UINT64 = np.dtype(np.uint64)
 _M32 = 0xFFFFFFFF
 _SQRT2 = math.sqrt(2.0)
 _KEY_WORDS = (
-    "a PRNG key: an int32 array of shape (2,) (two uint32 words as int32 bit patterns) "
+    "a PRNG key: a uint32 array of shape (2,) (or int32, read as uint32 bit patterns) "
     "from random.key(seed), random.PRNGKey(seed), random.split or random.fold_in"
 )
 
@@ -76,7 +82,25 @@ _KEY_WORDS = (
 # --- validation helpers ----------------------------------------------------------------
 
 
+def _as_words(data: ArrayOrTracer) -> ArrayOrTracer:
+    """Key data as uint32: int32 data (the older raw keys) is reinterpreted;
+    converting between integers of one width keeps every bit."""
+    return data if data.dtype == _UINT32 else convert(data, _UINT32)
+
+
+def _host_key_data(key: Any) -> Array | None:
+    """A NumPy/JAX uint32 or int32 array as a uint32 Array (its bits
+    reinterpreted); None for anything that is not a host array of those dtypes."""
+    if isinstance(key, (Array, Tracer)) or not hasattr(key, "__array__") or not hasattr(key, "dtype"):
+        return None
+    raw = np.asarray(key)
+    if raw.dtype not in (np.uint32, np.int32):
+        return None
+    return Array._from_numpy_copy(np.ascontiguousarray(raw).view(np.uint32))
+
+
 def _check_key(name: str, key: Any) -> ArrayOrTracer:
+    """One key's two words, as a uint32 array of shape (2,)."""
     if isinstance(key, PRNGKeyArray):
         if key.shape != ():
             raise TypeError(
@@ -84,22 +108,17 @@ def _check_key(name: str, key: Any) -> ArrayOrTracer:
                 "keys, map over them with functorch_lite.vmap"
             )
         return key._data
-    if not isinstance(key, (Array, Tracer)) and hasattr(key, "__array__") and hasattr(key, "dtype"):
-        raw = np.asarray(key)  # a raw uint32 key from NumPy or jax.random.PRNGKey: reinterpret its bits
-        if raw.shape == (2,) and raw.dtype in (np.uint32, np.int32):
-            return Array._from_numpy_copy(np.ascontiguousarray(raw).view(np.int32))
-        raise TypeError(f"{name}: expected {_KEY_WORDS}; got a {type(key).__name__} of shape {raw.shape} "
-                        f"and dtype {raw.dtype}")
-    if not isinstance(key, (Array, Tracer)):
+    data: Any = key if isinstance(key, (Array, Tracer)) else _host_key_data(key)
+    if data is None or data.shape != (2,) or data.dtype not in (_UINT32, _INT32):
+        if isinstance(key, (Array, Tracer)) or (hasattr(key, "__array__") and hasattr(key, "dtype")):
+            hint = ""
+            if len(np.shape(key)) > 1 and np.shape(key)[-1] == 2:
+                hint = "; to use a batch of keys, map over them with functorch_lite.vmap"
+            what = "an array" if isinstance(key, (Array, Tracer)) else f"a {type(key).__name__}"
+            raise TypeError(f"{name}: expected {_KEY_WORDS}; got {what} of shape {tuple(np.shape(key))} "
+                            f"and dtype {key.dtype}{hint}")
         raise TypeError(f"{name}: expected {_KEY_WORDS}; got {type(key).__name__}")
-    if key.shape != (2,) or key.dtype != _INT32:
-        hint = ""
-        if key.ndim > 1 and key.shape[-1] == 2:
-            hint = "; to use a batch of keys, map over them with functorch_lite.vmap"
-        raise TypeError(
-            f"{name}: expected {_KEY_WORDS}; got an array of shape {key.shape} and dtype {key.dtype}{hint}"
-        )
-    return key
+    return _as_words(data)
 
 
 def _shape(name: str, shape: Any) -> tuple[int, ...]:
@@ -176,13 +195,13 @@ def _threefry(key: ArrayOrTracer, count0: ArrayOrTracer, count1: ArrayOrTracer) 
 
 
 def _iota_2x32(shape: tuple[int, ...]) -> tuple[ArrayOrTracer, ArrayOrTracer]:
-    """The row-major element index as (high, low) uint32 words (int32 patterns)."""
+    """The row-major element index as (high, low) uint32 words."""
     n = math.prod(shape)
     if n <= 2**31:
-        lo = jnp.arange(n, dtype=_INT32).reshape(shape)
-        return jnp.broadcast_to(jnp.zeros((), _INT32), shape), lo
+        lo = jnp.arange(n, dtype=_UINT32).reshape(shape)
+        return jnp.broadcast_to(jnp.zeros((), _UINT32), shape), lo
     i = jnp.arange(n, dtype=_INT64).reshape(shape)
-    return (i >> 32).astype(_INT32), (i & _M32).astype(_INT32)
+    return convert(i >> 32, _UINT32), convert(i & _M32, _UINT32)
 
 
 def _blocks(key: ArrayOrTracer, shape: tuple[int, ...]) -> tuple[Any, Any]:
@@ -196,8 +215,8 @@ def _bits32(key: ArrayOrTracer, shape: tuple[int, ...]) -> Any:
 
 
 def _u32(word: Any) -> Any:
-    """A uint32 word (int32 pattern) as its non-negative int64 value."""
-    return convert(word, _INT64) & _M32
+    """A uint32 word as an int64 (for arithmetic that needs more than 32 bits)."""
+    return convert(word, _INT64)
 
 
 # --- keys ------------------------------------------------------------------------------
@@ -226,7 +245,7 @@ class PRNGKeyArray:
     """A typed key array, as JAX's ``jax.random.key``: ``dtype`` ``key<fry>``,
     one key per element of ``shape``, each two uint32 words of Threefry state.
 
-    A pytree whose one leaf is the raw ``(*shape, 2)`` int32 data
+    A pytree whose one leaf is the raw ``(*shape, 2)`` uint32 data
     (:func:`key_data`), so keys pass through ``jit``, ``vmap`` (a batch of
     keys maps to one key per example) and ``grad`` as JAX's do.  Indexing,
     ``len`` and iteration act on the key axes.  jnp functions do not take
@@ -246,12 +265,12 @@ class PRNGKeyArray:
     __array_priority__ = 200
 
     def __init__(self, data: ArrayOrTracer) -> None:
-        if data.ndim < 1 or data.shape[-1] != 2 or data.dtype != _INT32:
+        if data.ndim < 1 or data.shape[-1] != 2 or data.dtype not in (_UINT32, _INT32):
             raise TypeError(
-                f"invalid PRNG key data: expected an int32 array whose shape ends with (2,), got shape "
-                f"{data.shape} and dtype {data.dtype}"
+                f"invalid PRNG key data: expected a uint32 (or int32) array whose shape ends with (2,), "
+                f"got shape {data.shape} and dtype {data.dtype}"
             )
-        self._data = data
+        self._data = _as_words(data)
 
     @property
     def dtype(self) -> KeyDType:
@@ -285,7 +304,7 @@ class PRNGKeyArray:
 
     def __repr__(self) -> str:
         data = self._data
-        body = str(np.asarray(data._numpy()).view(np.uint32)) if isinstance(data, Array) else repr(data)
+        body = str(np.asarray(data._numpy())) if isinstance(data, Array) else repr(data)
         return f"Array({self.shape}, dtype={self.dtype}) overlaying:\n{body}"
 
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
@@ -316,27 +335,32 @@ def _wrap_like(like: Any, raw: Any) -> Any:
 
 
 def key_data(keys: Any) -> Any:
-    """The raw key data of a typed key array: int32, shape ``(*keys.shape, 2)``
-    (the uint32 words' bit patterns: ``np.asarray(...).view(np.uint32)`` gives
-    JAX's ``key_data``).  A raw key passes through.
+    """The raw key data of a typed key array: uint32, shape ``(*keys.shape, 2)``,
+    the same words as JAX's ``key_data``.  Raw keys pass through as uint32
+    (int32 ones, the older raw keys, and NumPy/JAX arrays are reinterpreted).
 
     Example:
         >>> from functorch_lite import random
-        >>> random.key_data(random.key(7)).tolist()
-        [0, 7]
+        >>> d = random.key_data(random.key(7))
+        >>> d.dtype, d.tolist()
+        (dtype('uint32'), [0, 7])
     """
     if isinstance(keys, PRNGKeyArray):
         return keys._data
-    if isinstance(keys, (Array, Tracer)) and keys.ndim >= 1 and keys.shape[-1] == 2 and keys.dtype == _INT32:
-        return keys
-    raise TypeError(f"key_data: expected a key array (random.key) or raw key data, got {type(keys).__name__}"
-                    f"{' of shape ' + str(keys.shape) if hasattr(keys, 'shape') else ''}")
+    data: Any = keys if isinstance(keys, (Array, Tracer)) else _host_key_data(keys)
+    if data is not None and data.ndim >= 1 and data.shape[-1] == 2 and data.dtype in (_UINT32, _INT32):
+        return _as_words(data)
+    got = f" of shape {tuple(keys.shape)} and dtype {keys.dtype}" if hasattr(keys, "shape") and hasattr(
+        keys, "dtype") else ""
+    raise TypeError(f"key_data: expected a key array (random.key) or raw uint32 key data of shape (..., 2), got "
+                    f"{type(keys).__name__}{got}")
 
 
 def wrap_key_data(key_bits: Any, *, impl: Any = None) -> PRNGKeyArray:
-    """A typed key array from raw key data of shape ``(..., 2)`` (int32, or
-    uint32 from NumPy/JAX, reinterpreted).  ``impl`` may only name the one
-    implementation, ``"threefry2x32"``.
+    """A typed key array from raw key data of shape ``(..., 2)``: uint32 (from
+    :func:`key_data`, NumPy or JAX), or int32 holding the words' bit patterns
+    (reinterpreted).  ``impl`` may only name the one implementation,
+    ``"threefry2x32"``.
 
     Example:
         >>> from functorch_lite import random
@@ -350,13 +374,13 @@ def wrap_key_data(key_bits: Any, *, impl: Any = None) -> PRNGKeyArray:
         raise TypeError("wrap_key_data: got a typed key array already; pass random.key_data(keys)")
     data: Any = key_bits
     if not isinstance(data, (Array, Tracer)):
-        raw = np.asarray(key_bits)
-        if raw.dtype == np.uint32:
-            raw = raw.view(np.int32)
-        data = Array._from_numpy_copy(np.ascontiguousarray(raw))
-    if data.ndim < 1 or data.shape[-1] != 2 or data.dtype != _INT32:
+        data = _host_key_data(key_bits)
+        if data is None:
+            raw = np.asarray(key_bits)
+            data = Array._from_numpy_copy(np.ascontiguousarray(raw))  # refused below, naming its dtype
+    if data.ndim < 1 or data.shape[-1] != 2 or data.dtype not in (_UINT32, _INT32):
         raise TypeError(
-            f"wrap_key_data: invalid PRNG key data: expected an int32 (or uint32) array whose shape ends with "
+            f"wrap_key_data: invalid PRNG key data: expected a uint32 (or int32) array whose shape ends with "
             f"(2,), got shape {tuple(data.shape)} and dtype {data.dtype}"
         )
     return PRNGKeyArray(data)
@@ -389,19 +413,26 @@ def key(seed: Any) -> PRNGKeyArray:
 
 
 def PRNGKey(seed: Any) -> Any:  # noqa: N802 (JAX's name)
-    """A raw PRNG key from an integer seed: an int32 array of shape (2,).
+    """A raw PRNG key from an integer seed: a uint32 array of shape (2,),
+    equal to ``jax.random.PRNGKey(seed)`` in the same 64-bit mode.
 
-    A seed in the int32 range gives the key ``(0, seed as uint32)``, as JAX's
-    default (32-bit) mode; a larger seed (up to 64 bits, e.g. a hash) is split
-    into its high and low 32-bit words, as JAX does with ``jax_enable_x64``.
-    The seed may also be a 0-d integer array (even a traced one).  JAX's raw
-    keys are uint32; these hold the same bits as int32 (the library has no
-    uint32): ``np.asarray(k).view(np.uint32)`` gives JAX's.
+    The key is ``(high, low)``: ``low`` is the seed's low 32 bits (a negative
+    seed wraps), ``high`` its next 32 bits when the seed is 64-bit -- a Python
+    int in 64-bit mode (sign-extended: ``PRNGKey(-1)`` is ``(2**32 - 1, 2**32 -
+    1)`` there) or a 64-bit NumPy/array seed -- and 0 otherwise, as JAX:
+    without 64-bit mode a Python int seed keeps only its low 32 bits.  Seeds
+    must fit in 64 bits; ``[2**63, 2**64)`` is read as unsigned (where JAX
+    raises).  The seed may also be a 0-d integer array (even a traced one).
 
     Example:
+        >>> import functorch_lite as fl
         >>> from functorch_lite import random
-        >>> random.PRNGKey(42).tolist(), random.PRNGKey(2**40 + 5).tolist()
-        ([0, 42], [256, 5])
+        >>> k = random.PRNGKey(42)
+        >>> k.dtype, k.tolist(), random.PRNGKey(-1).tolist()
+        (dtype('uint32'), [0, 42], [0, 4294967295])
+        >>> with fl.enable_x64():
+        ...     random.PRNGKey(2**40 + 5).tolist(), random.PRNGKey(-1).tolist()
+        ([256, 5], [4294967295, 4294967295])
     """
     if isinstance(seed, (bool, np.bool_)):
         raise TypeError("key: the seed must be an integer, got a bool")
@@ -409,8 +440,9 @@ def PRNGKey(seed: Any) -> Any:  # noqa: N802 (JAX's name)
         s = int(seed)
         if not -(2**63) <= s < 2**64:
             raise OverflowError(f"key: seed {s} does not fit in 64 bits")
-        high = 0 if -(2**31) <= s < 2**31 else (s >> 32) & _M32
-        return Array._wrap(np.array([high, s & _M32], np.uint32).view(np.int32))
+        wide = dtypes.x64_enabled() and (isinstance(seed, int) or np.dtype(seed.dtype).itemsize == 8)
+        high = (s >> 32) & _M32 if wide else 0
+        return Array._wrap(np.array([high, s & _M32], np.uint32))
     if isinstance(seed, (float, complex, np.floating)):
         raise TypeError(f"key: the seed must be an integer, got {type(seed).__name__} {seed!r}")
     x = asarray(seed)
@@ -419,13 +451,11 @@ def PRNGKey(seed: Any) -> Any:  # noqa: N802 (JAX's name)
             f"key: the seed must be a scalar integer, got an array of shape {x.shape} and dtype "
             f"{x.dtype}; to make many keys, use random.split or vmap over seeds"
         )
-    lo = x.astype(_INT32)  # low 32 bits (sign- or zero-extended for narrow dtypes)
-    if x.dtype.itemsize < 8:
-        hi = jnp.zeros((), _INT32)
+    lo = convert(x, _UINT32)  # the low 32 bits (narrower signed dtypes sign-extend first, as JAX)
+    if x.dtype.itemsize == 8:
+        hi = convert(x >> 32, _UINT32)  # the next 32 (arithmetic or logical shift: the same low bits)
     else:
-        x64 = convert(x, _INT64)
-        small = (x64 >= -(2**31)) & (x64 < 2**31)
-        hi = jnp.where(small, jnp.zeros((), _INT32), (x64 >> 32).astype(_INT32))
+        hi = jnp.zeros((), _UINT32)
     return jnp.stack([hi, lo])
 
 
@@ -437,8 +467,8 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     Example:
         >>> from functorch_lite import random
         >>> keys = random.split(random.PRNGKey(0), 3)
-        >>> keys.shape, keys[0].tolist()
-        ((3, 2), [1797259609, -1715843330])
+        >>> keys.shape, keys.dtype, keys[0].tolist()
+        ((3, 2), dtype('uint32'), [1797259609, 2579123966])
         >>> random.split(random.key(0), 3).shape
         (3,)
     """
@@ -468,7 +498,7 @@ def fold_in(key: Any, data: Any) -> Any:
         d = int(data)
         if not -(2**31) <= d < 2**32:
             raise OverflowError(f"fold_in: data {d} does not fit in 32 bits (use a value in [-2**31, 2**32))")
-        word: Any = Array._wrap(np.array(d & _M32, np.uint32).view(np.int32))
+        word: Any = Array._wrap(np.array(d & _M32, np.uint32))
     else:
         x = asarray(data)
         if x.ndim != 0 or x.dtype.kind not in "iu":
@@ -476,62 +506,60 @@ def fold_in(key: Any, data: Any) -> Any:
                 f"fold_in: data must be a scalar integer, got an array of shape {x.shape} and dtype "
                 f"{x.dtype}; to fold in many values, use vmap"
             )
-        word = x.astype(_INT32)
-    y0, y1 = _threefry(k, jnp.zeros((), _INT32), word)
+        word = convert(x, _UINT32)  # modulo 2**32
+    y0, y1 = _threefry(k, jnp.zeros((), _UINT32), word)
     return _wrap_like(key, jnp.stack([y0, y1]))
 
 
 # --- bits and uniform ------------------------------------------------------------------
 
-_BITS_DTYPES: dict[np.dtype[Any], np.dtype[Any]] = {
-    np.dtype(np.uint8): dtypes.uint8, np.dtype(np.int8): dtypes.int8,
-    np.dtype(np.uint16): dtypes.int16, np.dtype(np.int16): dtypes.int16,
-    np.dtype(np.uint32): dtypes.int32, np.dtype(np.int32): dtypes.int32,
-    np.dtype(np.uint64): dtypes.int64, np.dtype(np.int64): dtypes.int64,
-}
-
-
 def _bits_dtype(dtype: Any) -> np.dtype[Any]:
-    dt: Any
+    """An unsigned dtype for ``bits`` (JAX's default: the default unsigned
+    int, uint64 in 64-bit mode, else uint32); uint64 narrows to uint32 with
+    JAX's warning unless 64-bit mode is on; anything else is refused, as JAX."""
+    if dtype is None:
+        return _UINT64 if dtypes.x64_enabled() else _UINT32
     try:
-        dt = np.dtype(dtype)
+        dt = dtypes.canonicalize(dtype)
     except TypeError:
         dt = None
-    if dt not in _BITS_DTYPES:
-        try:
-            dt = dtypes.canonicalize(dtype)
-        except TypeError:
-            dt = None
-    if dt not in _BITS_DTYPES:
-        raise TypeError(f"bits: dtype must be an 8/16/32/64-bit integer dtype (int32 by default), got {dtype!r}")
-    out: np.dtype[Any] = _BITS_DTYPES[dt]
-    return out
+    if dt is None or dt.kind != "u":
+        got = repr(dtype) if dt is None else str(dt)
+        raise ValueError(
+            f"bits: dtype must be an unsigned integer dtype (uint8, uint16, uint32 or uint64), as in "
+            f"jax.random.bits; got {got}.  For signed integers draw unsigned bits and convert them with "
+            ".astype (which wraps), or draw integers in a range with random.randint"
+        )
+    return dtypes.requested(dt, "bits")
 
 
 def bits(key: Any, shape: Any = (), dtype: Any = None) -> Any:
-    """Uniform random bits: an integer array of ``shape`` whose every bit is random.
+    """Uniform random bits: an unsigned integer array of ``shape`` whose every
+    bit is random, with the same values as ``jax.random.bits``.
 
-    ``dtype`` picks the width: int32 (default; also asked for as
-    ``np.uint32``), int64 (``np.uint64``), int16 (``np.uint16``), int8 or
-    uint8.  The library has no unsigned 16/32/64-bit dtypes, so those bits
-    come as the signed type's bit pattern: ``np.asarray(b).view(np.uint32)``
-    recovers JAX's ``jax.random.bits`` values exactly.
+    ``dtype`` is uint8, uint16, uint32 or uint64; by default, as JAX, the
+    default unsigned int: uint64 in 64-bit mode, uint32 otherwise (where
+    uint64 is narrowed to uint32 with JAX's warning).  uint32 draws one
+    Threefry word per element, uint8/uint16 its low bits, uint64 both output
+    words of a block.  Signed and float dtypes raise ``ValueError``, as in JAX:
+    ``.astype`` the unsigned bits, or use :func:`randint`.
 
     Example:
-        >>> import numpy as np
         >>> from functorch_lite import random
         >>> b = random.bits(random.key(0), (4,))
-        >>> b.dtype, np.asarray(b).view(np.uint32).tolist()
-        (dtype('int32'), [4070199207, 4202968722, 1427181096, 2012915765])
+        >>> b.dtype, b.tolist()
+        (dtype('uint32'), [4070199207, 4202968722, 1427181096, 2012915765])
+        >>> random.bits(random.key(0), (4,), "uint8").tolist()
+        [167, 146, 40, 53]
     """
     k = _check_key("bits", key)
     shape = _shape("bits", shape)
-    dt = dtypes.int32 if dtype is None else _bits_dtype(dtype)
+    dt = _bits_dtype(dtype)
     y0, y1 = _blocks(k, shape)
-    if dt == _INT64:
-        return (convert(y0, _INT64) << 32) | _u32(y1)
+    if dt == _UINT64:
+        return (convert(y0, _UINT64) << 32) | convert(y1, _UINT64)
     out = y0 ^ y1
-    return out if dt == _INT32 else out.astype(dt)
+    return out if dt == _UINT32 else convert(out, dt)
 
 
 random_bits = bits
@@ -542,7 +570,7 @@ def _unit(key: ArrayOrTracer, shape: tuple[int, ...], dtype: np.dtype[Any]) -> A
     bits (float32) or 52 (float64) read as ``1.m`` in [1, 2), minus 1 -- the
     same values as JAX's bit-cast, computed as ``m * 2**-nmant`` (exact)."""
     if dtype == dtypes.float32:
-        m = (_bits32(key, shape) >> 9) & 0x7FFFFF
+        m = _bits32(key, shape) >> 9  # a logical shift: the top 23 bits
         return m.astype(dtype) * 2.0**-23
     y0, y1 = _blocks(key, shape)  # the 64-bit word y0:y1, top 52 bits
     m = (_u32(y0) << 20) | (_u32(y1) >> 12)
@@ -997,8 +1025,8 @@ def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -
 
 
 def _stable_argsort_unsigned(words: Any, axis: int) -> Any:
-    """Stable argsort of uint32 words (int32 patterns) in unsigned order."""
-    return jnp.argsort(words ^ -(2**31), axis=axis, stable=True)
+    """Stable argsort of uint32 words."""
+    return jnp.argsort(words, axis=axis, stable=True)
 
 
 def _shuffle(key: ArrayOrTracer, x: Any, axis: int) -> Any:

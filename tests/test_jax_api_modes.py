@@ -329,13 +329,13 @@ def test_typed_keys() -> None:
     assert random.key_data(random.split(k, (2, 2))[..., 1]).shape == (2, 2)
     back = random.wrap_key_data(random.key_data(ks))
     assert back.shape == (3,) and random.key_data(back).tolist() == random.key_data(ks).tolist()
-    raw = np.array([[0, 0xFFFFFFFF]], np.uint32)  # JAX's uint32 data is reinterpreted
-    assert random.key_data(random.wrap_key_data(raw)).tolist() == [[0, -1]]
+    raw = np.array([[0, 0xFFFFFFFF]], np.uint32)  # JAX's uint32 data
+    assert random.key_data(random.wrap_key_data(raw)).tolist() == [[0, 0xFFFFFFFF]]
     # the samplers give the same values for a typed key and its raw data
     for fn in (lambda kk: random.uniform(kk, (4,)), lambda kk: random.normal(kk, (3,)),
                lambda kk: random.randint(kk, (4,), 0, 9), lambda kk: random.permutation(kk, 5)):
         np.testing.assert_array_equal(np.asarray(fn(ks[2])), np.asarray(fn(random.key_data(ks)[2])))
-    # PRNGKey stays the raw (2,) int32 key
+    # PRNGKey stays the raw (2,) uint32 key
     assert random.PRNGKey(0).shape == (2,) and random.split(random.PRNGKey(0)).shape == (2, 2)
 
 
@@ -392,8 +392,8 @@ def _randint_oracle(key: Any, shape: tuple[int, ...], lo: int, hi: int, dtype: A
     out_of_range = hi > i32.max
     a, b = min(max(lo, i32.min), i32.max), min(max(hi, i32.min), i32.max)
     k1, k2 = random.split(key)
-    hb = np.asarray(random.bits(k1, shape)).view(np.uint32)
-    lb = np.asarray(random.bits(k2, shape)).view(np.uint32)
+    hb = np.asarray(random.bits(k1, shape, np.uint32))
+    lb = np.asarray(random.bits(k2, shape, np.uint32))
     with np.errstate(over="ignore"):
         span = np.uint32((b - a) % 2**32)
         if b <= a:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
 import math
 import subprocess
 import sys
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,12 @@ def u32(x: Any) -> np.ndarray[Any, Any]:
     return np.asarray(x).view(np.uint32)
 
 
+def w32(values: Any) -> Any:
+    return jnp.array(np.asarray(values, np.uint32))
+
+
 def i32(values: Any) -> Any:
+    """uint32 words as int32 bit patterns (the older raw keys and threefry operands)."""
     return jnp.array(np.asarray(values, np.uint32).view(np.int32))
 
 
@@ -42,9 +50,11 @@ KAT = [
 ]
 
 
-def test_known_answer_vectors() -> None:
-    k0, k1, x0, x1 = (i32([v[i][j] for v in KAT]) for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
+@pytest.mark.parametrize("words", [w32, i32])
+def test_known_answer_vectors(words: Any) -> None:
+    k0, k1, x0, x1 = (words([v[i][j] for v in KAT]) for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
     y0, y1 = threefry2x32_p.bind(k0, k1, x0, x1)
+    assert y0.dtype == y1.dtype == k0.dtype  # uint32, or int32 bit patterns (older programs) in and out
     assert u32(y0).tolist() == [v[2][0] for v in KAT]
     assert u32(y1).tolist() == [v[2][1] for v in KAT]
     for key, ctr, out in KAT:  # the NumPy reference agrees with the spec too
@@ -54,7 +64,7 @@ def test_known_answer_vectors() -> None:
 
 def test_kernel_matches_reference_on_strided_operands() -> None:
     rng = np.random.default_rng(0)
-    words = [rng.integers(-(2**31), 2**31, (37, 300), dtype=np.int32) for _ in range(4)]
+    words = [rng.integers(0, 2**32, (37, 300), dtype=np.uint32) for _ in range(4)]
     views = [
         jnp.array(np.ascontiguousarray(words[0].T)).T,              # transposed
         jnp.array(np.repeat(words[1], 2, axis=1))[:, ::2],          # stepped
@@ -65,20 +75,23 @@ def test_kernel_matches_reference_on_strided_operands() -> None:
     r0, r1 = threefry2x32_ref(*(w.view(np.uint32) for w in words))
     assert (u32(y0) == r0).all() and (u32(y1) == r1).all()
     # a broadcast key (stride 0) with dense counters: the fast path
-    key = [jnp.broadcast_to(i32([7]).reshape(()), (37, 300)), jnp.broadcast_to(i32([9]).reshape(()), (37, 300))]
+    key = [jnp.broadcast_to(w32([7]).reshape(()), (37, 300)), jnp.broadcast_to(w32([9]).reshape(()), (37, 300))]
     y0, y1 = threefry2x32_p.bind(*key, views[2], views[3])
     r0, r1 = threefry2x32_ref(np.uint32(7), np.uint32(9), words[2].view(np.uint32), words[3].view(np.uint32))
     assert (u32(y0) == r0).all() and (u32(y1) == r1).all()
 
 
 def test_threefry_rejects_bad_operands() -> None:
-    z = jnp.zeros(3, dtype=jnp.int32)
-    with pytest.raises(TypeError, match="four int32 arrays of one shape"):
+    z = jnp.zeros(3, dtype=jnp.uint32)
+    with pytest.raises(TypeError, match="four uint32 arrays of one shape"):
         threefry2x32_p.bind(z, z, z, jnp.zeros(3, dtype=jnp.int64))
-    with pytest.raises(TypeError, match=r"count1=i32\[4\]"):
-        threefry2x32_p.bind(z, z, z, jnp.zeros(4, dtype=jnp.int32))
-    y0, y1 = threefry2x32_p.bind(*(jnp.zeros((0, 3), dtype=jnp.int32),) * 4)
-    assert y0.shape == y1.shape == (0, 3)
+    with pytest.raises(TypeError, match=r"count1=uint32\[4\]"):
+        threefry2x32_p.bind(z, z, z, jnp.zeros(4, dtype=jnp.uint32))
+    with pytest.raises(TypeError, match=r"count1=i32\[3\]"):  # uint32 and int32 words do not mix
+        threefry2x32_p.bind(z, z, z, jnp.zeros(3, dtype=jnp.int32))
+    for dt in (jnp.uint32, jnp.int32):
+        y0, y1 = threefry2x32_p.bind(*(jnp.zeros((0, 3), dtype=dt),) * 4)
+        assert y0.shape == y1.shape == (0, 3) and y0.dtype == dt
 
 
 # --- cross-check against JAX (optional) -----------------------------------------------------
@@ -97,18 +110,75 @@ def jax_32bit() -> Any:
         jax.config.update("jax_enable_x64", saved)
 
 
+@pytest.fixture
+def jax_64bit() -> Any:
+    """JAX with jax_enable_x64 (its 64-bit seeds and default uint64 bits)."""
+    jax = pytest.importorskip("jax")
+    saved = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield jax
+    finally:
+        jax.config.update("jax_enable_x64", saved)
+
+
+def same(ours: Any, theirs: Any) -> None:
+    """Equal values and dtypes."""
+    a, b = np.asarray(ours), np.asarray(theirs)
+    assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_array_equal(a, b)
+
+
+_SEEDS = (0, 1, 42, -1, -5, 2**31 - 1, -(2**31), 2**31, 2**32 - 1, 2**32, 2**40 + 5, -(2**40), 2**63 - 1, -(2**63))
+
+
+def _keys_match_jax(jr: Any) -> None:
+    """PRNGKey, key, key_data, split, fold_in and bits against JAX in its current mode."""
+    for seed in _SEEDS:
+        same(random.PRNGKey(seed), jr.PRNGKey(seed))
+        same(random.key_data(random.key(seed)), jr.key_data(jr.key(seed)))
+    jax = sys.modules["jax"]
+    for dt in (np.int8, np.uint8, np.int32, np.int64, np.uint64):
+        seeds = np.array([-5, 5, 2**40 + 5]).astype(dt)  # wraps, as NumPy does
+        want = np.asarray(jax.vmap(jr.PRNGKey)(seeds))  # one compile per dtype
+        same(fl.vmap(random.PRNGKey)(jnp.asarray(seeds)), want)
+        for i, s in enumerate(seeds):
+            same(random.PRNGKey(s), want[i])  # a NumPy scalar
+            same(random.PRNGKey(jnp.asarray(s)), want[i])
+    k, jk = random.PRNGKey(7), jr.PRNGKey(7)
+    same(random.split(k, 5), jr.split(jk, 5))
+    same(random.split(k, (2, 3)), jr.split(jk, (2, 3)))
+    same(random.fold_in(k, 12345), jr.fold_in(jk, 12345))
+    same(random.fold_in(k, 2**32 - 1), jr.fold_in(jk, 2**32 - 1))
+    same(random.key_data(random.split(random.key(7), 3)), jr.key_data(jr.split(jr.key(7), 3)))
+    same(random.bits(k, (3, 5)), jr.bits(jk, (3, 5)))  # the default dtype too
+    for udt in ("uint8", "uint16", "uint32", np.uint32):
+        same(random.bits(k, (9,), udt), jr.bits(jk, (9,), udt))
+    for bad in ("int8", "int32", "float32", "bool"):  # refused, as JAX
+        with pytest.raises(ValueError, match="unsigned"):
+            jr.bits(jk, (2,), bad)
+        with pytest.raises(ValueError, match="unsigned"):
+            random.bits(k, (2,), bad)
+
+
+def test_keys_and_bits_match_jax_x64(jax_64bit: Any) -> None:
+    jr = jax_64bit.random
+    _keys_match_jax(jr)
+    k, jk = random.PRNGKey(-3), jr.PRNGKey(-3)
+    assert random.bits(k, (4,)).dtype == np.uint64  # the default unsigned int of 64-bit mode
+    same(random.bits(k, (2, 3), np.uint64), jr.bits(jk, (2, 3), np.uint64))
+    same(random.uniform(k, (100,), "float64"), jr.uniform(jk, (100,), "float64"))
+
+
 @pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
 def test_matches_jax_random(jax_32bit: Any) -> None:
     jax = jax_32bit
     jr = jax.random
-    for seed in (0, 1, 42, -5, 2**31 - 1, -(2**31)):
-        assert (u32(random.PRNGKey(seed)) == np.asarray(jr.PRNGKey(seed))).all()
+    _keys_match_jax(jr)
     k, jk = random.PRNGKey(7), jr.PRNGKey(7)
-    assert (u32(random.split(k, 5)) == np.asarray(jr.split(jk, 5))).all()
-    assert (u32(random.split(k, (2, 3))) == np.asarray(jr.split(jk, (2, 3)))).all()
-    assert (u32(random.fold_in(k, 12345)) == np.asarray(jr.fold_in(jk, 12345))).all()
-    assert (u32(random.bits(k, (3, 5))) == np.asarray(jr.bits(jk, (3, 5)))).all()
-    assert (np.asarray(random.bits(k, (9,), np.uint8)) == np.asarray(jr.bits(jk, (9,), "uint8"))).all()
+    with pytest.warns(UserWarning, match="uint64") as caught:
+        same(random.bits(k, (4,), np.uint64), jr.bits(jk, (4,), np.uint64))  # narrowed to uint32, as JAX
+    assert any("bits" in str(w.message) for w in caught)  # ours names the function
     assert (np.asarray(random.uniform(k, (1000,))) == np.asarray(jr.uniform(jk, (1000,)))).all()
     assert (np.asarray(random.bernoulli(k, 0.3, (1000,))) == np.asarray(jr.bernoulli(jk, 0.3, (1000,)))).all()
     assert (np.asarray(random.permutation(k, 1000)) == np.asarray(jr.permutation(jk, 1000))).all()
@@ -132,20 +202,35 @@ def test_matches_jax_random(jax_32bit: Any) -> None:
 
 
 def test_key_from_seeds() -> None:
+    """64-bit mode (JAX's with jax_enable_x64): a Python int seed is an int64."""
     assert random.PRNGKey(0).tolist() == [0, 0]
     assert random.PRNGKey(42).tolist() == [0, 42]
-    assert u32(random.PRNGKey(-1)).tolist() == [0, 0xFFFFFFFF]  # int32 seeds: JAX's default mode
-    assert random.PRNGKey(2**40 + 5).tolist() == [256, 5]  # larger seeds: both 32-bit words
-    assert u32(random.PRNGKey(2**64 - 1)).tolist() == [0xFFFFFFFF, 0xFFFFFFFF]
-    assert u32(random.PRNGKey(-(2**63))).tolist() == [0x80000000, 0]
+    assert random.PRNGKey(-1).tolist() == [0xFFFFFFFF, 0xFFFFFFFF]  # sign-extended into the high word
+    assert random.PRNGKey(2**40 + 5).tolist() == [256, 5]  # both 32-bit words
+    assert random.PRNGKey(2**64 - 1).tolist() == [0xFFFFFFFF, 0xFFFFFFFF]  # read as uint64 (JAX raises)
+    assert random.PRNGKey(-(2**63)).tolist() == [0x80000000, 0]
     assert random.PRNGKey(np.int64(7)).tolist() == [0, 7]
+    assert random.PRNGKey(np.int32(-1)).tolist() == [0, 0xFFFFFFFF]  # a 32-bit seed: no high word
     k = random.PRNGKey(0)
-    assert k.dtype == np.int32 and k.shape == (2,)
-    # array seeds follow the same rule as Python ints
+    assert k.dtype == np.uint32 and k.shape == (2,)
+    # 64-bit array seeds follow the same rule as Python ints; narrower ones give no high word
     for s in (5, -5, 2**40 + 5, -(2**40)):
         assert random.PRNGKey(jnp.array(s, dtype=jnp.int64)).tolist() == random.PRNGKey(s).tolist()
-    assert random.PRNGKey(jnp.array(-5, dtype=jnp.int32)).tolist() == random.PRNGKey(-5).tolist()
+        assert fl.jit(random.PRNGKey)(jnp.array(s, dtype=jnp.int64)).tolist() == random.PRNGKey(s).tolist()
+    assert random.PRNGKey(jnp.array(np.uint64(2**64 - 3))).tolist() == [0xFFFFFFFF, 0xFFFFFFFD]
+    assert random.PRNGKey(jnp.array(-5, dtype=jnp.int32)).tolist() == [0, 2**32 - 5]
+    assert random.PRNGKey(jnp.array(-5, dtype=jnp.int8)).tolist() == [0, 2**32 - 5]
     assert random.PRNGKey(jnp.array(200, dtype=jnp.uint8)).tolist() == [0, 200]
+
+
+@pytest.mark.usefixtures("x64_off")  # JAX's default mode: Python int seeds keep their low 32 bits
+def test_key_from_seeds_32bit() -> None:
+    for s, want in ((42, [0, 42]), (-1, [0, 0xFFFFFFFF]), (2**32 - 1, [0, 0xFFFFFFFF]), (2**40 + 5, [0, 5]),
+                    (-(2**63), [0, 0]), (2**64 - 1, [0, 0xFFFFFFFF])):
+        k = random.PRNGKey(s)
+        assert k.dtype == np.uint32 and k.tolist() == want
+        assert random.key_data(random.key(s)).tolist() == want
+    assert random.PRNGKey(np.int64(2**40 + 5)).tolist() == [0, 5]  # narrowed, as JAX
 
 
 @pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
@@ -163,13 +248,16 @@ def test_bad_seeds() -> None:
 
 
 @pytest.mark.parametrize("bad", [
-    np.zeros(3, np.int32), jnp.zeros(2), jnp.zeros(2, dtype=jnp.int64), jnp.zeros((2, 2), dtype=jnp.int32),
-    jnp.zeros(3, dtype=jnp.int32), [0, 0], 0,
+    np.zeros(3, np.int32), np.zeros(2, np.int64), jnp.zeros(2), jnp.zeros(2, dtype=jnp.int64),
+    jnp.zeros((2, 2), dtype=jnp.int32), jnp.zeros((2, 2), dtype=jnp.uint32), jnp.zeros(3, dtype=jnp.uint32),
+    jnp.zeros(2, dtype=jnp.uint64), [0, 0], 0,
 ])
 def test_bad_keys(bad: Any) -> None:
-    for fn in (lambda k: random.uniform(k), lambda k: random.split(k), lambda k: random.bits(k, (2,)),
-               lambda k: random.fold_in(k, 1), lambda k: random.normal(k), lambda k: random.permutation(k, 3)):
-        with pytest.raises(TypeError, match=r"int32 array of shape \(2,\)") as info:
+    uses: list[Callable[[Any], Any]] = [
+        lambda k: random.uniform(k), lambda k: random.split(k), lambda k: random.bits(k, (2,)),
+        lambda k: random.fold_in(k, 1), lambda k: random.normal(k), lambda k: random.permutation(k, 3)]
+    for fn in uses:
+        with pytest.raises(TypeError, match=r"uint32 array of shape \(2,\)") as info:
             fn(bad)
     msg = str(info.value)
     if hasattr(bad, "shape"):
@@ -180,15 +268,51 @@ def test_bad_keys(bad: Any) -> None:
         assert "vmap" in msg
 
 
-def test_raw_uint32_keys_are_accepted() -> None:
-    raw = np.array([0, 0xFFFFFFFF], np.uint32)
-    assert (u32(random.split(raw)) == u32(random.split(jnp.array(raw.view(np.int32))))).all()
+_KEY_USES: list[Callable[[Any], Any]] = [
+    lambda k: random.split(k, 3), lambda k: random.fold_in(k, 9), lambda k: random.bits(k, (4,), np.uint32),
+    lambda k: random.uniform(k, (3,)), lambda k: random.normal(k, (3,)), lambda k: random.randint(k, (4,), 0, 99),
+    lambda k: random.permutation(k, 5), lambda k: random.key_data(k),
+]
+
+
+def test_every_kind_of_key_is_accepted() -> None:
+    """uint32 keys; int32 ones (the older raw keys: saved programs, user code),
+    reinterpreted; NumPy arrays of either; typed keys.  Outputs are uint32 keys."""
+    raw = np.array([0x80000001, 0xFFFFFFFF], np.uint32)
+    typed = random.wrap_key_data(raw)
+    kinds = [jnp.array(raw), jnp.array(raw.view(np.int32)), raw, raw.view(np.int32), typed,
+             random.wrap_key_data(raw.view(np.int32)), random.wrap_key_data(jnp.array(raw.view(np.int32)))]
+    for use in _KEY_USES:
+        want = use(jnp.array(raw))
+        for k in kinds:
+            got = use(k)
+            if isinstance(got, random.PRNGKeyArray):
+                got = random.key_data(got)
+            assert got.dtype == want.dtype and got.tolist() == want.tolist()
+    assert random.key_data(jnp.array(raw.view(np.int32))).dtype == np.uint32
+    assert random.key_data(typed).dtype == np.uint32 and random.key_data(typed).tolist() == raw.tolist()
+    # batches of old int32 keys, under vmap and jit
+    old = random.split(jnp.array(raw), 3).astype(np.int32)  # (3, 2) int32 bit patterns
+    assert old.dtype == np.int32
+    mapped = fl.vmap(lambda k: random.normal(k, (2,)))(old)
+    assert mapped.tolist() == fl.vmap(lambda k: random.normal(k, (2,)))(random.split(jnp.array(raw), 3)).tolist()
+    assert fl.jit(random.split)(jnp.array(raw.view(np.int32))).tolist() == random.split(raw).tolist()
+    assert fl.jit(random.split)(jnp.array(raw.view(np.int32))).dtype == np.uint32
+
+
+def test_keys_from_jax_are_accepted() -> None:
+    jax = pytest.importorskip("jax")
+    jk = jax.random.PRNGKey(3)  # a jax.Array of uint32
+    assert random.split(jk, 2).tolist() == random.split(random.PRNGKey(3), 2).tolist()
+    assert random.key_data(jk).tolist() == [0, 3]
+    typed = random.wrap_key_data(jax.random.key_data(jax.random.split(jax.random.key(3), 2)))
+    assert random.key_data(typed).tolist() == random.key_data(random.split(random.key(3), 2)).tolist()
 
 
 def test_split_and_fold_in() -> None:
     k = random.PRNGKey(3)
     ks = random.split(k, 4)
-    assert ks.shape == (4, 2) and ks.dtype == np.int32
+    assert ks.shape == (4, 2) and ks.dtype == np.uint32 and random.fold_in(k, 1).dtype == np.uint32
     assert len({tuple(r) for r in ks.tolist()}) == 4
     assert random.split(k, (2, 3)).shape == (2, 3, 2)
     assert random.split(k, 0).shape == (0, 2)
@@ -201,6 +325,72 @@ def test_split_and_fold_in() -> None:
         random.fold_in(k, 2**32)
     with pytest.raises(TypeError, match="vmap"):
         random.fold_in(k, jnp.arange(3))
+
+
+# --- exported programs ---------------------------------------------------------------------------
+
+# A program exported before keys were uint32 (zlib + base64 of its file): its key input, its
+# threefry2x32 equations and its bits/fold_in outputs are int32 bit patterns.  It was
+#     def f(k):
+#         k1, k2 = random.split(k)
+#         return random.normal(k1, (4,)), random.bits(k2, (3,)), random.randint(k2, (3,), 0, 10), random.fold_in(k, 5)
+# exported on random.PRNGKey(0) in the default (32-bit) mode.
+_OLD_EXPORT = (
+    "eNrlXM1u60QU7oUdSzawRN4goRGa/xnfJRIICSTQFUJIpYr8M24NidPaTm8vVVeseAFYsUBiw4IXYcGWBwAhHoNxknvttEk9cezM"
+    "RLEUNa5njr/vnONzjqdn+tGnH371+WfPvnhycnLy7Zcn8+PrxY+TWy+Z5pOg9J56ySyLymkeXYzGaaneVzeX07z0gJdmozJXynt6"
+    "65Wzy7H+cuq9553dAS8LJqqaqAdNZ+UouA7Ghb5668Xli8v5lfE0KAnW14uLoPrNKT0D3nMVfOs9TfRgdQfqwWm2OpQMMhTfG3q2"
+    "wL6GIWh8KraX+TSeRSp/oCpvfu08DyaVhGiaFeWqGl5iyMIXpdKXpL5nkhRKax1uRgY2C0C8llB930K7r0TgWgTBW6lyDQ0qu/Fo"
+    "gOC0E4imCAk3i9Cn6ipb2CXN9A+4sPxaQ70Ugh4KuQy0nSsxp15RBnk5SrM4jTQSjbF6ihYOBLzrueByIXRxDu/OtIRTb5xO0m3m"
+    "oeW8oszT2HxGBTZPtU96xVjfyau0OGcuDJg/SjxOJyorUu3opqwbWK5mSn3XQCMN0ODH7TAf1Y4EL/UY5tMgjoKiHD1OZAV3PUnH"
+    "Qz2vJrB/R0IdHQn37EgIOuVJCB26K/lAh7NbbdeyyiT3KVyoG30Gl8cjnO5AF02AbkqreZUXOokm+Qt8oyfXViEmWADqz0/uOa0u"
+    "ZIIsrhRdNFBRJ1ExgLgRMGwG7CWuJooagy5VoqBUmf40MJikB9QCYPvUCHpLlqCHqAe2i4O757B+A6ENE6LeTIgtmBBDx0zoH215"
+    "irFTVQU2yV+0l6qCDlNVWPAlVypUzNzyJX7ovoQpwKJDiUoflKi4gypAN621lahYAuzvaJn6HjfTvBZNYKuy/HZl9YatuEiTcpSn"
+    "5xdlAyNqw5joQyR7wqjL4ga2dW7Svqy4+sxk6vloMXfp+MuTyvFfCZs/LZWMUXNkOJ2OFwOXgleq52ulo6IaK/1glYtpNXDyUKk1"
+    "7uZzQuiWat2Ofg14Mhs38FFTfBRawcfa8S3cMkz2hC+Im47JncM3CW4a+AQgYjDjyB4lZ+q8IdnvUfJ4eo4ua9kUDoWaIrOHKdj+"
+    "YVoGoC2Jl3vB1tmXNLAan2GgxPvDV8zCBj6DQCklZwl69E6DBUpqECgJp2Eo95ZoVgIl5YDSwciLdvJMCMKjkFshL4ck77eTjxAL"
+    "fGKHPIMDkmcGYS0OCeaM+FbI4yHJm8RMyWhAw8AKeTokeYOApxJFpQxDK+SHDHjMIOBxIhMREWWF/JABjxkEPJxgFUFi5Z3AxVKr"
+    "+U7AUZ9F0lXeqDI5NqNOLVVx3CBi+mECGQp9G1UcN6gyeRiymBBpw7U5A5wMRt7gXVrgOAohsZLOuBiSvDRIZyKMBbSTzrg/IHkB"
+    "DSwfIhxGxAp5gYYkbxAzYxGxxLdjeUGGJG8Q8IQKGApIZIX8kAFPcKOXFy4tFTJiyIAnpInlaULY3kqF1SoOAw6B6HMhslBjFTWq"
+    "JQkHXJyVBlVoQiAN2d6cawUfRkfb2iCJW623Jk1wpJc/R5OB/hyNjra1QXK3fEkcui9JBqTs0NpAHrQ2kA6qAN201tbaIH3gwx0t"
+    "s6G1wSh6ON1ubeSzbjeMY+CTXjrGqTsd4z492gLBdyuo++x4LSHdsoTY2RK74Fm7W8H33cOEIAQIov6aub01Xe0tOygsxC93doSR"
+    "Yw9g7pjCrd5nBKmL4YK7CEroGCatxjAE8dGmfuTcvlZ06O/WNtzJmUCMiGPudPDLfghhgBDrZbGGubNYgxDXtMQwyzVo0y5VTo3N"
+    "/uhGioWonrdRIOSvtfIcdN1lXx0m1t5RAxs2qSB4vLs1kdES/B6jm9H2UceT5fFu2ESYOuZO7ODdCROAMO8lWXKHkiXWb0lYDpQs"
+    "N+0HdTtZbtht6layxK0gYQBXjr2AzFXzmSG4FSS3AHKlkQJt2LjrmCZ19CG0P19qtuogwg7A4Qk/BDOJQ9Ck3DkZt0Xl/neCS/1O"
+    "1yH5Psi9bSJYq4jtKyvQqQZrTd0UOrjqSpGLoDBAlFhZCj6r/vXrdZAX295XQ63mSAx8pGO/rxnQs7u76t/NPjlZParz1/Tn9Xvn"
+    "zevrxt8/v/rzjW+effzW7//9IZMf/3nz73/JOx/89f3PP/0w/vW3d3/55O3/AVYSUv8="
+)
+# its outputs then, for random.PRNGKey(3)
+_OLD_EXPORT_OUT = [[-2.3783395290374756, -1.7061669826507568, -0.4913964569568634, -0.9631258845329285],
+                   [111646283, -1968215437, 2065972637], [1, 0, 6], [-1830603709, 131619366]]
+
+
+@pytest.mark.usefixtures("x64_off")  # as it was exported
+def test_programs_exported_with_int32_keys_still_load() -> None:
+    prog = fl.export.load(zlib.decompress(base64.b64decode("".join(_OLD_EXPORT))))
+    assert "threefry2x32" in str(prog)
+    old_key = jnp.array(np.array([0, 3], np.uint32).view(np.int32))
+    out = prog(old_key)
+    assert [np.asarray(o).tolist() for o in out] == _OLD_EXPORT_OUT
+    # the same values as today's functions give, as uint32 where JAX has uint32
+    k = random.PRNGKey(3)
+    k1, k2 = random.split(k)
+    assert np.asarray(out[0]).tolist() == random.normal(k1, (4,)).tolist()
+    assert u32(out[1]).tolist() == random.bits(k2, (3,), np.uint32).tolist()
+    assert np.asarray(out[2]).tolist() == random.randint(k2, (3,), 0, 10).tolist()
+    assert u32(out[3]).tolist() == random.fold_in(k, 5).tolist()
+
+
+def test_export_round_trip_with_uint32_keys() -> None:
+    def f(k: Any, scale: Any) -> Any:
+        k1, k2 = random.split(k)
+        return random.normal(k1, (4,)) * scale, random.bits(k2, (3,)), random.fold_in(k, 5), random.split(k2, 2)
+
+    exp = fl.export.export(f, random.PRNGKey(0), jnp.float32(2.0))
+    again = fl.export.load(exp.serialize())
+    k = random.PRNGKey(11)
+    for got, want in zip(again(k, jnp.float32(3.0)), f(k, jnp.float32(3.0))):
+        assert got.dtype == want.dtype and np.asarray(got).tolist() == np.asarray(want).tolist()
+    assert again(k, jnp.float32(1.0))[2].dtype == np.uint32
 
 
 # --- determinism -----------------------------------------------------------------------------
@@ -219,9 +409,11 @@ print(json.dumps([np.asarray(random.bits(k, (6,))).tolist(), np.asarray(random.n
 
 def test_same_key_same_values_and_split_keys_differ() -> None:
     k = random.PRNGKey(11)
-    for fn in (lambda k: random.uniform(k, (50,)), lambda k: random.normal(k, (50,)),
-               lambda k: random.randint(k, (50,), 0, 100), lambda k: random.bits(k, (50,), np.uint64),
-               lambda k: random.gumbel(k, (50,)), lambda k: random.permutation(k, 50)):
+    uses: list[Callable[[Any], Any]] = [
+        lambda k: random.uniform(k, (50,)), lambda k: random.normal(k, (50,)),
+        lambda k: random.randint(k, (50,), 0, 100), lambda k: random.bits(k, (50,), np.uint64),
+        lambda k: random.gumbel(k, (50,)), lambda k: random.permutation(k, 50)]
+    for fn in uses:
         a, b = np.asarray(fn(k)), np.asarray(fn(k))
         assert (a == b).all()
         k1, k2 = random.split(k)
@@ -245,22 +437,39 @@ def test_same_bits_in_a_fresh_process() -> None:
 
 def test_bits_widths() -> None:
     k = random.PRNGKey(5)
-    b32 = u32(random.bits(k, (6,)))
-    assert random.bits(k, (6,)).dtype == np.int32
-    assert random.random_bits(k, (6,)).tolist() == b32.view(np.int32).tolist()
+    b32 = random.bits(k, (6,), np.uint32)
+    assert b32.dtype == np.uint32 and b32.shape == (6,)
+    assert random.bits(k, (6,)).dtype == np.uint64  # the default unsigned int (64-bit mode, as JAX)
+    assert random.random_bits(k, (6,), "uint32").tolist() == b32.tolist()
     b64 = random.bits(k, (6,), np.uint64)
     y0, y1 = random._blocks(k, (6,))
-    assert b64.dtype == np.int64
-    assert (np.asarray(b64).view(np.uint64) == (u32(y0).astype(np.uint64) << np.uint64(32)) | u32(y1)).all()
-    assert (np.asarray(random.bits(k, (6,), np.uint8)) == (b32 & 0xFF)).all()
-    assert (np.asarray(random.bits(k, (6,), np.uint16)).view(np.uint16) == (b32 & 0xFFFF)).all()
+    assert b64.dtype == np.uint64 and y0.dtype == np.uint32
+    assert (np.asarray(b64) == (u32(y0).astype(np.uint64) << np.uint64(32)) | u32(y1)).all()
+    assert (np.asarray(b64) == np.asarray(random.bits(k, (6,)))).all()
+    assert (np.asarray(random.bits(k, (6,), np.uint8)) == (np.asarray(b32) & 0xFF)).all()
+    b16 = random.bits(k, (6,), np.uint16)
+    assert b16.dtype == np.uint16 and (np.asarray(b16) == (np.asarray(b32) & 0xFFFF)).all()
     assert random.bits(k).shape == ()
-    with pytest.raises(TypeError, match="integer dtype"):
-        random.bits(k, (2,), np.float32)
+    for bad in (np.float32, np.int32, "int8", np.int64, bool, "complex64"):
+        with pytest.raises(ValueError, match="unsigned integer dtype"):
+            random.bits(k, (2,), bad)
+    with pytest.raises(ValueError, match=r"unsigned integer dtype.*'nonsense'"):
+        random.bits(k, (2,), "nonsense")
     # the bits look random: each bit position is set about half the time
-    many = u32(random.bits(k, (N,)))
+    many = u32(random.bits(k, (N,), np.uint32))
     freq = ((many[:, None] >> np.arange(32, dtype=np.uint32)) & 1).mean(axis=0)
     assert np.abs(freq - 0.5).max() < 0.01
+
+
+@pytest.mark.usefixtures("x64_off")  # a default-mode (32-bit) behaviour
+def test_bits_in_32_bit_mode() -> None:
+    k = random.PRNGKey(5)
+    assert random.bits(k, (3,)).dtype == np.uint32  # the default unsigned int
+    with pytest.warns(UserWarning, match="uint64.*bits"):
+        narrowed = random.bits(k, (3,), np.uint64)  # narrowed to uint32, as JAX
+    assert narrowed.dtype == np.uint32 and narrowed.tolist() == random.bits(k, (3,)).tolist()
+    for fn in (random.bits, fl.jit(random.bits, static_argnums=(1,))):
+        assert fn(k, (3,)).tolist() == random.bits(random.PRNGKey(5), (3,), "uint32").tolist()
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -344,7 +553,9 @@ def test_truncated_normal() -> None:
     a, b = -0.5, 1.5
     x = np.asarray(random.truncated_normal(k, a, b, (N,)))
     assert x.dtype == np.float32 and (x > a).all() and (x < b).all()
-    pdf = lambda t: math.exp(-t * t / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    def pdf(t: float) -> float:
+        return math.exp(-t * t / 2) / math.sqrt(2 * math.pi)
+
     mean = (pdf(a) - pdf(b)) / (_ndtr(b) - _ndtr(a))
     assert abs(x.mean() - mean) < 0.01
     # shape from the bounds; per-element bounds respected
@@ -482,7 +693,7 @@ def test_choice() -> None:
 
 # --- transforms --------------------------------------------------------------------------------
 
-_SAMPLERS = [
+_SAMPLERS: list[Callable[[Any], Any]] = [
     lambda k: random.uniform(k, (3,)), lambda k: random.normal(k, (2, 3)), lambda k: random.randint(k, (5,), 0, 7),
     lambda k: random.split(k, 3), lambda k: random.fold_in(k, 3), lambda k: random.bits(k, (4,)),
     lambda k: random.bernoulli(k, 0.5, (4,)), lambda k: random.categorical(k, jnp.zeros((2, 5))),
@@ -530,6 +741,23 @@ def test_grad_through_samplers() -> None:
 
 def test_jit_matches_eager() -> None:
     k = random.PRNGKey(2)
-    for fn in (lambda k: random.normal(k, (5,)), lambda k: random.randint(k, (5,), 0, 9),
-               lambda k: random.split(k, 2), lambda k: random.uniform(k, (4,), minval=-1.0, maxval=1.0)):
+    uses: list[Callable[[Any], Any]] = [
+        lambda k: random.normal(k, (5,)), lambda k: random.randint(k, (5,), 0, 9),
+        lambda k: random.split(k, 2), lambda k: random.uniform(k, (4,), minval=-1.0, maxval=1.0)]
+    for fn in uses:
         np.testing.assert_allclose(fl.jit(fn)(k), fn(k), rtol=1e-6)
+
+
+def test_split_under_vmap_and_no_gradient_into_keys() -> None:
+    keys = random.split(random.PRNGKey(5), 4)
+    assert fl.vmap(random.split)(keys).shape == (4, 2, 2)
+    loop = np.stack([np.asarray(random.split(keys[j], 3)) for j in range(4)])
+    for fn in (fl.vmap(lambda k: random.split(k, 3)), fl.jit(fl.vmap(lambda k: random.split(k, 3)))):
+        got = fn(keys)
+        assert got.dtype == np.uint32 and (np.asarray(got) == loop).all()
+    typed = fl.vmap(lambda k: random.split(k, 3))(random.wrap_key_data(keys))
+    assert isinstance(typed, random.PRNGKeyArray) and (np.asarray(random.key_data(typed)) == loop).all()
+    with pytest.raises(TypeError, match="uint32"):  # keys are integers: no gradient flows into them
+        fl.grad(lambda k: random.normal(k, (3,)).sum())(keys[0])
+    g = fl.grad(lambda s, k: (s * random.normal(k, (3,))).sum())(2.0, keys[0])
+    assert float(g) == pytest.approx(float(random.normal(keys[0], (3,)).sum()), rel=1e-6)

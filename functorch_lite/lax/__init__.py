@@ -47,12 +47,19 @@ from functorch_lite.lax._elementwise import (  # JAX's names
     real,
 )
 from functorch_lite.lax._fft import FftType, fft  # jax.lax.fft
+from functorch_lite.lax._ops import *  # noqa: F403 - elementwise, conversions, shapes, creation, dot_general
+from functorch_lite.lax._ops import __all__ as _ops_all
+from functorch_lite.lax._reduce import *  # noqa: F403 - reductions, scans, sorts
+from functorch_lite.lax._reduce import __all__ as _reduce_all
+from functorch_lite.lax._slicing import *  # noqa: F403 - slice and dynamic_slice families
+from functorch_lite.lax._slicing import __all__ as _slicing_all
 from functorch_lite.lax._windowed import reduce_window, reduce_window_shape_tuple
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "select", "stop_gradient"]
 __all__ += ["add", "mul", "max", "min", "reduce_window", "reduce_window_shape_tuple", "linalg"]
 __all__ += ["fft", "FftType"]
 __all__ += ["real", "imag", "conj", "complex"]
+__all__ += _ops_all + _reduce_all + _slicing_all
 
 __all__ += ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_transpose",
             "conv_with_general_padding", "padtype_to_pads"]

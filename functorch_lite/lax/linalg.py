@@ -1,6 +1,6 @@
 """``functorch_lite.lax.linalg``: the decomposition primitives under ``jax.lax.linalg``'s names.
 
-Real floating-point inputs only; every function batches over leading axes
+Real and complex floating-point inputs; every function batches over leading axes
 and is differentiable (see ``functorch_lite/ops/linalg_decomp.py`` for the
 rules and their degenerate points).
 
@@ -18,7 +18,7 @@ from typing import Any
 from functorch_lite.numpy import linalg as _la
 from functorch_lite.ops import linalg_decomp as _ld
 
-__all__ = ["cholesky", "triangular_solve", "lu", "lu_pivots_to_permutation", "qr", "eigh", "svd"]
+__all__ = ["cholesky", "triangular_solve", "lu", "lu_pivots_to_permutation", "qr", "eigh", "svd", "eig"]
 
 
 def cholesky(x: Any, *, symmetrize_input: bool = True) -> Any:
@@ -35,7 +35,8 @@ def cholesky(x: Any, *, symmetrize_input: bool = True) -> Any:
 def triangular_solve(a: Any, b: Any, *, left_side: bool = False, lower: bool = False, transpose_a: bool = False,
                      conjugate_a: bool = False, unit_diagonal: bool = False) -> Any:
     """Solve ``op(a) x = b`` (``left_side``) or ``x op(a) = b`` for triangular ``a``
-    (``conjugate_a`` has no effect on real inputs).
+    (``op`` transposes for ``transpose_a`` and conjugates for ``conjugate_a``, which
+    has no effect on real inputs).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -44,8 +45,9 @@ def triangular_solve(a: Any, b: Any, *, left_side: bool = False, lower: bool = F
     """
     x = _la._float_matrix("triangular_solve", a, square=True)
     y = _la._float_matrix("triangular_solve", b)
-    return _ld.triangular_solve_p.bind(x, y, left_side=left_side, lower=lower, transpose_a=transpose_a,
-                                       unit_diagonal=unit_diagonal)
+    x, y = _la._promote_pair("triangular_solve", x, y)
+    return _ld._solve(x, y, left_side=left_side, lower=lower, transpose_a=transpose_a,
+                      unit_diagonal=unit_diagonal, conjugate_a=conjugate_a)
 
 
 def lu(a: Any) -> tuple[Any, Any, Any]:
@@ -115,3 +117,26 @@ def svd(x: Any, *, full_matrices: bool = True, compute_uv: bool = True) -> Any:
     return u, s, vt
 
 
+
+
+def eig(x: Any, *, compute_left_eigenvectors: bool = True, compute_right_eigenvectors: bool = True,
+        enable_eigvec_derivs: bool = False) -> list[Any]:
+    """``[w, vl, vr]`` (the eigenvectors as asked) of each general square matrix, all
+    complex, as ``jax.lax.linalg.eig``: ``a @ vr[:, j] == w[j] * vr[:, j]`` and
+    ``vl[:, j]^H @ a == w[j] * vl[:, j]^H``, columns of unit norm with their
+    largest component real (``vr`` is LAPACK geev's; ``vl`` is computed from
+    ``vr^-1`` with that component made positive, so it may differ from LAPACK's
+    by the sign of a column).  As in JAX, derivatives of the eigenvectors (and of
+    anything when eigenvectors are computed) raise ``NotImplementedError`` unless
+    ``enable_eigvec_derivs=True`` (the rule assumes distinct eigenvalues).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> w, vr = eig(jnp.array([[2.0, 0.0], [0.0, 3.0]]), compute_left_eigenvectors=False)
+        >>> w.real.tolist()
+        [2.0, 3.0]
+    """
+    a = _la._float_matrix("eig", x, square=True)
+    return list(_ld.eig_p.bind(a, compute_left_eigenvectors=compute_left_eigenvectors,
+                               compute_right_eigenvectors=compute_right_eigenvectors,
+                               enable_eigvec_derivs=enable_eigvec_derivs))

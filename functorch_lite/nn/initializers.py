@@ -7,7 +7,8 @@ values every time.  ``variance_scaling`` is the general form: the variance
 times the receptive field, the product of the dimensions that are neither
 ``in_axis`` nor ``out_axis``), drawn from a truncated normal (rescaled so the
 variance is the one asked for), a normal, or a uniform.  ``glorot_*``,
-``he_*`` and ``lecun_*`` are its usual settings.
+``he_*`` and ``lecun_*`` are its usual settings; ``orthogonal`` draws
+(semi-)orthogonal matrices through a QR decomposition.
 
 Example:
     >>> from functorch_lite import random
@@ -241,6 +242,46 @@ def lecun_normal(in_axis: int = -2, out_axis: int = -1, dtype: Any = jnp.float32
     return variance_scaling(1.0, "fan_in", "truncated_normal", in_axis, out_axis, dtype)
 
 
+def orthogonal(scale: float = 1.0, column_axis: int = -1, dtype: Any = jnp.float32) -> Initializer:
+    """A (semi-)orthogonal matrix times ``scale``, as ``jax.nn.initializers.orthogonal``:
+    the shape is seen as a matrix whose columns run along ``column_axis`` (every other
+    axis flattened into rows); the Q of the QR decomposition of a normal matrix, each
+    column's sign (complex: phase) fixed by R's diagonal so the result is uniformly
+    (Haar) distributed.  Orthonormal columns when there are at least as many rows as
+    columns, orthonormal rows otherwise.
+
+    Example:
+        >>> from functorch_lite import random
+        >>> import functorch_lite.numpy as jnp
+        >>> w = orthogonal()(random.key(0), (4, 3))
+        >>> bool(jnp.allclose(w.T @ w, jnp.eye(3), atol=1e-5))
+        True
+    """
+
+    def init(key: Any, shape: Sequence[int], dtype: Any = dtype) -> Array:
+        shp = _shape(shape)
+        if len(shp) < 2:
+            raise ValueError(f"orthogonal: the initializer needs at least a 2-D shape, got {shp}")
+        if not -len(shp) <= column_axis < len(shp):
+            raise ValueError(f"orthogonal: column_axis {column_axis} is out of range for shape {shp}")
+        if 0 in shp:
+            out0: Array = jnp.zeros(shp, dtype)
+            return out0
+        n_cols = shp[column_axis]
+        n_rows = math.prod(shp) // n_cols
+        a = random.normal(key, (n_cols, n_rows) if n_rows < n_cols else (n_rows, n_cols), dtype)
+        q, r = jnp.linalg.qr(a)
+        q = q * jnp.sign(jnp.diagonal(r))  # Haar: the column signs (phases) of Q made R's diagonal positive
+        if n_rows < n_cols:
+            q = q.T
+        rest = tuple(d for i, d in enumerate(shp) if i != column_axis % len(shp))
+        q = jnp.moveaxis(jnp.reshape(q, rest + (n_cols,)), -1, column_axis)
+        out: Array = (q * scale).astype(q.dtype)
+        return out
+
+    return init
+
+
 xavier_uniform = glorot_uniform
 xavier_normal = glorot_normal
 kaiming_uniform = he_uniform
@@ -248,6 +289,6 @@ kaiming_normal = he_normal
 
 __all__ = [
     "Initializer", "zeros", "ones", "constant", "normal", "uniform", "truncated_normal", "variance_scaling",
-    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "orthogonal",
     "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
 ]

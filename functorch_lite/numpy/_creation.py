@@ -134,7 +134,7 @@ def _flat(obj: Any) -> list[Any]:
     return [obj]
 
 
-def zeros(shape: Any, dtype: Any = None) -> Array:
+def zeros(shape: Any, dtype: Any = None, *, device: Any = None) -> Array:
     """An array of zeros.
 
     Example:
@@ -142,10 +142,11 @@ def zeros(shape: Any, dtype: Any = None) -> Array:
         >>> jnp.zeros((2, 2)).tolist()
         [[0.0, 0.0], [0.0, 0.0]]
     """
+    check_device(device)
     return Array._wrap(np.zeros(shape_tuple(shape), _dt(dtype, "zeros")))
 
 
-def ones(shape: Any, dtype: Any = None) -> Array:
+def ones(shape: Any, dtype: Any = None, *, device: Any = None) -> Array:
     """An array of ones.
 
     Example:
@@ -153,10 +154,11 @@ def ones(shape: Any, dtype: Any = None) -> Array:
         >>> jnp.ones(2, dtype="int32").tolist()
         [1, 1]
     """
+    check_device(device)
     return Array._wrap(np.ones(shape_tuple(shape), _dt(dtype, "ones")))
 
 
-def empty(shape: Any, dtype: Any = None) -> Array:
+def empty(shape: Any, dtype: Any = None, *, device: Any = None) -> Array:
     """An array of zeros (immutable arrays have no use for garbage values).
 
     Example:
@@ -164,10 +166,11 @@ def empty(shape: Any, dtype: Any = None) -> Array:
         >>> jnp.empty(3).shape
         (3,)
     """
+    check_device(device)
     return zeros(shape, dtype)
 
 
-def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
+def full(shape: Any, fill_value: Any, dtype: Any = None, *, device: Any = None) -> Any:
     """An array filled with ``fill_value`` (its dtype unless ``dtype`` is given).
 
     Example:
@@ -175,6 +178,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None) -> Any:
         >>> jnp.full((2,), 7).tolist()
         [7, 7]
     """
+    check_device(device)
     return _full(shape, fill_value, None if dtype is None else dtypes.requested(dtype, "full"))
 
 
@@ -201,7 +205,7 @@ def _like_dtype(x: Any, dtype: Any) -> np.dtype[Any]:
     return _to_array(x).dtype
 
 
-def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
+def zeros_like(x: Any, dtype: Any = None, shape: Any = None, *, device: Any = None) -> Array:
     """Zeros with the shape and dtype of ``x``.
 
     Example:
@@ -209,11 +213,12 @@ def zeros_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
         >>> jnp.zeros_like(jnp.arange(3)).tolist()
         [0, 0, 0]
     """
+    check_device(device)
     # x's own dtype is kept as is (64-bit data stays 64-bit): no request to narrow
     return Array._wrap(np.zeros(shape_tuple(_to_array(x).shape if shape is None else shape), _like_dtype(x, dtype)))
 
 
-def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
+def ones_like(x: Any, dtype: Any = None, shape: Any = None, *, device: Any = None) -> Array:
     """Ones with the shape and dtype of ``x``.
 
     Example:
@@ -221,10 +226,11 @@ def ones_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
         >>> jnp.ones_like(jnp.zeros(2)).tolist()
         [1.0, 1.0]
     """
+    check_device(device)
     return Array._wrap(np.ones(shape_tuple(_to_array(x).shape if shape is None else shape), _like_dtype(x, dtype)))
 
 
-def empty_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
+def empty_like(x: Any, dtype: Any = None, shape: Any = None, *, device: Any = None) -> Array:
     """Same as :func:`zeros_like`.
 
     Example:
@@ -232,10 +238,12 @@ def empty_like(x: Any, dtype: Any = None, shape: Any = None) -> Array:
         >>> jnp.empty_like(jnp.zeros(2)).shape
         (2,)
     """
+    check_device(device)
     return zeros_like(x, dtype, shape)
 
 
-def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
+def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None, *,
+              device: Any = None) -> Any:
     """``fill_value`` with the shape (and dtype) of ``x``.
 
     Example:
@@ -243,10 +251,11 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> 
         >>> jnp.full_like(jnp.zeros(2), 3).tolist()
         [3.0, 3.0]
     """
+    check_device(device)
     return _full(_to_array(x).shape if shape is None else shape, fill_value, _like_dtype(x, dtype))
 
 
-def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) -> Array:
+def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *, device: Any = None) -> Array:
     """Evenly spaced values in ``[start, stop)``.
 
     Example:
@@ -254,6 +263,7 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) ->
         >>> jnp.arange(1, 7, 2).tolist()
         [1, 3, 5]
     """
+    check_device(device)
     for v in (start, stop, step):
         if isinstance(v, Tracer):
             raise TypeError(
@@ -279,7 +289,7 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None) ->
 
 def linspace(
     start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
-    dtype: Any = None, axis: int = 0,
+    dtype: Any = None, axis: int = 0, *, device: Any = None,
 ) -> Any:
     """``num`` evenly spaced values from ``start`` to ``stop``.
 
@@ -288,6 +298,7 @@ def linspace(
         >>> jnp.linspace(0, 1, 3).tolist()
         [0.0, 0.5, 1.0]
     """
+    check_device(device)
     if num < 0:
         raise ValueError(f"linspace: num must be non-negative, got {num}")
     if start is None or stop is None:
@@ -320,7 +331,7 @@ def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: 
     return Array._wrap(out.astype(_dt(dtype, "logspace")))
 
 
-def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
+def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None, *, device: Any = None) -> Array:
     """A 2-D array with ones on the ``k``-th diagonal.
 
     Example:
@@ -328,6 +339,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Array:
         >>> jnp.eye(2).tolist()
         [[1.0, 0.0], [0.0, 1.0]]
     """
+    check_device(device)
     n, m = _size(N, "eye", "N"), None if M is None else _size(M, "eye", "M")
     return Array._wrap(np.eye(n, m, strict_index(k, "eye: k"), dtype=_dt(dtype, "eye")))
 

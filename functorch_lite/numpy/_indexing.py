@@ -422,7 +422,8 @@ def _parse(shape: tuple[int, ...], idx: Any, mode: str | None = None) -> _Parsed
         if k == "mask":
             m = v.ndim
             for j in range(m):
-                if v.shape[j] != shape[xdim + j]:
+                # an empty mask axis (size 0) selects nothing along any axis (NumPy, JAX, the Array API)
+                if v.shape[j] != shape[xdim + j] and v.shape[j] != 0:
                     raise IndexError(
                         f"boolean index did not match indexed array along axis {xdim + j}; size of "
                         f"axis is {shape[xdim + j]} but size of corresponding boolean axis is {v.shape[j]}"
@@ -790,10 +791,11 @@ def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None,
     return x, _index_matrix(cols, bshape), bshape, valid
 
 
-def take_along_axis(arr: Any, indices: Any, axis: int | None, mode: str | None = None,
+def take_along_axis(arr: Any, indices: Any, axis: int | None = -1, mode: str | None = None,
                     fill_value: Any = None) -> Any:
     """``out[..., j, ...] = arr[..., indices[..., j, ...], ...]`` along ``axis``
-    (``arr`` and ``indices`` broadcast against each other outside ``axis``).
+    (``arr`` and ``indices`` broadcast against each other outside ``axis``;
+    ``axis`` defaults to -1 as in NumPy 2.3+ and the Array API; JAX requires it).
 
     ``mode=None``: an out-of-range index raises ``IndexError`` (JAX's default
     is ``"fill"``); JAX's modes: ``"clip"`` (negatives wrap once, then clamp),

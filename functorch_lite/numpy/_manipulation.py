@@ -106,10 +106,11 @@ def moveaxis(a: Any, source: int | Sequence[int], destination: int | Sequence[in
     return transpose(x, order)
 
 
-def reshape(a: Any, shape: Any, order: str = "C", *, newshape: Any = None) -> Any:
+def reshape(a: Any, shape: Any, order: str = "C", *, newshape: Any = None, copy: bool | None = None) -> Any:
     """New shape over the same elements: a view when strides allow, else a copy.
 
-    One dimension may be -1 (inferred).
+    One dimension may be -1 (inferred).  ``copy`` (the Array API's) is
+    accepted and, as in JAX, has no visible effect: arrays are immutable.
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -169,6 +170,12 @@ def expand_dims(a: Any, axis: int | Sequence[int]) -> Any:
     x = asarray(a)
     axes = [axis] if isinstance(axis, int) else list(axis)
     n = x.ndim + len(axes)
+    for ax in axes:
+        if isinstance(ax, (int, np.integer)) and not -n <= ax < n:
+            # NumPy's AxisError: a ValueError (as JAX) and an IndexError (as the Array API)
+            raise np.exceptions.AxisError(
+                f"expand_dims: axis {ax} is out of bounds for the result's dimension {n} "
+                f"(input shape {x.shape}); use -{n} <= axis < {n}")
     dims = tuple(sorted(normalize_axis(ax, n) for ax in axes))
     if len(set(dims)) != len(dims):
         raise ValueError(f"expand_dims: repeated axis in {axis}")

@@ -135,9 +135,11 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
     return _keep(true_divide(s, float(n) if n else float("nan")), axes, keepdims)
 
 
-def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom; of a
-    complex array, the mean of ``|x - mean(x)|**2``, a real number (as NumPy).
+def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False, *,
+        correction: int | float | None = None) -> Any:
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (the Array
+    API's ``correction=``, as in JAX; give one or the other); of a complex
+    array, the mean of ``|x - mean(x)|**2``, a real number (as NumPy).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -145,8 +147,10 @@ def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bo
         1.0
         >>> float(jnp.var(jnp.array([1j, -1j])))
         1.0
+        >>> float(jnp.var(jnp.array([1.0, 3.0]), correction=1))
+        2.0
     """
-
+    ddof = _ddof(ddof, correction, "var")
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
     dt = _requested_from(x, dtype, "var") if dtype is not None else (
@@ -165,8 +169,19 @@ def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bo
     return _keep(true_divide(s, float(denom) if denom else float("nan")), axes, keepdims)
 
 
-def std(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation over ``axis``.
+def _ddof(ddof: Any, correction: Any, name: str) -> Any:
+    """``correction`` (the Array API's name) or ``ddof`` (NumPy's), not both."""
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError(f"{name}: ddof={ddof!r} and correction={correction!r} both given; "
+                         "they are the same parameter, pass only one")
+    return correction
+
+
+def std(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False, *,
+        correction: int | float | None = None) -> Any:
+    """Standard deviation over ``axis`` (``ddof`` or ``correction``, as :func:`var`).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -174,7 +189,7 @@ def std(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bo
         1.0
     """
 
-    return sqrt(var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims))
+    return sqrt(var(a, axis=axis, dtype=dtype, ddof=_ddof(ddof, correction, "std"), keepdims=keepdims))
 
 
 def _refuse_complex(x: ArrayOrTracer, name: str) -> None:

@@ -31,7 +31,10 @@ class ScalarType:
 
     def __eq__(self, other: object) -> bool:
         # anything that is not a dtype-like compares unequal (np.dtype raises TypeError,
-        # ValueError or others for tuples, dicts, strings that are not dtype names...)
+        # ValueError or others for tuples, dicts, strings that are not dtype names...);
+        # None too, although np.dtype(None) is float64 (as NumPy's and JAX's scalar types)
+        if other is None:
+            return False
         try:
             return bool(np.dtype(other) == self.dtype)  # type: ignore[call-overload]
         except Exception:

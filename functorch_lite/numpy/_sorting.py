@@ -30,7 +30,7 @@ from functorch_lite.numpy._elementwise import (
     subtract,
     where,
 )
-from functorch_lite.numpy._indexing import basic_getitem
+from functorch_lite.numpy._indexing import basic_getitem, take
 from functorch_lite.numpy._manipulation import concatenate, ravel, reshape, stack, transpose
 from functorch_lite.numpy._reductions import sum as sum_
 from functorch_lite.numpy._util import ArrayOrTracer, asarray, convert, normalize_axes, normalize_axis, promote_dtypes
@@ -403,14 +403,16 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *, meth
 
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
-    if sorter is not None:
-        raise NotImplementedError(
-            "searchsorted: sorter= is not supported; search jnp.sort(a) instead"
-        )
     s = asarray(a)
     keys = asarray(v)
     if s.ndim != 1:
         raise ValueError(f"searchsorted: a must be 1-D, got shape {s.shape}")
+    if sorter is not None:  # as JAX: search a[sorter]
+        order = asarray(sorter)
+        if order.dtype.kind not in "iu" or order.shape != s.shape:
+            raise ValueError(f"searchsorted: sorter must be an integer array of a's shape {s.shape} "
+                             f"(e.g. jnp.argsort(a)), got {order.dtype} of shape {order.shape}")
+        s = take(s, order)
     dt, _ = promote_dtypes(s, keys)
     s = convert(s, dt, False)
     keys = convert(keys, dt, False)
@@ -524,11 +526,12 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False, re
 
 
 def unique_values(x: Any, /) -> Any:
-    """Array API: the sorted unique elements of the flattened array.
+    """Array API: the sorted unique elements of the flattened array (each NaN
+    distinct, as the standard and JAX's ``unique_values``).
 
     Example:
         >>> import functorch_lite.numpy as jnp
         >>> jnp.unique_values(jnp.array([[2, 1], [2, 2]])).tolist()
         [1, 2]
     """
-    return unique(x)
+    return unique(x, equal_nan=False)

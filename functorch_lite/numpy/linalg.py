@@ -47,7 +47,8 @@ __all__ = [
     "diagonal", "matrix_transpose",
 ]
 
-_MATRIX_ORDS = "None, 'fro', 1, -1, inf, -inf"
+_MATRIX_ORDS = "None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf"
+_SPECTRAL = ("nuc", 2, -2)
 
 
 def _as_float(x: Any) -> ArrayOrTracer:
@@ -79,16 +80,30 @@ def _vector_norm(x: ArrayOrTracer, axes: tuple[int, ...], ord: Any, keepdims: bo
     return power(sum_(power(abs_(x), pw), axis=axes, keepdims=keepdims), inv)
 
 
+def _inexact(x: Any) -> ArrayOrTracer:
+    """``x`` as a float or complex array (the singular values need the complex entries)."""
+    a = asarray(x)
+    if a.dtype.kind not in "fc":
+        a = convert(a, dtypes.default_float_dtype(), a.weak_type)
+    return a
+
+
+def _spectral_norm(x: ArrayOrTracer, r: int, c: int, ord: Any, keepdims: bool) -> Any:  # noqa: A002
+    """The nuclear norm (sum of singular values) or the largest/smallest singular value."""
+    if r == c:
+        raise ValueError(f"norm: the two matrix axes must differ, got ({r}, {c}) for shape {x.shape}")
+    s = svdvals(moveaxis(x, (r, c), (-2, -1)))
+    out = sum_(s, axis=-1) if ord == "nuc" else (max_(s, axis=-1) if ord == 2 else min_(s, axis=-1))
+    if keepdims:
+        out = expand_dims(out, tuple(sorted((r, c))))
+    return out
+
+
 def _matrix_norm(x: ArrayOrTracer, r: int, c: int, ord: Any, keepdims: bool) -> Any:  # noqa: A002
     if r == c:
         raise ValueError(f"norm: the two matrix axes must differ, got ({r}, {c}) for shape {x.shape}")
     if ord is None or ord == "fro":
         return sqrt(sum_(multiply(x, x), axis=(r, c), keepdims=keepdims))
-    if ord in ("nuc", 2, -2):
-        raise NotImplementedError(
-            f"norm: the matrix norm ord={ord!r} needs singular values, which functorch_lite does not "
-            f"compute yet; supported matrix orders are {_MATRIX_ORDS}"
-        )
     if isinstance(ord, str) or ord not in (1, -1, math.inf, -math.inf):
         raise ValueError(f"norm: invalid order {ord!r} for matrices; supported orders are {_MATRIX_ORDS}")
     # ord 1: largest column sum (sum over rows first); ord inf: largest row sum
@@ -114,6 +129,13 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
         >>> jnp.linalg.norm(m, axis=1, ord=1).tolist()
         [3.0, 7.0]
     """
+    if ord in _SPECTRAL and not isinstance(ord, bool):
+        m = _inexact(x)
+        if axis is None and m.ndim == 2:
+            return _spectral_norm(m, 0, 1, ord, keepdims)
+        if axis is not None and not isinstance(axis, int) and len(tuple(axis)) == 2:
+            r, c = (normalize_axis(ax, m.ndim) for ax in axis)
+            return _spectral_norm(m, r, c, ord, keepdims)
     a = _as_float(x)
     if axis is None:
         if ord is None:
@@ -155,6 +177,11 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any: 
         >>> jnp.linalg.matrix_norm(jnp.ones((3, 2, 2))).tolist()
         [2.0, 2.0, 2.0]
     """
+    if ord in _SPECTRAL and not isinstance(ord, bool):
+        m = _inexact(x)
+        if m.ndim < 2:
+            raise ValueError(f"matrix_norm needs at least 2 dimensions, got shape {m.shape}")
+        return _spectral_norm(m, m.ndim - 2, m.ndim - 1, ord, keepdims)
     a = _as_float(x)
     if a.ndim < 2:
         raise ValueError(f"matrix_norm needs at least 2 dimensions, got shape {a.shape}")
@@ -205,6 +232,7 @@ from typing import NamedTuple  # noqa: E402
 
 from functorch_lite.numpy._creation import arange, eye  # noqa: E402
 from functorch_lite.numpy._elementwise import (  # noqa: E402
+    conj,
     divide,
     equal,
     greater,
@@ -221,9 +249,22 @@ from functorch_lite.ops import linalg_decomp as _ld  # noqa: E402
 
 __all__ += [
     "cholesky", "solve", "inv", "det", "slogdet", "qr", "svd", "svdvals", "eigh", "eigvalsh", "lstsq", "pinv",
-    "matrix_rank", "matrix_power", "multi_dot", "cond", "tensorinv", "tensorsolve", "cross",
-    "EighResult", "QRResult", "SlogdetResult", "SVDResult",
+    "matrix_rank", "matrix_power", "multi_dot", "cond", "tensorinv", "tensorsolve", "cross", "eig", "eigvals",
+    "EigResult", "EighResult", "QRResult", "SlogdetResult", "SVDResult",
 ]
+
+
+class EigResult(NamedTuple):
+    """``eig``'s result: the (complex) eigenvalues and eigenvectors (columns).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> jnp.linalg.eig(jnp.eye(2)).eigenvalues.dtype.kind
+        'c'
+    """
+
+    eigenvalues: Any
+    eigenvectors: Any
 
 
 class EighResult(NamedTuple):
@@ -279,22 +320,12 @@ class SVDResult(NamedTuple):
     Vh: Any
 
 
-def _no_complex(name: str, x: ArrayOrTracer) -> None:
-    if x.dtype.kind == "c":
-        raise TypeError(
-            f"{name}: complex matrices are not supported yet, got {x.dtype}{list(x.shape)}; the "
-            "decompositions and solvers here are real-only (matmul, vdot, norms and the other "
-            "products accept complex); for a real problem pass jnp.real(a)"
-        )
-
-
 def _float_matrix(name: str, a: Any, square: bool = False) -> ArrayOrTracer:
     x = asarray(a)
-    _no_complex(name, x)
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fc":
         raise TypeError(
-            f"{name}: expected a real floating-point array, got {x.dtype}{list(x.shape)}; convert it with "
-            f".astype(jnp.float32) or .astype(jnp.float64) first (complex dtypes are not supported)"
+            f"{name}: expected a floating-point (real or complex) array, got {x.dtype}{list(x.shape)}; convert it "
+            f"with .astype(jnp.float32) or .astype(jnp.float64) first"
         )
     if x.ndim < 2:
         raise ValueError(f"{name}: expected a matrix (or a batch of matrices, ndim >= 2), got shape {x.shape}")
@@ -303,15 +334,25 @@ def _float_matrix(name: str, a: Any, square: bool = False) -> ArrayOrTracer:
     return x
 
 
+def _mH(x: Any) -> Any:
+    """The conjugate transpose of the last two axes (the transpose for real x)."""
+    t = matrix_transpose(x)
+    return conj(t) if t.dtype.kind == "c" else t
+
+
+def _real_dtype(dt: Any) -> Any:
+    return dtypes.real_dtype(np.dtype(dt))
+
+
 def _const(v: Any, dtype: Any) -> Any:
     return from_numpy(np.asarray(v, dtype))
 
 
 def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> Any:
-    """Cholesky factor of each symmetric positive-definite matrix: lower ``L``
-    with ``a = L @ L.T`` (``upper=True``: ``U = L.T``).  As in JAX, the input is
-    symmetrised first (so its gradient is symmetric) and a matrix that is not
-    positive definite gives NaNs instead of raising.
+    """Cholesky factor of each symmetric (Hermitian) positive-definite matrix:
+    lower ``L`` with ``a = L @ L^H`` (``upper=True``: ``U = L^H``).  As in JAX,
+    the input is symmetrised first (``(a + a^H) / 2``, so its gradient is too)
+    and a matrix that is not positive definite gives NaNs instead of raising.
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -320,7 +361,7 @@ def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> A
     """
     x = _float_matrix("cholesky", a, square=True)
     low = _ld.cholesky_p.bind(x, symmetrize_input=symmetrize_input)
-    return matrix_transpose(low) if upper else low
+    return _mH(low) if upper else low
 
 
 def _perm_apply(perm: Any, b: Any) -> Any:
@@ -328,8 +369,11 @@ def _perm_apply(perm: Any, b: Any) -> Any:
     return matmul(_perm_matrix(perm, b.dtype), b)
 
 
-def _lu_solve_perm(f: Any, perm: Any, b: Any, trans: bool = False) -> Any:
-    """Solve ``a x = b`` (``a.T x = b`` when ``trans``) from ``a[perm] = L U``."""
+def _lu_solve_perm(f: Any, perm: Any, b: Any, trans: bool | str = False) -> Any:
+    """Solve ``a x = b`` (``a.T x = b`` when ``trans``, ``a^H x = b`` when ``trans == 'C'``) from
+    ``a[perm] = L U``."""
+    if trans == "C" and f.dtype.kind == "c":  # a^H x = b is a^T conj(x) = conj(b)
+        return conj(_lu_solve_perm(f, perm, conj(b), True))
     ts = _ld.triangular_solve_p.bind
     if not trans:
         y = ts(f, _perm_apply(perm, b), left_side=True, lower=True, transpose_a=False, unit_diagonal=True)
@@ -349,6 +393,17 @@ def _broadcast_batch(a: Any, b: Any, b_core: int) -> tuple[Any, Any]:
     return broadcast_to(a, batch + a.shape[-2:]), broadcast_to(b, batch + b.shape[b.ndim - b_core:])
 
 
+def _promote_pair(name: str, x: Any, b: Any) -> tuple[Any, Any]:
+    """The matrix and right-hand side in one floating dtype (real or complex)."""
+    y = asarray(b)
+    if y.dtype != x.dtype:
+        if y.dtype.kind not in "biufc":
+            raise TypeError(f"{name}: b must be numbers, got {y.dtype}")
+        dt = dtypes.promote_types(x.dtype, y.dtype)
+        y, x = convert(y, dt), convert(x, dt)
+    return x, y
+
+
 def solve(a: Any, b: Any) -> Any:
     """Solve ``a @ x = b`` for square ``a`` by LU with partial pivoting.  As in
     NumPy 2, ``b`` is a vector only when it is 1-D; otherwise ``(..., n, k)``,
@@ -360,12 +415,7 @@ def solve(a: Any, b: Any) -> Any:
         [1.0, 2.0]
     """
     x = _float_matrix("solve", a, square=True)
-    y = asarray(b)
-    if y.dtype != x.dtype:
-        if y.dtype.kind not in "biuf":
-            raise TypeError(f"solve: b must be real, got {y.dtype}")
-        y = convert(y, dtypes.promote_types(x.dtype, y.dtype))
-        x = convert(x, y.dtype)
+    x, y = _promote_pair("solve", x, b)
     vec = y.ndim == 1
     if vec:
         y = expand_dims(y, -1)
@@ -416,7 +466,8 @@ def det(a: Any) -> Any:
 
 def slogdet(a: Any) -> SlogdetResult:
     """Sign and ``log|det|`` of each square matrix (JAX's: via LU); a singular
-    matrix gives sign 0 and ``-inf``.
+    matrix gives sign 0 and ``-inf``.  For complex matrices the sign is
+    ``det / |det|`` (complex) and ``logabsdet`` is real.
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -426,7 +477,13 @@ def slogdet(a: Any) -> SlogdetResult:
     """
     x = _float_matrix("slogdet", a, square=True)
     d, parity, _ = _lu_sign_logdet(x)
-    s = multiply(parity, prod_(sign(d), axis=-1))
+    if x.dtype.kind == "c":  # z / |z| (0 at 0), written so that it differentiates (sign's derivative is 0)
+        mag = abs_(d)
+        zero = equal(mag, _const(0, mag.dtype))
+        unit = where(zero, _const(0, x.dtype), divide(d, convert(where(zero, _const(1, mag.dtype), mag), x.dtype)))
+    else:
+        unit = sign(d)
+    s = multiply(parity, prod_(unit, axis=-1))
     return SlogdetResult(s, sum_(log(abs_(d)), axis=-1))
 
 
@@ -528,26 +585,27 @@ def lstsq(a: Any, b: Any, rcond: float | None = None, *, numpy_resid: bool = Fal
         raise ValueError(f"lstsq: a must be 2-D, got shape {x.shape}")
     if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
         raise ValueError(f"lstsq: b must be 1-D or 2-D with {x.shape[0]} rows, got shape {y.shape}")
-    y = convert(y, x.dtype) if y.dtype != x.dtype else y
+    x, y = _promote_pair("lstsq", x, y)
     vec = y.ndim == 1
     if vec:
         y = expand_dims(y, -1)
     m, n = x.shape
     s, u, vt = _ld.svd_p.bind(x, full_matrices=False, compute_uv=True)
-    eps = float(np.finfo(x.dtype).eps)
+    rdt = _real_dtype(x.dtype)
+    eps = float(np.finfo(rdt).eps)
     rc = eps * max(m, n) if rcond is None else (eps if rcond < 0 else float(rcond))
     if s.shape[-1]:
-        mask = greater_equal(s, multiply(_const(rc, x.dtype), s[0]))
+        mask = greater_equal(s, multiply(_const(rc, rdt), s[0]))
     else:
-        mask = greater(s, _const(0, x.dtype))
+        mask = greater(s, _const(0, rdt))
     rank = sum_(convert(mask, np.dtype(np.int32)))
-    safe = where(mask, s, _const(1, x.dtype))
-    s_inv = expand_dims(where(mask, divide(_const(1, x.dtype), safe), _const(0, x.dtype)), -1)
-    sol = matmul(matrix_transpose(vt), multiply(s_inv, matmul(matrix_transpose(u), y)))
+    safe = where(mask, s, _const(1, rdt))
+    s_inv = expand_dims(where(mask, divide(_const(1, rdt), safe), _const(0, rdt)), -1)
+    sol = matmul(_mH(vt), multiply(convert(s_inv, x.dtype), matmul(_mH(u), y)))
     if numpy_resid and (int(rank) < n or m <= n):
-        resid = from_numpy(np.zeros((0,), x.dtype))
+        resid = from_numpy(np.zeros((0,), rdt))
     else:
-        r = subtract(y, matmul(x, sol))
+        r = abs_(subtract(y, matmul(x, sol))) if x.dtype.kind == "c" else subtract(y, matmul(x, sol))
         resid = sum_(multiply(r, r), axis=0)
     return (squeeze(sol, -1) if vec else sol), resid, rank, s
 
@@ -568,12 +626,13 @@ def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None
         rtol = rcond
     if m == 0 or n == 0:
         return from_numpy(np.zeros(x.shape[:-2] + (n, m), x.dtype))
-    tol = 10.0 * max(m, n) * float(np.finfo(x.dtype).eps) if rtol is None else rtol
+    rdt = _real_dtype(x.dtype)
+    tol = 10.0 * max(m, n) * float(np.finfo(rdt).eps) if rtol is None else rtol
     s, u, vt = _ld.svd_p.bind(x, full_matrices=False, compute_uv=True)
     rt = asarray(tol)
     if rt.dtype.kind not in "biuf":
         raise TypeError(f"pinv: rtol must be real numbers, got {rt.dtype}")
-    rt = convert(rt, x.dtype) if rt.dtype != x.dtype else rt
+    rt = convert(rt, rdt) if rt.dtype != rdt else rt
     batch = tuple(x.shape[:-2])
     try:
         ok = tuple(np.broadcast_shapes(rt.shape, batch)) == batch
@@ -582,8 +641,8 @@ def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None
     if not ok:
         raise ValueError(f"pinv: rtol of shape {rt.shape} must broadcast to the batch shape {batch} of a {x.shape}")
     cutoff = multiply(expand_dims(rt, -1) if rt.ndim else rt, s[..., 0:1])
-    s_safe = where(greater(s, cutoff), s, _const(np.inf, x.dtype))
-    return matmul(matrix_transpose(vt), divide(matrix_transpose(u), expand_dims(s_safe, -1)))
+    s_safe = where(greater(s, cutoff), s, _const(np.inf, rdt))
+    return matmul(_mH(vt), divide(_mH(u), convert(expand_dims(s_safe, -1), x.dtype)))
 
 
 def _tol_array(v: Any, dtype: Any, name: str) -> Any:
@@ -605,22 +664,23 @@ def matrix_rank(M: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         1
     """
     x = asarray(M)
-    _no_complex("matrix_rank", x)
-    if x.dtype.kind != "f":
-        raise TypeError(f"matrix_rank: expected a real floating-point array, got {x.dtype}; convert it first")
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"matrix_rank: expected a floating-point (real or complex) array, got {x.dtype}; "
+                        "convert it first")
     if x.ndim < 2:
         return convert(any_(not_equal(x, 0)), np.dtype(np.int32))
     s = svd(x, compute_uv=False)
+    rdt = _real_dtype(x.dtype)
     if tol is None:
         if rtol is None:
-            rt = _const([max(x.shape[-2:]) * float(np.finfo(x.dtype).eps)], x.dtype)
+            rt = _const([max(x.shape[-2:]) * float(np.finfo(rdt).eps)], rdt)
         else:
-            rt = _tol_array(rtol, x.dtype, "matrix_rank")
+            rt = _tol_array(rtol, rdt, "matrix_rank")
         if not s.shape[-1]:
             return sum_(convert(greater(s, 0), np.dtype(np.int32)), axis=-1)
         t = multiply(max_(s, axis=-1, keepdims=True), rt)
     else:
-        t = _tol_array(tol, x.dtype, "matrix_rank")
+        t = _tol_array(tol, rdt, "matrix_rank")
     return sum_(convert(greater(s, t), np.dtype(np.int32)), axis=-1)
 
 
@@ -760,3 +820,42 @@ def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
     parts = [subtract(multiply(a1, b2), multiply(a2, b1)), subtract(multiply(a2, b0), multiply(a0, b2)),
              subtract(multiply(a0, b1), multiply(a1, b0))]
     return moveaxis(stack(parts, axis=-1), -1, axis)
+
+
+def eig(a: Any) -> EigResult:
+    """Eigenvalues and right eigenvectors (columns) of each general square matrix,
+    always complex (complex64 for 32-bit input, complex128 for 64-bit), as
+    ``jax.numpy.linalg.eig``: ``a @ v[:, j] == w[j] * v[:, j]``, each column of
+    unit norm with its largest component real (LAPACK's geev).  The order of the
+    eigenvalues is LAPACK's, not sorted.
+
+    Differentiable: the eigenvalues by ``dw = diag(V^-1 dA V)``, the eigenvectors
+    by JAX's rule through that normalisation (valid for distinct eigenvalues;
+    inf/nan where two coincide).  JAX's ``jnp.linalg.eig`` refuses every
+    derivative (its eigenvector rule is opt-in, ``lax.linalg.eig(...,
+    enable_eigvec_derivs=True)``); this one opts in, in forward and reverse
+    mode.  A matrix whose iteration fails gives NaNs.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> w, v = jnp.linalg.eig(jnp.array([[2.0, 1.0], [0.0, 3.0]]))
+        >>> sorted(w.real.tolist())
+        [2.0, 3.0]
+    """
+    x = _float_matrix("eig", a, square=True)
+    w, v = _ld.eig_p.bind(x, compute_left_eigenvectors=False, compute_right_eigenvectors=True,
+                          enable_eigvec_derivs=True)
+    return EigResult(w, v)
+
+
+def eigvals(a: Any) -> Any:
+    """Eigenvalues of each general square matrix (complex, LAPACK's order), as
+    ``jax.numpy.linalg.eigvals``; differentiable (``dw = diag(V^-1 dA V)``).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> sorted(jnp.linalg.eigvals(jnp.array([[0.0, 1.0], [-1.0, 0.0]])).imag.tolist())
+        [-1.0, 1.0]
+    """
+    x = _float_matrix("eigvals", a, square=True)
+    return _ld.eig_p.bind(x, compute_left_eigenvectors=False, compute_right_eigenvectors=False)[0]

@@ -5,6 +5,7 @@ names to them (the export loader validates programs against it).
 """
 
 from functorch_lite.ops import (
+    bits,
     conv,
     cumulative,
     debug,
@@ -22,7 +23,7 @@ from functorch_lite.ops import (
 )
 
 __all__ = [
-    "conv",
+    "bits", "conv",
     "cumulative", "debug", "elementwise", "fft", "indexing", "linalg",
     "linalg_decomp", "prng", "reductions", "shape_ops", "sorting", "special",
     "windowed",

@@ -83,9 +83,10 @@ def index_matrix(name: str, indices: Array, sizes: tuple[int, ...]) -> np.ndarra
         nb *= d
     idx = np.ascontiguousarray(indices._numpy().reshape(nb, nk), dtype=np.int64)
     if idx.shape[0] and nk:
-        flat = idx.reshape(-1) if nk == 1 else idx  # a flat reduction is ~2x faster
-        lo = np.atleast_1d(flat.min(axis=0))
-        hi = np.atleast_1d(flat.max(axis=0))
+        # per column: NumPy's reduction over axis 0 of a narrow (B, k) matrix is ~25x slower
+        # than k strided 1-D reductions (1.4 ms against 53 us for B = 100,000, k = 2)
+        lo = np.array([idx[:, j].min() for j in range(nk)], np.int64)
+        hi = np.array([idx[:, j].max() for j in range(nk)], np.int64)
         size_arr = np.asarray(sizes, np.int64)
         bad = (lo < 0) | (hi >= size_arr)
         if bad.any():

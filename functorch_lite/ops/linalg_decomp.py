@@ -1,5 +1,6 @@
 """Matrix decomposition primitives: ``cholesky``, ``triangular_solve``, ``lu``,
-``qr``, ``eigh`` and ``svd`` (``jax.lax.linalg``'s forms), real floats only.
+``qr``, ``eigh``, ``svd`` and ``eig`` (``jax.lax.linalg``'s forms), for real
+and complex floats.
 
 Each works on the last two axes and batches over the leading ones; its batch
 rule moves the vmapped axis to the front.  The jvp rules are JAX's
@@ -8,6 +9,17 @@ with the ``1 / (w_j - w_i)`` matrix, svd's, qr's and lu's.  The vjp rules are
 those jvp rules transposed by hand (this library's reverse mode runs vjp
 rules, not transposed linearisations), written with primitives so that
 second derivatives work.  ``triangular_solve`` is linear in ``b``.
+
+Complex matrices follow JAX: the jvp rules use conjugate transposes where the
+real ones use transposes (``L L^H``, ``V^H dA V``, ``U^H dA V``, QR's
+skew-Hermitian ``do`` with its imaginary diagonal), and each vjp is the
+transpose of its jvp under the bilinear pairing ``Re(sum(ct * t))`` (no
+conjugation of the cotangent, DESIGN.md "Conventions").  ``eigh`` and ``svd``
+return real eigenvalues/singular values.  ``eig`` (general matrices) always
+returns complex values and vectors (LAPACK's geev normalisation: unit norm,
+largest component real); its eigenvalue derivative is ``diag(V^-1 dA V)`` and
+its eigenvector derivative (JAX's ``enable_eigvec_derivs`` rule, nondegenerate
+perturbation theory through that normalisation) is opt-in, as in JAX.
 
 ``cholesky`` and ``eigh`` take ``symmetrize_input`` (JAX does this with ops
 before its primitive): they then factor ``(a + a^T) / 2``, and their
@@ -35,10 +47,12 @@ from typing import Any
 
 import numpy as np
 
+from functorch_lite import dtypes
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
 from functorch_lite.ops import _rules as r
 from functorch_lite.ops import params as P
+from functorch_lite.ops.elementwise import complex_p, conj_p, imag_p, real_p
 from functorch_lite.ops.kernels import linalg_decomp as k
 from functorch_lite.ops.linalg import dot_general_p
 from functorch_lite.ops.tables import VjpAll, batch_rules, jvp_rules, param_types, vjp_rules
@@ -49,10 +63,10 @@ LINALG_DECOMP: dict[str, Primitive] = {}
 
 
 def _check_matrix(name: str, x: ShapedArray, square: bool = False) -> None:
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fc":
         raise TypeError(
-            f"{name}: expected a real floating-point array, got {x.str_short()}; convert it with "
-            f".astype(jnp.float32) or .astype(jnp.float64) first (complex dtypes are not supported)"
+            f"{name}: expected a floating-point (real or complex) array, got {x.str_short()}; convert it with "
+            f".astype(jnp.float32) or .astype(jnp.float64) first"
         )
     if x.ndim < 2:
         raise ValueError(f"{name}: expected a matrix (or a batch of matrices, ndim >= 2), got {x.str_short()}")
@@ -78,6 +92,33 @@ def _dtype(x: Any) -> np.dtype[Any]:
 def _mT(x: Any) -> Any:
     nd = len(_shape(x))
     return r.transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _cx(x: Any) -> bool:
+    return bool(_dtype(x).kind == "c")
+
+
+def _conj(x: Any) -> Any:
+    return conj_p.bind(x) if _cx(x) else x
+
+
+def _mH(x: Any) -> Any:
+    """The conjugate transpose of the last two axes (the transpose for real x)."""
+    return _conj(_mT(x))
+
+
+def _re(x: Any) -> Any:
+    return real_p.bind(x) if _cx(x) else x
+
+
+def _as(x: Any, dtype: np.dtype[Any]) -> Any:
+    """x (real or complex) as ``dtype``: complex -> real takes the real part (the
+    transpose of embedding reals in the complex plane)."""
+    if _dtype(x) == dtype:
+        return x
+    if dtype.kind != "c" and _cx(x):
+        x = real_p.bind(x)
+    return r.convert(x, dtype) if _dtype(x) != dtype else x
 
 
 def _mm(a: Any, b: Any) -> Any:
@@ -138,6 +179,12 @@ def _diag(x: Any) -> Any:
     return r._p("diagonal").bind(x, offset=0, axis1=nd - 2, axis2=nd - 1)
 
 
+def _diag_part(x: Any) -> Any:
+    """x with everything off the diagonal zeroed."""
+    m, n = _shape(x)[-2:]
+    return _mask(x, np.eye(m, n, dtype=bool))
+
+
 def _diag_embed(v: Any) -> Any:
     n = _shape(v)[-1]
     return _mask(_rows(v, n), np.eye(n, dtype=bool))
@@ -180,12 +227,13 @@ def _declare(name: str, *, multiple_results: bool = False) -> Primitive:
 # --- triangular_solve -----------------------------------------------------------------------
 
 triangular_solve_p = _declare("triangular_solve")
+_OPT_BOOL = P.ParamSpec("a boolean", lambda v: type(v) is bool, required=False)
 param_types[triangular_solve_p] = {"left_side": P.BOOL, "lower": P.BOOL, "transpose_a": P.BOOL,
-                                   "unit_diagonal": P.BOOL}
+                                   "unit_diagonal": P.BOOL, "conjugate_a": _OPT_BOOL}
 
 
 def _trisolve_abstract(a: ShapedArray, b: ShapedArray, *, left_side: bool, lower: bool, transpose_a: bool,
-                       unit_diagonal: bool) -> ShapedArray:
+                       unit_diagonal: bool, conjugate_a: bool = False) -> ShapedArray:
     _check_matrix("triangular_solve", a, square=True)
     _check_matrix("triangular_solve", b)
     if a.dtype != b.dtype:
@@ -202,10 +250,13 @@ def _trisolve_abstract(a: ShapedArray, b: ShapedArray, *, left_side: bool, lower
 
 
 def _trisolve_impl(a: Array, b: Array, *, left_side: bool, lower: bool, transpose_a: bool,
-                   unit_diagonal: bool) -> Array:
+                   unit_diagonal: bool, conjugate_a: bool = False) -> Array:
     _trisolve_abstract(ShapedArray(a.shape, a.dtype), ShapedArray(b.shape, b.dtype), left_side=left_side,
                        lower=lower, transpose_a=transpose_a, unit_diagonal=unit_diagonal)
-    out = k.triangular_solve(a._numpy(), b._numpy(), left_side, lower, transpose_a, unit_diagonal)
+    x = a._numpy()
+    if conjugate_a and x.dtype.kind == "c":
+        x = np.conjugate(x)
+    out = k.triangular_solve(x, b._numpy(), left_side, lower, transpose_a, unit_diagonal)
     return Array._wrap(out, b.weak_type)
 
 
@@ -228,6 +279,7 @@ def _trisolve_jvp(primals: Any, tangents: Any, **params: Any) -> tuple[Any, Any]
     if not isinstance(ta, r.Zero):
         da = _tri_part(ta, params["lower"], params["unit_diagonal"])
         op_da = _mT(da) if params["transpose_a"] else da
+        op_da = _conj(op_da) if params.get("conjugate_a", False) else op_da
         rhs = _mm(op_da, x) if params["left_side"] else _mm(x, op_da)
         term = r.neg(triangular_solve_p.bind(a, rhs, **params))
         out = term if out is None else r.add(out, term)
@@ -235,13 +287,15 @@ def _trisolve_jvp(primals: Any, tangents: Any, **params: Any) -> tuple[Any, Any]
 
 
 def _trisolve_vjp(ct: Any, x: Any, a: Any, b: Any, *, left_side: bool, lower: bool, transpose_a: bool,
-                  unit_diagonal: bool) -> list[Any]:
+                  unit_diagonal: bool, conjugate_a: bool = False) -> list[Any]:
+    # the transpose (no conjugation) of op(a)^-1 is the solve with transpose_a flipped
     bbar = triangular_solve_p.bind(a, ct, left_side=left_side, lower=lower, transpose_a=not transpose_a,
-                                   unit_diagonal=unit_diagonal)
+                                   unit_diagonal=unit_diagonal, conjugate_a=conjugate_a)
     if left_side:
         g = _mm(x, _mT(bbar)) if transpose_a else _mm(bbar, _mT(x))
     else:
         g = _mm(_mT(bbar), x) if transpose_a else _mm(_mT(x), bbar)
+    g = _conj(g) if conjugate_a else g  # the transpose of conj is conj
     abar = r.neg(_tri_part(g, lower, unit_diagonal)) if r.is_float(a) else None
     return [abar, bbar]
 
@@ -257,7 +311,10 @@ batch_rules[triangular_solve_p] = _trisolve_batch
 
 
 def _solve(a: Any, b: Any, *, left_side: bool = True, lower: bool = True, transpose_a: bool = False,
-           unit_diagonal: bool = False) -> Any:
+           unit_diagonal: bool = False, conjugate_a: bool = False) -> Any:
+    if conjugate_a and _cx(a):
+        return triangular_solve_p.bind(a, b, left_side=left_side, lower=lower, transpose_a=transpose_a,
+                                       unit_diagonal=unit_diagonal, conjugate_a=True)
     return triangular_solve_p.bind(a, b, left_side=left_side, lower=lower, transpose_a=transpose_a,
                                    unit_diagonal=unit_diagonal)
 
@@ -265,7 +322,7 @@ def _solve(a: Any, b: Any, *, left_side: bool = True, lower: bool = True, transp
 # --- cholesky ---------------------------------------------------------------------------------
 
 cholesky_p = _declare("cholesky")
-# symmetrize_input: factor (a + a^T) / 2, as jax.lax.linalg.cholesky does by default; a
+# symmetrize_input: factor (a + a^H) / 2, as jax.lax.linalg.cholesky does by default; a
 # param rather than ops before the primitive because NumPy adds a transpose several
 # times faster than an elementwise kernel over a transposed view
 _SYM = P.ParamSpec("a boolean", lambda v: type(v) is bool, required=False)
@@ -273,12 +330,14 @@ param_types[cholesky_p] = {"symmetrize_input": _SYM}
 
 
 def _sym_np(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    out: np.ndarray[Any, Any] = (x + np.swapaxes(x, -1, -2)) * x.dtype.type(0.5)
+    xt = np.swapaxes(x, -1, -2)
+    out: np.ndarray[Any, Any] = (x + (np.conjugate(xt) if x.dtype.kind == "c" else xt)) * x.dtype.type(0.5)
     return out
 
 
 def _sym(x: Any) -> Any:
-    return r.mul(r.add(x, _mT(x)), r.full_like(x, 0.5))
+    """``(x + x^H) / 2``: self-adjoint under the pairing, so also its own transpose."""
+    return r.mul(r.add(x, _mH(x)), r.full_like(x, 0.5))
 
 
 def _cholesky_abstract(a: ShapedArray, *, symmetrize_input: bool = False) -> ShapedArray:
@@ -306,14 +365,14 @@ def _cholesky_jvp(primals: Any, tangents: Any, *, symmetrize_input: bool = False
     (a,), (da,) = primals, tangents
     low = cholesky_p.bind(a, symmetrize_input=symmetrize_input)
     da = _sym(da) if symmetrize_input else da
-    tmp = _solve(low, da, left_side=False, transpose_a=True)  # dA L^-T
-    return low, _mm(low, _phi(_solve(low, tmp)))  # L phi(L^-1 dA L^-T)
+    tmp = _solve(low, da, left_side=False, transpose_a=True, conjugate_a=True)  # dA L^-H
+    return low, _mm(low, _phi(_solve(low, tmp)))  # L phi(L^-1 dA L^-H)
 
 
 def _cholesky_vjp(ct: Any, low: Any, a: Any, *, symmetrize_input: bool = False) -> Any:
-    # the transpose of the jvp: L^-T phi(L^T ct) L^-1, symmetrised when the input is
+    # the transpose of the jvp: L^-T phi(L^T ct) conj(L)^-1, symmetrised when the input is
     m = _solve(low, _phi(_mm(_mT(low), ct)), transpose_a=True)
-    g = _solve(low, m, left_side=False)
+    g = _solve(low, m, left_side=False, conjugate_a=True)
     return _sym(g) if symmetrize_input else g
 
 
@@ -463,9 +522,11 @@ def _qr_jvp(primals: Any, tangents: Any, *, full_matrices: bool) -> tuple[Any, A
     _qr_check_diff(a, full_matrices)
     q, rr = qr_p.bind(a, full_matrices=full_matrices)
     dx_rinv = _solve(rr, da, left_side=False, lower=False)
-    c = _mm(_mT(q), dx_rinv)
+    c = _mm(_mH(q), dx_rinv)
     lo = _tril(c, -1)
-    do = r.sub(lo, _mT(lo))  # skew-symmetric
+    do = r.sub(lo, _mH(lo))  # skew-Hermitian
+    if _cx(c):  # JAX's correction for complex inputs: the imaginary part of c's diagonal
+        do = r.add(do, _diag_part(r.sub(c, r.convert(real_p.bind(c), _dtype(c)))))
     dq = r.add(_mm(q, r.sub(do, c)), dx_rinv)
     dr = _mm(r.sub(c, do), rr)
     return [q, rr], [dq, dr]
@@ -476,8 +537,10 @@ def _qr_vjp(cts: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
     qb, rb = cts
     q, rr = ans
     mm = r.sub(_mm(_mT(q), qb), _mm(rb, _mT(rr)))  # the cotangent of `do`
-    g_c = r.add(r.neg(mm), _tril(r.sub(mm, _mT(mm)), -1))
-    g_b = r.add(qb, _mm(q, g_c))
+    g_c = r.add(r.neg(mm), _tril(r.sub(mm, _mH(mm)), -1))
+    if _cx(mm):  # the transpose of the diagonal correction i Im(c_ii)
+        g_c = r.add(g_c, _diag_part(complex_p.bind(r.full_like(imag_p.bind(mm), 0.0), imag_p.bind(mm))))
+    g_b = r.add(qb, _mm(_conj(q), g_c))
     return _solve(rr, g_b, left_side=False, lower=False, transpose_a=True)
 
 
@@ -494,7 +557,8 @@ param_types[eigh_p] = {"lower": P.BOOL, "symmetrize_input": _SYM}
 
 def _eigh_abstract(a: ShapedArray, *, lower: bool, symmetrize_input: bool = False) -> list[ShapedArray]:
     _check_matrix("eigh", a, square=True)
-    return [ShapedArray(a.shape, a.dtype, a.weak_type), ShapedArray(a.shape[:-1], a.dtype, a.weak_type)]
+    w_dtype = dtypes.real_dtype(a.dtype)
+    return [ShapedArray(a.shape, a.dtype, a.weak_type), ShapedArray(a.shape[:-1], w_dtype, a.weak_type)]
 
 
 def _eigh_impl(a: Array, *, lower: bool, symmetrize_input: bool = False) -> list[Array]:
@@ -504,31 +568,35 @@ def _eigh_impl(a: Array, *, lower: bool, symmetrize_input: bool = False) -> list
     return [Array._wrap(v, a.weak_type), Array._wrap(w, a.weak_type)]
 
 
-eigh_p.impl = _eigh_impl
-eigh_p.abstract_eval = _eigh_abstract
-
-
-def _eigh_fmat(w: Any) -> Any:
+def _fmat(w: Any) -> Any:
     """``F[i, j] = 1 / (w_j - w_i)`` off the diagonal, 0 on it (inf for ties)."""
     n = _shape(w)[-1]
     diff = _add_const_matrix(r.sub(_rows(w, n), _cols(w, n)), np.eye(n))
     return _add_const_matrix(r.div(r.full_like(diff, 1), diff), -np.eye(n))
 
 
+eigh_p.impl = _eigh_impl
+eigh_p.abstract_eval = _eigh_abstract
+
+
+def _eigh_fmat(w: Any, dtype: np.dtype[Any]) -> Any:
+    return _as(_fmat(w), dtype)
+
+
 def _eigh_jvp(primals: Any, tangents: Any, *, lower: bool, symmetrize_input: bool = False) -> tuple[Any, Any]:
     (a,), (da,) = primals, tangents
     v, w = eigh_p.bind(a, lower=lower, symmetrize_input=symmetrize_input)
     da = _sym(da) if symmetrize_input else da
-    kk = _mm(_mm(_mT(v), da), v)
-    dv = _mm(v, r.mul(_eigh_fmat(w), kk))
-    return [v, w], [dv, _diag(kk)]
+    kk = _mm(_mm(_mH(v), da), v)
+    dv = _mm(v, r.mul(_eigh_fmat(w, _dtype(v)), kk))
+    return [v, w], [dv, _re(_diag(kk))]
 
 
 def _eigh_vjp(cts: Any, ans: Any, a: Any, *, lower: bool, symmetrize_input: bool = False) -> Any:
     vb, wb = cts
     v, w = ans
-    g_k = r.add(r.mul(_eigh_fmat(w), _mm(_mT(v), vb)), _diag_embed(wb))
-    g = _mm(_mm(v, g_k), _mT(v))
+    g_k = r.add(r.mul(_eigh_fmat(w, _dtype(v)), _mm(_mT(v), vb)), _diag_embed(_as(wb, _dtype(v))))
+    g = _mm(_mm(_conj(v), g_k), _mT(v))  # the transpose of V^H dA V
     return _sym(g) if symmetrize_input else g
 
 
@@ -548,7 +616,7 @@ def _svd_abstract(a: ShapedArray, *, full_matrices: bool, compute_uv: bool) -> l
     m, n = a.shape[-2:]
     kk = min(m, n)
     b = a.shape[:-2]
-    s = ShapedArray(b + (kk,), a.dtype, a.weak_type)
+    s = ShapedArray(b + (kk,), dtypes.real_dtype(a.dtype), a.weak_type)
     if not compute_uv:
         return [s]
     um, vn = (m, n) if full_matrices else (kk, kk)
@@ -573,39 +641,55 @@ def _svd_check_diff(a: Any, full_matrices: bool, compute_uv: bool) -> None:
         )
 
 
-def _svd_parts(s: Any) -> tuple[Any, Any]:
-    """``s[..., None, :]`` as a matrix, and JAX's ``F = 1 / (s_j^2 - s_i^2)`` (0 on the diagonal)."""
+def _svd_parts(s: Any, dtype: np.dtype[Any]) -> tuple[Any, Any]:
+    """``s[..., None, :]`` as a matrix, and JAX's ``F = 1 / (s_j^2 - s_i^2)`` (0 on the diagonal),
+    both as ``dtype``."""
     kk = _shape(s)[-1]
     sj, si = _rows(s, kk), _cols(s, kk)
     diffs = _add_const_matrix(r.mul(r.add(sj, si), r.sub(sj, si)), np.eye(kk))
-    return sj, _add_const_matrix(r.div(r.full_like(diffs, 1), diffs), -np.eye(kk))
+    f = _add_const_matrix(r.div(r.full_like(diffs, 1), diffs), -np.eye(kk))
+    return _as(sj, dtype), _as(f, dtype)
+
+
+def _s_inv_diag(s: Any, dtype: np.dtype[Any]) -> Any:
+    """``diag(1 / s)`` with 0 where s is 0 (JAX's, for the complex phase term)."""
+    zero = r.eq(s, r.full_like(s, 0))
+    safe = r.select(zero, r.full_like(s, 1), s)
+    inv = r.select(zero, r.full_like(s, 0), r.div(r.full_like(s, 1), safe))
+    return _as(_diag_embed(inv), dtype)
 
 
 def _svd_jvp(primals: Any, tangents: Any, *, full_matrices: bool, compute_uv: bool) -> tuple[Any, Any]:
     (a,), (da,) = primals, tangents
     _svd_check_diff(a, full_matrices, compute_uv)
     s, u, vt = svd_p.bind(a, full_matrices=False, compute_uv=True)
-    v = _mT(vt)
-    ds_mat = _mm(_mm(_mT(u), da), v)
-    ds = _diag(ds_mat)
+    v = _mH(vt)
+    ds_mat = _mm(_mm(_mH(u), da), v)
+    ds = _re(_diag(ds_mat))
     if not compute_uv:
         return [s], [ds]
     m, n = _shape(a)[-2:]
-    sj, f = _svd_parts(s)
+    dt = _dtype(a)
+    sj, f = _svd_parts(s, dt)
     dss = r.mul(ds_mat, sj)  # dS diag(s)
     sds = r.mul(ds_mat, _mT(sj))  # diag(s) dS
-    du = _mm(u, r.mul(f, r.add(dss, _mT(dss))))
-    dv = _mm(v, r.mul(f, r.add(sds, _mT(sds))))
+    inner_u = r.mul(f, r.add(dss, _mH(dss)))
+    if _cx(a):  # the phase freedom of complex singular vectors, fixed as JAX does
+        half = r.mul(r.sub(ds_mat, _mH(ds_mat)), r.full_like(ds_mat, 0.5))
+        inner_u = r.add(inner_u, r.mul(half, _s_inv_diag(s, dt)))
+    du = _mm(u, inner_u)
+    dv = _mm(v, r.mul(f, r.add(sds, _mH(sds))))
     if m > n:
         dav = _mm(da, v)
-        du = r.add(du, r.div(r.sub(dav, _mm(u, _mm(_mT(u), dav))), _rows(s, m)))
+        du = r.add(du, r.div(r.sub(dav, _mm(u, _mm(_mH(u), dav))), _as(_rows(s, m), dt)))
     if n > m:
-        dau = _mm(_mT(da), u)
-        dv = r.add(dv, r.div(r.sub(dau, _mm(v, _mm(vt, dau))), _rows(s, n)))
-    return [s, u, vt], [ds, du, _mT(dv)]
+        dau = _mm(_mH(da), u)
+        dv = r.add(dv, r.div(r.sub(dau, _mm(v, _mm(vt, dau))), _as(_rows(s, n), dt)))
+    return [s, u, vt], [ds, du, _mH(dv)]
 
 
 def _svd_vjp(cts: Any, ans: Any, a: Any, *, full_matrices: bool, compute_uv: bool) -> Any:
+    # the transpose of the jvp above: dS = U^H dA V gives dA's cotangent conj(U) g_dS V^T
     _svd_check_diff(a, full_matrices, compute_uv)
     if compute_uv:
         s, u, vt = ans
@@ -613,28 +697,180 @@ def _svd_vjp(cts: Any, ans: Any, a: Any, *, full_matrices: bool, compute_uv: boo
     else:
         s, u, vt = svd_p.bind(a, full_matrices=False, compute_uv=True)
         sb, ub, vtb = cts[0], None, None
-    g_ds = _diag_embed(sb)
+    dt = _dtype(a)
+    g_ds = _diag_embed(_as(sb, dt))
+    cu, cvt = _conj(u), _conj(vt)  # conj(U) and V^T
     if ub is not None:
         m, n = _shape(a)[-2:]
-        v, vb = _mT(vt), _mT(vtb)
-        sj, f = _svd_parts(s)
-        g1 = r.mul(f, _mm(_mT(u), ub))
+        v, vb = _mH(vt), _mH(vtb)  # vt = V^H, so V's cotangent is vtb^H
+        sj, f = _svd_parts(s, dt)
+        gu = _mm(_mT(u), ub)
+        g1 = r.mul(f, gu)
         g2 = r.mul(f, _mm(_mT(v), vb))
-        g_ds = r.add(g_ds, r.add(r.mul(r.add(g1, _mT(g1)), sj), r.mul(_mT(sj), r.add(g2, _mT(g2)))))
-        ga = _mm(_mm(u, g_ds), vt)
+        g_ds = r.add(g_ds, r.add(r.mul(r.add(g1, _mH(g1)), sj), r.mul(_mT(sj), r.add(g2, _mH(g2)))))
+        if _cx(a):  # the transpose of (dS - dS^H) / 2 on the diagonal: i Im(diag(U^T ub)) / s
+            gd = r.mul(gu, _s_inv_diag(s, dt))
+            g_ds = r.add(g_ds, r.mul(r.sub(gd, _mH(gd)), r.full_like(gd, 0.5)))
+        ga = _mm(_mm(cu, g_ds), cvt)
         if m > n:
-            ubs = r.div(ub, _rows(s, m))
-            ga = r.add(ga, _mm(r.sub(ubs, _mm(u, _mm(_mT(u), ubs))), vt))
+            ubs = r.div(ub, _as(_rows(s, m), dt))
+            ga = r.add(ga, _mm(r.sub(ubs, _mm(cu, _mm(_mT(u), ubs))), cvt))
         if n > m:
-            vbs = r.div(vb, _rows(s, n))
-            ga = r.add(ga, _mm(u, _mT(r.sub(vbs, _mm(v, _mm(vt, vbs))))))
+            vbs = r.div(vb, _as(_rows(s, n), dt))
+            x = r.sub(vbs, _mm(_conj(v), _mm(_mT(v), vbs)))
+            ga = r.add(ga, _mm(cu, _mH(x)))
         return ga
-    return _mm(_mm(u, g_ds), vt)
+    return _mm(_mm(cu, g_ds), cvt)
 
 
 jvp_rules[svd_p] = _svd_jvp
 vjp_rules[svd_p] = (_svd_vjp,)
 _front_batch(svd_p)
 
+# --- eig (general square matrices) -------------------------------------------------------------
+
+eig_p = _declare("eig", multiple_results=True)
+param_types[eig_p] = {"compute_left_eigenvectors": P.BOOL, "compute_right_eigenvectors": P.BOOL,
+                      "enable_eigvec_derivs": _OPT_BOOL}
+
+
+def _eig_abstract(a: ShapedArray, *, compute_left_eigenvectors: bool, compute_right_eigenvectors: bool,
+                  enable_eigvec_derivs: bool = False) -> list[ShapedArray]:
+    _check_matrix("eig", a, square=True)
+    cdt = dtypes.to_complex(a.dtype)
+    out = [ShapedArray(a.shape[:-1], cdt, a.weak_type)]
+    out += [ShapedArray(a.shape, cdt, a.weak_type)] * (int(compute_left_eigenvectors)
+                                                        + int(compute_right_eigenvectors))
+    return out
+
+
+def _eig_impl(a: Array, *, compute_left_eigenvectors: bool, compute_right_eigenvectors: bool,
+              enable_eigvec_derivs: bool = False) -> list[Array]:
+    _eig_abstract(ShapedArray(a.shape, a.dtype), compute_left_eigenvectors=compute_left_eigenvectors,
+                  compute_right_eigenvectors=compute_right_eigenvectors)
+    w, vl, vr = k.eig(a._numpy(), compute_left_eigenvectors, compute_right_eigenvectors)
+    outs = [w] + [x for x in (vl, vr) if x is not None]
+    return [Array._wrap(o, a.weak_type) for o in outs]
+
+
+eig_p.impl = _eig_impl
+eig_p.abstract_eval = _eig_abstract
+
+_EIGVEC_MSG = (
+    "eig: derivatives of non-symmetric eigenvectors are only valid for matrices with distinct eigenvalues, which "
+    "cannot be checked; pass enable_eigvec_derivs=True to lax.linalg.eig to opt in (as in JAX; "
+    "jnp.linalg.eig opts in), or differentiate the eigenvalues alone (jnp.linalg.eigvals)"
+)
+
+
+def _gsolve(a: Any, b: Any, transpose: bool = False) -> Any:
+    """``a^-1 b`` (``a^-T b`` when ``transpose``) for a general square ``a``, by LU
+    with partial pivoting through the primitives (so it differentiates again)."""
+    f, _, perm = lu_p.bind(a)
+    pm = _perm_matrix(perm, _dtype(a))  # pm @ a == a[perm] == L U
+    if not transpose:
+        return _solve(f, _solve(f, _mm(pm, b), unit_diagonal=True), lower=False)
+    y = _solve(f, b, lower=False, transpose_a=True)
+    return _mm(_mT(pm), _solve(f, y, transpose_a=True, unit_diagonal=True))
+
+
+def _argmax_mask(v: Any) -> Any:
+    """1 at the largest-modulus entry of each column of v (the first on ties), 0 elsewhere, v's dtype."""
+    shape = _shape(v)
+    nd = len(shape)
+    if shape[-2] == 0:
+        return r.full_like(v, 0)
+    mag = r._p("abs").bind(v)
+    kk = r._p("argmax").bind(mag, axes=(nd - 2,), index_dtype=_INT32)  # (..., n) row of each column
+    rows = r.broadcast(_const(np.arange(shape[-2]), _INT32), shape, (nd - 2,))
+    return r.convert(r.eq(rows, r.broadcast(kk, shape, tuple(range(nd - 2)) + (nd - 1,))), _dtype(v))
+
+
+def _colsum(x: Any) -> Any:
+    return r.reduce_sum(x, (len(_shape(x)) - 2,))
+
+
+def _eig_vec_parts(w: Any, v: Any) -> tuple[Any, Any, Any]:
+    """F (``1 / (w_j - w_i)``), the largest-component mask and that component's real part."""
+    mask = _argmax_mask(v)
+    return _fmat(w), mask, real_p.bind(_colsum(r.mul(mask, v)))
+
+
+def _eig_vec_jvp(w: Any, v: Any, da: Any) -> tuple[Any, Any]:
+    # nondegenerate perturbation theory through LAPACK's normalisation (unit norm, largest
+    # component real): dv_j = u_j + c_j v_j, c_j = -Re(v_j^H u_j) - i Im(u_kj) / Re(v_kj)
+    n = _shape(w)[-1]
+    f, mask, vk = _eig_vec_parts(w, v)
+    pp = _mm(_gsolve(v, da), v)
+    uu = _mm(v, r.mul(f, pp))
+    c_re = r.neg(real_p.bind(_colsum(r.mul(conj_p.bind(v), uu))))
+    c_im = r.neg(r.div(imag_p.bind(_colsum(r.mul(mask, uu))), vk))
+    return _diag(pp), r.add(uu, r.mul(v, _rows(complex_p.bind(c_re, c_im), n)))
+
+
+def _eig_vec_ct_p(w: Any, v: Any, ct: Any) -> Any:
+    """The cotangent of ``P = V^-1 dA V`` from the eigenvectors' cotangent (the transpose of
+    :func:`_eig_vec_jvp`'s vector part)."""
+    n = _shape(w)[-1]
+    f, mask, vk = _eig_vec_parts(w, v)
+    g = _colsum(r.mul(ct, v))
+    re_g = real_p.bind(g)
+    im_g = imag_p.bind(g)
+    zero = r.full_like(re_g, 0.0)
+    ct_u = r.add(ct, r.mul(conj_p.bind(v), _rows(complex_p.bind(r.neg(re_g), zero), n)))
+    ct_u = r.add(ct_u, r.mul(mask, _rows(complex_p.bind(zero, r.neg(r.div(im_g, vk))), n)))
+    return r.mul(f, _mm(_mT(v), ct_u))
+
+
+def _eig_jvp(primals: Any, tangents: Any, *, compute_left_eigenvectors: bool, compute_right_eigenvectors: bool,
+             enable_eigvec_derivs: bool = False) -> tuple[Any, Any]:
+    (a,), (da,) = primals, tangents
+    vectors = compute_left_eigenvectors or compute_right_eigenvectors
+    if vectors and not enable_eigvec_derivs:
+        raise NotImplementedError(_EIGVEC_MSG)
+    outs = eig_p.bind(a, compute_left_eigenvectors=compute_left_eigenvectors, compute_right_eigenvectors=True,
+                      enable_eigvec_derivs=enable_eigvec_derivs)
+    w, vr = outs[0], outs[-1]
+    da = _as(da, _dtype(vr))
+    if not vectors:
+        return [w], [_diag(_mm(_gsolve(vr, da), vr))]  # diag(V^-1 dA V)
+    dw, dvr = _eig_vec_jvp(w, vr, da)
+    primal, tangent = [w], [dw]
+    if compute_left_eigenvectors:
+        vl = outs[1]
+        # left eigenvectors of a are right eigenvectors of a^H, with eigenvalues conj(w)
+        primal.append(vl)
+        tangent.append(_eig_vec_jvp(conj_p.bind(w), vl, _mH(da))[1])
+    if compute_right_eigenvectors:
+        primal.append(vr)
+        tangent.append(dvr)
+    return primal, tangent
+
+
+def _eig_vjp(cts: Any, ans: Any, a: Any, *, compute_left_eigenvectors: bool, compute_right_eigenvectors: bool,
+             enable_eigvec_derivs: bool = False) -> Any:
+    vectors = compute_left_eigenvectors or compute_right_eigenvectors
+    if vectors and not enable_eigvec_derivs:
+        raise NotImplementedError(_EIGVEC_MSG)
+    w = ans[0]
+    if compute_right_eigenvectors:
+        vr = ans[-1]
+    else:
+        vr = eig_p.bind(a, compute_left_eigenvectors=False, compute_right_eigenvectors=True)[-1]
+    ct_p = _diag_embed(cts[0])
+    if compute_right_eigenvectors:
+        ct_p = r.add(ct_p, _eig_vec_ct_p(w, vr, cts[-1]))
+    g = _gsolve(vr, _mm(ct_p, _mT(vr)), transpose=True)  # V^-T ct_P V^T, the transpose of V^-1 dA V
+    if compute_left_eigenvectors:
+        vl = ans[1]
+        ct_l = _eig_vec_ct_p(conj_p.bind(w), vl, cts[1])
+        g = r.add(g, _mH(_gsolve(vl, _mm(ct_l, _mT(vl)), transpose=True)))
+    return _as(g, _dtype(a))
+
+
+jvp_rules[eig_p] = _eig_jvp
+vjp_rules[eig_p] = (_eig_vjp,)
+_front_batch(eig_p)
+
 __all__ = ["LINALG_DECOMP", "cholesky_p", "triangular_solve_p", "lu_p", "lu_pivots_to_permutation_p", "qr_p",
-           "eigh_p", "svd_p"]
+           "eigh_p", "svd_p", "eig_p"]

@@ -445,6 +445,11 @@ def _pad_operand_vjp(ct: Any, ans: Any, x: Any, v: Any, *,
     xs = r.get_aval(x).shape
     if 0 in xs:
         return r.full_like(x, 0)
+    if any(lo < 0 or hi < 0 for lo, hi, _ in padding_config):  # cropped edges: restore them as zeros first
+        ct_aval = r.get_aval(ct)
+        ct = pad_p.bind(ct, r.full_aval(ShapedArray((), ct_aval.dtype), 0),
+                        padding_config=tuple((max(-lo, 0), max(-hi, 0), 0) for lo, hi, _ in padding_config))
+        padding_config = tuple((max(lo, 0), max(hi, 0), it) for lo, hi, it in padding_config)
     starts, limits, steps = [], [], []
     for (lo, _hi, interior), d in zip(padding_config, xs):
         starts.append(lo)

@@ -1,11 +1,14 @@
-"""Special-function primitives: erf, erfc, erf_inv, lgamma, digamma, polygamma.
+"""Special-function primitives: erf, erfc, erf_inv, lgamma, digamma, polygamma,
+bessel_i0e, bessel_i1e.
 
 Float-only, shape-preserving elementwise ops whose kernels live in
 ``ops/kernels/special.py``.  Each derivative is another primitive of this
 family (``lgamma' = digamma``, ``digamma' = polygamma(1)``,
 ``polygamma(n)' = polygamma(n + 1)``, ``erf' = 2/sqrt(pi) exp(-x**2)``,
 ``erf_inv' = sqrt(pi)/2 exp(erf_inv(x)**2)``), so derivatives of every order
-exist.
+exist.  The exponentially scaled Bessel functions are JAX's pair:
+``i0e' = i1e - sign(x) i0e`` and ``i1e' = i0e - i1e (sign(x) + 1/x)``, whose
+limit at ``x = 0`` is ``1/2`` (taken there exactly, so no 0/0 appears).
 
 Example:
     >>> import functorch_lite.numpy as jnp
@@ -37,6 +40,8 @@ erfc_p = ew.unop("erfc", _kernel("erfc"), ew.FLOAT)
 erf_inv_p = ew.unop("erf_inv", _kernel("erf_inv"), ew.FLOAT)
 lgamma_p = ew.unop("lgamma", _kernel("lgamma"), ew.FLOAT)
 digamma_p = ew.unop("digamma", _kernel("digamma"), ew.FLOAT)
+bessel_i0e_p = ew.unop("bessel_i0e", _kernel("i0e"), ew.FLOAT)
+bessel_i1e_p = ew.unop("bessel_i1e", _kernel("i1e"), ew.FLOAT)
 
 polygamma_p = Primitive("polygamma")
 
@@ -77,6 +82,22 @@ r.defderiv(lgamma_p, lambda ans, x: digamma_p.bind(x))
 r.defderiv(digamma_p, lambda ans, x: polygamma_p.bind(x, n=1))
 
 
+def _i0e_deriv(ans: Any, x: Any) -> Any:
+    return r.sub(bessel_i1e_p.bind(x), r.mul(ew.sign_p.bind(x), ans))
+
+
+def _i1e_deriv(ans: Any, x: Any) -> Any:
+    # i0e - i1e (sign(x) + 1/x), and 1/2 at x == 0 (the limit; a safe divisor keeps 0/0 out)
+    zero = r.eq(x, r.full_like(x, 0))
+    safe = r.select(zero, r.full_like(x, 1), x)
+    general = r.sub(bessel_i0e_p.bind(x), r.mul(ans, r.add(ew.sign_p.bind(x), r.div(r.full_like(x, 1), safe))))
+    return r.select(zero, r.full_like(x, 0.5), general)
+
+
+r.defderiv(bessel_i0e_p, _i0e_deriv)
+r.defderiv(bessel_i1e_p, _i1e_deriv)
+
+
 def _polygamma_jvp(primals: Any, tangents: Any, *, n: int) -> tuple[Any, Any]:
     (x,), (t,) = primals, tangents
     return polygamma_p.bind(x, n=n), r.mul(t, polygamma_p.bind(x, n=n + 1))
@@ -85,7 +106,7 @@ def _polygamma_jvp(primals: Any, tangents: Any, *, n: int) -> tuple[Any, Any]:
 jvp_rules[polygamma_p] = _polygamma_jvp
 vjp_rules[polygamma_p] = (lambda ct, ans, x, *, n: r.mul(ct, polygamma_p.bind(x, n=n + 1)),)
 
-for _p in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p):
+for _p in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p, bessel_i0e_p, bessel_i1e_p):
     r.batch_elementwise(_p)
 
 # fused loops call the same functions as the eager kernel (``fm.erf_f32``: float64 erf,
@@ -94,7 +115,9 @@ for _p in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p):
 fusion_rules[erf_p] = Elementwise("fm.erf_{t}({0})", floats_only=True)
 fusion_rules[erfc_p] = Elementwise("fm.erfc_{t}({0})", floats_only=True)
 
-SPECIAL = {p.name: p for p in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p)}
+SPECIAL = {p.name: p for p in (erf_p, erfc_p, erf_inv_p, lgamma_p, digamma_p, polygamma_p, bessel_i0e_p,
+                                bessel_i1e_p)}
 
-__all__ = ["erf_p", "erfc_p", "erf_inv_p", "lgamma_p", "digamma_p", "polygamma_p", "SPECIAL"]
+__all__ = ["erf_p", "erfc_p", "erf_inv_p", "lgamma_p", "digamma_p", "polygamma_p", "bessel_i0e_p", "bessel_i1e_p",
+           "SPECIAL"]
 

@@ -2,7 +2,9 @@
 
 Every function is built on the decomposition primitives
 (``functorch_lite/ops/linalg_decomp.py``), so it is differentiable,
-batchable (leading axes) and jittable.  Real floating-point inputs only.
+batchable (leading axes) and jittable.  Real and complex floating-point
+inputs (``trans=2``/``'C'`` is the conjugate transpose; ``cho_factor`` of a
+Hermitian matrix gives ``a = L L^H``).
 
 Example:
     >>> import functorch_lite.numpy as jnp
@@ -31,10 +33,7 @@ def _float(name: str, a: Any, square: bool = True) -> Any:
 
 
 def _rhs(name: str, x: Any, b: Any) -> tuple[tuple[Any, Any], bool]:
-    y = asarray(b)
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: b must be real, got {y.dtype}")
-    y = convert(y, x.dtype) if y.dtype != x.dtype else y
+    x, y = _la._promote_pair(name, x, b)
     vec = y.ndim == x.ndim - 1
     if vec:
         y = jnp.expand_dims(y, -1)
@@ -45,18 +44,22 @@ def _rhs(name: str, x: Any, b: Any) -> tuple[tuple[Any, Any], bool]:
     return (x, y), vec
 
 
-def _trans(trans: Any) -> bool:
+def _trans(trans: Any) -> bool | str:
+    """False (none), True (transpose) or 'C' (conjugate transpose)."""
     if trans in (0, "N"):
         return False
-    if trans in (1, 2, "T", "C"):
+    if trans in (1, "T"):
         return True
+    if trans in (2, "C"):
+        return "C"
     raise ValueError(f"trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
 
 
 def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False, unit_diagonal: bool = False,
                      overwrite_b: bool = False, debug: Any = None, check_finite: bool = True) -> Any:
     """Solve ``op(a) x = b`` for triangular ``a`` (only its ``lower``/upper
-    triangle is read; ``op`` is the transpose for ``trans`` 1/'T'/2/'C').
+    triangle is read; ``op`` is the transpose for ``trans`` 1/'T', the
+    conjugate transpose for 2/'C').
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -65,14 +68,18 @@ def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False, unit_d
     """
     x = _float("solve_triangular", a)
     (x, y), vec = _rhs("solve_triangular", x, b)
-    out = _ld.triangular_solve_p.bind(x, y, left_side=True, lower=lower, transpose_a=_trans(trans),
-                                      unit_diagonal=unit_diagonal)
+    tr = _trans(trans)
+    out = _ld._solve(x, y, left_side=True, lower=lower, transpose_a=bool(tr), unit_diagonal=unit_diagonal,
+                     conjugate_a=tr == "C")
     return jnp.squeeze(out, -1) if vec else out
 
 
 def cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> tuple[Any, bool]:
     """Cholesky factor for :func:`cho_solve`: ``(c, lower)`` with ``c`` the lower
-    (or upper) factor; unlike SciPy the other triangle is zero.
+    (or upper) factor of the Hermitian matrix whose ``lower`` (or upper) triangle
+    ``a`` holds (the other triangle is not read); unlike SciPy the other triangle
+    of ``c`` is zero.  The derivative is JAX's: the input is taken as Hermitian
+    (the cotangent is not confined to the triangle read).
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -80,7 +87,10 @@ def cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False, check_fin
         >>> c.tolist(), low
         ([[2.0, 1.0], [0.0, 1.0]], False)
     """
-    return _la.cholesky(a, upper=not lower), lower
+    x = _float("cho_factor", a)
+    # only the named triangle is read, as SciPy and JAX (no symmetrisation: JAX's gradient)
+    low = _ld.cholesky_p.bind(x if lower else _la._mH(x), symmetrize_input=False)
+    return (low if lower else _la._mH(low)), lower
 
 
 def cho_solve(c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False, check_finite: bool = True) -> Any:
@@ -94,10 +104,10 @@ def cho_solve(c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False, 
     c, lower = c_and_lower
     x = _float("cho_solve", c)
     (x, y), vec = _rhs("cho_solve", x, b)
-    ts = _ld.triangular_solve_p.bind
-    # a = L L^T (lower) or U^T U (upper)
-    z = ts(x, y, left_side=True, lower=lower, transpose_a=not lower, unit_diagonal=False)
-    out = ts(x, z, left_side=True, lower=lower, transpose_a=lower, unit_diagonal=False)
+    ts = _ld._solve
+    # a = L L^H (lower) or U^H U (upper)
+    z = ts(x, y, left_side=True, lower=lower, transpose_a=not lower, conjugate_a=not lower)
+    out = ts(x, z, left_side=True, lower=lower, transpose_a=lower, conjugate_a=lower)
     return jnp.squeeze(out, -1) if vec else out
 
 
@@ -139,7 +149,7 @@ def lu_factor(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> t
 
 def lu_solve(lu_and_piv: tuple[Any, Any], b: Any, trans: Any = 0, overwrite_b: bool = False,
              check_finite: bool = True) -> Any:
-    """Solve ``a x = b`` (``a.T x = b`` for ``trans`` 1/2) from :func:`lu_factor`'s result.
+    """Solve ``a x = b`` (``a.T x = b`` for ``trans`` 1, ``a^H x = b`` for 2) from :func:`lu_factor`'s result.
 
     Example:
         >>> import functorch_lite.numpy as jnp
@@ -199,10 +209,12 @@ def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False, overwr
         f, _, perm = _ld.lu_p.bind(x)
         out = _la._lu_solve_perm(f, perm, y)
         return jnp.squeeze(out, -1) if vec else out
-    # the named triangle, mirrored: what SciPy's posv reads
+    # the named triangle, mirrored (conjugated for complex): what SciPy's posv reads
     tri = jnp.tril(x) if lower else jnp.triu(x)
     diag = jnp.tril(jnp.triu(x))
-    sym = tri + jnp.matrix_transpose(tri) - diag
+    sym = tri + _la._mH(tri) - diag
+    if sym.dtype.kind == "c":
+        sym = sym - 1j * jnp.imag(jnp.tril(jnp.triu(sym))).astype(sym.dtype)  # a Hermitian diagonal is real
     c = _ld.cholesky_p.bind(sym)
     return cho_solve((c, True), b)
 
@@ -254,9 +266,7 @@ def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> 
         [[1.0, 1.0], [0.0, 1.0]]
     """
     x = _float("expm", A)
-    if x.dtype.name not in _THETAS:
-        x = convert(x, np.dtype(np.float32))
-    thetas, maxnorm, degs = _THETAS[x.dtype.name]
+    thetas, maxnorm, degs = _THETAS["float32" if x.dtype in (np.float32, np.complex64) else "float64"]
     n = x.shape[-1]
     if n == 0:
         return x

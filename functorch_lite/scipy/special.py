@@ -1,7 +1,7 @@
 """``functorch_lite.scipy.special``: special functions, as ``jax.scipy.special``.
 
 Built on the special-function primitives (``ops/special.py``: erf, erfc,
-erf_inv, lgamma, digamma, polygamma) and ``functorch_lite.numpy``, so every
+erf_inv, lgamma, digamma, polygamma, bessel_i0e, bessel_i1e) and ``functorch_lite.numpy``, so every
 function is differentiable (to any order), batchable and jittable.  Integer
 inputs are promoted to the default float dtype; Python scalars stay weak.
 Values follow SciPy; where SciPy and JAX differ at a pole, JAX's choice is
@@ -126,6 +126,30 @@ def polygamma(n: int, x: Any) -> Array:
     if n == 0:
         return digamma(x)
     out: Array = sp.polygamma_p.bind(_f(x), n=n)
+    return out
+
+
+def i0e(x: Any) -> Array:
+    """The exponentially scaled modified Bessel function of order 0, ``exp(-|x|) I0(x)``.
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> [round(v, 6) for v in i0e(jnp.array([0.0, 1.0])).tolist()]
+        [1.0, 0.46576]
+    """
+    out: Array = sp.bessel_i0e_p.bind(_f(x))
+    return out
+
+
+def i1e(x: Any) -> Array:
+    """The exponentially scaled modified Bessel function of order 1, ``exp(-|x|) I1(x)`` (odd).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> [round(v, 6) for v in i1e(jnp.array([0.0, -1.0])).tolist()]
+        [0.0, -0.20791]
+    """
+    out: Array = sp.bessel_i1e_p.bind(_f(x))
     return out
 
 
@@ -305,6 +329,7 @@ def log_softmax(x: Any, axis: Any = -1) -> Array:
 
 
 __all__ = [
-    "erf", "erfc", "erfinv", "gammaln", "gamma", "digamma", "polygamma", "betaln", "xlogy", "xlog1py", "entr",
+    "erf", "erfc", "erfinv", "gammaln", "gamma", "digamma", "polygamma", "i0e", "i1e", "betaln", "xlogy", "xlog1py",
+    "entr",
     "expit", "logit", "ndtr", "log_ndtr", "ndtri", "logsumexp", "softmax", "log_softmax",
 ]

@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from functorch_lite import dtypes
 from functorch_lite import numpy as jnp
 from functorch_lite.array import Array
-from functorch_lite.numpy._util import promote_to_float
+from functorch_lite.numpy._util import convert, promote_to_float
+from functorch_lite.scipy import linalg as _sl
 from functorch_lite.scipy import special
 
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -29,6 +31,17 @@ _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 def _floats(*args: Any) -> list[Any]:
     return promote_to_float("stats", *args)
+
+
+def _floats_unbroadcast(*args: Any) -> list[Any]:
+    """The arguments as arrays of one floating dtype (promoted as ``_floats``), shapes kept."""
+    xs = [jnp.asarray(a) for a in args]
+    dt, weak = xs[0].dtype, xs[0].weak_type
+    for a in xs[1:]:
+        dt, weak = dtypes.promote_weak(dt, weak, a.dtype, a.weak_type)
+    if dt.kind not in "fc":
+        dt = dtypes.default_float_dtype()
+    return [convert(a, dt, a.weak_type) for a in xs]
 
 
 def _outside(cond: Any, value: Any, fill: float) -> Array:
@@ -320,6 +333,67 @@ class _Bernoulli:
         return out
 
 
+class _MultivariateNormal:
+    """The multivariate normal distribution ``N(mean, cov)``; ``x`` holds vectors along its last axis."""
+
+    @staticmethod
+    def logpdf(x: Any, mean: Any, cov: Any, allow_singular: Any = None) -> Array:
+        """Log-density of each vector of ``x`` (``(..., n)``) under ``N(mean, cov)``, as
+        ``jax.scipy.stats.multivariate_normal.logpdf``: ``mean`` is ``(n,)`` (or a
+        scalar, with a scalar ``cov``: the one-dimensional normal), ``cov`` an ``(n, n)``
+        positive-definite matrix (batches broadcast), a scalar (``cov * I``), and the
+        log-determinant and Mahalanobis distance come from its Cholesky factor and
+        a triangular solve.  A covariance that is not positive definite gives nan
+        (``allow_singular=True`` is not supported, as in JAX).
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> from functorch_lite.scipy import stats
+            >>> round(float(stats.multivariate_normal.logpdf(jnp.zeros(2), jnp.zeros(2), jnp.eye(2))), 6)
+            -1.837877
+        """
+        if allow_singular:
+            raise NotImplementedError("multivariate_normal.logpdf: allow_singular=True is not supported (as in JAX); "
+                                      "give a positive-definite covariance")
+        x, mean, cov = _floats_unbroadcast(x, mean, cov)
+        if not mean.shape:
+            out0: Array = -0.5 * (x - mean) ** 2 / cov - 0.5 * (math.log(2 * math.pi) + jnp.log(cov))
+            return out0
+        n = mean.shape[-1]
+        if x.ndim < 1 or x.shape[-1] != n:
+            raise ValueError(f"multivariate_normal.logpdf: x must have {n} components along its last axis (the mean's "
+                             f"length), got shape {x.shape}")
+        d = x - mean
+        if not cov.shape:
+            out1: Array = (-0.5 * jnp.sum(d * d, axis=-1) / cov - 0.5 * n * (math.log(2 * math.pi) + jnp.log(cov)))
+            return out1
+        if cov.ndim < 2 or cov.shape[-2:] != (n, n):
+            raise ValueError(f"multivariate_normal.logpdf: cov must be ({n}, {n}) (or a batch of them) for a mean of "
+                             f"length {n}, got shape {cov.shape}")
+        low = jnp.linalg.cholesky(cov)
+        if cov.ndim == 2:  # one factor: every vector solved at once, as the columns of one matrix
+            flat = jnp.reshape(d, (-1, n))
+            y = jnp.reshape(jnp.matrix_transpose(_sl.solve_triangular(low, flat.T, lower=True)), d.shape)
+        else:
+            y = _sl.solve_triangular(low, d[..., None], lower=True)[..., 0]
+        log_det = jnp.sum(jnp.log(jnp.diagonal(low, axis1=-2, axis2=-1)), axis=-1)
+        out: Array = -0.5 * jnp.sum(y * y, axis=-1) - 0.5 * n * math.log(2 * math.pi) - log_det
+        return out
+
+    @staticmethod
+    def pdf(x: Any, mean: Any, cov: Any, allow_singular: Any = None) -> Array:
+        """The density, ``exp(logpdf)``.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> from functorch_lite.scipy import stats
+            >>> round(float(stats.multivariate_normal.pdf(jnp.zeros(1), jnp.zeros(1), jnp.eye(1))), 6)
+            0.398942
+        """
+        out: Array = jnp.exp(_MultivariateNormal.logpdf(x, mean, cov, allow_singular))
+        return out
+
+
 norm = _Norm()
 logistic = _Logistic()
 laplace = _Laplace()
@@ -332,6 +406,7 @@ beta = _Beta()
 dirichlet = _Dirichlet()
 poisson = _Poisson()
 bernoulli = _Bernoulli()
+multivariate_normal = _MultivariateNormal()
 
 __all__ = ["norm", "logistic", "laplace", "cauchy", "uniform", "expon", "t", "gamma", "beta", "dirichlet",
-           "poisson", "bernoulli"]
+           "poisson", "bernoulli", "multivariate_normal"]

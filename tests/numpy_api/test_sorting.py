@@ -103,8 +103,8 @@ def test_searchsorted_errors() -> None:
         jnp.searchsorted(jnp.zeros((2, 2)), 1.0)
     with pytest.raises(ValueError, match="side must be"):
         jnp.searchsorted(jnp.zeros(2), 1.0, side="up")
-    with pytest.raises(NotImplementedError, match="sorter"):
-        jnp.searchsorted(jnp.zeros(2), 1.0, sorter=jnp.array([1, 0]))
+    with pytest.raises(ValueError, match="sorter must be an integer array of a's shape"):
+        jnp.searchsorted(jnp.zeros(2), 1.0, sorter=jnp.array([1, 0, 2]))
 
 
 def test_unique_of_tracer_needs_size() -> None:

@@ -36,3 +36,10 @@ for _name, _prim, _fn, _ref_fn, _lo, _hi in [
 ]:
     register(OpEntry(_name, _fn, _ref(_ref_fn), unary_inputs(NUMERIC, _lo, _hi), (_prim, "convert_element_type"),
                      rtol=2e-5, atol=1e-5))
+
+for _name, _prim, _fn, _ref_fn in [
+    ("special.i0e", "bessel_i0e", special.i0e, sp.i0e),
+    ("special.i1e", "bessel_i1e", special.i1e, sp.i1e),
+]:
+    register(OpEntry(_name, _fn, _ref(_ref_fn), unary_inputs(NUMERIC, -12, 12), (_prim, "convert_element_type"),
+                     rtol=2e-6, atol=1e-7))

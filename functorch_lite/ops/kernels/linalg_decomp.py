@@ -265,10 +265,77 @@ def eigh(a: Arr, lower: bool) -> tuple[Arr, Arr]:
         [1.0, 2.0]
     """
     n = a.shape[-1]
+    rdt = _real(a.dtype)
     if a.size == 0:
-        return np.zeros(a.shape, a.dtype), np.zeros(a.shape[:-1], a.dtype)
+        return np.zeros(a.shape, a.dtype), np.zeros(a.shape[:-1], rdt)
     w, v = np.linalg.eigh(a, UPLO="L" if lower else "U")
-    return np.ascontiguousarray(v, a.dtype), np.ascontiguousarray(w, a.dtype).reshape(a.shape[:-2] + (n,))
+    return np.ascontiguousarray(v, a.dtype), np.ascontiguousarray(w, rdt).reshape(a.shape[:-2] + (n,))
+
+
+def _real(dt: np.dtype[Any]) -> np.dtype[Any]:
+    return np.dtype(np.float32) if dt == np.complex64 else np.dtype(np.float64) if dt.kind == "c" else dt
+
+
+def _complex(dt: np.dtype[Any]) -> np.dtype[Any]:
+    return np.dtype(np.complex64) if dt in (np.float32, np.complex64) else np.dtype(np.complex128)
+
+
+def _unit_largest_real(v: Arr) -> Arr:
+    """Columns scaled to unit 2-norm with their largest-modulus component real and
+    positive (LAPACK geev's normalisation, up to that component's sign)."""
+    nrm = np.sqrt(np.sum(np.abs(v) ** 2, axis=-2, keepdims=True))
+    v = v / np.where(nrm == 0, 1, nrm)
+    k = np.argmax(np.abs(v), axis=-2)[..., None, :]
+    big = np.take_along_axis(v, k, axis=-2)
+    mag = np.abs(big)
+    out: Arr = v * np.where(mag == 0, 1, np.conjugate(big) / np.where(mag == 0, 1, mag))
+    return out
+
+
+def _eig_one(a: Arr, vectors: bool) -> tuple[Arr, Arr]:
+    try:
+        if vectors:
+            w, v = np.linalg.eig(a)
+            return w, v
+        return np.linalg.eigvals(a), np.zeros(a.shape, a.dtype)
+    except (np.linalg.LinAlgError, ValueError):
+        flat = a.reshape((-1,) + a.shape[-2:])
+        if a.ndim == 2:  # no convergence or non-finite input: NaN, as JAX
+            return np.full(a.shape[:-1], np.nan, _complex(a.dtype)), np.full(a.shape, np.nan, _complex(a.dtype))
+        ws, vs = zip(*(_eig_one(m, vectors) for m in flat))
+        return (np.asarray(ws, _complex(a.dtype)).reshape(a.shape[:-1]),
+                np.asarray(vs, _complex(a.dtype)).reshape(a.shape))
+
+
+def eig(a: Arr, left: bool, right: bool) -> tuple[Arr, Arr | None, Arr | None]:
+    """Eigenvalues and (``left``/``right``) eigenvectors of each general square
+    matrix, always complex, as ``jax.lax.linalg.eig``: right eigenvectors are
+    LAPACK's (``a v_j = w_j v_j``, unit norm, largest component real), left ones
+    satisfy ``u_j^H a = w_j u_j^H``, normalised the same way.  A matrix whose
+    iteration fails (or that holds inf/nan) gives NaNs, as JAX.
+
+    Example:
+        >>> w, _, v = eig(np.array([[0.0, 1.0], [-1.0, 0.0]]), False, True)
+        >>> sorted(w.imag.tolist())
+        [-1.0, 1.0]
+    """
+    cdt = _complex(a.dtype)
+    n = a.shape[-1]
+    if a.size == 0:
+        z = np.zeros(a.shape, cdt)
+        return np.zeros(a.shape[:-1], cdt), (z if left else None), (z.copy() if right else None)
+    w, vr = _eig_one(a, left or right)
+    w = np.ascontiguousarray(w, cdt).reshape(a.shape[:-2] + (n,))
+    vr = np.ascontiguousarray(vr, cdt)
+    vl = None
+    if left:
+        with np.errstate(all="ignore"):
+            try:
+                inv = np.linalg.inv(vr)
+            except np.linalg.LinAlgError:
+                inv = np.full(vr.shape, np.nan, cdt)
+            vl = np.ascontiguousarray(_unit_largest_real(np.conjugate(np.swapaxes(inv, -1, -2))), cdt)
+    return w, vl, (vr if right else None)
 
 
 def svd(a: Arr, full_matrices: bool, compute_uv: bool) -> tuple[Arr, ...]:
@@ -282,7 +349,7 @@ def svd(a: Arr, full_matrices: bool, compute_uv: bool) -> tuple[Arr, ...]:
     k = min(m, n)
     batch = a.shape[:-2]
     if a.size == 0:
-        s = np.zeros(batch + (k,), a.dtype)
+        s = np.zeros(batch + (k,), _real(a.dtype))
         if not compute_uv:
             return (s,)
         um, vn = (m, n) if full_matrices else (k, k)
@@ -292,9 +359,10 @@ def svd(a: Arr, full_matrices: bool, compute_uv: bool) -> tuple[Arr, ...]:
         vt[..., np.arange(min(vn, n)), np.arange(min(vn, n))] = 1
         return s, u, vt
     if not compute_uv:
-        return (np.ascontiguousarray(np.linalg.svd(a, compute_uv=False), a.dtype),)
+        return (np.ascontiguousarray(np.linalg.svd(a, compute_uv=False), _real(a.dtype)),)
     u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
-    return (np.ascontiguousarray(s, a.dtype), np.ascontiguousarray(u, a.dtype), np.ascontiguousarray(vt, a.dtype))
+    return (np.ascontiguousarray(s, _real(a.dtype)), np.ascontiguousarray(u, a.dtype),
+            np.ascontiguousarray(vt, a.dtype))
 
 
 def lu_pivots_to_permutation(piv: Arr, size: int) -> Arr:

@@ -4,9 +4,10 @@
 ``(count0, count1)`` under the 64-bit key ``(key0, key1)``, elementwise, and
 returns the two 32-bit output words (Salmon et al., "Parallel random
 numbers: as easy as 1, 2, 3", SC 2011; the same function as JAX's
-``threefry2x32_p``).  Words are uint32; the library has no uint32 dtype, so
-callers hand in int32 buffers and the kernel reads them through
-``.view(np.uint32)`` -- a reinterpretation, not a copy.
+``threefry2x32_p``).  Words are uint32; the wrapper also takes int32
+buffers (uint32 bit patterns, from programs exported before the library had
+uint32) and the kernel reads every buffer through ``.view(np.uint32)`` -- a
+reinterpretation, not a copy -- so one compiled variant serves both.
 
 Every operand is read in place through its strides (keys are usually
 stride-0 broadcasts of one word, counters a dense iota): the wrapper permutes
@@ -26,8 +27,10 @@ import numpy as np
 from functorch_lite.ops.kernels._njit import njit_cached
 from functorch_lite.ops.kernels.indexing import collapse, outer_offsets
 
-# one operand: (flat int32 storage buffer, element offset, element strides)
+# one operand: (flat uint32 or int32 storage buffer, element offset, element strides)
 Operand = tuple[np.ndarray[Any, Any], int, tuple[int, ...]]
+
+_UINT32 = np.dtype(np.uint32)
 
 
 @njit_cached()
@@ -133,14 +136,16 @@ def _memory_order(shape: tuple[int, ...], operands: list[Operand]) -> list[int]:
     return list(range(len(shape)))
 
 
-def threefry2x32(operands: list[Operand], shape: tuple[int, ...]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Threefry-2x32 of four equal-shaped int32 operands (key0, key1, count0,
-    count1), each given as (flat storage buffer, offset, strides) and read in
-    place.  Returns the two output words as fresh dense int32 arrays of
-    ``shape`` (laid out in the operands' memory order)."""
+def threefry2x32(operands: list[Operand], shape: tuple[int, ...],
+                 dtype: np.dtype[Any] = _UINT32) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Threefry-2x32 of four equal-shaped operands of 32-bit words (key0, key1,
+    count0, count1), each given as (flat storage buffer, offset, strides) and
+    read in place.  Returns the two output words as fresh dense arrays of
+    ``shape`` and ``dtype`` (uint32, or int32 for the bit patterns; laid out
+    in the operands' memory order)."""
     n = math.prod(shape)
     if n == 0:
-        return np.empty(shape, np.int32), np.empty(shape, np.int32)
+        return np.empty(shape, dtype), np.empty(shape, dtype)
     perm = _memory_order(shape, operands)
     pshape = tuple(shape[i] for i in perm)
     pstrides = [tuple(st[i] for i in perm) for _, _, st in operands]
@@ -148,8 +153,8 @@ def threefry2x32(operands: list[Operand], shape: tuple[int, ...]) -> tuple[np.nd
     offs = np.empty((4, max(1, math.prod(d for d, _ in outer))), np.int64)
     for j, (_, off, _) in enumerate(operands):
         offs[j] = outer_offsets(outer, j) + off
-    out0 = np.empty(n, np.int32)
-    out1 = np.empty(n, np.int32)
+    out0 = np.empty(n, dtype)
+    out1 = np.empty(n, dtype)
     bufs = [buf.view(np.uint32) for buf, _, _ in operands]
     _threefry_kernel(bufs[0], bufs[1], bufs[2], bufs[3], offs, np.asarray(inner_strides, np.int64), inner,
                      out0.view(np.uint32), out1.view(np.uint32))
