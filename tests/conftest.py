@@ -74,3 +74,27 @@ def x64_off() -> Iterator[None]:
     """Run the test with 64-bit mode off (process-wide), the library's default."""
     _dtypes.set_x64(False)
     yield  # the autouse fixture above restores the process-wide default
+
+
+def _jax_in_mode(x64: bool) -> Iterator[object]:
+    """JAX (skipped when absent) with its 64-bit flag set to ``x64``, restored afterwards:
+    compare modules set the flag differently, so each test that cares sets its own."""
+    jax = pytest.importorskip("jax")
+    saved = jax.config.read("jax_enable_x64")
+    jax.config.update("jax_enable_x64", x64)
+    try:
+        yield jax
+    finally:
+        jax.config.update("jax_enable_x64", saved)
+
+
+@pytest.fixture
+def jax64() -> Iterator[object]:
+    """JAX in 64-bit mode for one test."""
+    yield from _jax_in_mode(True)
+
+
+@pytest.fixture
+def jax32() -> Iterator[object]:
+    """JAX in its default 32-bit mode for one test."""
+    yield from _jax_in_mode(False)

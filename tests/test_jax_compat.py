@@ -25,17 +25,7 @@ jtu = pytest.importorskip("jax.tree_util")
 
 # JAX runs in its default (32-bit) mode here: so does the library. Other compare modules turn
 # JAX's 64-bit flag on at import, so it is set off (and restored) around each test.
-pytestmark = pytest.mark.usefixtures("x64_off")
-
-
-@pytest.fixture(autouse=True)
-def _jax_32_bit() -> Any:
-    saved = jax.config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", False)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", saved)
+pytestmark = pytest.mark.usefixtures("x64_off", "jax32")
 
 LIBS = [(fl, fjnp, flax, frandom, ftu), (jax, jnp, jax.lax, jax.random, jtu)]
 

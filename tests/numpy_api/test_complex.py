@@ -34,7 +34,7 @@ Documented departures from NumPy (each pinned by a test below):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -59,18 +59,6 @@ def close(got: Any, want: Any, rtol: float = 1e-12, atol: float = 1e-12, dtype: 
     if dtype:
         assert g.dtype == w.dtype, (g.dtype, w.dtype)
     np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
-
-
-@pytest.fixture
-def jax64() -> Iterator[Any]:
-    """JAX in 64-bit mode, restored afterwards."""
-    jax = pytest.importorskip("jax")
-    saved = jax.config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield jax
-    finally:
-        jax.config.update("jax_enable_x64", saved)
 
 
 # --- 1. creation and conversion ----------------------------------------------------------------

@@ -8,7 +8,7 @@ loop; jit against eager; the default 32-bit mode's dtypes against JAX's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import hypothesis.strategies as st
@@ -342,26 +342,6 @@ def test_second_derivatives_match_finite_differences(name: str) -> None:
 # --- against JAX ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def jax_x64() -> Iterator[Any]:
-    jax = pytest.importorskip("jax")
-    old = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield jax
-    finally:
-        jax.config.update("jax_enable_x64", old)
-
-
-@pytest.fixture
-def jax_x32() -> Iterator[Any]:
-    jax = pytest.importorskip("jax")
-    old = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", False)
-    try:
-        yield jax
-    finally:
-        jax.config.update("jax_enable_x64", old)
 
 
 # one loss per transform type and shape path: (fn of a module, input shape, dtype)
@@ -378,14 +358,14 @@ JAX_CASES: dict[str, tuple[Callable[[Any, Any], Any], tuple[int, ...], Any]] = {
 
 
 @pytest.mark.parametrize("name", sorted(JAX_CASES))
-def test_gradients_and_jvps_match_jax(name: str, jax_x64: Any) -> None:
+def test_gradients_and_jvps_match_jax(name: str, jax64: Any) -> None:
     import jax.numpy as jjnp
 
     f, shape, dtype = JAX_CASES[name]
     x = _data(shape, dtype, np.random.default_rng(8))
     t = _data(shape, dtype, np.random.default_rng(9))
     got = _np(fl.grad(lambda a: f(jnp, a))(jnp.asarray(x)))
-    want = np.asarray(jax_x64.grad(lambda a: f(jjnp, a))(jjnp.asarray(x)))
+    want = np.asarray(jax64.grad(lambda a: f(jjnp, a))(jjnp.asarray(x)))
     assert got.dtype == want.dtype
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10, err_msg=f"{name}: grad")
 
@@ -394,19 +374,19 @@ def test_gradients_and_jvps_match_jax(name: str, jax_x64: Any) -> None:
             m.fft.rfft(a) if "RFFT" in name else m.fft.fft(a))
 
     _, jt = fl.jvp(inner(jnp), (jnp.asarray(x),), (jnp.asarray(t),))
-    _, jt_want = jax_x64.jvp(inner(jjnp), (jjnp.asarray(x),), (jjnp.asarray(t),))
+    _, jt_want = jax64.jvp(inner(jjnp), (jjnp.asarray(x),), (jjnp.asarray(t),))
     np.testing.assert_allclose(_np(jt), np.asarray(jt_want), rtol=1e-9, atol=1e-10, err_msg=f"{name}: jvp")
     # and the vjp of the complex-valued transform (cotangent conventions, no loss in between)
     ct_like = np.asarray(inner(jjnp)(jjnp.asarray(x)))
     ct = _data(ct_like.shape, ct_like.dtype, np.random.default_rng(10))
     _, pull = fl.vjp(inner(jnp), jnp.asarray(x))
-    _, jpull = jax_x64.vjp(inner(jjnp), jjnp.asarray(x))
+    _, jpull = jax64.vjp(inner(jjnp), jjnp.asarray(x))
     np.testing.assert_allclose(_np(pull(jnp.asarray(ct))[0]), np.asarray(jpull(jjnp.asarray(ct))[0]), rtol=1e-9,
                                atol=1e-10, err_msg=f"{name}: vjp")
 
 
 @pytest.mark.usefixtures("x64_off")
-def test_default_mode_dtypes_match_jax(jax_x32: Any) -> None:
+def test_default_mode_dtypes_match_jax(jax32: Any) -> None:
     import jax.numpy as jjnp
 
     for dt in (np.int32, np.bool_, np.float32, np.complex64, np.uint8):

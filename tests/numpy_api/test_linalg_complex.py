@@ -10,7 +10,7 @@ function), and modes against each other (vmap == loop, jit == eager)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,18 +48,6 @@ def _tol(dt: Any) -> Any:
 def _hpd(n: int, batch: tuple[int, ...] = (), rng: np.random.Generator = RNG) -> np.ndarray[Any, Any]:
     z = crandn(*batch, n, n, rng=rng)
     return z @ np.conj(np.swapaxes(z, -1, -2)) + n * np.eye(n)
-
-
-@pytest.fixture
-def jax64() -> Iterator[Any]:
-    """JAX in 64-bit mode, restored afterwards."""
-    jax = pytest.importorskip("jax")
-    saved = jax.config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield jax
-    finally:
-        jax.config.update("jax_enable_x64", saved)
 
 
 def complex_fd_grad(f: Callable[[Any], Any], z: np.ndarray[Any, Any], eps: float = 1e-6) -> np.ndarray[Any, Any]:
