@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("--no-jax", action="store_true", help="leave JAX out")
     ap.add_argument("--write", action="store_true", help="record the table in benchmarks/RESULTS.md")
     args = ap.parse_args()
+    fl.config.update("enable_x64", True)  # the cases are float64 for every library
     jax: Any = None
     if not args.no_jax:
         try:
@@ -126,7 +127,7 @@ def main() -> None:
              "| case | fl | NumPy | JAX (jit) | fl/NumPy | fl/JAX |", "|---|---|---|---|---|---|"]
     print("\n".join(lines))
     for name, libs in cases.items():
-        t = interleaved(libs, rounds=rounds)
+        t = interleaved(libs, rounds=rounds, min_sample=0.03)  # one call after the settle sleep runs cold
         tf, tn, tj = t["fl"], t.get("numpy"), t.get("jax")
         row = (f"| {name} | {fmt_time(tf)} | {fmt_time(tn) if tn else 'n/a'} | {fmt_time(tj) if tj else 'n/a'} | "
                f"{fmt_ratio(tf / tn) if tn else 'n/a'} | {fmt_ratio(tf / tj) if tj else 'n/a'} |")

@@ -270,7 +270,8 @@ def test_unsupported_numpy_input_raises(dt: Any) -> None:
         jnp.ones(3) + np.zeros(3, dt)
 
 
-@pytest.mark.parametrize("obj", [["a", "b"], [b"x"], [object()], np.array(["x"])], ids=repr)
+@pytest.mark.parametrize("obj", [["a", "b"], [b"x"], [object()], np.array(["x"])],
+                         ids=["str-list", "bytes-list", "object-list", "str-array"])  # stable across xdist workers
 def test_strings_objects_raise_type_error(obj: Any) -> None:
     with pytest.raises(TypeError):
         jnp.asarray(obj)

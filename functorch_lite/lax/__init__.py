@@ -47,6 +47,14 @@ from functorch_lite.lax._elementwise import (  # JAX's names
     real,
 )
 from functorch_lite.lax._fft import FftType, fft  # jax.lax.fft
+from functorch_lite.lax._incomplete import (  # incomplete gamma and beta functions
+    betainc,
+    igamma,
+    igamma_grad_a,
+    igammac,
+    random_gamma_grad,
+    regularized_incomplete_beta,
+)
 from functorch_lite.lax._ops import *  # noqa: F403 - elementwise, conversions, shapes, creation, dot_general
 from functorch_lite.lax._ops import __all__ as _ops_all
 from functorch_lite.lax._reduce import *  # noqa: F403 - reductions, scans, sorts
@@ -59,6 +67,7 @@ __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "select",
 __all__ += ["add", "mul", "max", "min", "reduce_window", "reduce_window_shape_tuple", "linalg"]
 __all__ += ["fft", "FftType"]
 __all__ += ["real", "imag", "conj", "complex"]
+__all__ += ["igamma", "igammac", "igamma_grad_a", "random_gamma_grad", "betainc", "regularized_incomplete_beta"]
 __all__ += _ops_all + _reduce_all + _slicing_all
 
 __all__ += ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_transpose",

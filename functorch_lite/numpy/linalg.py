@@ -405,7 +405,7 @@ def _promote_pair(name: str, x: Any, b: Any) -> tuple[Any, Any]:
 
 
 def solve(a: Any, b: Any) -> Any:
-    """Solve ``a @ x = b`` for square ``a`` by LU with partial pivoting.  As in
+    """Solve ``a @ x = b`` for square ``a`` by LU with partial pivoting (LAPACK gesv).  As in
     NumPy 2, ``b`` is a vector only when it is 1-D; otherwise ``(..., n, k)``,
     with batch axes broadcast against ``a``'s.
 
@@ -422,8 +422,7 @@ def solve(a: Any, b: Any) -> Any:
     if y.ndim < 2 or y.shape[-2] != x.shape[-1]:
         raise ValueError(f"solve: a has shape {x.shape} but b has shape {asarray(b).shape}; b needs {x.shape[-1]} rows")
     x, y = _broadcast_batch(x, y, 2)
-    f, _, perm = _ld.lu_p.bind(x)
-    out = _lu_solve_perm(f, perm, y)
+    out = _ld.solve_p.bind(x, y)
     return squeeze(out, -1) if vec else out
 
 
@@ -435,9 +434,7 @@ def inv(a: Any) -> Any:
         >>> jnp.linalg.inv(jnp.array([[2.0, 0.0], [0.0, 4.0]])).tolist()
         [[0.5, 0.0], [0.0, 0.25]]
     """
-    x = _float_matrix("inv", a, square=True)
-    n = x.shape[-1]
-    return solve(x, broadcast_to(eye(n, dtype=x.dtype), x.shape))
+    return _ld.inv_p.bind(_float_matrix("inv", a, square=True))
 
 
 def _lu_sign_logdet(x: Any) -> tuple[Any, Any, Any]:

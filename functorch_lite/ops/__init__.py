@@ -11,6 +11,7 @@ from functorch_lite.ops import (
     debug,
     elementwise,
     fft,
+    incomplete,
     indexing,
     linalg,
     linalg_decomp,
@@ -24,7 +25,7 @@ from functorch_lite.ops import (
 
 __all__ = [
     "bits", "conv",
-    "cumulative", "debug", "elementwise", "fft", "indexing", "linalg",
+    "cumulative", "debug", "elementwise", "fft", "incomplete", "indexing", "linalg",
     "linalg_decomp", "prng", "reductions", "shape_ops", "sorting", "special",
     "windowed",
 ]

@@ -206,8 +206,7 @@ def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False, overwr
     x = _float("solve", a)
     if assume_a != "pos":
         (x, y), vec = _rhs("solve", x, b)
-        f, _, perm = _ld.lu_p.bind(x)
-        out = _la._lu_solve_perm(f, perm, y)
+        out = _ld.solve_p.bind(x, y)
         return jnp.squeeze(out, -1) if vec else out
     # the named triangle, mirrored (conjugated for complex): what SciPy's posv reads
     tri = jnp.tril(x) if lower else jnp.triu(x)
@@ -290,8 +289,7 @@ def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> 
             r = _ld.triangular_solve_p.bind(den, num, left_side=True, lower=False, transpose_a=False,
                                             unit_diagonal=False)
         else:
-            f, _, perm = _ld.lu_p.bind(den)
-            r = _la._lu_solve_perm(f, perm, num)
+            r = _ld.solve_p.bind(den, num)
         pick = jnp.expand_dims(jnp.expand_dims(jnp.equal(idx, i), -1), -1)
         out = r if out is None else jnp.where(pick, r, out)
     assert out is not None

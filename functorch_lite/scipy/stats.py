@@ -4,8 +4,10 @@ Each distribution is a namespace of functions (``stats.norm.logpdf(x, loc,
 scale)``), with SciPy's parameter names and defaults; arguments broadcast.
 All are compositions of differentiable ops, so gradients with respect to the
 data and the parameters come for free.  Outside the support, log-densities
-are ``-inf`` (densities 0), as SciPy.  Distributions whose CDF needs the
-incomplete gamma or beta function offer only their densities here.
+are ``-inf`` (densities 0), as SciPy.  The CDFs of ``gamma``, ``chi2``,
+``poisson`` and ``beta`` use the incomplete gamma and beta functions
+(``special.gammainc``/``gammaincc``/``betainc``), as JAX's; like JAX's,
+``beta``'s are not differentiable in ``a`` and ``b``.
 
 Example:
     >>> import functorch_lite.numpy as jnp
@@ -259,6 +261,93 @@ class _Gamma:
         out: Array = jnp.exp(_Gamma.logpdf(x, a, loc, scale))
         return out
 
+    @staticmethod
+    def cdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        """``P(a, (x - loc) / scale)``, 0 below ``loc``.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> from functorch_lite.scipy import stats
+            >>> round(float(stats.gamma.cdf(jnp.array(1.0), 1.0)), 6)
+            0.632121
+        """
+        x, a, loc, scale = _floats(x, a, loc, scale)
+        return special.gammainc(a, jnp.clip((x - loc) / scale, 0.0, jnp.inf))
+
+    @staticmethod
+    def logcdf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        out: Array = jnp.log(_Gamma.cdf(x, a, loc, scale))
+        return out
+
+    @staticmethod
+    def sf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        """``Q(a, (x - loc) / scale)`` (computed directly: accurate in the upper tail), 1 below ``loc``.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> from functorch_lite.scipy import stats
+            >>> round(float(stats.gamma.sf(jnp.array(1.0), 1.0)), 6)
+            0.367879
+        """
+        x, a, loc, scale = _floats(x, a, loc, scale)
+        y = (x - loc) / scale
+        out: Array = jnp.where(y < 0, jnp.ones_like(y), special.gammaincc(a, jnp.maximum(y, 0.0)))
+        return out
+
+    @staticmethod
+    def logsf(x: Any, a: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        out: Array = jnp.log(_Gamma.sf(x, a, loc, scale))
+        return out
+
+
+class _Chi2:
+    """The chi-squared distribution with ``df`` degrees of freedom: ``gamma(df / 2, scale=2 scale)``."""
+
+    @staticmethod
+    def logpdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        """The log-density, ``gamma.logpdf(x, df / 2, loc, 2 scale)``: here ``-log(2) - 1/2``.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> from functorch_lite.scipy import stats
+            >>> round(float(stats.chi2.logpdf(jnp.array(1.0), 2.0)), 6)
+            -1.193147
+        """
+        x, df, loc, scale = _floats(x, df, loc, scale)
+        return _Gamma.logpdf(x, 0.5 * df, loc, 2.0 * scale)
+
+    @staticmethod
+    def pdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        out: Array = jnp.exp(_Chi2.logpdf(x, df, loc, scale))
+        return out
+
+    @staticmethod
+    def cdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        """Example:
+
+            >>> import functorch_lite.numpy as jnp
+            >>> from functorch_lite.scipy import stats
+            >>> round(float(stats.chi2.cdf(jnp.array(3.84), 1.0)), 4)
+            0.95
+        """
+        x, df, loc, scale = _floats(x, df, loc, scale)
+        return _Gamma.cdf(x, 0.5 * df, loc, 2.0 * scale)
+
+    @staticmethod
+    def logcdf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        out: Array = jnp.log(_Chi2.cdf(x, df, loc, scale))
+        return out
+
+    @staticmethod
+    def sf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        x, df, loc, scale = _floats(x, df, loc, scale)
+        return _Gamma.sf(x, 0.5 * df, loc, 2.0 * scale)
+
+    @staticmethod
+    def logsf(x: Any, df: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        out: Array = jnp.log(_Chi2.sf(x, df, loc, scale))
+        return out
+
 
 class _Beta:
     """The beta distribution on ``[loc, loc + scale]``."""
@@ -275,6 +364,42 @@ class _Beta:
     @staticmethod
     def pdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
         out: Array = jnp.exp(_Beta.logpdf(x, a, b, loc, scale))
+        return out
+
+    @staticmethod
+    def cdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        """``I_z(a, b)`` at ``z = (x - loc) / scale`` clipped to ``[0, 1]``.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> from functorch_lite.scipy import stats
+            >>> round(float(stats.beta.cdf(jnp.array(0.5), 2.0, 3.0)), 6)
+            0.6875
+        """
+        x, a, b, loc, scale = _floats(x, a, b, loc, scale)
+        return special.betainc(a, b, jnp.clip((x - loc) / scale, 0.0, 1.0))
+
+    @staticmethod
+    def logcdf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        out: Array = jnp.log(_Beta.cdf(x, a, b, loc, scale))
+        return out
+
+    @staticmethod
+    def sf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        """``I_{1-z}(b, a)``, the upper tail computed directly.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> from functorch_lite.scipy import stats
+            >>> round(float(stats.beta.sf(jnp.array(0.5), 2.0, 3.0)), 6)
+            0.3125
+        """
+        x, a, b, loc, scale = _floats(x, a, b, loc, scale)
+        return special.betainc(b, a, 1.0 - jnp.clip((x - loc) / scale, 0.0, 1.0))
+
+    @staticmethod
+    def logsf(x: Any, a: Any, b: Any, loc: Any = 0.0, scale: Any = 1.0) -> Array:
+        out: Array = jnp.log(_Beta.sf(x, a, b, loc, scale))
         return out
 
 
@@ -308,6 +433,21 @@ class _Poisson:
     @staticmethod
     def pmf(k: Any, mu: Any, loc: Any = 0.0) -> Array:
         out: Array = jnp.exp(_Poisson.logpmf(k, mu, loc))
+        return out
+
+    @staticmethod
+    def cdf(k: Any, mu: Any, loc: Any = 0.0) -> Array:
+        """``Q(floor(k - loc) + 1, mu)``, 0 below ``loc``.
+
+        Example:
+            >>> import functorch_lite.numpy as jnp
+            >>> from functorch_lite.scipy import stats
+            >>> round(float(stats.poisson.cdf(jnp.array(2.0), 1.0)), 6)
+            0.919699
+        """
+        k, mu, loc = _floats(k, mu, loc)
+        n = k - loc
+        out: Array = jnp.where(n < 0, jnp.zeros_like(n), special.gammaincc(jnp.floor(1.0 + jnp.maximum(n, 0.0)), mu))
         return out
 
 
@@ -402,11 +542,12 @@ uniform = _Uniform()
 expon = _Expon()
 t = _T()
 gamma = _Gamma()
+chi2 = _Chi2()
 beta = _Beta()
 dirichlet = _Dirichlet()
 poisson = _Poisson()
 bernoulli = _Bernoulli()
 multivariate_normal = _MultivariateNormal()
 
-__all__ = ["norm", "logistic", "laplace", "cauchy", "uniform", "expon", "t", "gamma", "beta", "dirichlet",
+__all__ = ["norm", "logistic", "laplace", "cauchy", "uniform", "expon", "t", "gamma", "chi2", "beta", "dirichlet",
            "poisson", "bernoulli", "multivariate_normal"]

@@ -134,7 +134,11 @@ register(OpEntry("linalg_cholesky", lambda x: jnp.linalg.cholesky(_fl_spd(x)),
 register(OpEntry("linalg_solve", lambda a, b: jnp.linalg.solve(_fl_pivoting(a), b),
                  _same_dtype(lambda a, b: np.linalg.solve(_np_pivoting(a), b) if a.size and b.size
                              else np.zeros(b.shape, a.dtype)),
-                 _square_rhs, ("lu", "triangular_solve"), **_TOL))
+                 _square_rhs, ("solve",), **_TOL))
+
+register(OpEntry("linalg_inv", lambda a: jnp.linalg.inv(_fl_pivoting(a)),
+                 _same_dtype(lambda a: np.linalg.inv(_np_pivoting(a)) if a.size else np.zeros(a.shape, a.dtype)),
+                 _square(), ("inv",), **_TOL))
 
 register(OpEntry("linalg_slogdet", lambda a: tuple(jnp.linalg.slogdet(_fl_pivoting(a))),
                  _same_dtype(lambda a: tuple(np.linalg.slogdet(_np_pivoting(a)))),
@@ -300,7 +304,7 @@ def _expm_ref(a: Any) -> Any:
     return np.asarray([sl.expm(x) for x in flat]).reshape(a.shape).astype(a.dtype)
 
 
-register(OpEntry("scipy_expm", fl_sl.expm, _expm_ref, _square(), ("lu", "triangular_solve"), **_TOL))
+register(OpEntry("scipy_expm", fl_sl.expm, _expm_ref, _square(), ("solve",), **_TOL))
 
 
 # eig of a matrix with well-separated real eigenvalues (10, 20, ... on the diagonal plus

@@ -204,6 +204,8 @@ class _Gen:
         self.e = _Emitter()
         self.nest_id = 0
         self.hoisted: set[str] = set()  # computed before the innermost loop
+        # inputs passed by value: what depends on nothing else is loop-invariant
+        self.scalars = {n for n in desc.inputs if self.nodes[n].kind == "scalar"}
 
 
     # --- names ---------------------------------------------------------------------------
@@ -250,6 +252,8 @@ class _Gen:
     def _flat(self) -> None:
         e = self.e
         arrays = self._arrays()
+        body = self._topo_needed(self.desc.outputs, set())
+        before = self._hoist([], body, None, -1, set()) - self.scalars  # once, not once per element
         if self.nest.parallel:
             e(f"for c in prange((n0 + {PAR_CHUNK - 1}) // {PAR_CHUNK}):")
             e.depth += 1
@@ -260,8 +264,9 @@ class _Gen:
         for a in arrays:
             if self._needed_in_body(a):
                 e(f"{a} = B_{a}[uint64(O_{a} + i0)]")
-        for name in self._topo_needed(self.desc.outputs, set()):
-            self._emit_op(name)
+        for name in body:
+            if name not in before:
+                self._emit_op(name)
         for k, o in enumerate(self.desc.outputs):
             e(f"Q{k}[i0] = {o}")
 
@@ -478,7 +483,7 @@ class _Gen:
         loop ``level``) and compute the ops that need nothing else (or values
         in ``ready``), so the loop body is only what varies (and vectorises).
         Returns the names now computed, ``ready`` included."""
-        done = set(ready) | set(arrays)
+        done = set(ready) | set(arrays) | self.scalars
         for a in arrays:
             self.e(f"{a} = B_{a}[uint64({base(a, level)})]")
         for name in ops:
