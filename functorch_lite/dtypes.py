@@ -530,14 +530,39 @@ def scalar_dtype(value: bool | int | float | complex) -> np.dtype[Any]:
     raise TypeError(f"{type(value).__name__} is not a supported scalar type (bool, int, float, complex)")
 
 
-def finfo(dtype: Any) -> Any:
-    """Machine limits of a float dtype (NumPy's ``finfo``).
+class finfo:
+    """Machine limits of a floating-point (or complex: its real part's) dtype.
+
+    NumPy's ``finfo`` with the Array API's attributes as Python numbers
+    (``bits``: int; ``eps``, ``max``, ``min``, ``smallest_normal``, ``tiny``:
+    float); every other attribute of NumPy's (``resolution``, ``precision``,
+    ``epsneg``...) is NumPy's own.
 
     Example:
-        >>> float(finfo(float32).eps) > 0
-        True
+        >>> info = finfo(float32)
+        >>> info.bits, info.eps == 2.0 ** -23, type(info.max).__name__
+        (32, True, 'float')
     """
-    return np.finfo(canonicalize(dtype))
+
+    def __init__(self, dtype: Any) -> None:
+        info = np.finfo(canonicalize(dtype))
+        self._info = info
+        self.dtype: np.dtype[Any] = np.dtype(info.dtype)
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.smallest_normal = float(info.smallest_normal)
+        self.tiny = self.smallest_normal
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_info":  # copy/pickle probe before __init__ ran
+            raise AttributeError(name)
+        return getattr(self._info, name)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self._info.resolution}, min={self.min:.6e}, max={self.max:.6e}, "
+                f"dtype={self.dtype.name})")
 
 
 def iinfo(dtype: Any) -> Any:

@@ -505,6 +505,12 @@ RAISES = {
     ("logaddexp", "c"): "raises for complex, as NumPy (JAX accepts complex)",
     ("logaddexp2", "c"): "raises for complex, as NumPy (JAX accepts complex)",
 }
+def _parts(re: Any, im: Any) -> Any:
+    out = np.empty(np.shape(re), np.result_type(re, np.complex64))  # re + 1j * im would merge zero signs
+    out.real, out.imag = re, im
+    return out
+
+
 # complex departures that do not raise: NumPy refuses these on complex, JAX (and we) compute
 # x * (pi / 180) (or 180 / pi) in complex arithmetic, the constant becoming complex
 _DEG = np.pi / 180.0
@@ -516,6 +522,14 @@ COMPLEX_REF: dict[str, Any] = {
     # 1 / z by complex division, as JAX: np.reciprocal's complex loop gives nan + nan j for
     # 1 / 0 (C99 Annex G and np.divide: an infinity) and loses the sign of zeros beside inf
     "reciprocal": lambda z: np.divide(np.ones((), z.dtype), z),
+    # NumPy's complex expm1 gives nan + nan j for an infinite real part; C99's cexp (less
+    # accurate near 0, so only where a part is not finite) minus 1 has the standard's values
+    # (and x +- 0j: cexp(x +- 0j) - 1, whose imaginary part NumPy turns into nan when expm1(x) overflows)
+    "expm1": lambda z: np.where(z.imag == 0, _parts(np.expm1(z.real) + 0.0, z.imag),
+                                np.where(np.isfinite(z.real) & np.isfinite(z.imag), np.expm1(z), np.exp(z) - 1)),
+    # tanh(+-inf + iy), y finite: +-1 + 0j with the zero signed as y (the Array API; NumPy: as sin(2y))
+    "tanh": lambda z: np.where(np.isinf(z.real) & np.isfinite(z.imag),
+                               _parts(np.sign(z.real), np.copysign(np.zeros_like(z.imag), z.imag)), np.tanh(z)),
 }
 # C leaves the sign of fmax(0.0, -0.0) open and NumPy's SIMD and scalar loops disagree on
 # it (np.fmax(np.zeros(7), -np.zeros(7)) is [0, -0, -0, ...]): ours is maximum's (the second)

@@ -146,3 +146,58 @@ def convert(x: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> Any:
             out[lo] = info.min
             return out
         return x.astype(dtype, order="K")
+
+
+def _set_parts(re: np.ndarray[Any, Any], im: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
+    out = np.empty(re.shape, dtype)  # not re + 1j*im: inf * 1j has a nan real part
+    out.real = re
+    out.imag = im
+    return out
+
+
+def expm1(x: np.ndarray[Any, Any]) -> Any:
+    """``exp(x) - 1``; for complex input with the C99/Array API special values
+    (NumPy's complex ``expm1`` gives nan for an infinite real part).
+
+    Example:
+        >>> expm1(np.array([complex(np.inf, 0.0)])).tolist()
+        [(inf+0j)]
+    """
+    if x.dtype.kind != "c":
+        return np.expm1(x)
+    re_x, im_x = x.real, x.imag
+    with np.errstate(all="ignore"):
+        em = np.expm1(re_x)
+        s = np.sin(im_x)
+        # e^x cos y - 1 without cancelling near 0: expm1(x) cos y - 2 sin^2(y / 2)
+        re = em * np.cos(im_x) - 2 * np.sin(im_x / 2) ** 2
+        im = np.exp(re_x) * s
+        flat_y = im_x == 0  # expm1(x) + 0j, whatever x is (inf, nan)
+        re = np.where(flat_y, em + 0.0, re)  # + 0.0: cexp(-0 + 0i) - 1 is +0, not expm1(-0)
+        im = np.where(flat_y, im_x, im)
+        ninf = re_x == -np.inf  # -1 + 0 cis(y), also for an infinite or nan y
+        re = np.where(ninf, -1.0, re)
+        # C99's cexp(-inf + iy) - 1: 0 cis(y) for finite y, a zero signed as y for an infinite one
+        im = np.where(ninf, np.copysign(0.0, np.where(np.isfinite(im_x), s, np.where(np.isnan(im_x), 0.0, im_x))),
+                      im)
+        pinf = (re_x == np.inf) & ~np.isfinite(im_x)
+        re = np.where(pinf, np.inf, re)
+        im = np.where(pinf, np.nan, im)
+    return _set_parts(re, im, x.dtype)
+
+
+def tanh(x: np.ndarray[Any, Any]) -> Any:
+    """``tanh``; for complex input ``tanh(+-inf + iy)`` is ``+-1 + 0j`` with the
+    zero's sign that of ``y`` (the Array API; NumPy signs it as ``sin(2y)``).
+
+    Example:
+        >>> tanh(np.array([complex(np.inf, 2.0)])).tolist()
+        [(1+0j)]
+    """
+    out = np.tanh(x)
+    if x.dtype.kind == "c":
+        inf_x = np.isinf(x.real) & np.isfinite(x.imag)
+        if inf_x.any():
+            out = np.where(inf_x, _set_parts(np.sign(x.real), np.copysign(np.zeros_like(x.imag), x.imag), x.dtype),
+                           out)
+    return out

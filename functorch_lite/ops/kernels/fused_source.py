@@ -524,6 +524,8 @@ class _Gen:
         def base(a: str, p: int | None) -> str:
             return self._base(a, d - 1) if p is None else f"r{nid}_{a}_{p}"
 
+        ordered = [n.name for n in self.desc.nodes if n.name in set(helpers) | set(new_ops)]
+        pre = self._hoist([], ordered, None, -1, set()) - self.scalars  # scalar-only: once, before the loops
         prev: int | None = None
         for p in positions:
             e(f"for i{p} in range(n{p}):")
@@ -538,10 +540,9 @@ class _Gen:
         for r in reds:
             acc = f"s_{r.name}" if self.an.scalar_rows else f"A_{r.name}[ik]"
             e(f"{r.name} = {_cast(r.dtype, acc)}")
-        order = set(helpers) | set(new_ops)
-        for n in self.desc.nodes:
-            if n.name in order:
-                self._emit_op(n.name)
+        for name in ordered:
+            if name not in pre:
+                self._emit_op(name)
         if not self.an.scalar_rows:
             for n in self.desc.nodes:
                 if n.name in new and n.name in self.an.read_later:

@@ -131,6 +131,40 @@ def _solve_subst(t: Arr, b: Arr, upper: bool, unit: bool) -> Arr:
     return xc.reshape(b.shape)
 
 
+@njit(cache=True, error_model="numpy")
+def _tri_inv_lower(t: Arr, out: Arr, unit: bool) -> None:  # pragma: no cover - compiled
+    # row i of X = L^-1 from L[i, i] X[i] = e_i - sum_{k<i} L[i, k] X[k]: axpys over rows
+    # already done, along contiguous memory (reads only L's lower triangle)
+    nb, n, _ = t.shape
+    for b in range(nb):
+        for i in range(n):
+            for j in range(n):
+                out[b, i, j] = 0
+            out[b, i, i] = 1
+            for k in range(i):
+                f = t[b, i, k]
+                if f != 0:
+                    for j in range(k + 1):
+                        out[b, i, j] -= f * out[b, k, j]
+            if not unit:
+                d = t[b, i, i]
+                for j in range(i + 1):
+                    out[b, i, j] /= d
+
+
+def _tri_inv(d: Arr, upper: bool, unit: bool) -> Arr | None:
+    """The inverse of a small triangular block (reading only its triangle), or
+    None when its diagonal has a zero (the caller substitutes: inf/nan as JAX)."""
+    if not unit and not np.all(np.diagonal(d, axis1=-2, axis2=-1)):
+        return None
+    low = np.swapaxes(d, -1, -2) if upper else d  # U^-1 = ((U^T)^-1)^T
+    flat = np.ascontiguousarray(low).reshape((-1,) + low.shape[-2:])
+    out = np.empty(flat.shape, d.dtype)
+    _tri_inv_lower(flat, out, unit)
+    inv = out.reshape(low.shape)
+    return np.swapaxes(inv, -1, -2) if upper else inv
+
+
 def _tri_solve(t: Arr, b: Arr, upper: bool, unit: bool) -> Arr:
     """``t^-1 b`` reading only ``t``'s lower (upper) triangle, and not its
     diagonal when ``unit``.  ``t`` may be any strided view (a transpose is
@@ -144,16 +178,12 @@ def _tri_solve(t: Arr, b: Arr, upper: bool, unit: bool) -> Arr:
         for k0 in reversed(starts) if upper else starts:
             k1 = min(n, k0 + _BLOCK)
             d = t[..., k0:k1, k0:k1]
-            off = 1 if unit else 0
-            blk = np.triu(d, off) if upper else np.tril(d, -off)
-            if unit:
-                blk += np.eye(k1 - k0, dtype=blk.dtype)
-            try:
-                # the small diagonal block inverted, then one matmul (as blocked trsm codes do)
-                x[..., k0:k1, :] = np.linalg.inv(blk) @ x[..., k0:k1, :]
-            except np.linalg.LinAlgError:
-                # a zero on the diagonal: substitution gives inf/nan, as JAX does
-                x[..., k0:k1, :] = _solve_subst(blk, x[..., k0:k1, :], upper, False)
+            # the small diagonal block inverted, then one matmul (as blocked trsm codes do)
+            inv = _tri_inv(d, upper, unit)
+            if inv is not None:
+                x[..., k0:k1, :] = inv @ x[..., k0:k1, :]
+            else:  # a zero on the diagonal: substitution gives inf/nan, as JAX does
+                x[..., k0:k1, :] = _solve_subst(d, x[..., k0:k1, :], upper, unit)
             # blocks off the diagonal, on the triangle's side: the other one is never read
             if upper and k0 > 0:
                 x[..., :k0, :] -= t[..., :k0, k0:k1] @ x[..., k0:k1, :]
@@ -172,14 +202,11 @@ def _tri_solve_right(t: Arr, b: Arr, upper: bool, unit: bool) -> Arr:
         for k0 in starts if upper else reversed(starts):
             k1 = min(n, k0 + _BLOCK)
             d = t[..., k0:k1, k0:k1]
-            off = 1 if unit else 0
-            blk = np.triu(d, off) if upper else np.tril(d, -off)
-            if unit:
-                blk += np.eye(k1 - k0, dtype=blk.dtype)
-            try:
-                x[..., :, k0:k1] = x[..., :, k0:k1] @ np.linalg.inv(blk)
-            except np.linalg.LinAlgError:
-                sol = _solve_subst(np.swapaxes(blk, -1, -2), np.swapaxes(x[..., :, k0:k1], -1, -2), not upper, False)
+            inv = _tri_inv(d, upper, unit)
+            if inv is not None:
+                x[..., :, k0:k1] = x[..., :, k0:k1] @ inv
+            else:
+                sol = _solve_subst(np.swapaxes(d, -1, -2), np.swapaxes(x[..., :, k0:k1], -1, -2), not upper, unit)
                 x[..., :, k0:k1] = np.swapaxes(sol, -1, -2)
             if upper and k1 < n:
                 x[..., :, k1:] -= x[..., :, k0:k1] @ t[..., k0:k1, k1:]
