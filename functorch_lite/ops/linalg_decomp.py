@@ -29,7 +29,8 @@ turns LU's row swaps into a permutation (``scipy.linalg.lu_solve`` needs it).
 Degenerate points are JAX's: repeated eigenvalues (eigh) or singular values
 (svd) put ``inf``/``nan`` in the derivatives; a zero singular value makes
 the rectangular svd's U (or V) derivative infinite; qr is differentiable
-only for ``m >= n`` (reduced, or square complete); svd's derivative with
+for every shape but tall complete factorisations (wide ``m < n`` as PyTorch
+does it, through the square left block: JAX raises there); svd's derivative with
 ``full_matrices=True`` needs a square matrix.  A matrix that is not positive
 definite gives a NaN Cholesky factor (no exception), as in JAX.
 
@@ -590,17 +591,34 @@ qr_p.abstract_eval = _qr_abstract
 
 def _qr_check_diff(a: Any, full_matrices: bool) -> None:
     m, n = _shape(a)[-2:]
-    if m < n or (full_matrices and m != n):
+    if full_matrices and m != n and m > n:
         raise NotImplementedError(
-            f"qr: the derivative is defined for m >= n (reduced) or square complete factorisations, got a "
-            f"{m}x{n} matrix with full_matrices={full_matrices} (as in JAX); use mode='reduced' or differentiate "
-            f"the transpose"
+            f"qr: the derivative of a complete factorisation is defined for square or wide matrices, got a "
+            f"{m}x{n} matrix with full_matrices=True (as in JAX and PyTorch: the last {m - n} columns of Q are "
+            f"not unique); use mode='reduced'"
         )
+
+
+def _qr_wide_parts(a: Any) -> tuple[Any, Any]:
+    """A wide ``a = [X | Y]`` (m < n) has ``Q, U = qr(X)`` and ``R = [U | Q^H Y]``."""
+    m, n = _shape(a)[-2:]
+    return _slice_last2(a, (0, m), (0, m)), _slice_last2(a, (0, m), (m, n))
+
+
+def _concat_last(x: Any, y: Any) -> Any:
+    return r._p("concatenate").bind(x, y, dimension=len(_shape(x)) - 1)
 
 
 def _qr_jvp(primals: Any, tangents: Any, *, full_matrices: bool) -> tuple[Any, Any]:
     (a,), (da,) = primals, tangents
     _qr_check_diff(a, full_matrices)
+    m, n = _shape(a)[-2:]
+    if m < n:  # square part by the rule below, then dR's right block d(Q^H Y) = dQ^H Y + Q^H dY
+        (x, y), (dx, dy) = _qr_wide_parts(a), _qr_wide_parts(da)
+        (q, u), (dq, du) = _qr_jvp((x,), (dx,), full_matrices=False)
+        v = _mm(_mH(q), y)
+        dv = r.add(_mm(_mH(dq), y), _mm(_mH(q), dy))
+        return [q, _concat_last(u, v)], [dq, _concat_last(du, dv)]
     q, rr = qr_p.bind(a, full_matrices=full_matrices)
     dx_rinv = _solve(rr, da, left_side=False, lower=False)
     c = _mm(_mH(q), dx_rinv)
@@ -617,6 +635,15 @@ def _qr_vjp(cts: Any, ans: Any, a: Any, *, full_matrices: bool) -> Any:
     _qr_check_diff(a, full_matrices)
     qb, rb = cts
     q, rr = ans
+    m, n = _shape(a)[-2:]
+    if m < n:  # the transpose of the wide jvp above (no conjugation: JAX's pairing)
+        x, y = _qr_wide_parts(a)
+        u = _slice_last2(rr, (0, m), (0, m))
+        ub, vb = _slice_last2(rb, (0, m), (0, m)), _slice_last2(rb, (0, m), (m, n))
+        yb = _mm(_conj(q), vb)  # V = Q^H Y: Y's cotangent
+        qb = r.add(qb, _conj(_mm(y, _mT(vb))))  # and Q's
+        xb = _qr_vjp((qb, ub), (q, u), x, full_matrices=False)
+        return _concat_last(xb, yb)
     mm = r.sub(_mm(_mT(q), qb), _mm(rb, _mT(rr)))  # the cotangent of `do`
     g_c = r.add(r.neg(mm), _tril(r.sub(mm, _mH(mm)), -1))
     if _cx(mm):  # the transpose of the diagonal correction i Im(c_ii)

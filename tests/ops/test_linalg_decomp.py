@@ -18,6 +18,7 @@ from functorch_lite import tree
 from functorch_lite.core import ShapedArray
 from functorch_lite.ops import linalg_decomp as ld
 from functorch_lite.ops.kernels import linalg_decomp as k
+from functorch_lite.test_util import check_grads
 from tests._gradcheck import assert_close, numerical_jvp
 
 RNG = np.random.default_rng(1234)
@@ -138,11 +139,36 @@ def test_repeated_eigenvalues_give_nonfinite_eigenvector_derivative() -> None:
     assert np.isfinite(np.asarray(dw)).all()
 
 
-def test_qr_derivative_of_wide_matrix_is_not_implemented() -> None:
-    with pytest.raises(NotImplementedError, match="m >= n"):
-        fl.jvp(lambda x: ld.qr_p.bind(x, full_matrices=False), (jnp.ones((2, 3)),), (jnp.ones((2, 3)),))
-    with pytest.raises(NotImplementedError, match="m >= n"):
+def test_qr_derivative_of_tall_complete_factorisation_is_not_implemented() -> None:
+    with pytest.raises(NotImplementedError, match="full_matrices=True"):
         fl.grad(lambda x: jnp.sum(ld.qr_p.bind(x, full_matrices=True)[1]))(jnp.ones((3, 2)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+@pytest.mark.parametrize("full_matrices", [False, True])
+def test_qr_derivative_of_wide_matrix(dtype: Any, full_matrices: bool) -> None:
+    # A = [X | Y] with Q, U = qr(X) and R = [U | Q^H Y]: jvp and vjp against finite differences
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3, 5)) + (1j * rng.standard_normal((3, 5)) if dtype == np.complex128 else 0)
+    a[:, :3] += 4 * np.eye(3)
+    check_grads(lambda x: tuple(ld.qr_p.bind(x, full_matrices=full_matrices)), (jnp.asarray(a.astype(dtype)),),
+                order=2, modes=["fwd", "rev"])
+
+
+def test_qr_wide_gradient_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(1).standard_normal((2, 3, 6))
+
+    t = torch.tensor(a, requires_grad=True)
+    q, r = torch.linalg.qr(t)
+    ((q ** 3).sum() + (r * torch.sin(r)).sum()).backward()
+
+    def loss(x: Any) -> Any:
+        q, r = jnp.linalg.qr(x)
+        return jnp.sum(q ** 3) + jnp.sum(r * jnp.sin(r))
+
+    g = fl.grad(loss)(jnp.asarray(a))
+    np.testing.assert_allclose(np.asarray(g), t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_svd_full_matrices_derivative_needs_square() -> None:

@@ -145,7 +145,7 @@ register(OpEntry("linalg_slogdet", lambda a: tuple(jnp.linalg.slogdet(_fl_pivoti
                  _square(), ("lu",), **_TOL))
 
 register(OpEntry("linalg_qr", lambda a: tuple(jnp.linalg.qr(_fl_pivoting(a))),
-                 _same_dtype(lambda a: tuple(np.linalg.qr(_np_pivoting(a)))), _rect(tall_only=True), ("qr",),
+                 _same_dtype(lambda a: tuple(np.linalg.qr(_np_pivoting(a)))), _rect(), ("qr",),
                  **_TOL))
 
 
