@@ -430,7 +430,7 @@ def _cholesky_abstract(a: ShapedArray, *, symmetrize_input: bool = False) -> Sha
 def _cholesky_impl(a: Array, *, symmetrize_input: bool = False) -> Array:
     _cholesky_abstract(ShapedArray(a.shape, a.dtype))
     x = a._numpy()
-    return Array._wrap(k.cholesky(k.sym_for_lapack(x) if symmetrize_input else x), a.weak_type)
+    return Array._wrap(k.cholesky(x, symmetrize_input), a.weak_type)
 
 
 cholesky_p.impl = _cholesky_impl

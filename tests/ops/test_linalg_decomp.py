@@ -325,3 +325,4 @@ def test_lu_kernel_float32_and_views() -> None:
     assert f.dtype == np.float32
     low = np.tril(f, -1)[:, :3] + np.eye(5, 3, dtype=np.float32)
     np.testing.assert_allclose(low @ np.triu(f)[:3], view[perm], rtol=1e-5, atol=1e-5)
+
