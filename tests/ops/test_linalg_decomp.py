@@ -326,3 +326,22 @@ def test_lu_kernel_float32_and_views() -> None:
     low = np.tril(f, -1)[:, :3] + np.eye(5, 3, dtype=np.float32)
     np.testing.assert_allclose(low @ np.triu(f)[:3], view[perm], rtol=1e-5, atol=1e-5)
 
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+def test_blocked_cholesky_matches_lapack(dtype: Any) -> None:
+    # from k._CHOL_BLOCKED_MIN on, the factor is blocked (NumPy on diagonal blocks, matmuls
+    # elsewhere): LAPACK's factor, reading one triangle (or symmetrising), NaN where not spd
+    n = k._CHOL_BLOCKED_MIN + 70
+    m = RNG.standard_normal((2, n, n)) + (1j * RNG.standard_normal((2, n, n)) if np.dtype(dtype).kind == "c" else 0)
+    spd = (m @ np.conj(np.swapaxes(m, -1, -2)) + n * np.eye(n)).astype(dtype)
+    tol = 1e-4 if dtype in (np.float32, np.complex64) else 1e-12
+    ref = np.linalg.cholesky(spd)
+    junk_upper = np.triu(np.ones((n, n), dtype), 1)
+    skew = junk_upper - junk_upper.T  # (a + a^H) / 2 removes it again
+    for got in (k.cholesky(spd), k.cholesky(spd + junk_upper), k.cholesky(spd + skew, symmetrize=True)):
+        np.testing.assert_allclose(got, ref, rtol=0, atol=tol * np.abs(ref).max())
+    bad = spd.copy()
+    bad[1, n - 3, n - 3] = -1e6
+    out = k.cholesky(bad)
+    assert np.isnan(out[1]).all() and np.isfinite(out[0]).all()

@@ -51,11 +51,12 @@ def _sym_kernel(a: Arr, out: Arr, transposed: bool, conj: bool) -> None:  # prag
                             out[b, i, j] = np.conj(v) if conj else v
 
 
-def sym_for_lapack(a: Arr, lower: bool = True) -> Arr:
+def sym_for_lapack(a: Arr, lower: bool = True, c_order: bool = False) -> Arr:
     """``S = (a + a^H) / 2``, only in the triangle LAPACK's Cholesky and ``eigh``
     read (``lower`` or upper; the other is zero), returned as a Fortran-ordered
     view: NumPy hands such a matrix to LAPACK without its own transposing copy,
-    which saves more than computing the triangle costs.
+    which saves more than computing the triangle costs.  ``c_order``: a C-ordered
+    array with S's lower triangle (for the blocked Cholesky's matmuls).
 
     Example:
         >>> sym_for_lapack(np.array([[1.0, 4.0], [2.0, 3.0]]))[1, 0].item()
@@ -65,9 +66,48 @@ def sym_for_lapack(a: Arr, lower: bool = True) -> Arr:
         return a.copy()
     flat = np.ascontiguousarray(a.reshape((-1,) + a.shape[-2:]))  # one layout: fewer compiles
     out = np.zeros(flat.shape, a.dtype)
+    if c_order:
+        _sym_kernel(flat, out, False, False)
+        return out.reshape(a.shape)
     # the view's lower S[i, j] (j <= i) is out[j, i]; its upper S[j, i] = conj(S[i, j]) is out[i, j]
     _sym_kernel(flat, out, lower, not lower)
     return np.swapaxes(out, -1, -2).reshape(a.shape)
+
+
+# NumPy's Cholesky hands the whole matrix to the potrf of the OpenBLAS it ships, which
+# is 2-3x slower than SciPy's from n ~ 400 up (512x512 float64: 6.2 ms against 2.1 ms).
+# From this size on the factor is blocked: NumPy on 128x128 diagonal blocks, matmuls
+# (BLAS) for the rest: 0.6x NumPy's time at 512 in a warm loop, 0.9x interleaved with
+# other work (the GP gradient of bench_linalg.py); below it, the blocking loses
+_CHOL_BLOCKED_MIN = 448
+_CHOL_BLOCK = 128
+
+
+def _cholesky_blocked(w: Arr) -> bool:
+    """Right-looking blocked Cholesky of one C-ordered matrix in place (reading
+    its lower triangle, zeroing the upper); False when not positive definite."""
+    n = w.shape[-1]
+    cx = w.dtype.kind == "c"
+    for k0 in range(0, n, _CHOL_BLOCK):
+        k1 = min(n, k0 + _CHOL_BLOCK)
+        try:
+            l11 = np.linalg.cholesky(w[k0:k1, k0:k1])
+        except np.linalg.LinAlgError:
+            return False
+        w[k0:k1, k0:k1] = l11
+        if k1 == n:
+            break
+        w[k0:k1, k1:] = 0
+        inv = _tri_inv(l11, False, False)
+        if inv is None:  # a zero pivot NumPy let through (nan input)
+            return False
+        l21 = w[k1:, k0:k1] @ (inv.conj().T if cx else inv.T)  # A21 L11^-H
+        w[k1:, k0:k1] = l21
+        l21h = l21.conj().T if cx else l21.T
+        for j0 in range(k1, n, _CHOL_BLOCK):  # the trailing lower triangle, a block column at a time
+            j1 = min(n, j0 + _CHOL_BLOCK)
+            w[j0:, j0:j1] -= l21[j0 - k1:] @ l21h[:, j0 - k1:j1 - k1]
+    return True
 
 
 def cholesky(a: Arr, symmetrize: bool = False) -> Arr:
@@ -80,8 +120,15 @@ def cholesky(a: Arr, symmetrize: bool = False) -> Arr:
     """
     if a.size == 0:
         return np.zeros(a.shape, a.dtype)
-    # (a blocked factorisation, NumPy on 128-blocks and matmuls elsewhere, was measured
-    # too: 0.6x NumPy's at 512 in a warm loop, but 0.9-1.45x interleaved with other work)
+    n = a.shape[-1]
+    if n >= _CHOL_BLOCKED_MIN:
+        w = sym_for_lapack(a, c_order=True) if symmetrize else np.array(a, order="C", copy=True)
+        flat = w.reshape((-1, n, n))
+        with np.errstate(all="ignore"):
+            for i in range(flat.shape[0]):
+                if not _cholesky_blocked(flat[i]):
+                    flat[i] = np.nan
+        return w
     if symmetrize:
         a = sym_for_lapack(a)
     try:
@@ -127,6 +174,30 @@ def _subst(t: Arr, x: Arr, upper: bool, unit: bool, trans: bool) -> None:  # pra
                         x[b, p, c] -= f * x[b, i, c]
 
 
+@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def _subst_vec(t: Arr, x: Arr, upper: bool, unit: bool, trans: bool) -> None:  # pragma: no cover - compiled
+    # _subst for one right-hand side (x is (nb, n)): a row of t and x are both
+    # contiguous, so t is read along rows in either form: the dot form (a sum,
+    # vectorised by letting LLVM reassociate it) for t, the axpy form for t^T
+    nb, n = x.shape
+    for b in range(nb):
+        for step in range(n):
+            i = n - 1 - step if upper else step
+            lo, hi = (0, i) if upper else (i + 1, n)
+            if not trans:
+                lo, hi = (i + 1, n) if upper else (0, i)
+                acc = x[b, i]
+                for p in range(lo, hi):
+                    acc -= t[b, i, p] * x[b, p]
+                x[b, i] = acc if unit else acc / t[b, i, i]
+            else:
+                if not unit:
+                    x[b, i] /= t[b, i, i]
+                v = x[b, i]
+                for p in range(lo, hi):
+                    x[b, p] -= t[b, i, p] * v
+
+
 def _solve_subst(t: Arr, b: Arr, upper: bool, unit: bool) -> Arr:
     batch = b.shape[:-2]
     nb = int(np.prod(batch))
@@ -135,7 +206,10 @@ def _solve_subst(t: Arr, b: Arr, upper: bool, unit: bool) -> Arr:
     src = tt if trans else t
     tc = np.ascontiguousarray(np.broadcast_to(src, batch + src.shape[-2:])).reshape((nb,) + src.shape[-2:])
     xc = np.array(b, order="C", copy=True).reshape((nb,) + b.shape[-2:])
-    _subst(tc, xc, upper, unit, trans)
+    if xc.shape[-1] == 1:
+        _subst_vec(tc, xc.reshape(xc.shape[:-1]), upper, unit, trans)
+    else:
+        _subst(tc, xc, upper, unit, trans)
     return xc.reshape(b.shape)
 
 
