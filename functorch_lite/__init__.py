@@ -7,8 +7,8 @@ Example:
     True
 """
 
-import importlib
-from typing import Any
+import importlib as _importlib
+from typing import Any as _Any
 
 from functorch_lite import (
     autograd,
@@ -122,14 +122,14 @@ __version__ = "0.1.0"
 make_jaxpr = make_ir  # JAX's name; the IR prints in its layout
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     # PyTorch's dtype names that are Python builtins (fl.float, as torch.float) and the function
     # forms of tensor methods (fl.sum, fl.max, fl.abs...) are served here, so that importing them
     # does not shadow the builtins in this module
     if name in ("bool", "float", "int") or name in stateful.METHOD_FUNCTIONS:
         return getattr(stateful, name)
     if name == "distributed":  # imported on first use: most programs never need it
-        return importlib.import_module("functorch_lite.distributed")
+        return _importlib.import_module("functorch_lite.distributed")
     raise AttributeError(f"module 'functorch_lite' has no attribute {name!r}")
 
 __all__ = [

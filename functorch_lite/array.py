@@ -36,8 +36,18 @@ from functorch_lite.device import CPU, Device, check_device
 # ``functorch_lite.numpy.asarray`` converts (arrays, tracers, NumPy data,
 # Python scalars, nested sequences).
 ArrayLike = Union["ArrayMethods", np.ndarray[Any, Any], np.generic, bool, int, float, complex, Sequence[Any]]
-# A dtype as ``dtypes.canonicalize`` takes it: a name, a NumPy dtype or a type.
-DTypeLike = str | type | np.dtype[Any]
+
+
+class SupportsDType(Protocol):
+    """Anything with a ``dtype`` (``jnp.float32`` and the other scalar types), as ``np.dtype`` takes it."""
+
+    @property
+    def dtype(self) -> np.dtype[Any]: ...
+
+
+# A dtype as ``dtypes.canonicalize`` takes it: a name, a NumPy dtype, a type, or
+# an object with a ``dtype`` (``jnp.float32``).
+DTypeLike = str | type | np.dtype[Any] | SupportsDType
 # One axis, several, or None for all of them.
 AxisLike = SupportsIndex | Sequence[SupportsIndex] | None
 

@@ -565,7 +565,7 @@ class finfo:
                 f"dtype={self.dtype.name})")
 
 
-def iinfo(dtype: Any) -> Any:
+def iinfo(dtype: Any) -> np.iinfo[Any]:
     """Machine limits of an integer dtype (NumPy's ``iinfo``).
 
     Example:

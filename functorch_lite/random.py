@@ -47,8 +47,8 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, cast, overload
 
 import numpy as np
 
@@ -297,7 +297,7 @@ class PRNGKeyArray:
         parts = idx if isinstance(idx, tuple) else (idx,)
         return PRNGKeyArray(self._data[parts + (slice(None),)])
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[PRNGKeyArray]:
         if not self.shape:
             raise TypeError("iteration over a 0-d key array")
         return (self[i] for i in range(self.shape[0]))
@@ -334,7 +334,7 @@ def _wrap_like(like: Any, raw: Any) -> Any:
     return PRNGKeyArray(raw) if isinstance(like, PRNGKeyArray) else raw
 
 
-def key_data(keys: Any) -> Any:
+def key_data(keys: Any) -> Array:
     """The raw key data of a typed key array: uint32, shape ``(*keys.shape, 2)``,
     the same words as JAX's ``key_data``.  Raw keys pass through as uint32
     (int32 ones, the older raw keys, and NumPy/JAX arrays are reinterpreted).
@@ -346,10 +346,10 @@ def key_data(keys: Any) -> Any:
         (dtype('uint32'), [0, 7])
     """
     if isinstance(keys, PRNGKeyArray):
-        return keys._data
+        return cast(Array, keys._data)
     data: Any = keys if isinstance(keys, (Array, Tracer)) else _host_key_data(keys)
     if data is not None and data.ndim >= 1 and data.shape[-1] == 2 and data.dtype in (_UINT32, _INT32):
-        return _as_words(data)
+        return cast(Array, _as_words(data))
     got = f" of shape {tuple(keys.shape)} and dtype {keys.dtype}" if hasattr(keys, "shape") and hasattr(
         keys, "dtype") else ""
     raise TypeError(f"key_data: expected a key array (random.key) or raw uint32 key data of shape (..., 2), got "
@@ -412,7 +412,7 @@ def key(seed: Any) -> PRNGKeyArray:
     return PRNGKeyArray(PRNGKey(seed))
 
 
-def PRNGKey(seed: Any) -> Any:  # noqa: N802 (JAX's name)
+def PRNGKey(seed: Any) -> Array:  # noqa: N802 (JAX's name)
     """A raw PRNG key from an integer seed: a uint32 array of shape (2,),
     equal to ``jax.random.PRNGKey(seed)`` in the same 64-bit mode.
 
@@ -459,7 +459,11 @@ def PRNGKey(seed: Any) -> Any:  # noqa: N802 (JAX's name)
     return jnp.stack([hi, lo])
 
 
-def split(key: Any, num: int | Sequence[int] = 2) -> Any:
+@overload
+def split(key: PRNGKeyArray, num: int | Sequence[int] = ...) -> PRNGKeyArray: ...
+@overload
+def split(key: Any, num: int | Sequence[int] = ...) -> Array: ...
+def split(key: Any, num: int | Sequence[int] = 2) -> Array | PRNGKeyArray:
     """``num`` new keys derived from ``key``: typed keys of shape ``(num,)``
     (or ``num``) from a typed key, raw keys of shape ``(num, 2)`` (or
     ``(*num, 2)``) from a raw one.
@@ -475,10 +479,15 @@ def split(key: Any, num: int | Sequence[int] = 2) -> Any:
     k = _check_key("split", key)
     shape = _shape("split", num)
     y0, y1 = _blocks(k, shape)
-    return _wrap_like(key, jnp.stack([y0, y1], axis=-1))
+    out: Array | PRNGKeyArray = _wrap_like(key, jnp.stack([y0, y1], axis=-1))
+    return out
 
 
-def fold_in(key: Any, data: Any) -> Any:
+@overload
+def fold_in(key: PRNGKeyArray, data: Any) -> PRNGKeyArray: ...
+@overload
+def fold_in(key: Any, data: Any) -> Array: ...
+def fold_in(key: Any, data: Any) -> Array | PRNGKeyArray:
     """A new key from ``key`` and a 32-bit integer ``data`` (a step number, a
     worker id...).  ``fold_in(key, i)`` equals ``split(key, n)[i]``.
 
@@ -508,7 +517,8 @@ def fold_in(key: Any, data: Any) -> Any:
             )
         word = convert(x, _UINT32)  # modulo 2**32
     y0, y1 = _threefry(k, jnp.zeros((), _UINT32), word)
-    return _wrap_like(key, jnp.stack([y0, y1]))
+    out: Array | PRNGKeyArray = _wrap_like(key, jnp.stack([y0, y1]))
+    return out
 
 
 # --- bits and uniform ------------------------------------------------------------------
@@ -533,7 +543,7 @@ def _bits_dtype(dtype: Any) -> np.dtype[Any]:
     return dtypes.requested(dt, "bits")
 
 
-def bits(key: Any, shape: Any = (), dtype: Any = None) -> Any:
+def bits(key: Any, shape: Any = (), dtype: Any = None) -> Array:
     """Uniform random bits: an unsigned integer array of ``shape`` whose every
     bit is random, with the same values as ``jax.random.bits``.
 
@@ -559,7 +569,7 @@ def bits(key: Any, shape: Any = (), dtype: Any = None) -> Any:
     if dt == _UINT64:
         return (convert(y0, _UINT64) << 32) | convert(y1, _UINT64)
     out = y0 ^ y1
-    return out if dt == _UINT32 else convert(out, dt)
+    return cast(Array, out if dt == _UINT32 else convert(out, dt))
 
 
 random_bits = bits
@@ -577,7 +587,7 @@ def _unit(key: ArrayOrTracer, shape: tuple[int, ...], dtype: np.dtype[Any]) -> A
     return m.astype(dtype) * 2.0**-52
 
 
-def uniform(key: Any, shape: Any = (), dtype: Any = None, minval: Any = 0.0, maxval: Any = 1.0) -> Any:
+def uniform(key: Any, shape: Any = (), dtype: Any = None, minval: Any = 0.0, maxval: Any = 1.0) -> Array:
     """Uniform floats in ``[minval, maxval)`` (``minval``/``maxval`` broadcast to ``shape``).
 
     Example:
@@ -596,7 +606,8 @@ def uniform(key: Any, shape: Any = (), dtype: Any = None, minval: Any = 0.0, max
             span = hi_s - lo_s
         floats = _unit(k, shape, dt)
         if lo_s == 0 and hi_s == 1:
-            return floats
+            out: Array = floats
+            return out
         return jnp.maximum(floats * float(span) + float(lo_s), float(lo_s))
     lo = _as_param(minval, dt)
     hi = _as_param(maxval, dt)
@@ -728,7 +739,7 @@ def _erf(x: Any) -> Any:
 # --- continuous distributions ----------------------------------------------------------
 
 
-def normal(key: Any, shape: Any = (), dtype: Any = None) -> Any:
+def normal(key: Any, shape: Any = (), dtype: Any = None) -> Array:
     """Standard normal samples, by inversion: ``sqrt(2) * erfinv(u)`` with ``u``
     uniform in the open interval (-1, 1), as JAX (always finite).
 
@@ -753,13 +764,15 @@ def normal(key: Any, shape: Any = (), dtype: Any = None) -> Any:
         keys = jnp.stack([k_re, k_im], axis=-1)
         part = dtypes.real_dtype(dt)
         re, im = normal(keys[0], shape, part), normal(keys[1], shape, part)
-        return complex_p.bind(re / _SQRT2, im / _SQRT2)
+        out: Array = complex_p.bind(re / _SQRT2, im / _SQRT2)
+        return out
     lo = float(np.nextafter(np.array(-1.0, dt), np.array(0.0, dt)))
     u = uniform(k, shape, dt, lo, 1.0)  # in the open interval (-1, 1)
-    return _erfinv(u, edges=False) * _SQRT2
+    out = _erfinv(u, edges=False) * _SQRT2
+    return out
 
 
-def truncated_normal(key: Any, lower: Any, upper: Any, shape: Any = None, dtype: Any = None) -> Any:
+def truncated_normal(key: Any, lower: Any, upper: Any, shape: Any = None, dtype: Any = None) -> Array:
     """Standard normal samples conditioned on ``lower < x < upper``, by the
     inverse-CDF method: ``sqrt(2) * erfinv(u)`` with ``u`` uniform in
     ``(erf(lower/sqrt(2)), erf(upper/sqrt(2)))``, clipped into the open interval
@@ -792,7 +805,7 @@ def truncated_normal(key: Any, lower: Any, upper: Any, shape: Any = None, dtype:
     return jnp.clip(out, floor, ceil)
 
 
-def gumbel(key: Any, shape: Any = (), dtype: Any = None) -> Any:
+def gumbel(key: Any, shape: Any = (), dtype: Any = None) -> Array:
     """Standard Gumbel samples: ``-log(-log(u))``, ``u`` uniform in [tiny, 1).
 
     Example:
@@ -805,10 +818,11 @@ def gumbel(key: Any, shape: Any = (), dtype: Any = None) -> Any:
     shape = _shape("gumbel", shape)
     dt = _float_dtype("gumbel", dtype)
     u = uniform(k, shape, dt, float(np.finfo(dt).tiny), 1.0)
-    return -jnp.log(-jnp.log(u))
+    out: Array = -jnp.log(-jnp.log(u))
+    return out
 
 
-def exponential(key: Any, shape: Any = (), dtype: Any = None) -> Any:
+def exponential(key: Any, shape: Any = (), dtype: Any = None) -> Array:
     """Standard exponential samples: ``-log1p(-u)``, ``u`` uniform in [0, 1).
 
     Example:
@@ -820,13 +834,14 @@ def exponential(key: Any, shape: Any = (), dtype: Any = None) -> Any:
     k = _check_key("exponential", key)
     shape = _shape("exponential", shape)
     dt = _float_dtype("exponential", dtype)
-    return -jnp.log1p(-uniform(k, shape, dt))
+    out: Array = -jnp.log1p(-uniform(k, shape, dt))
+    return out
 
 
 # --- discrete distributions ------------------------------------------------------------
 
 
-def bernoulli(key: Any, p: Any = 0.5, shape: Any = None) -> Any:
+def bernoulli(key: Any, p: Any = 0.5, shape: Any = None) -> Array:
     """Booleans that are True with probability ``p`` (``uniform < p``); the
     shape defaults to ``p``'s.
 
@@ -848,7 +863,7 @@ def bernoulli(key: Any, p: Any = 0.5, shape: Any = None) -> Any:
     return uniform(k, out_shape, prob.dtype) < prob
 
 
-def categorical(key: Any, logits: Any, axis: int = -1, shape: Any = None) -> Any:
+def categorical(key: Any, logits: Any, axis: int = -1, shape: Any = None) -> Array:
     """Indices drawn with probabilities ``softmax(logits, axis)`` (Gumbel-max:
     ``argmax(logits + gumbel)``).  The result shape defaults to ``logits``'s
     shape without ``axis``; a given ``shape`` must end with that batch shape
@@ -959,7 +974,7 @@ def _split2(k: ArrayOrTracer) -> tuple[Any, Any]:
     return jnp.stack([y0[0], y1[0]]), jnp.stack([y0[1], y1[1]])
 
 
-def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -> Any:
+def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -> Array:
     """Uniform integers in ``[minval, maxval)`` (``minval`` where ``maxval <= minval``).
 
     For 8-, 16- and 32-bit dtypes this is JAX's algorithm, so the values
@@ -986,7 +1001,8 @@ def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -
     if dt.kind not in "iu":
         raise TypeError(f"randint: dtype must be an integer dtype, got {dt}")
     if dt != _INT64:
-        return _randint_jax(k, shape, minval, maxval, dt)
+        out: Array = _randint_jax(k, shape, minval, maxval, dt)
+        return out
     info = np.iinfo(dt)
     wide = dt == _INT64
     top = info.max if wide else info.max + 1
@@ -1015,7 +1031,8 @@ def randint(key: Any, shape: Any, minval: Any, maxval: Any, dtype: Any = None) -
         # (each product < 2**63 for span < 2**31)
         carry = (_u32(y1) * span) >> 32
         offset = (_u32(y0) * span + carry) >> 32
-        return (offset + base).astype(dt)
+        out = (offset + base).astype(dt)
+        return out
     r_limbs = _limbs16(_u32(y1), 2) + _limbs16(_u32(y0), 2)
     if wide:
         z0, z1 = _blocks(fold_in(k, 1), shape)
@@ -1042,7 +1059,7 @@ def _shuffle(key: ArrayOrTracer, x: Any, axis: int) -> Any:
     return x
 
 
-def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> Any:
+def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> Array:
     """A random permutation of ``arange(x)`` (int ``x``) or of ``x``'s slices
     along ``axis`` (each vector along ``axis`` shuffled separately when
     ``independent``).  Uniform over permutations: elements are sorted on random
@@ -1058,22 +1075,25 @@ def permutation(key: Any, x: Any, axis: int = 0, independent: bool = False) -> A
     if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)):
         if int(x) < 0:
             raise ValueError(f"permutation: x must be a non-negative int or an array, got {int(x)}")
-        return _shuffle(k, jnp.arange(int(x)), 0)
+        out: Array = _shuffle(k, jnp.arange(int(x)), 0)
+        return out
     arr = asarray(x)
     if arr.ndim == 0:
         if arr.dtype.kind not in "iu":
             raise TypeError("permutation: x must be an integer or an array with at least one axis")
-        return _shuffle(k, jnp.arange(int(arr)), 0)
+        out = _shuffle(k, jnp.arange(int(arr)), 0)
+        return out
     if not -arr.ndim <= axis < arr.ndim:
         raise ValueError(f"permutation: axis {axis} is out of range for an array of shape {arr.shape}")
     ax = axis % arr.ndim
     if independent or arr.ndim == 1:
-        return _shuffle(k, arr, ax)
+        out = _shuffle(k, arr, ax)
+        return out
     order = _shuffle(k, jnp.arange(arr.shape[ax]), 0)
     return jnp.take(arr, order, axis=ax)
 
 
-def choice(key: Any, a: Any, shape: Any = (), replace: bool = True, p: Any = None, axis: int = 0) -> Any:
+def choice(key: Any, a: Any, shape: Any = (), replace: bool = True, p: Any = None, axis: int = 0) -> Array:
     """Random samples from ``arange(a)`` (int ``a``) or from ``a``'s slices along
     ``axis``, with or without replacement, uniformly or with probabilities ``p``.
 

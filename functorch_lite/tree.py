@@ -1571,3 +1571,18 @@ tree_reduce = reduce
 tree_reduce_associative = reduce_associative
 tree_transpose = transpose
 tree_broadcast = broadcast
+
+
+# The public namespace (jax.tree's names, and jax.tree_util's tree_* ones; KeyEntry and
+# KeyPath are JAX's type aliases for key paths).
+__all__ = [
+    "KeyEntry", "KeyPath", "SequenceKey", "DictKey", "GetAttrKey", "FlattenedIndexKey", "keystr", "PyTreeDef",
+    "flatten", "unflatten", "leaves", "structure", "flatten_with_path", "leaves_with_path", "flatten_one_level",
+    "flatten_one_level_with_keys", "map", "map_with_path", "all", "reduce", "reduce_associative", "transpose",
+    "broadcast", "all_leaves", "is_tree_node", "treedef_tuple", "treedef_children", "treedef_is_leaf",
+    "treedef_is_strict_leaf", "build_tree", "register_pytree_node", "register_pytree_with_keys",
+    "register_pytree_node_class", "register_pytree_with_keys_class", "register_dataclass", "register_static",
+    "Partial", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "tree_structure",
+    "tree_flatten_with_path", "tree_leaves_with_path", "tree_map_with_path", "tree_all", "tree_reduce",
+    "tree_reduce_associative", "tree_transpose", "tree_broadcast",
+]

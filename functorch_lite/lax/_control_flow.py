@@ -10,7 +10,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -24,6 +24,15 @@ from functorch_lite.transforms import control_flow as cf
 from functorch_lite.transforms.ad import stop_gradient
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map", "select", "stop_gradient"]
+
+# The pytrees that flow through control flow: a branch result, a loop carry,
+# scan's per-step inputs and outputs.  As in JAX's annotations, the result has
+# the type the functions give it; Python scalars in it come back as 0-d Arrays.
+T = TypeVar("T")
+R = TypeVar("R")
+Carry = TypeVar("Carry")
+X = TypeVar("X")
+Y = TypeVar("Y")
 
 
 def _arr(x: Any) -> Any:
@@ -42,7 +51,7 @@ def _avals(xs: Sequence[Any]) -> list[ShapedArray]:
     return [get_aval(x) for x in xs]
 
 
-def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
+def switch(index: Any, branches: Sequence[Callable[..., R]], *operands: Any) -> R:
     """Apply ``branches[index](*operands)``; the index is clamped into range.
 
     Example:
@@ -73,10 +82,11 @@ def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -
                              progs[0].out_avals, p.out_avals)
     progs2, all_consts = cf._merge_consts(progs, consts)
     outs = cf.cond_p.bind(idx, *all_consts, *leaves, branches=tuple(progs2))
-    return tree.unflatten(out_trees[0], outs)
+    out: R = tree.unflatten(out_trees[0], outs)
+    return out
 
 
-def cond(pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any], *operands: Any) -> Any:
+def cond(pred: Any, true_fun: Callable[..., R], false_fun: Callable[..., R], *operands: Any) -> R:
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``.
 
     Under jit or vmap the predicate may be traced: both branches are traced
@@ -97,7 +107,7 @@ def cond(pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
     return switch(p, [false_fun, true_fun], *operands)
 
 
-def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: Any) -> Any:
+def while_loop(cond_fun: Callable[[T], Any], body_fun: Callable[[T], T], init_val: T) -> T:
     """``val = init_val; while cond_fun(val): val = body_fun(val)``.
 
     Forward-mode differentiable; reverse mode raises (use ``scan``).
@@ -115,7 +125,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
                                              tree.structure(tuple(range(len(leaves)))))
     promoted = _promote_weak_carry(leaves, bprog.out_avals) if bot == in_tree else None
     if promoted is not None:
-        return while_loop(cond_fun, body_fun, tree.unflatten(in_tree, promoted))
+        init2: T = tree.unflatten(in_tree, promoted)
+        return while_loop(cond_fun, body_fun, init2)
     if bot != in_tree:
         raise TypeError(f"while_loop: body_fun must return the structure of init_val {in_tree}, got {bot}")
     c_out = cprog.out_avals
@@ -127,7 +138,8 @@ def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], i
     leaves = _match_weak(leaves, bprog.out_avals)
     outs = cf.while_p.bind(*cconsts, *bconsts, *leaves, cond_prog=cprog, body_prog=bprog,
                            n_cond_consts=len(cconsts), n_body_consts=len(bconsts))
-    return tree.unflatten(in_tree, outs)
+    out: T = tree.unflatten(in_tree, outs)
+    return out
 
 
 def _promote_weak_carry(leaves: list[Any], outs: Sequence[ShapedArray]) -> list[Any] | None:
@@ -151,8 +163,8 @@ def _match_weak(leaves: list[Any], avals: Sequence[ShapedArray]) -> list[Any]:
     return [convert(x, a.dtype, a.weak_type and get_aval(x).weak_type) for x, a in zip(leaves, avals)]
 
 
-def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, length: int | None = None,
-         reverse: bool = False, unroll: int = 1) -> tuple[Any, Any]:
+def scan(f: Callable[[Carry, X], tuple[Carry, Y]], init: Carry, xs: X | None = None, length: int | None = None,
+         reverse: bool = False, unroll: int = 1) -> tuple[Carry, Y]:
     """``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns
     ``(final_carry, stacked_ys)``.  Fully differentiable and batchable.
 
@@ -182,7 +194,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
 
     def body(*a: Any) -> list[Any]:
         carry = tree.unflatten(c_tree, a[:nk])
-        x = tree.unflatten(x_tree, a[nk:]) if xs is not None else None
+        x: Any = tree.unflatten(x_tree, a[nk:]) if xs is not None else None  # None when xs is (as JAX)
         new_carry, y = f(carry, x)
         nc_leaves, nc_tree = tree.flatten(new_carry)
         if nc_tree != c_tree:
@@ -203,7 +215,7 @@ def scan(f: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any = None, le
     return tree.unflatten(c_tree, outs[:nk]), tree.unflatten(y_tree_box[-1], outs[nk:])
 
 
-def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_val: Any) -> Any:
+def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, T], T], init_val: T) -> T:
     """``for i in range(lower, upper): val = body_fun(i, val)``.
 
     With Python-int bounds it is a ``scan`` (reverse-differentiable); with
@@ -237,7 +249,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_
     return while_loop(c, b, (lo_a, hi_a, init_val))[2]
 
 
-def map(f: Callable[[Any], Any], xs: Any) -> Any:  # noqa: A001
+def map(f: Callable[[X], Y], xs: X) -> Y:  # noqa: A001
     """Apply ``f`` to each slice of ``xs`` along its leading axis (a scan).
 
     Example:
@@ -250,7 +262,7 @@ def map(f: Callable[[Any], Any], xs: Any) -> Any:  # noqa: A001
     return ys
 
 
-def select(pred: Any, on_true: Any, on_false: Any) -> Any:
+def select(pred: Any, on_true: Any, on_false: Any) -> Array:
     """Elementwise ``on_true if pred else on_false`` on same-shaped arrays.
 
     Example:
@@ -260,5 +272,6 @@ def select(pred: Any, on_true: Any, on_false: Any) -> Any:
         [1.0, 0.0]
     """
     p, a, b = _arr(pred), _arr(on_true), _arr(on_false)
-    return ew.select_p.bind(p, a, b)
+    out: Array = ew.select_p.bind(p, a, b)
+    return out
 

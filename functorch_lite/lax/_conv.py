@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from functorch_lite import dtypes
+from functorch_lite.array import Array
 from functorch_lite.core import get_aval
 from functorch_lite.numpy._util import asarray
 from functorch_lite.ops import _rules as r
@@ -161,7 +162,7 @@ def _int_tuple(name: str, v: Any, n: int, default: int | None = None) -> tuple[i
 def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str | Sequence[tuple[int, int]],
                          lhs_dilation: Sequence[int] | None = None, rhs_dilation: Sequence[int] | None = None,
                          dimension_numbers: Any = None, feature_group_count: int = 1, batch_group_count: int = 1,
-                         precision: Any = None, preferred_element_type: Any = None) -> Any:
+                         precision: Any = None, preferred_element_type: Any = None) -> Array:
     """General n-dimensional convolution with strides, padding, dilations and groups (``jax.lax``'s).
 
     Args:
@@ -227,11 +228,12 @@ def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padd
     out = conv_general_dilated_p.bind(
         x, w, window_strides=strides, padding=pads, lhs_dilation=ld, rhs_dilation=rd,
         feature_group_count=fgc, batch_group_count=bgc, preferred_element_type=pet)
-    return r.transpose(out, r.inverse_permutation(dn.out_spec))
+    result: Array = r.transpose(out, r.inverse_permutation(dn.out_spec))
+    return result
 
 
 def conv(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str, precision: Any = None,
-         preferred_element_type: Any = None) -> Any:
+         preferred_element_type: Any = None) -> Array:
     """``conv_general_dilated`` in the NCHW/OIHW layout without dilation or groups.
 
     Example:
@@ -246,7 +248,7 @@ def conv(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str, precis
 def conv_with_general_padding(lhs: Any, rhs: Any, window_strides: Sequence[int],
                               padding: str | Sequence[tuple[int, int]], lhs_dilation: Sequence[int] | None,
                               rhs_dilation: Sequence[int] | None, precision: Any = None,
-                              preferred_element_type: Any = None) -> Any:
+                              preferred_element_type: Any = None) -> Array:
     """``conv_general_dilated`` in the NCHW/OIHW layout with padding and dilations.
 
     Example:
@@ -282,7 +284,7 @@ _TRANSPOSE_LAYOUTS = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"), 4: ("NHWC
 def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int], padding: str | Sequence[tuple[int, int]],
                    rhs_dilation: Sequence[int] | None = None, dimension_numbers: Any = None,
                    transpose_kernel: bool = False, precision: Any = None, preferred_element_type: Any = None,
-                   use_consistent_padding: bool = False) -> Any:
+                   use_consistent_padding: bool = False) -> Array:
     """A transposed ("fractionally strided") convolution, ``jax.lax.conv_transpose``'s.
 
     The default layout is TensorFlow's (``NHWC``, ``HWIO``, ``NHWC`` for 2-D).

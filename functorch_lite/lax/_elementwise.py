@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import functorch_lite.numpy as jnp
+from functorch_lite.array import Array
 from functorch_lite.core import get_aval
 from functorch_lite.ops import elementwise as ew
 
@@ -56,7 +57,7 @@ def _binary(name: str, fn: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
     return fn(a, b)
 
 
-def add(x: Any, y: Any) -> Any:
+def add(x: Any, y: Any) -> Array:
     """``x + y`` with equal dtypes and shapes (JAX's ``lax.add``).
 
     Example:
@@ -64,10 +65,11 @@ def add(x: Any, y: Any) -> Any:
         >>> add(jnp.array([1, 2]), 3).tolist()
         [4, 5]
     """
-    return _binary("add", jnp.add, x, y)
+    out: Array = _binary("add", jnp.add, x, y)
+    return out
 
 
-def mul(x: Any, y: Any) -> Any:
+def mul(x: Any, y: Any) -> Array:
     """``x * y`` with equal dtypes and shapes (JAX's ``lax.mul``).
 
     Example:
@@ -75,10 +77,11 @@ def mul(x: Any, y: Any) -> Any:
         >>> mul(jnp.array([1.5, 2.0]), 2.0).tolist()
         [3.0, 4.0]
     """
-    return _binary("mul", jnp.multiply, x, y)
+    out: Array = _binary("mul", jnp.multiply, x, y)
+    return out
 
 
-def max(x: Any, y: Any) -> Any:  # noqa: A001 - JAX's name
+def max(x: Any, y: Any) -> Array:  # noqa: A001 - JAX's name
     """Elementwise maximum, NaN-propagating (JAX's ``lax.max``).
 
     Example:
@@ -86,10 +89,11 @@ def max(x: Any, y: Any) -> Any:  # noqa: A001 - JAX's name
         >>> max(jnp.array([1.0, float("nan")]), 0.0).tolist()
         [1.0, nan]
     """
-    return _binary("max", jnp.maximum, x, y)
+    out: Array = _binary("max", jnp.maximum, x, y)
+    return out
 
 
-def min(x: Any, y: Any) -> Any:  # noqa: A001 - JAX's name
+def min(x: Any, y: Any) -> Array:  # noqa: A001 - JAX's name
     """Elementwise minimum, NaN-propagating (JAX's ``lax.min``).
 
     Example:
@@ -97,7 +101,8 @@ def min(x: Any, y: Any) -> Any:  # noqa: A001 - JAX's name
         >>> min(jnp.array([1, 5]), 3).tolist()
         [1, 3]
     """
-    return _binary("min", jnp.minimum, x, y)
+    out: Array = _binary("min", jnp.minimum, x, y)
+    return out
 
 
 def _complex_operand(name: str, x: Any) -> Any:
@@ -110,7 +115,7 @@ def _complex_operand(name: str, x: Any) -> Any:
     return a
 
 
-def real(x: Any) -> Any:
+def real(x: Any) -> Array:
     """The real part of a complex array (JAX's ``lax.real``: complex input only).
 
     Example:
@@ -118,10 +123,11 @@ def real(x: Any) -> Any:
         >>> real(jnp.array([1 + 2j])).tolist()
         [1.0]
     """
-    return ew.real_p.bind(_complex_operand("real", x))
+    out: Array = ew.real_p.bind(_complex_operand("real", x))
+    return out
 
 
-def imag(x: Any) -> Any:
+def imag(x: Any) -> Array:
     """The imaginary part of a complex array (JAX's ``lax.imag``: complex input only).
 
     Example:
@@ -129,10 +135,11 @@ def imag(x: Any) -> Any:
         >>> imag(jnp.array([1 + 2j])).tolist()
         [2.0]
     """
-    return ew.imag_p.bind(_complex_operand("imag", x))
+    out: Array = ew.imag_p.bind(_complex_operand("imag", x))
+    return out
 
 
-def conj(x: Any) -> Any:
+def conj(x: Any) -> Array:
     """The complex conjugate (JAX's ``lax.conj``): a real input gives its
     complex counterpart (float32 -> complex64), as in JAX.
 
@@ -146,13 +153,15 @@ def conj(x: Any) -> Any:
     a = jnp.asarray(x)
     aval = get_aval(a)
     if aval.dtype.kind == "c":
-        return ew.conj_p.bind(a)
+        out: Array = ew.conj_p.bind(a)
+        return out
     if aval.dtype.kind != "f":
         raise TypeError(f"lax.conj requires a floating-point or complex operand, got {aval.str_short()}")
-    return ew.complex_p.bind(a, jnp.zeros_like(a))
+    out = ew.complex_p.bind(a, jnp.zeros_like(a))
+    return out
 
 
-def complex(x: Any, y: Any) -> Any:  # noqa: A001 - JAX's name
+def complex(x: Any, y: Any) -> Array:  # noqa: A001 - JAX's name
     """``x + 1j * y`` from two real arrays of one float dtype and shape (or a
     scalar), JAX's ``lax.complex``: float32 parts give complex64, float64
     parts complex128.
@@ -176,4 +185,5 @@ def complex(x: Any, y: Any) -> Any:  # noqa: A001 - JAX's name
             )
         shape = ax.shape if bx.shape == () else bx.shape
         a, b = jnp.broadcast_to(a, shape), jnp.broadcast_to(b, shape)
-    return ew.complex_p.bind(a, b)
+    out: Array = ew.complex_p.bind(a, b)
+    return out

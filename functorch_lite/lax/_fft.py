@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from functorch_lite import dtypes
+from functorch_lite.array import Array
 from functorch_lite.numpy._util import asarray, convert
 from functorch_lite.ops.fft import FFT_TYPES, FftType, fft_p
 
@@ -35,7 +36,7 @@ def _type_name(fft_type: Any) -> str:
     raise ValueError(f"lax.fft: unknown FFT type {fft_type!r}; use lax.FftType or one of {list(FFT_TYPES)}")
 
 
-def fft(x: Any, fft_type: FftType | str, fft_lengths: Sequence[int]) -> Any:
+def fft(x: Any, fft_type: FftType | str, fft_lengths: Sequence[int]) -> Array:
     """The discrete Fourier transform of ``x``'s trailing ``len(fft_lengths)``
     axes (``jax.lax.fft``): ``fft_type`` is a :class:`FftType` or its name.
 
@@ -58,5 +59,6 @@ def fft(x: Any, fft_type: FftType | str, fft_lengths: Sequence[int]) -> Any:
     elif a.dtype.kind != "c":
         a = convert(a, dtypes.to_complex(a.dtype))
     if not lengths:
-        return a
-    return fft_p.bind(a, fft_type=kind, fft_lengths=lengths)
+        return cast(Array, a)
+    out: Array = fft_p.bind(a, fft_type=kind, fft_lengths=lengths)
+    return out

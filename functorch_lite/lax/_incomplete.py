@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import functorch_lite.numpy as jnp
+from functorch_lite.array import Array
 from functorch_lite.core import get_aval
 from functorch_lite.lax._elementwise import _operand
 from functorch_lite.ops import incomplete as inc
@@ -49,7 +50,7 @@ def _operands(name: str, *args: Any) -> list[Any]:
     return xs
 
 
-def igamma(a: Any, x: Any) -> Any:
+def igamma(a: Any, x: Any) -> Array:
     """The regularized lower incomplete gamma function ``P(a, x)`` (JAX's ``lax.igamma``).
 
     Example:
@@ -57,10 +58,11 @@ def igamma(a: Any, x: Any) -> Any:
         >>> round(float(igamma(jnp.array(2.0), 3.0)), 6)
         0.800852
     """
-    return inc.igamma_p.bind(*_operands("igamma", a, x))
+    out: Array = inc.igamma_p.bind(*_operands("igamma", a, x))
+    return out
 
 
-def igammac(a: Any, x: Any) -> Any:
+def igammac(a: Any, x: Any) -> Array:
     """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)`` (JAX's ``lax.igammac``).
 
     Example:
@@ -68,10 +70,11 @@ def igammac(a: Any, x: Any) -> Any:
         >>> round(float(igammac(jnp.array(2.0), 3.0)), 6)
         0.199148
     """
-    return inc.igammac_p.bind(*_operands("igammac", a, x))
+    out: Array = inc.igammac_p.bind(*_operands("igammac", a, x))
+    return out
 
 
-def igamma_grad_a(a: Any, x: Any) -> Any:
+def igamma_grad_a(a: Any, x: Any) -> Array:
     """``d P(a, x) / da`` (JAX's ``lax.igamma_grad_a``); its own derivative in ``a``
     raises ``NotImplementedError``, as in JAX.
 
@@ -80,10 +83,11 @@ def igamma_grad_a(a: Any, x: Any) -> Any:
         >>> round(float(igamma_grad_a(jnp.array(2.0), 3.0)), 6)
         -0.197425
     """
-    return inc.igamma_grad_a_p.bind(*_operands("igamma_grad_a", a, x))
+    out: Array = inc.igamma_grad_a_p.bind(*_operands("igamma_grad_a", a, x))
+    return out
 
 
-def random_gamma_grad(a: Any, x: Any) -> Any:
+def random_gamma_grad(a: Any, x: Any) -> Array:
     """The derivative of a ``Gamma(a, 1)`` sample ``x`` with respect to ``a``,
     ``-(dP/da) / (dP/dx)`` (JAX's ``lax.random_gamma_grad``: implicit reparameterisation).
 
@@ -92,10 +96,11 @@ def random_gamma_grad(a: Any, x: Any) -> Any:
         >>> round(float(random_gamma_grad(jnp.array(2.0), 3.0)), 6)
         1.321799
     """
-    return inc.random_gamma_grad_p.bind(*_operands("random_gamma_grad", a, x))
+    out: Array = inc.random_gamma_grad_p.bind(*_operands("random_gamma_grad", a, x))
+    return out
 
 
-def betainc(a: Any, b: Any, x: Any) -> Any:
+def betainc(a: Any, b: Any, x: Any) -> Array:
     """The regularized incomplete beta function ``I_x(a, b)`` (JAX's ``lax.betainc``);
     differentiable in ``x`` only, as in JAX.
 
@@ -104,10 +109,11 @@ def betainc(a: Any, b: Any, x: Any) -> Any:
         >>> round(float(betainc(jnp.array(2.0), 3.0, 0.5)), 6)
         0.6875
     """
-    return inc.betainc_p.bind(*_operands("betainc", a, b, x))
+    out: Array = inc.betainc_p.bind(*_operands("betainc", a, b, x))
+    return out
 
 
-def regularized_incomplete_beta(a: Any, b: Any, x: Any) -> Any:
+def regularized_incomplete_beta(a: Any, b: Any, x: Any) -> Array:
     """``betainc`` under its primitive's name (``lax.regularized_incomplete_beta_p`` in JAX).
 
     Example:
@@ -115,4 +121,5 @@ def regularized_incomplete_beta(a: Any, b: Any, x: Any) -> Any:
         >>> round(float(regularized_incomplete_beta(jnp.array(1.0), 1.0, 0.25)), 6)
         0.25
     """
-    return inc.betainc_p.bind(*_operands("regularized_incomplete_beta", a, b, x))
+    out: Array = inc.betainc_p.bind(*_operands("regularized_incomplete_beta", a, b, x))
+    return out

@@ -22,14 +22,16 @@ import builtins
 import enum
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 import functorch_lite.numpy as jnp
 from functorch_lite import dtypes
+from functorch_lite.array import Array
 from functorch_lite.core import get_aval
 from functorch_lite.lax._elementwise import _operand
+from functorch_lite.numpy._elementwise import BinaryFunction, UnaryFunction
 from functorch_lite.ops import bits
 from functorch_lite.ops import elementwise as ew
 from functorch_lite.ops import linalg as ol
@@ -90,7 +92,7 @@ def _pair(name: str, x: Any, y: Any, kinds: str = "biufc") -> tuple[Any, Any]:
 # --- arithmetic -------------------------------------------------------------------------
 
 
-def neg(x: Any) -> Any:
+def neg(x: Any) -> Array:
     """``-x`` (JAX's ``lax.neg``).
 
     Example:
@@ -98,10 +100,11 @@ def neg(x: Any) -> Any:
         >>> neg(jnp.array([1, -2])).tolist()
         [-1, 2]
     """
-    return ew.neg_p.bind(_unary("neg", x, "iufc"))
+    out: Array = ew.neg_p.bind(_unary("neg", x, "iufc"))
+    return out
 
 
-def sub(x: Any, y: Any) -> Any:
+def sub(x: Any, y: Any) -> Array:
     """``x - y`` with equal dtypes (JAX's ``lax.sub``).
 
     Example:
@@ -109,7 +112,8 @@ def sub(x: Any, y: Any) -> Any:
         >>> sub(jnp.array([3, 4]), 1).tolist()
         [2, 3]
     """
-    return ew.sub_p.bind(*_pair("sub", x, y, "iufc"))
+    out: Array = ew.sub_p.bind(*_pair("sub", x, y, "iufc"))
+    return out
 
 
 def _trunc_div(a: Any, b: Any) -> Any:
@@ -125,7 +129,7 @@ def _trunc_div(a: Any, b: Any) -> Any:
     return jnp.where(b == zero, jnp.full_like(b, all_ones), q)
 
 
-def div(x: Any, y: Any) -> Any:
+def div(x: Any, y: Any) -> Array:
     """``x / y``; integers truncate toward zero (JAX's ``lax.div``).
 
     Example:
@@ -135,11 +139,13 @@ def div(x: Any, y: Any) -> Any:
     """
     a, b = _pair("div", x, y, "iufc")
     if get_aval(a).dtype.kind in "fc":
-        return ew.div_p.bind(a, b)
-    return _trunc_div(a, b)
+        out: Array = ew.div_p.bind(a, b)
+        return out
+    out = _trunc_div(a, b)
+    return out
 
 
-def rem(x: Any, y: Any) -> Any:
+def rem(x: Any, y: Any) -> Array:
     """Remainder with the sign of the dividend, C's ``fmod`` (JAX's ``lax.rem``);
     an integer remainder by zero is the dividend.
 
@@ -153,10 +159,11 @@ def rem(x: Any, y: Any) -> Any:
         return jnp.fmod(a, b)
     q = _trunc_div(a, b)
     zero = jnp.zeros_like(b)
-    return jnp.where(b == zero, a, ew.sub_p.bind(a, ew.mul_p.bind(q, b)))
+    out: Array = jnp.where(b == zero, a, ew.sub_p.bind(a, ew.mul_p.bind(q, b)))
+    return out
 
 
-def pow(x: Any, y: Any) -> Any:  # noqa: A001 - JAX's name
+def pow(x: Any, y: Any) -> Array:  # noqa: A001 - JAX's name
     """``x ** y`` (JAX's ``lax.pow``): ``x`` float or complex, ``y`` of ``x``'s
     dtype or an integer array (of ``x``'s shape or a scalar).
 
@@ -176,10 +183,11 @@ def pow(x: Any, y: Any) -> Any:  # noqa: A001 - JAX's name
             raise TypeError(f"lax.pow: operands must have the same shape (or one be a scalar), got {ashape} "
                             f"and {bshape}")
         return jnp.power(a, b)
-    return ew.pow_p.bind(*_pair("pow", a, y, "fc"))
+    out: Array = ew.pow_p.bind(*_pair("pow", a, y, "fc"))
+    return out
 
 
-def integer_pow(x: Any, y: int) -> Any:
+def integer_pow(x: Any, y: int) -> Array:
     """``x ** y`` for a Python int ``y`` (JAX's ``lax.integer_pow``); negative
     ``y`` is allowed for inexact ``x`` only.
 
@@ -206,10 +214,11 @@ def integer_pow(x: Any, y: int) -> Any:
         n >>= 1
         if n:
             base = ew.mul_p.bind(base, base)
-    return acc
+    out: Array = acc
+    return out
 
 
-def abs(x: Any) -> Any:  # noqa: A001 - JAX's name
+def abs(x: Any) -> Array:  # noqa: A001 - JAX's name
     """``|x|``; complex gives its real magnitude (JAX's ``lax.abs``).
 
     Example:
@@ -217,10 +226,11 @@ def abs(x: Any) -> Any:  # noqa: A001 - JAX's name
         >>> abs(jnp.array([3 + 4j])).tolist()
         [5.0]
     """
-    return ew.abs_p.bind(_unary("abs", x, "iufc"))
+    out: Array = ew.abs_p.bind(_unary("abs", x, "iufc"))
+    return out
 
 
-def sign(x: Any) -> Any:
+def sign(x: Any) -> Array:
     """-1, 0 or 1 (``z / |z|`` for complex) (JAX's ``lax.sign``).
 
     Example:
@@ -228,10 +238,11 @@ def sign(x: Any) -> Any:
         >>> sign(jnp.array([-2.0, 0.0, 3.0])).tolist()
         [-1.0, 0.0, 1.0]
     """
-    return ew.sign_p.bind(_unary("sign", x, "iufc"))
+    out: Array = ew.sign_p.bind(_unary("sign", x, "iufc"))
+    return out
 
 
-def floor(x: Any) -> Any:
+def floor(x: Any) -> Array:
     """Round down (float only, JAX's ``lax.floor``).
 
     Example:
@@ -239,10 +250,11 @@ def floor(x: Any) -> Any:
         >>> floor(jnp.array([-1.5, 1.5])).tolist()
         [-2.0, 1.0]
     """
-    return ew.floor_p.bind(_unary("floor", x, "f"))
+    out: Array = ew.floor_p.bind(_unary("floor", x, "f"))
+    return out
 
 
-def ceil(x: Any) -> Any:
+def ceil(x: Any) -> Array:
     """Round up (float only, JAX's ``lax.ceil``).
 
     Example:
@@ -250,7 +262,8 @@ def ceil(x: Any) -> Any:
         >>> ceil(jnp.array([-1.5, 1.5])).tolist()
         [-1.0, 2.0]
     """
-    return ew.ceil_p.bind(_unary("ceil", x, "f"))
+    out: Array = ew.ceil_p.bind(_unary("ceil", x, "f"))
+    return out
 
 
 class RoundingMethod(enum.IntEnum):
@@ -260,7 +273,7 @@ class RoundingMethod(enum.IntEnum):
     TO_NEAREST_EVEN = 1
 
 
-def round(x: Any, rounding_method: Any = RoundingMethod.AWAY_FROM_ZERO) -> Any:  # noqa: A001
+def round(x: Any, rounding_method: Any = RoundingMethod.AWAY_FROM_ZERO) -> Array:  # noqa: A001
     """Round to the nearest integer; halves go away from zero by default, or
     to even with ``rounding_method=1`` (JAX's ``lax.round``).
 
@@ -276,14 +289,16 @@ def round(x: Any, rounding_method: Any = RoundingMethod.AWAY_FROM_ZERO) -> Any: 
         raise ValueError(f"lax.round: rounding_method must be 0 (AWAY_FROM_ZERO) or 1 (TO_NEAREST_EVEN), "
                          f"got {rounding_method!r}") from None
     if method == RoundingMethod.TO_NEAREST_EVEN:
-        return ew.round_p.bind(a)
+        out: Array = ew.round_p.bind(a)
+        return out
     t = ew.trunc_p.bind(a)
     frac = ew.abs_p.bind(ew.sub_p.bind(a, t))
     half = jnp.full_like(a, 0.5)
-    return jnp.where(frac >= half, ew.add_p.bind(t, ew.sign_p.bind(a)), t)
+    out = jnp.where(frac >= half, ew.add_p.bind(t, ew.sign_p.bind(a)), t)
+    return out
 
 
-def is_finite(x: Any) -> Any:
+def is_finite(x: Any) -> Array:
     """Whether each element is neither inf nor NaN (float only, JAX's ``lax.is_finite``).
 
     Example:
@@ -291,12 +306,14 @@ def is_finite(x: Any) -> Any:
         >>> is_finite(jnp.array([1.0, float("inf")])).tolist()
         [True, False]
     """
-    return ew.isfinite_p.bind(_unary("is_finite", x, "f"))
+    out: Array = ew.isfinite_p.bind(_unary("is_finite", x, "f"))
+    return out
 
 
-def _inexact_unop(name: str, prim: Any, kinds: str = "fc") -> Any:
-    def f(x: Any) -> Any:
-        return prim.bind(_unary(name, x, kinds))
+def _inexact_unop(name: str, prim: Any, kinds: str = "fc") -> UnaryFunction:
+    def f(x: Any) -> Array:
+        out: Array = prim.bind(_unary(name, x, kinds))
+        return out
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = (f"Elementwise ``{name}`` (JAX's ``lax.{name}``; no promotion: "
@@ -332,7 +349,7 @@ lgamma = _inexact_unop("lgamma", sp.lgamma_p, "f")
 digamma = _inexact_unop("digamma", sp.digamma_p, "f")
 
 
-def exp2(x: Any) -> Any:
+def exp2(x: Any) -> Array:
     """``2 ** x`` (JAX's ``lax.exp2``).
 
     Example:
@@ -341,10 +358,11 @@ def exp2(x: Any) -> Any:
         [8.0]
     """
     a = _unary("exp2", x, "fc")
-    return ew.exp_p.bind(ew.mul_p.bind(a, jnp.full_like(a, math.log(2.0))))
+    out: Array = ew.exp_p.bind(ew.mul_p.bind(a, jnp.full_like(a, math.log(2.0))))
+    return out
 
 
-def log1p(x: Any) -> Any:
+def log1p(x: Any) -> Array:
     """``log(1 + x)``, accurate near 0 (JAX's ``lax.log1p``).
 
     Example:
@@ -352,10 +370,11 @@ def log1p(x: Any) -> Any:
         >>> float(log1p(jnp.array(1e-20))) > 0.0
         True
     """
-    return jnp.log1p(_unary("log1p", x, "fc"))
+    out: Array = jnp.log1p(_unary("log1p", x, "fc"))
+    return out
 
 
-def expm1(x: Any) -> Any:
+def expm1(x: Any) -> Array:
     """``exp(x) - 1``, accurate near 0 (JAX's ``lax.expm1``).
 
     Example:
@@ -363,10 +382,11 @@ def expm1(x: Any) -> Any:
         >>> float(expm1(jnp.array(1e-20))) > 0.0
         True
     """
-    return jnp.expm1(_unary("expm1", x, "fc"))
+    out: Array = jnp.expm1(_unary("expm1", x, "fc"))
+    return out
 
 
-def logistic(x: Any) -> Any:
+def logistic(x: Any) -> Array:
     """``1 / (1 + exp(-x))`` (JAX's ``lax.logistic``).
 
     Example:
@@ -376,10 +396,11 @@ def logistic(x: Any) -> Any:
     """
     a = _unary("logistic", x, "fc")
     one = jnp.ones_like(a)
-    return ew.div_p.bind(one, ew.add_p.bind(one, ew.exp_p.bind(ew.neg_p.bind(a))))
+    out: Array = ew.div_p.bind(one, ew.add_p.bind(one, ew.exp_p.bind(ew.neg_p.bind(a))))
+    return out
 
 
-def atan2(x: Any, y: Any) -> Any:
+def atan2(x: Any, y: Any) -> Array:
     """``atan(x / y)`` in the right quadrant (JAX's ``lax.atan2(x, y)``).
 
     Example:
@@ -391,7 +412,7 @@ def atan2(x: Any, y: Any) -> Any:
     return jnp.arctan2(a, b)
 
 
-def nextafter(x1: Any, x2: Any) -> Any:
+def nextafter(x1: Any, x2: Any) -> Array:
     """The next float after ``x1`` toward ``x2`` (JAX's ``lax.nextafter``).
 
     Example:
@@ -399,10 +420,11 @@ def nextafter(x1: Any, x2: Any) -> Any:
         >>> float(nextafter(jnp.array(1.0), 2.0)) > 1.0
         True
     """
-    return ew.nextafter_p.bind(*_pair("nextafter", x1, x2, "f"))
+    out: Array = ew.nextafter_p.bind(*_pair("nextafter", x1, x2, "f"))
+    return out
 
 
-def rsqrt(x: Any) -> Any:
+def rsqrt(x: Any) -> Array:
     """``1 / sqrt(x)`` (JAX's ``lax.rsqrt``).
 
     Example:
@@ -411,10 +433,11 @@ def rsqrt(x: Any) -> Any:
         [0.5]
     """
     a = _unary("rsqrt", x, "fc")
-    return ew.div_p.bind(jnp.ones_like(a), ew.sqrt_p.bind(a))
+    out: Array = ew.div_p.bind(jnp.ones_like(a), ew.sqrt_p.bind(a))
+    return out
 
 
-def square(x: Any) -> Any:
+def square(x: Any) -> Array:
     """``x * x`` (JAX's ``lax.square``).
 
     Example:
@@ -423,10 +446,11 @@ def square(x: Any) -> Any:
         [9]
     """
     a = _unary("square", x, "iufc")
-    return ew.mul_p.bind(a, a)
+    out: Array = ew.mul_p.bind(a, a)
+    return out
 
 
-def reciprocal(x: Any) -> Any:
+def reciprocal(x: Any) -> Array:
     """``1 / x`` (JAX's ``lax.reciprocal``; inexact operands).
 
     Example:
@@ -435,10 +459,11 @@ def reciprocal(x: Any) -> Any:
         [0.25]
     """
     a = _unary("reciprocal", x, "fc")
-    return ew.div_p.bind(jnp.ones_like(a), a)
+    out: Array = ew.div_p.bind(jnp.ones_like(a), a)
+    return out
 
 
-def clamp(min: Any, x: Any, max: Any) -> Any:  # noqa: A002 - JAX's names
+def clamp(min: Any, x: Any, max: Any) -> Array:  # noqa: A002 - JAX's names
     """``x`` clipped to ``[min, max]``; the bounds are scalars or of ``x``'s
     shape, all of one dtype (JAX's ``lax.clamp``).
 
@@ -455,15 +480,17 @@ def clamp(min: Any, x: Any, max: Any) -> Any:  # noqa: A002 - JAX's names
         shape = get_aval(jnp.asarray(raw) if not isinstance(raw, (int, float)) else bound).shape
         if shape not in ((), aval.shape):
             raise TypeError(f"lax.clamp: {what} must be a scalar or of x's shape {aval.shape}, got {shape}")
-    return ew.min_p.bind(ew.max_p.bind(a, lo), hi)
+    out: Array = ew.min_p.bind(ew.max_p.bind(a, lo), hi)
+    return out
 
 
 # --- comparisons and bits ----------------------------------------------------------------
 
 
-def _cmp(name: str, prim: Any, kinds: str, ref: Any) -> Any:
-    def f(x: Any, y: Any) -> Any:
-        return prim.bind(*_pair(name, x, y, kinds))
+def _cmp(name: str, prim: Any, kinds: str, ref: Any) -> BinaryFunction:
+    def f(x: Any, y: Any) -> Array:
+        out: Array = prim.bind(*_pair(name, x, y, kinds))
+        return out
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = (f"Elementwise ``{name}`` of two arrays of one dtype (JAX's ``lax.{name}``).\n\n"
@@ -486,7 +513,7 @@ bitwise_or = _cmp("bitwise_or", ew.or_p, "biu", np.bitwise_or)
 bitwise_xor = _cmp("bitwise_xor", ew.xor_p, "biu", np.bitwise_xor)
 
 
-def bitwise_not(x: Any) -> Any:
+def bitwise_not(x: Any) -> Array:
     """Bitwise (or, for bool, logical) not (JAX's ``lax.bitwise_not``).
 
     Example:
@@ -496,11 +523,13 @@ def bitwise_not(x: Any) -> Any:
     """
     a = _unary("bitwise_not", x, "biu")
     if get_aval(a).dtype.kind == "b":
-        return ew.logical_not_p.bind(a)
-    return ew.bitwise_not_p.bind(a)
+        out: Array = ew.logical_not_p.bind(a)
+        return out
+    out = ew.bitwise_not_p.bind(a)
+    return out
 
 
-def shift_left(x: Any, y: Any) -> Any:
+def shift_left(x: Any, y: Any) -> Array:
     """``x << y``; shifts of the bit width or more give 0 (JAX's ``lax.shift_left``).
 
     Example:
@@ -508,10 +537,11 @@ def shift_left(x: Any, y: Any) -> Any:
         >>> shift_left(jnp.array([1, 1], dtype=jnp.int8), jnp.array([3, 9], dtype=jnp.int8)).tolist()
         [8, 0]
     """
-    return ew.shift_left_p.bind(*_pair("shift_left", x, y, "iu"))
+    out: Array = ew.shift_left_p.bind(*_pair("shift_left", x, y, "iu"))
+    return out
 
 
-def shift_right_arithmetic(x: Any, y: Any) -> Any:
+def shift_right_arithmetic(x: Any, y: Any) -> Array:
     """``x >> y`` filling with the sign bit (JAX's ``lax.shift_right_arithmetic``).
 
     Example:
@@ -527,11 +557,13 @@ def shift_right_arithmetic(x: Any, y: Any) -> Any:
         big = b >= jnp.full_like(b, get_aval(a).dtype.itemsize * 8)
         sb = jnp.where(big, jnp.full_like(sb, get_aval(a).dtype.itemsize * 8), sb)
         out = ew.shift_right_p.bind(sa, sb)
-        return bits.bitcast_convert_type_p.bind(out, new_dtype=get_aval(a).dtype)
-    return ew.shift_right_p.bind(a, b)
+        result: Array = bits.bitcast_convert_type_p.bind(out, new_dtype=get_aval(a).dtype)
+        return result
+    result = ew.shift_right_p.bind(a, b)
+    return result
 
 
-def shift_right_logical(x: Any, y: Any) -> Any:
+def shift_right_logical(x: Any, y: Any) -> Array:
     """``x >> y`` filling with zeros, for signed integers too (JAX's
     ``lax.shift_right_logical``).
 
@@ -543,15 +575,17 @@ def shift_right_logical(x: Any, y: Any) -> Any:
     a, b = _pair("shift_right_logical", x, y, "iu")
     dt = get_aval(a).dtype
     if dt.kind == "u":
-        return ew.shift_right_p.bind(a, b)
+        out: Array = ew.shift_right_p.bind(a, b)
+        return out
     unsigned = dtypes.canonicalize(f"uint{dt.itemsize * 8}")
     ua = bits.bitcast_convert_type_p.bind(a, new_dtype=unsigned)
     neg_b = b < jnp.zeros_like(b)
     ub = bits.bitcast_convert_type_p.bind(jnp.where(neg_b, jnp.full_like(b, dt.itemsize * 8), b), new_dtype=unsigned)
-    return bits.bitcast_convert_type_p.bind(ew.shift_right_p.bind(ua, ub), new_dtype=dt)
+    out = bits.bitcast_convert_type_p.bind(ew.shift_right_p.bind(ua, ub), new_dtype=dt)
+    return out
 
 
-def population_count(x: Any) -> Any:
+def population_count(x: Any) -> Array:
     """The number of set bits of each integer (JAX's ``lax.population_count``).
 
     Example:
@@ -559,10 +593,11 @@ def population_count(x: Any) -> Any:
         >>> population_count(jnp.array([7, -1], dtype=jnp.int8)).tolist()
         [3, 8]
     """
-    return bits.population_count_p.bind(_unary("population_count", x, "iu"))
+    out: Array = bits.population_count_p.bind(_unary("population_count", x, "iu"))
+    return out
 
 
-def clz(x: Any) -> Any:
+def clz(x: Any) -> Array:
     """The number of leading zero bits of each integer (JAX's ``lax.clz``).
 
     Example:
@@ -570,13 +605,14 @@ def clz(x: Any) -> Any:
         >>> clz(jnp.array([0, 1, -1], dtype=jnp.int32)).tolist()
         [32, 31, 0]
     """
-    return bits.clz_p.bind(_unary("clz", x, "iu"))
+    out: Array = bits.clz_p.bind(_unary("clz", x, "iu"))
+    return out
 
 
 # --- conversions -------------------------------------------------------------------------
 
 
-def convert_element_type(operand: Any, new_dtype: Any) -> Any:
+def convert_element_type(operand: Any, new_dtype: Any) -> Array:
     """``operand`` converted to ``new_dtype`` (JAX's ``lax.convert_element_type``):
     floats to integers truncate toward zero, complex to real keeps the real part.
 
@@ -589,10 +625,11 @@ def convert_element_type(operand: Any, new_dtype: Any) -> Any:
     dt = dtypes.requested(new_dtype, "lax.convert_element_type")
     if get_aval(a).dtype.kind == "c" and dt.kind != "c":
         a = ew.real_p.bind(a)
-    return ew.convert_element_type_p.bind(a, new_dtype=dt, weak_type=False)
+    out: Array = ew.convert_element_type_p.bind(a, new_dtype=dt, weak_type=False)
+    return out
 
 
-def bitcast_convert_type(operand: Any, new_dtype: Any) -> Any:
+def bitcast_convert_type(operand: Any, new_dtype: Any) -> Array:
     """The bytes of ``operand`` reinterpreted as ``new_dtype`` (JAX's
     ``lax.bitcast_convert_type``): a narrower type adds a trailing axis, a
     wider one consumes it.
@@ -603,10 +640,11 @@ def bitcast_convert_type(operand: Any, new_dtype: Any) -> Any:
         [1065353216]
     """
     dt = dtypes.requested(new_dtype, "lax.bitcast_convert_type")
-    return bits.bitcast_convert_type_p.bind(jnp.asarray(operand), new_dtype=dt)
+    out: Array = bits.bitcast_convert_type_p.bind(jnp.asarray(operand), new_dtype=dt)
+    return out
 
 
-def reduce_precision(operand: Any, exponent_bits: int, mantissa_bits: int) -> Any:
+def reduce_precision(operand: Any, exponent_bits: int, mantissa_bits: int) -> Array:
     """Round floats to a narrower format's precision and range, keeping the
     dtype (JAX's ``lax.reduce_precision``; ``(5, 10)`` is float16's).
 
@@ -615,8 +653,9 @@ def reduce_precision(operand: Any, exponent_bits: int, mantissa_bits: int) -> An
         >>> reduce_precision(jnp.array([1.1, 1e5], dtype=jnp.float32), 5, 10).tolist()
         [1.099609375, inf]
     """
-    return bits.reduce_precision_p.bind(_unary("reduce_precision", operand, "f"),
+    out: Array = bits.reduce_precision_p.bind(_unary("reduce_precision", operand, "f"),
                                         exponent_bits=int(exponent_bits), mantissa_bits=int(mantissa_bits))
+    return out
 
 
 # --- shapes ------------------------------------------------------------------------------
@@ -630,7 +669,7 @@ def _tuple(name: str, what: str, v: Any) -> tuple[int, ...]:
     return out
 
 
-def broadcast(operand: Any, sizes: Sequence[int]) -> Any:
+def broadcast(operand: Any, sizes: Sequence[int]) -> Array:
     """``operand`` with new leading axes of ``sizes`` (JAX's ``lax.broadcast``).
 
     Example:
@@ -644,7 +683,7 @@ def broadcast(operand: Any, sizes: Sequence[int]) -> Any:
     return broadcast_in_dim(a, sz + get_aval(a).shape, tuple(range(len(sz), len(sz) + nd)))
 
 
-def broadcast_in_dim(operand: Any, shape: Sequence[int], broadcast_dimensions: Sequence[int]) -> Any:
+def broadcast_in_dim(operand: Any, shape: Sequence[int], broadcast_dimensions: Sequence[int]) -> Array:
     """``operand`` placed at ``broadcast_dimensions`` of a ``shape`` array (JAX's
     ``lax.broadcast_in_dim``).
 
@@ -666,10 +705,11 @@ def broadcast_in_dim(operand: Any, shape: Sequence[int], broadcast_dimensions: S
         if n not in (1, shp[d]):
             raise ValueError(f"lax.broadcast_in_dim: operand axis of size {n} cannot broadcast to axis {d} of "
                              f"shape {shp}")
-    return so.broadcast_in_dim_p.bind(a, shape=shp, broadcast_dimensions=dims)
+    out: Array = so.broadcast_in_dim_p.bind(a, shape=shp, broadcast_dimensions=dims)
+    return out
 
 
-def reshape(operand: Any, new_sizes: Sequence[int], dimensions: Sequence[int] | None = None) -> Any:
+def reshape(operand: Any, new_sizes: Sequence[int], dimensions: Sequence[int] | None = None) -> Array:
     """``operand`` (first transposed by ``dimensions`` when given) in shape
     ``new_sizes`` (JAX's ``lax.reshape``).
 
@@ -689,7 +729,7 @@ def reshape(operand: Any, new_sizes: Sequence[int], dimensions: Sequence[int] | 
     return jnp.reshape(a, sizes)
 
 
-def squeeze(array: Any, dimensions: Sequence[int]) -> Any:
+def squeeze(array: Any, dimensions: Sequence[int]) -> Array:
     """``array`` without the size-1 axes ``dimensions`` (JAX's ``lax.squeeze``).
 
     Example:
@@ -705,14 +745,15 @@ def squeeze(array: Any, dimensions: Sequence[int]) -> Any:
         if get_aval(a).shape[d] != 1:
             raise ValueError(f"lax.squeeze: axis {d} of shape {get_aval(a).shape} has size "
                              f"{get_aval(a).shape[d]}, not 1")
-    return so.squeeze_p.bind(a, dimensions=dims)
+    out: Array = so.squeeze_p.bind(a, dimensions=dims)
+    return out
 
 
 def _bad_axis(name: str, d: int, nd: int) -> int:
     raise ValueError(f"lax.{name}: axis {d} is out of range for {nd} dimensions")
 
 
-def expand_dims(array: Any, dimensions: Sequence[int]) -> Any:
+def expand_dims(array: Any, dimensions: Sequence[int]) -> Array:
     """``array`` with size-1 axes inserted at ``dimensions`` of the result
     (JAX's ``lax.expand_dims``).
 
@@ -725,7 +766,7 @@ def expand_dims(array: Any, dimensions: Sequence[int]) -> Any:
     return jnp.expand_dims(a, _tuple("expand_dims", "dimensions", dimensions))
 
 
-def transpose(operand: Any, permutation: Sequence[int]) -> Any:
+def transpose(operand: Any, permutation: Sequence[int]) -> Array:
     """Axes permuted: output axis i is input axis ``permutation[i]`` (JAX's ``lax.transpose``).
 
     Example:
@@ -739,10 +780,11 @@ def transpose(operand: Any, permutation: Sequence[int]) -> Any:
     if sorted(perm) != list(range(nd)):
         raise ValueError(f"lax.transpose: permutation {perm} is not a permutation of the {nd} axes of "
                          f"{get_aval(a).str_short()}")
-    return so.transpose_p.bind(a, permutation=perm)
+    out: Array = so.transpose_p.bind(a, permutation=perm)
+    return out
 
 
-def rev(operand: Any, dimensions: Sequence[int]) -> Any:
+def rev(operand: Any, dimensions: Sequence[int]) -> Array:
     """``operand`` reversed along ``dimensions`` (JAX's ``lax.rev``).
 
     Example:
@@ -755,10 +797,11 @@ def rev(operand: Any, dimensions: Sequence[int]) -> Any:
     dims = _tuple("rev", "dimensions", dimensions)
     if any(not 0 <= d < nd for d in dims) or len(set(dims)) != len(dims):
         raise ValueError(f"lax.rev: dimensions {dims} must be distinct axes in [0, {nd})")
-    return so.rev_p.bind(a, dimensions=tuple(sorted(dims)))
+    out: Array = so.rev_p.bind(a, dimensions=tuple(sorted(dims)))
+    return out
 
 
-def pad(operand: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int]]) -> Any:
+def pad(operand: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int]]) -> Array:
     """``operand`` padded per axis by ``(low, high, interior)`` copies of the
     scalar ``padding_value``; negative low/high crop (JAX's ``lax.pad``).
 
@@ -781,10 +824,11 @@ def pad(operand: Any, padding_value: Any, padding_config: Sequence[tuple[int, in
                         f"{padding_config!r}") from None
     if len(cfg) != aval.ndim:
         raise ValueError(f"lax.pad: padding_config needs one triple per axis of {aval.str_short()}")
-    return so.pad_p.bind(a, v, padding_config=cfg)
+    out: Array = so.pad_p.bind(a, v, padding_config=cfg)
+    return out
 
 
-def concatenate(operands: Sequence[Any], dimension: int) -> Any:
+def concatenate(operands: Sequence[Any], dimension: int) -> Array:
     """Arrays of one dtype joined along ``dimension`` (JAX's ``lax.concatenate``).
 
     Example:
@@ -802,11 +846,12 @@ def concatenate(operands: Sequence[Any], dimension: int) -> Any:
     if isinstance(dimension, bool) or not isinstance(dimension, (int, np.integer)) or not 0 <= dimension < nd:
         raise ValueError(f"lax.concatenate: dimension {dimension!r} must be an axis in [0, {nd})")
     if len(xs) == 1:
-        return xs[0]
-    return so.concatenate_p.bind(*xs, dimension=int(dimension))
+        return cast(Array, xs[0])
+    out: Array = so.concatenate_p.bind(*xs, dimension=int(dimension))
+    return out
 
 
-def select_n(which: Any, *cases: Any) -> Any:
+def select_n(which: Any, *cases: Any) -> Array:
     """``cases[which]`` elementwise (JAX's ``lax.select_n``): ``which`` is bool
     (two cases) or an integer array, a scalar or of the cases' shape.
 
@@ -834,20 +879,21 @@ def select_n(which: Any, *cases: Any) -> Any:
     elif wa.dtype.kind not in "iu":
         raise TypeError(f"lax.select_n: which must be bool or integer, got {wa.str_short()}")
     if len(cs) == 1:
-        return cs[0]
+        return cast(Array, cs[0])
     w = jnp.broadcast_to(w, c0.shape)
     if wa.dtype.kind == "b":
-        return ew.select_p.bind(w, cs[1], cs[0])
+        result: Array = ew.select_p.bind(w, cs[1], cs[0])
+        return result
     out = cs[0]
     for i, c in enumerate(cs[1:], start=1):
         out = ew.select_p.bind(w == jnp.full_like(w, i), c, out)
-    return out
+    return cast(Array, out)
 
 
 # --- creation ----------------------------------------------------------------------------
 
 
-def iota(dtype: Any, size: int) -> Any:
+def iota(dtype: Any, size: int) -> Array:
     """``[0, 1, ..., size - 1]`` in ``dtype`` (JAX's ``lax.iota``).
 
     Example:
@@ -860,7 +906,7 @@ def iota(dtype: Any, size: int) -> Any:
     return jnp.arange(int(size), dtype=dtypes.canonicalize(dtype))
 
 
-def broadcasted_iota(dtype: Any, shape: Sequence[int], dimension: int) -> Any:
+def broadcasted_iota(dtype: Any, shape: Sequence[int], dimension: int) -> Array:
     """An array of ``shape`` counting along ``dimension`` (JAX's ``lax.broadcasted_iota``).
 
     Example:
@@ -874,7 +920,7 @@ def broadcasted_iota(dtype: Any, shape: Sequence[int], dimension: int) -> Any:
     return broadcast_in_dim(iota(dtype, shp[dimension]), shp, (dimension,))
 
 
-def full(shape: Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
+def full(shape: Sequence[int], fill_value: Any, dtype: Any = None) -> Array:
     """An array of ``shape`` filled with the scalar ``fill_value`` (JAX's ``lax.full``).
 
     Example:
@@ -887,7 +933,7 @@ def full(shape: Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
     return jnp.full(_tuple("full", "shape", shape), fill_value, dtype)
 
 
-def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Sequence[int] | None = None) -> Any:
+def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Sequence[int] | None = None) -> Array:
     """An array like ``x`` (its shape and dtype unless given) filled with
     ``fill_value`` (JAX's ``lax.full_like``).
 
@@ -901,7 +947,7 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Sequence[int] |
     return full(shp, fill_value, aval.dtype if dtype is None else dtype)
 
 
-def zeros_like_array(x: Any) -> Any:
+def zeros_like_array(x: Any) -> Array:
     """Zeros of ``x``'s shape and dtype (JAX's ``lax.zeros_like_array``).
 
     Example:
@@ -916,7 +962,7 @@ def zeros_like_array(x: Any) -> Any:
 
 
 def dot_general(lhs: Any, rhs: Any, dimension_numbers: Any, precision: Any = None,
-                preferred_element_type: Any = None, out_sharding: Any = None) -> Any:
+                preferred_element_type: Any = None, out_sharding: Any = None) -> Array:
     """The general contraction (JAX's ``lax.dot_general``):
     ``dimension_numbers = ((lhs_contracting, rhs_contracting), (lhs_batch,
     rhs_batch))``; output axes are batch, lhs free, rhs free.  Operands of
@@ -954,12 +1000,14 @@ def dot_general(lhs: Any, rhs: Any, dimension_numbers: Any, precision: Any = Non
         raise TypeError(f"lax.dot_general: preferred_element_type {pet} mixes real and complex with "
                         f"{get_aval(a).dtype} operands")
     if pet is None:
-        return ol.dot_general_p.bind(a, b, dimension_numbers=dn)
-    return ol.dot_general_p.bind(a, b, dimension_numbers=dn, preferred_element_type=pet)
+        out: Array = ol.dot_general_p.bind(a, b, dimension_numbers=dn)
+        return out
+    out = ol.dot_general_p.bind(a, b, dimension_numbers=dn, preferred_element_type=pet)
+    return out
 
 
 def dot(lhs: Any, rhs: Any, precision: Any = None, preferred_element_type: Any = None,
-        out_sharding: Any = None) -> Any:
+        out_sharding: Any = None) -> Array:
     """Vector/matrix products (JAX's ``lax.dot``): 1-D . 1-D, 2-D . 1-D, 2-D . 2-D,
     contracting lhs's last axis with rhs's first.
 

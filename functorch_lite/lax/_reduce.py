@@ -19,12 +19,13 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, cast, overload
 
 import numpy as np
 
 import functorch_lite.numpy as jnp
 from functorch_lite import dtypes, tree
+from functorch_lite.array import Array
 from functorch_lite.core import get_aval
 from functorch_lite.lax import _elementwise as lew
 from functorch_lite.lax import _ops
@@ -48,16 +49,29 @@ def _axes(name: str, axes: Any, ndim: int) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
-def _reducer(name: str, prim: Any, kinds: str) -> Callable[[Any, Sequence[int]], Any]:
-    def f(operand: Any, axes: Sequence[int]) -> Any:
+class ReduceFunction(Protocol):
+    """A reduction of ``operand`` over ``axes`` (``lax.reduce_sum``...)."""
+
+    def __call__(self, operand: Any, axes: Sequence[int]) -> Array: ...
+
+
+class CumulativeFunction(Protocol):
+    """A running reduction along ``axis`` (``lax.cumsum``...)."""
+
+    def __call__(self, operand: Any, axis: int = 0, reverse: bool = False) -> Array: ...
+
+
+def _reducer(name: str, prim: Any, kinds: str) -> ReduceFunction:
+    def f(operand: Any, axes: Sequence[int]) -> Array:
         x = jnp.asarray(operand)
         aval = get_aval(x)
         ax = _axes(name, axes, aval.ndim)
         if aval.dtype.kind not in kinds:
             raise TypeError(f"lax.{name}: unsupported operand {aval.str_short()}")
         if not ax:
-            return x
-        return prim.bind(x, axes=ax)
+            return cast(Array, x)
+        out: Array = prim.bind(x, axes=ax)
+        return out
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = (f"``{name}`` over ``axes`` (JAX's ``lax.{name}``).\n\n"
@@ -100,20 +114,22 @@ def _bitwise_reduce(name: str, x: Any, axes: tuple[int, ...]) -> Any:
     return jnp.squeeze(y, axis=last)
 
 
-def _bool_or_bits(name: str, prim: Any) -> Callable[[Any, Sequence[int]], Any]:
-    def f(operand: Any, axes: Sequence[int]) -> Any:
+def _bool_or_bits(name: str, prim: Any) -> ReduceFunction:
+    def f(operand: Any, axes: Sequence[int]) -> Array:
         x = jnp.asarray(operand)
         aval = get_aval(x)
         ax = _axes(name, axes, aval.ndim)
         if aval.dtype.kind not in "biu":
             raise TypeError(f"lax.{name}: needs a boolean or integer operand, got {aval.str_short()}")
         if not ax:
-            return x
+            return cast(Array, x)
         if aval.dtype.kind == "b" and prim is not None:
-            return prim.bind(x, axes=ax)
+            out: Array = prim.bind(x, axes=ax)
+            return out
         if aval.dtype.kind == "b":  # xor of bools: parity of the count
             return (jnp.sum(x.astype(np.int64), axis=ax) % 2) == 1
-        return _bitwise_reduce(name, x, ax)
+        out = _bitwise_reduce(name, x, ax)
+        return out
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = (f"Bitwise (logical, for bool) ``{name[7:]}`` over ``axes`` (JAX's ``lax.{name}``).\n\n"
@@ -174,7 +190,7 @@ def reduce(operands: Any, init_values: Any, computation: Callable[..., Any], dim
             raise TypeError(f"lax.reduce: init value must be a scalar of the operand's dtype "
                             f"{get_aval(x).dtype}, got {get_aval(i).str_short()}")
         outs.append(combine(red_fn(x, dimensions), i))
-    return tree.tree_unflatten(treedef, outs)
+    return tree.tree_unflatten(treedef, outs)  # a pytree like operands
 
 
 def _arg(name: str, prim: Any, operand: Any, axis: int, index_dtype: Any) -> Any:
@@ -190,7 +206,7 @@ def _arg(name: str, prim: Any, operand: Any, axis: int, index_dtype: Any) -> Any
     return prim.bind(x, axes=(int(axis),), index_dtype=idt)
 
 
-def argmax(operand: Any, axis: int, index_dtype: Any) -> Any:
+def argmax(operand: Any, axis: int, index_dtype: Any) -> Array:
     """Index of the first maximum along ``axis`` (NaN counts as the maximum),
     in ``index_dtype`` (JAX's ``lax.argmax``).
 
@@ -199,10 +215,11 @@ def argmax(operand: Any, axis: int, index_dtype: Any) -> Any:
         >>> argmax(jnp.array([1.0, 3.0, 3.0]), 0, jnp.int32).tolist()
         1
     """
-    return _arg("argmax", red.argmax_p, operand, axis, index_dtype)
+    out: Array = _arg("argmax", red.argmax_p, operand, axis, index_dtype)
+    return out
 
 
-def argmin(operand: Any, axis: int, index_dtype: Any) -> Any:
+def argmin(operand: Any, axis: int, index_dtype: Any) -> Array:
     """Index of the first minimum along ``axis`` (JAX's ``lax.argmin``).
 
     Example:
@@ -210,7 +227,8 @@ def argmin(operand: Any, axis: int, index_dtype: Any) -> Any:
         >>> argmin(jnp.array([[3, 1], [0, 4]]), 1, jnp.int32).tolist()
         [1, 0]
     """
-    return _arg("argmin", red.argmin_p, operand, axis, index_dtype)
+    out: Array = _arg("argmin", red.argmin_p, operand, axis, index_dtype)
+    return out
 
 
 def _scan_axis(name: str, x: Any, axis: int) -> int:
@@ -220,13 +238,14 @@ def _scan_axis(name: str, x: Any, axis: int) -> int:
     return int(axis) % max(nd, 1)
 
 
-def _cumulative(name: str, prim: Any) -> Callable[..., Any]:
-    def f(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
+def _cumulative(name: str, prim: Any) -> CumulativeFunction:
+    def f(operand: Any, axis: int = 0, reverse: bool = False) -> Array:
         x = jnp.asarray(operand)
         ax = _scan_axis(name, x, axis)
         if get_aval(x).ndim == 0:
             raise ValueError(f"lax.{name}: needs an array with at least one axis, got a scalar")
-        return prim.bind(x, axis=ax, reverse=bool(reverse))
+        out: Array = prim.bind(x, axis=ax, reverse=bool(reverse))
+        return out
 
     f.__name__ = f.__qualname__ = name
     ref: Any = {"cumsum": np.cumsum, "cumprod": np.cumprod, "cummax": np.maximum.accumulate,
@@ -246,7 +265,7 @@ cummax = _cumulative("cummax", cu.cummax_p)
 cummin = _cumulative("cummin", cu.cummin_p)
 
 
-def cumlogsumexp(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
+def cumlogsumexp(operand: Any, axis: int = 0, reverse: bool = False) -> Array:
     """Running ``log(sum(exp(x)))`` along ``axis``, computed stably (JAX's
     ``lax.cumlogsumexp``).
 
@@ -259,7 +278,8 @@ def cumlogsumexp(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
     if get_aval(x).dtype.kind not in "f":
         raise TypeError(f"lax.cumlogsumexp: needs a real floating-point operand, got {get_aval(x).str_short()}")
     ax = _scan_axis("cumlogsumexp", x, axis)
-    return associative_scan(jnp.logaddexp, x, reverse=reverse, axis=ax)
+    out: Array = associative_scan(jnp.logaddexp, x, reverse=reverse, axis=ax)
+    return out
 
 
 def _interleave(even: Any, odd: Any, axis: int) -> Any:
@@ -334,7 +354,7 @@ def associative_scan(fn: Callable[[Any, Any], Any], elems: Any, reverse: bool = 
     out = scan(xs)
     if reverse:
         out = [jnp.flip(v, axis=ax) for v in out]
-    return tree.tree_unflatten(treedef, out)
+    return tree.tree_unflatten(treedef, out)  # a pytree like elems
 
 
 def _sort_key(k: Any) -> list[Any]:
@@ -344,7 +364,12 @@ def _sort_key(k: Any) -> list[Any]:
     return [k]
 
 
-def sort(operand: Any, dimension: int = -1, is_stable: bool = True, num_keys: int = 1) -> Any:
+@overload
+def sort(operand: tuple[Any, ...] | list[Any], dimension: int = ..., is_stable: bool = ...,
+         num_keys: int = ...) -> tuple[Array, ...]: ...
+@overload
+def sort(operand: Any, dimension: int = ..., is_stable: bool = ..., num_keys: int = ...) -> Array: ...
+def sort(operand: Any, dimension: int = -1, is_stable: bool = True, num_keys: int = 1) -> Array | tuple[Array, ...]:
     """Sort along ``dimension`` (JAX's ``lax.sort``).  Given a sequence of
     arrays of one shape, the first ``num_keys`` are the lexicographic sort
     keys and every array is permuted alike; returns a tuple then, one array
@@ -382,7 +407,7 @@ def sort(operand: Any, dimension: int = -1, is_stable: bool = True, num_keys: in
     return outs[0] if single else outs
 
 
-def sort_key_val(keys: Any, values: Any, dimension: int = -1, is_stable: bool = True) -> tuple[Any, Any]:
+def sort_key_val(keys: Any, values: Any, dimension: int = -1, is_stable: bool = True) -> tuple[Array, Array]:
     """``keys`` sorted along ``dimension`` and ``values`` permuted alike (JAX's
     ``lax.sort_key_val``).
 
@@ -396,7 +421,7 @@ def sort_key_val(keys: Any, values: Any, dimension: int = -1, is_stable: bool = 
     return k, v
 
 
-def top_k(operand: Any, k: int) -> tuple[Any, Any]:
+def top_k(operand: Any, k: int) -> tuple[Array, Array]:
     """The ``k`` largest entries along the last axis, in descending order, and
     their int32 indices (JAX's ``lax.top_k``); equal values keep the lower
     index first and NaN counts as the largest.

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 import functorch_lite.numpy as jnp
+from functorch_lite.array import Array
 from functorch_lite.core import Tracer, get_aval
 from functorch_lite.ops import shape_ops as so
 
@@ -54,7 +55,7 @@ def _axis(name: str, axis: Any, ndim: int) -> int:
 
 
 def slice(operand: Any, start_indices: Sequence[int], limit_indices: Sequence[int],  # noqa: A001
-          strides: Sequence[int] | None = None) -> Any:
+          strides: Sequence[int] | None = None) -> Array:
     """``operand[start:limit:stride]`` on every axis (JAX's ``lax.slice``); a view.
 
     Example:
@@ -72,11 +73,12 @@ def slice(operand: Any, start_indices: Sequence[int], limit_indices: Sequence[in
             f"lax.slice: start_indices {start}, limit_indices {limit} and strides {st} need one entry per "
             f"axis of {aval.str_short()}"
         )
-    return so.slice_p.bind(x, start_indices=start, limit_indices=limit, strides=st)
+    out: Array = so.slice_p.bind(x, start_indices=start, limit_indices=limit, strides=st)
+    return out
 
 
 def slice_in_dim(operand: Any, start_index: int | None, limit_index: int | None, stride: int = 1,
-                 axis: int = 0) -> Any:
+                 axis: int = 0) -> Array:
     """``lax.slice`` along one axis; ``None`` bounds mean the ends and negative
     ones count from the end (JAX's ``lax.slice_in_dim``).
 
@@ -99,7 +101,7 @@ def slice_in_dim(operand: Any, start_index: int | None, limit_index: int | None,
     return slice(x, start, limit, strides)
 
 
-def index_in_dim(operand: Any, index: int, axis: int = 0, keepdims: bool = True) -> Any:
+def index_in_dim(operand: Any, index: int, axis: int = 0, keepdims: bool = True) -> Array:
     """Element ``index`` (negative counts from the end) along ``axis``,
     keeping that axis as size 1 unless ``keepdims=False``.
 
@@ -172,7 +174,7 @@ def _window_indices(start: Any, k: int, axis: int, ndim: int) -> Any:
     return jnp.reshape(idx, tuple(k if i == axis else 1 for i in range(ndim)))
 
 
-def dynamic_slice(operand: Any, start_indices: Any, slice_sizes: Sequence[int]) -> Any:
+def dynamic_slice(operand: Any, start_indices: Any, slice_sizes: Sequence[int]) -> Array:
     """The window of shape ``slice_sizes`` starting at ``start_indices`` (JAX's
     ``lax.dynamic_slice``).  Starts may be traced; negative ones count from the
     end, and each is clamped so the window fits (never out of bounds).
@@ -202,10 +204,11 @@ def dynamic_slice(operand: Any, start_indices: Any, slice_sizes: Sequence[int]) 
         if isinstance(s, Tracer):
             out = jnp.take(out, jnp.asarray(s) + jnp.arange(k, dtype=get_aval(s).dtype), axis=ax,
                            mode="clip")
-    return out
+    result: Array = out
+    return result
 
 
-def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int, axis: int = 0) -> Any:
+def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int, axis: int = 0) -> Array:
     """``dynamic_slice`` along one axis (the others whole).
 
     Example:
@@ -223,7 +226,7 @@ def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int, axis: 
     return dynamic_slice(x, starts, sizes)
 
 
-def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0, keepdims: bool = True) -> Any:
+def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0, keepdims: bool = True) -> Array:
     """Element ``index`` (possibly traced; clamped) along ``axis``.
 
     Example:
@@ -237,7 +240,7 @@ def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0, keepdims: bool
     return out if keepdims else so.squeeze_p.bind(out, dimensions=(ax,))
 
 
-def dynamic_update_slice(operand: Any, update: Any, start_indices: Any) -> Any:
+def dynamic_update_slice(operand: Any, update: Any, start_indices: Any) -> Array:
     """``operand`` with the window at ``start_indices`` replaced by ``update``
     (JAX's ``lax.dynamic_update_slice``): same dtype, same number of axes;
     starts clamped so that ``update`` fits.
@@ -269,7 +272,7 @@ def dynamic_update_slice(operand: Any, update: Any, start_indices: Any) -> Any:
     return x.at[idx].set(u, mode="promise_in_bounds")
 
 
-def dynamic_update_slice_in_dim(operand: Any, update: Any, start_index: Any, axis: int) -> Any:
+def dynamic_update_slice_in_dim(operand: Any, update: Any, start_index: Any, axis: int) -> Array:
     """``dynamic_update_slice`` with a start along ``axis`` only.
 
     Example:
@@ -284,7 +287,7 @@ def dynamic_update_slice_in_dim(operand: Any, update: Any, start_index: Any, axi
     return dynamic_update_slice(x, update, starts)
 
 
-def dynamic_update_index_in_dim(operand: Any, update: Any, index: Any, axis: int) -> Any:
+def dynamic_update_index_in_dim(operand: Any, update: Any, index: Any, axis: int) -> Array:
     """Replace element ``index`` along ``axis``; ``update`` may lack that axis.
 
     Example:

@@ -137,7 +137,7 @@ def _init_in(dtype: np.dtype[Any], op: str, value: Any) -> tuple[Any, bool]:
 def reduce_window(operand: Any, init_value: Any, computation: Callable[[Any, Any], Any],
                   window_dimensions: Sequence[int], window_strides: Sequence[int] | None = None,
                   padding: str | Sequence[tuple[int, int]] = "VALID", base_dilation: Sequence[int] | None = None,
-                  window_dilation: Sequence[int] | None = None) -> Any:
+                  window_dilation: Sequence[int] | None = None) -> Array:
     """Reduce every window of ``operand`` with ``computation`` (JAX's
     ``lax.reduce_window`` for the sum/max/min monoids).
 
@@ -206,7 +206,8 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable[[Any, Any
     if value is not None:
         cast, is_ident = _init_in(aval.dtype, op, value)
         if is_ident:
-            return out
+            result: Array = out
+            return result
         init: Any = jnp.asarray(cast, dtype=aval.dtype)
     else:
         init = jnp.asarray(init_value)
@@ -216,5 +217,6 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable[[Any, Any
         if iv.dtype != aval.dtype:
             init = init.astype(aval.dtype)
     if op == "sum":
-        return jnp.add(out, init)
+        result = jnp.add(out, init)
+        return result
     return (jnp.maximum if op == "max" else jnp.minimum)(out, init)

@@ -13,15 +13,16 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
+from functorch_lite.array import Array
 from functorch_lite.numpy import linalg as _la
 from functorch_lite.ops import linalg_decomp as _ld
 
 __all__ = ["cholesky", "triangular_solve", "lu", "lu_pivots_to_permutation", "qr", "eigh", "svd", "eig"]
 
 
-def cholesky(x: Any, *, symmetrize_input: bool = True) -> Any:
+def cholesky(x: Any, *, symmetrize_input: bool = True) -> Array:
     """Lower Cholesky factor (NaNs where the matrix is not positive definite).
 
     Example:
@@ -33,7 +34,7 @@ def cholesky(x: Any, *, symmetrize_input: bool = True) -> Any:
 
 
 def triangular_solve(a: Any, b: Any, *, left_side: bool = False, lower: bool = False, transpose_a: bool = False,
-                     conjugate_a: bool = False, unit_diagonal: bool = False) -> Any:
+                     conjugate_a: bool = False, unit_diagonal: bool = False) -> Array:
     """Solve ``op(a) x = b`` (``left_side``) or ``x op(a) = b`` for triangular ``a``
     (``op`` transposes for ``transpose_a`` and conjugates for ``conjugate_a``, which
     has no effect on real inputs).
@@ -46,11 +47,12 @@ def triangular_solve(a: Any, b: Any, *, left_side: bool = False, lower: bool = F
     x = _la._float_matrix("triangular_solve", a, square=True)
     y = _la._float_matrix("triangular_solve", b)
     x, y = _la._promote_pair("triangular_solve", x, y)
-    return _ld._solve(x, y, left_side=left_side, lower=lower, transpose_a=transpose_a,
+    out: Array = _ld._solve(x, y, left_side=left_side, lower=lower, transpose_a=transpose_a,
                       unit_diagonal=unit_diagonal, conjugate_a=conjugate_a)
+    return out
 
 
-def lu(a: Any) -> tuple[Any, Any, Any]:
+def lu(a: Any) -> tuple[Array, Array, Array]:
     """LU with partial pivoting: packed factors, int32 pivots and int32 permutation.
 
     Example:
@@ -63,7 +65,7 @@ def lu(a: Any) -> tuple[Any, Any, Any]:
     return f, piv, perm
 
 
-def lu_pivots_to_permutation(pivots: Any, permutation_size: int) -> Any:
+def lu_pivots_to_permutation(pivots: Any, permutation_size: int) -> Array:
     """The permutation that the row swaps ``pivots`` make of ``range(permutation_size)``.
 
     Example:
@@ -71,10 +73,11 @@ def lu_pivots_to_permutation(pivots: Any, permutation_size: int) -> Any:
         >>> lu_pivots_to_permutation(jnp.array([1, 1], dtype=jnp.int32), 3).tolist()
         [1, 0, 2]
     """
-    return _ld.lu_pivots_to_permutation_p.bind(pivots, permutation_size=permutation_size)
+    out: Array = _ld.lu_pivots_to_permutation_p.bind(pivots, permutation_size=permutation_size)
+    return out
 
 
-def qr(x: Any, *, pivoting: bool = False, full_matrices: bool = True) -> tuple[Any, Any]:
+def qr(x: Any, *, pivoting: bool = False, full_matrices: bool = True) -> tuple[Array, Array]:
     """``(q, r)`` of each matrix (``full_matrices``: q is ``(m, m)``).
 
     Example:
@@ -89,7 +92,7 @@ def qr(x: Any, *, pivoting: bool = False, full_matrices: bool = True) -> tuple[A
 
 
 def eigh(x: Any, *, lower: bool = True, symmetrize_input: bool = True,
-         sort_eigenvalues: bool = True) -> tuple[Any, Any]:
+         sort_eigenvalues: bool = True) -> tuple[Array, Array]:
     """``(v, w)``: eigenvectors (columns) and ascending eigenvalues, as ``jax.lax.linalg.eigh``.
 
     Example:
@@ -102,7 +105,13 @@ def eigh(x: Any, *, lower: bool = True, symmetrize_input: bool = True,
     return v, w
 
 
-def svd(x: Any, *, full_matrices: bool = True, compute_uv: bool = True) -> Any:
+@overload
+def svd(x: Any, *, full_matrices: bool = ..., compute_uv: Literal[True] = ...) -> tuple[Array, Array, Array]: ...
+@overload
+def svd(x: Any, *, full_matrices: bool = ..., compute_uv: Literal[False]) -> Array: ...
+@overload
+def svd(x: Any, *, full_matrices: bool = ..., compute_uv: bool = ...) -> Any: ...
+def svd(x: Any, *, full_matrices: bool = True, compute_uv: bool = True) -> Array | tuple[Array, Array, Array]:
     """``(u, s, vh)`` (or ``s`` alone when not ``compute_uv``), as ``jax.lax.linalg.svd``.
 
     Example:
@@ -112,7 +121,8 @@ def svd(x: Any, *, full_matrices: bool = True, compute_uv: bool = True) -> Any:
     """
     a = _la._float_matrix("svd", x)
     if not compute_uv:
-        return _ld.svd_p.bind(a, full_matrices=False, compute_uv=False)[0]
+        out: Array = _ld.svd_p.bind(a, full_matrices=False, compute_uv=False)[0]
+        return out
     s, u, vt = _ld.svd_p.bind(a, full_matrices=full_matrices, compute_uv=True)
     return u, s, vt
 
@@ -120,7 +130,7 @@ def svd(x: Any, *, full_matrices: bool = True, compute_uv: bool = True) -> Any:
 
 
 def eig(x: Any, *, compute_left_eigenvectors: bool = True, compute_right_eigenvectors: bool = True,
-        enable_eigvec_derivs: bool = False) -> list[Any]:
+        enable_eigvec_derivs: bool = False) -> list[Array]:
     """``[w, vl, vr]`` (the eigenvectors as asked) of each general square matrix, all
     complex, as ``jax.lax.linalg.eig``: ``a @ vr[:, j] == w[j] * vr[:, j]`` and
     ``vl[:, j]^H @ a == w[j] * vl[:, j]^H``, columns of unit norm with their

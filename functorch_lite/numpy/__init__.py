@@ -20,6 +20,18 @@ import numpy as _np
 
 from functorch_lite import dtypes as _dtypes
 from functorch_lite.array import Array
+from functorch_lite.numpy import (
+    _array_api,
+    _creation,
+    _elementwise,
+    _indexing,
+    _linalg,
+    _manipulation,
+    _pad_modes,
+    _rearrange,
+    _reductions,
+    _sorting,
+)
 from functorch_lite.numpy import fft as fft
 from functorch_lite.numpy import linalg as linalg
 from functorch_lite.numpy._array_api import *  # noqa: F403
@@ -62,6 +74,25 @@ iinfo = _dtypes.iinfo
 promote_types = _dtypes.promote_types
 can_cast = _np.can_cast
 
+
+# The public namespace: what ``from functorch_lite.numpy import *`` gives and
+# what type checkers treat as exported (tests/test_public_namespaces.py).
+__all__ = [
+    "fft", "linalg", "ndarray", "pi", "e", "inf", "nan", "newaxis", "euler_gamma",
+    "dtype", "finfo", "iinfo", "promote_types", "can_cast",
+    "bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float32", "float64", "complex64", "complex128",
+]
+__all__ += _array_api.__all__
+__all__ += _creation.__all__
+__all__ += _elementwise.__all__
+__all__ += _indexing.__all__
+__all__ += _linalg.__all__
+__all__ += _manipulation.__all__
+__all__ += _pad_modes.__all__
+__all__ += _rearrange.__all__
+__all__ += _reductions.__all__
+__all__ += _sorting.__all__
 
 from functorch_lite.numpy import _methods  # noqa: E402
 

@@ -10,7 +10,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -61,7 +61,7 @@ def isdtype(dtype: object, kind: object) -> bool:
     return False
 
 
-def astype(x: Any, dtype: Any, /, *, copy: bool = False, device: Any = None) -> Any:
+def astype(x: Any, dtype: Any, /, *, copy: bool = False, device: Any = None) -> Array:
     """``x`` converted to ``dtype`` (the Array API's ``astype``; ``x.astype``).
 
     ``copy=True`` gives a fresh buffer even when the dtype is unchanged; the
@@ -77,11 +77,13 @@ def astype(x: Any, dtype: Any, /, *, copy: bool = False, device: Any = None) -> 
     out = _astype(a, dtype)
     if copy and out is a:
         res: Any = copy_p.bind(a)
-        return res
-    return out
+        result: Array = res
+        return result
+    result = out
+    return result
 
 
-def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Any:
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Array:
     """The ``n``-th forward difference along ``axis`` (``out[i] = a[i+1] - a[i]``),
     after joining ``prepend``/``append`` (scalars broadcast) to ``a``.
 
@@ -119,7 +121,7 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         hi = x[(slice(None),) * ax + (slice(1, m),)]
         lo = x[(slice(None),) * ax + (slice(0, max(m - 1, 0)),)]
         x = logical_not(equal(hi, lo)) if bool_in else subtract(hi, lo)
-    return x
+    return cast(Array, x)
 
 
 def _edge(v: Any, x: Any, ax: int) -> Any:
@@ -133,7 +135,7 @@ def _edge(v: Any, x: Any, ax: int) -> Any:
 
 
 def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False, *,
-         method: str = "auto") -> Any:
+         method: str = "auto") -> Array:
     """Whether each element of ``element`` occurs in ``test_elements`` (a
     boolean array of ``element``'s shape; ``invert=True`` negates it).
 
@@ -260,7 +262,7 @@ def unique_inverse(x: Any, /) -> UniqueInverseResult:
     return UniqueInverseResult(Array._wrap(np.ascontiguousarray(vals), a.weak_type), _wrap_int(inv))
 
 
-def unstack(x: Any, /, *, axis: int = 0) -> tuple[Any, ...]:
+def unstack(x: Any, /, *, axis: int = 0) -> tuple[Array, ...]:
     """The slices of ``x`` along ``axis``, as a tuple.
 
     Example:
@@ -278,7 +280,7 @@ def unstack(x: Any, /, *, axis: int = 0) -> tuple[Any, ...]:
     return tuple(m[i] for i in range(m.shape[0]))
 
 
-def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> Any:
+def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> Array:
     """An array from any object with ``__dlpack__`` (a NumPy array, a torch
     CPU tensor, an Array...); a foreign buffer's data is copied (arrays here
     are immutable: ``copy=False`` raises for one), an Array is returned as is
@@ -292,7 +294,7 @@ def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> A
     """
     check_device(device)
     if isinstance(x, (Array, Tracer)):
-        return copy_p.bind(x) if copy else x
+        return cast(Array, copy_p.bind(x) if copy else x)
     if copy is False:
         raise ValueError("from_dlpack: copy=False cannot be honoured for a foreign buffer: arrays here are "
                          "immutable, so its data is always copied; pass copy=None or True")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -91,7 +91,7 @@ def _dt(dtype: Any, where: str) -> np.dtype[Any]:
     return dtypes.default_float_dtype() if dtype is None else dtypes.requested(dtype, where)
 
 
-def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
+def array(obj: Any, dtype: Any = None, copy: bool = True) -> Array:
     """Create an array from nested lists, NumPy data, scalars or arrays.
 
     Python floats and ints get the default float/int (float32/int32, or
@@ -118,10 +118,12 @@ def array(obj: Any, dtype: Any = None, copy: bool = True) -> ArrayOrTracer:
         x: ArrayOrTracer = obj
         if dtype is not None:
             x = convert_checked(x, dtypes.requested(dtype, "array"), "array")
-        return x
+        return cast(Array, x)
     if isinstance(obj, (list, tuple)) and any(isinstance(e, (Array, Tracer)) for e in _flat(obj)):
         out = stack([array(e) for e in obj])
-        return convert_checked(out, dtypes.requested(dtype, "array"), "array") if dtype is not None else out
+        if dtype is None:
+            return out
+        return cast(Array, convert_checked(out, dtypes.requested(dtype, "array"), "array"))
     return from_numpy(obj, None if dtype is None else dtypes.requested(dtype, "array"))
 
 
@@ -170,7 +172,7 @@ def empty(shape: Any, dtype: Any = None, *, device: Any = None) -> Array:
     return zeros(shape, dtype)
 
 
-def full(shape: Any, fill_value: Any, dtype: Any = None, *, device: Any = None) -> Any:
+def full(shape: Any, fill_value: Any, dtype: Any = None, *, device: Any = None) -> Array:
     """An array filled with ``fill_value`` (its dtype unless ``dtype`` is given).
 
     Example:
@@ -179,7 +181,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, *, device: Any = None) 
         [7, 7]
     """
     check_device(device)
-    return _full(shape, fill_value, None if dtype is None else dtypes.requested(dtype, "full"))
+    return cast(Array, _full(shape, fill_value, None if dtype is None else dtypes.requested(dtype, "full")))
 
 
 def _full(shape: Any, fill_value: Any, dt: np.dtype[Any] | None) -> ArrayOrTracer:
@@ -243,7 +245,7 @@ def empty_like(x: Any, dtype: Any = None, shape: Any = None, *, device: Any = No
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None, *,
-              device: Any = None) -> Any:
+              device: Any = None) -> Array:
     """``fill_value`` with the shape (and dtype) of ``x``.
 
     Example:
@@ -252,7 +254,7 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, shape: Any = None, *,
         [3.0, 3.0]
     """
     check_device(device)
-    return _full(_to_array(x).shape if shape is None else shape, fill_value, _like_dtype(x, dtype))
+    return cast(Array, _full(_to_array(x).shape if shape is None else shape, fill_value, _like_dtype(x, dtype)))
 
 
 def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *, device: Any = None) -> Array:
@@ -287,10 +289,19 @@ def arange(start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *,
     return Array._wrap(np.arange(args[0], args[1], args[2], dtype=dt))
 
 
+@overload
+def linspace(start: Any, stop: Any, num: int = ..., endpoint: bool = ..., retstep: Literal[False] = ...,
+             dtype: Any = ..., axis: int = ..., *, device: Any = ...) -> Array: ...
+@overload
+def linspace(start: Any, stop: Any, num: int, endpoint: bool, retstep: Literal[True],
+             dtype: Any = ..., axis: int = ..., *, device: Any = ...) -> tuple[Array, Any]: ...
+@overload
+def linspace(start: Any, stop: Any, num: int = ..., endpoint: bool = ..., *, retstep: Literal[True],
+             dtype: Any = ..., axis: int = ..., device: Any = ...) -> tuple[Array, Any]: ...
 def linspace(
     start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
     dtype: Any = None, axis: int = 0, *, device: Any = None,
-) -> Any:
+) -> Array | tuple[Array, Any]:
     """``num`` evenly spaced values from ``start`` to ``stop``.
 
     Example:
@@ -394,7 +405,7 @@ def _diag_offset(k: Any, name: str) -> int:
     return strict_index(k, f"{name}: the diagonal offset k")
 
 
-def tril(m: Any, k: int = 0) -> Any:
+def tril(m: Any, k: int = 0) -> Array:
     """Zero the elements above the ``k``-th diagonal (last two axes); the
     dtype is kept (booleans stay boolean).
 
@@ -403,10 +414,11 @@ def tril(m: Any, k: int = 0) -> Any:
         >>> jnp.tril(jnp.ones((2, 2))).tolist()
         [[1.0, 0.0], [1.0, 1.0]]
     """
-    return _tri_mask(_to_array(m), k, True)
+    out: Array = _tri_mask(_to_array(m), k, True)
+    return out
 
 
-def triu(m: Any, k: int = 0) -> Any:
+def triu(m: Any, k: int = 0) -> Array:
     """Zero the elements below the ``k``-th diagonal (last two axes); the
     dtype is kept (booleans stay boolean).
 
@@ -415,10 +427,11 @@ def triu(m: Any, k: int = 0) -> Any:
         >>> jnp.triu(jnp.ones((2, 2))).tolist()
         [[1.0, 1.0], [0.0, 1.0]]
     """
-    return _tri_mask(_to_array(m), k, False)
+    out: Array = _tri_mask(_to_array(m), k, False)
+    return out
 
 
-def meshgrid(*xi: Any, indexing: str = "xy", sparse: bool = False, copy: bool = True) -> list[Any]:
+def meshgrid(*xi: Any, indexing: str = "xy", sparse: bool = False, copy: bool = True) -> list[Array]:
     """Coordinate arrays from 1-D coordinate vectors (NumPy's ``meshgrid``).
 
     Inputs must be 1-D (as in JAX); zero-length inputs give empty grids and
@@ -457,7 +470,7 @@ def meshgrid(*xi: Any, indexing: str = "xy", sparse: bool = False, copy: bool = 
     return [broadcast_to(o, tuple(full)) for o in out]
 
 
-def diag(v: Any, k: int = 0) -> Any:
+def diag(v: Any, k: int = 0) -> Array:
     """The ``k``-th diagonal of a 2-D array, or a 2-D array with ``v`` on it
     (``k < 0``: below the main diagonal); the dtype is kept.
 
@@ -484,7 +497,7 @@ def diag(v: Any, k: int = 0) -> Any:
     return where(mask, grid, _zero_like(x))
 
 
-def copy(a: Any) -> Any:
+def copy(a: Any) -> Array:
     """A copy of ``a`` over fresh storage.
 
     Example:
@@ -494,4 +507,5 @@ def copy(a: Any) -> Any:
         False
     """
 
-    return copy_p.bind(_to_array(a))
+    out: Array = copy_p.bind(_to_array(a))
+    return out

@@ -6,7 +6,7 @@ import builtins
 import math
 import operator
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast, overload
 
 import numpy as np
 
@@ -48,7 +48,13 @@ __all__ = [
 class BinaryFunction(Protocol):
     """An elementwise function of two operands (``add``, ``less``...)."""
 
-    def __call__(self, x: Any, y: Any) -> Any: ...
+    def __call__(self, x: Any, y: Any) -> Array: ...
+
+
+class UnaryFunction(Protocol):
+    """An elementwise function of one operand (``exp``, ``floor``, ``isnan``...)."""
+
+    def __call__(self, x: Any) -> Array: ...
 
 
 def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
@@ -59,7 +65,7 @@ def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
     a Python call to each.
     """
 
-    def f(x: Any, y: Any) -> Any:
+    def f(x: Any, y: Any) -> Array:
         tx = type(x)
         ty = type(y)
         if tx is Array:
@@ -67,19 +73,24 @@ def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
                 # two arrays of one dtype and shape need no promotion
                 if x._dtype is y._dtype and x._shape == y._shape and x.weak_type == y.weak_type:
                     if eager_only():  # plain Arrays: what bind would do, minus its dispatch
-                        return prim.impl(x, y)  # type: ignore[misc]
-                    return prim.bind(x, y)
+                        out: Array = prim.impl(x, y)  # type: ignore[misc]
+                        return out
+                    out = prim.bind(x, y)
+                    return out
             elif ty is float or ty is int:
                 s = scalar_operand(y, x)
                 if s is not None:
-                    return prim.bind(x, s)
+                    out = prim.bind(x, s)
+                    return out
         elif tx is float or tx is int:
             if ty is Array:
                 s = scalar_operand(x, y)
                 if s is not None:
-                    return prim.bind(s, y)
+                    out = prim.bind(s, y)
+                    return out
         a, b = promote_args(name, x, y)
-        return prim.bind(a, b)
+        out = prim.bind(a, b)
+        return out
 
     f.__name__ = name
     f.__qualname__ = name
@@ -111,7 +122,7 @@ add = _binary(ew.add_p, "add", """Elementwise ``x + y`` with broadcasting and pr
     """)
 
 
-def subtract(x: Any, y: Any) -> Any:
+def subtract(x: Any, y: Any) -> Array:
     """Elementwise ``x - y``.
 
     Example:
@@ -120,11 +131,13 @@ def subtract(x: Any, y: Any) -> Any:
         [2.0, 2.0]
     """
     if _eager_pair(x, y, "iuf"):
-        return ew.sub_p.impl(x, y)  # type: ignore[misc]
+        out: Array = ew.sub_p.impl(x, y)  # type: ignore[misc]
+        return out
     a, b = promote_args("subtract", x, y)
     if a.dtype.kind == "b":
         raise TypeError("subtract: boolean subtraction is not supported; use logical_xor")
-    return ew.sub_p.bind(a, b)
+    out = ew.sub_p.bind(a, b)
+    return out
 
 
 multiply = _binary(ew.mul_p, "multiply", """Elementwise ``x * y``.
@@ -136,7 +149,7 @@ multiply = _binary(ew.mul_p, "multiply", """Elementwise ``x * y``.
     """)
 
 
-def true_divide(x: Any, y: Any) -> Any:
+def true_divide(x: Any, y: Any) -> Array:
     """Elementwise ``x / y``; integers divide as floats.
 
     Example:
@@ -145,9 +158,11 @@ def true_divide(x: Any, y: Any) -> Any:
         [0.0, 0.5, 1.0]
     """
     if _eager_pair(x, y, "f"):
-        return ew.div_p.impl(x, y)  # type: ignore[misc]
+        out: Array = ew.div_p.impl(x, y)  # type: ignore[misc]
+        return out
     a, b = promote_to_float("true_divide", x, y)
-    return ew.div_p.bind(a, b)
+    out = ew.div_p.bind(a, b)
+    return out
 
 
 divide = true_divide
@@ -164,7 +179,7 @@ def _real_only(name: str, *xs: ArrayOrTracer, hint: str = "") -> None:
             )
 
 
-def floor_divide(x: Any, y: Any) -> Any:
+def floor_divide(x: Any, y: Any) -> Array:
     """Elementwise ``x // y`` (integer division by zero gives 0).
 
     Example:
@@ -176,10 +191,11 @@ def floor_divide(x: Any, y: Any) -> Any:
     _real_only("floor_divide", a)
     if a.dtype.kind == "b":
         a, b = convert(a, dtypes.int8), convert(b, dtypes.int8)
-    return ew.floor_divide_p.bind(a, b)
+    out: Array = ew.floor_divide_p.bind(a, b)
+    return out
 
 
-def remainder(x: Any, y: Any) -> Any:
+def remainder(x: Any, y: Any) -> Array:
     """Elementwise remainder with the sign of the divisor (NumPy's ``%``).
 
     Example:
@@ -191,13 +207,14 @@ def remainder(x: Any, y: Any) -> Any:
     _real_only("remainder", a)
     if a.dtype.kind == "b":
         a, b = convert(a, dtypes.int8), convert(b, dtypes.int8)
-    return ew.rem_p.bind(a, b)
+    out: Array = ew.rem_p.bind(a, b)
+    return out
 
 
 mod = remainder
 
 
-def fmod(x: Any, y: Any) -> Any:
+def fmod(x: Any, y: Any) -> Array:
     """Remainder with the sign of the dividend (C's ``fmod``, NumPy's ``np.fmod``).
 
     Exact for every pair of floats, as C's ``fmod``: ``fmod(5.0, inf)`` is
@@ -226,7 +243,7 @@ def fmod(x: Any, y: Any) -> Any:
     return where(fix, subtract(r, b), r)
 
 
-def divmod(x: Any, y: Any) -> tuple[Any, Any]:  # noqa: A001
+def divmod(x: Any, y: Any) -> tuple[Array, Array]:  # noqa: A001
     """``(x // y, x % y)``.
 
     Example:
@@ -237,7 +254,7 @@ def divmod(x: Any, y: Any) -> tuple[Any, Any]:  # noqa: A001
     return floor_divide(x, y), remainder(x, y)
 
 
-def power(x: Any, y: Any) -> Any:
+def power(x: Any, y: Any) -> Array:
     """Elementwise ``x ** y``.
 
     Example:
@@ -248,13 +265,14 @@ def power(x: Any, y: Any) -> Any:
     a, b = promote_args("power", x, y)
     if a.dtype.kind == "b":
         a, b = convert(a, dtypes.int8), convert(b, dtypes.int8)
-    return ew.pow_p.bind(a, b)
+    out: Array = ew.pow_p.bind(a, b)
+    return out
 
 
 pow = power  # noqa: A001
 
 
-def float_power(x: Any, y: Any) -> Any:
+def float_power(x: Any, y: Any) -> Array:
     """Power computed in float64.
 
     Example:
@@ -267,7 +285,7 @@ def float_power(x: Any, y: Any) -> Any:
     return power(convert(a, wide), convert(b, wide))
 
 
-def negative(x: Any) -> Any:
+def negative(x: Any) -> Array:
     """Elementwise ``-x``.
 
     Example:
@@ -278,10 +296,11 @@ def negative(x: Any) -> Any:
     x = asarray(x)
     if x.dtype.kind == "b":
         raise TypeError("negative: boolean negation is not supported; use logical_not (~)")
-    return ew.neg_p.bind(x)
+    out: Array = ew.neg_p.bind(x)
+    return out
 
 
-def positive(x: Any) -> Any:
+def positive(x: Any) -> Array:
     """Elementwise ``+x`` (returns the same values).
 
     Example:
@@ -289,10 +308,10 @@ def positive(x: Any) -> Any:
         >>> jnp.positive(jnp.arange(2)).tolist()
         [0, 1]
     """
-    return asarray(x)
+    return cast(Array, asarray(x))
 
 
-def abs(x: Any) -> Any:  # noqa: A001
+def abs(x: Any) -> Array:  # noqa: A001
     """Elementwise absolute value.
 
     Example:
@@ -302,14 +321,16 @@ def abs(x: Any) -> Any:  # noqa: A001
     """
     x = asarray(x)
     if x.dtype.kind in "bu":
-        return x
-    return ew.abs_p.bind(x)
+        out: Array = x
+        return out
+    out = ew.abs_p.bind(x)
+    return out
 
 
 absolute = abs
 
 
-def sign(x: Any) -> Any:
+def sign(x: Any) -> Array:
     """Elementwise sign (-1, 0 or 1; nan for nan).
 
     Example:
@@ -319,13 +340,16 @@ def sign(x: Any) -> Any:
     """
     x = asarray(x)
     if x.dtype.kind == "b":
-        return x
-    return ew.sign_p.bind(x)
+        out: Array = x
+        return out
+    out = ew.sign_p.bind(x)
+    return out
 
 
-def _make_float_unary(prim: Primitive, name: str, np_name: str) -> Any:
-    def f(x: Any) -> Any:
-        return _float_un(prim, x)
+def _make_float_unary(prim: Primitive, name: str, np_name: str) -> UnaryFunction:
+    def f(x: Any) -> Array:
+        out: Array = _float_un(prim, x)
+        return out
 
     f.__name__ = name
     f.__qualname__ = name
@@ -362,7 +386,7 @@ arccosh = acosh = _make_float_unary(ew.acosh_p, "arccosh", "arccosh")
 arctanh = atanh = _make_float_unary(ew.atanh_p, "arctanh", "arctanh")
 
 
-def square(x: Any) -> Any:
+def square(x: Any) -> Array:
     """Elementwise ``x * x``, in x's dtype; booleans square to int8, as in
     NumPy (JAX gives its default int; ``square`` then agrees with
     ``jnp.power(x, 2)``, which also computes booleans in int8).
@@ -377,10 +401,11 @@ def square(x: Any) -> Any:
     x = asarray(x)
     if x.dtype.kind == "b":
         x = convert(x, dtypes.int8)
-    return ew.mul_p.bind(x, x)
+    out: Array = ew.mul_p.bind(x, x)
+    return out
 
 
-def reciprocal(x: Any) -> Any:
+def reciprocal(x: Any) -> Array:
     """Elementwise ``1 / x`` (integers become floats).
 
     Example:
@@ -391,7 +416,7 @@ def reciprocal(x: Any) -> Any:
     return true_divide(1.0, x)
 
 
-def arctan2(y: Any, x: Any) -> Any:
+def arctan2(y: Any, x: Any) -> Array:
     """Elementwise angle of the point ``(x, y)``.
 
     Example:
@@ -401,13 +426,14 @@ def arctan2(y: Any, x: Any) -> Any:
     """
     a, b = promote_to_float("arctan2", y, x)
     _real_only("arctan2", a, hint="for the argument of a complex number use jnp.angle(z)")
-    return ew.atan2_p.bind(a, b)
+    out: Array = ew.atan2_p.bind(a, b)
+    return out
 
 
 atan2 = arctan2
 
 
-def hypot(x: Any, y: Any) -> Any:
+def hypot(x: Any, y: Any) -> Array:
     """Elementwise ``sqrt(x**2 + y**2)`` without intermediate overflow
     (``hypot(inf, nan)`` is ``inf``, as in C and NumPy).
 
@@ -426,13 +452,15 @@ def hypot(x: Any, y: Any) -> Any:
     return where(logical_or(isinf(a), isinf(b)), np.inf, r)
 
 
-def _rounding(prim: Primitive, name: str) -> Any:
-    def f(x: Any) -> Any:
+def _rounding(prim: Primitive, name: str) -> UnaryFunction:
+    def f(x: Any) -> Array:
         x = asarray(x)
         _real_only(name, x, hint="round the parts: jnp.round(x) rounds both, as NumPy")
         if x.dtype.kind != "f":
-            return x
-        return prim.bind(x)
+            out: Array = x
+            return out
+        out = prim.bind(x)
+        return out
 
     f.__name__ = name
     f.__qualname__ = name
@@ -452,7 +480,7 @@ trunc = _rounding(ew.trunc_p, "trunc")
 fix = trunc
 
 
-def rint(x: Any) -> Any:
+def rint(x: Any) -> Array:
     """Round to the nearest integer, half to even.
 
     Integer and boolean inputs become the default float dtype, as in JAX
@@ -467,8 +495,10 @@ def rint(x: Any) -> Any:
     """
     x = asarray(x)
     if x.dtype.kind == "c":
-        return _complex_parts(rint, x)
-    return _float_un(ew.round_p, x)
+        out: Array = _complex_parts(rint, x)
+        return out
+    out = _float_un(ew.round_p, x)
+    return out
 
 
 def _complex_parts(f: Callable[[Any], Any], z: ArrayOrTracer) -> Any:
@@ -476,7 +506,7 @@ def _complex_parts(f: Callable[[Any], Any], z: ArrayOrTracer) -> Any:
     return ew.complex_p.bind(f(ew.real_p.bind(z)), f(ew.imag_p.bind(z)))
 
 
-def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
+def round(x: Any, decimals: int = 0) -> Array:  # noqa: A001
     """Round half to even, to ``decimals`` places (NumPy's ``round``).
 
     Floats keep their dtype and follow NumPy's algorithm (scale by
@@ -506,25 +536,30 @@ def round(x: Any, decimals: int = 0) -> Any:  # noqa: A001
     x = asarray(x)
     kind = x.dtype.kind
     if kind == "c":  # both parts, as NumPy and JAX
-        return _complex_parts(lambda part: round(part, d), x)
+        out: Array = _complex_parts(lambda part: round(part, d), x)
+        return out
     if kind in "iu":
-        return x if d >= 0 else _round_int(x, -d)
+        out = x if d >= 0 else _round_int(x, -d)
+        return out
     if kind == "b":
         x = convert(x, dtypes.default_float_dtype(), x.weak_type)
     if d == 0:
-        return ew.round_p.bind(x)
+        out = ew.round_p.bind(x)
+        return out
     # 10**|d| exactly, as a Python int; past 10**400 it is beyond every float (and
     # computing 10**(10**9) would take minutes)
     scale = 10 ** min(builtins.abs(d), 400)
     # the overflows below are expected and replaced: no warning for them
     with np.errstate(over="ignore", invalid="ignore"):
         if scale > float(np.finfo(x.dtype).max):
-            return x if d > 0 else where(isfinite(x), multiply(x, 0.0), x)
+            big: Array = x if d > 0 else where(isfinite(x), multiply(x, 0.0), x)
+            return big
         f = float(scale)
         if d > 0:
             y = multiply(x, f)
             return where(isinf(y), x, true_divide(ew.round_p.bind(y), f))
-        return multiply(ew.round_p.bind(true_divide(x, f)), f)
+        out = multiply(ew.round_p.bind(true_divide(x, f)), f)
+        return out
 
 
 def _round_int(x: ArrayOrTracer, d: int) -> Any:
@@ -596,7 +631,7 @@ def _lexicographic(name: str, x: Any, y: Any, upper: bool, nan_wins: bool) -> An
     return where(keep_a, a, b)
 
 
-def maximum(x: Any, y: Any) -> Any:
+def maximum(x: Any, y: Any) -> Array:
     """Elementwise maximum (nan wins, as in NumPy); complex numbers compare
     lexicographically (real part, then imaginary part), as NumPy and JAX.
 
@@ -608,11 +643,13 @@ def maximum(x: Any, y: Any) -> Any:
         [(1+3j)]
     """
     if _maybe_complex(x, y):
-        return _lexicographic("maximum", x, y, True, True)
-    return _maximum_real(x, y)
+        out: Array = _lexicographic("maximum", x, y, True, True)
+        return out
+    out = _maximum_real(x, y)
+    return out
 
 
-def minimum(x: Any, y: Any) -> Any:
+def minimum(x: Any, y: Any) -> Array:
     """Elementwise minimum (nan wins, as in NumPy); complex numbers compare
     lexicographically, as NumPy and JAX.
 
@@ -622,11 +659,13 @@ def minimum(x: Any, y: Any) -> Any:
         [1, 3]
     """
     if _maybe_complex(x, y):
-        return _lexicographic("minimum", x, y, False, True)
-    return _minimum_real(x, y)
+        out: Array = _lexicographic("minimum", x, y, False, True)
+        return out
+    out = _minimum_real(x, y)
+    return out
 
 
-def fmax(x: Any, y: Any) -> Any:
+def fmax(x: Any, y: Any) -> Array:
     """Elementwise maximum that ignores nan when the other value is a number.
 
     Example:
@@ -636,13 +675,14 @@ def fmax(x: Any, y: Any) -> Any:
     """
     a, b = promote_args("fmax", x, y)
     if a.dtype.kind == "c":
-        return _lexicographic("fmax", a, b, True, False)
+        out: Array = _lexicographic("fmax", a, b, True, False)
+        return out
     if a.dtype.kind != "f":
         return maximum(a, b)
     return where(isnan(a), b, where(isnan(b), a, maximum(a, b)))
 
 
-def fmin(x: Any, y: Any) -> Any:
+def fmin(x: Any, y: Any) -> Array:
     """Elementwise minimum that ignores nan when the other value is a number.
 
     Example:
@@ -652,13 +692,14 @@ def fmin(x: Any, y: Any) -> Any:
     """
     a, b = promote_args("fmin", x, y)
     if a.dtype.kind == "c":
-        return _lexicographic("fmin", a, b, False, False)
+        out: Array = _lexicographic("fmin", a, b, False, False)
+        return out
     if a.dtype.kind != "f":
         return minimum(a, b)
     return where(isnan(a), b, where(isnan(b), a, minimum(a, b)))
 
 
-def clip(x: Any, min: Any = None, max: Any = None, *, a_min: Any = None, a_max: Any = None) -> Any:  # noqa: A002
+def clip(x: Any, min: Any = None, max: Any = None, *, a_min: Any = None, a_max: Any = None) -> Array:  # noqa: A002
     """Limit values to ``[min, max]`` (either bound may be None).
 
     Example:
@@ -676,10 +717,14 @@ def clip(x: Any, min: Any = None, max: Any = None, *, a_min: Any = None, a_max: 
         out = maximum(out, lo)
     if hi is not None:
         out = minimum(out, hi)
-    return out
+    return cast(Array, out)
 
 
-def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+@overload
+def where(condition: Any, x: None = None, y: None = None) -> tuple[Array, ...]: ...
+@overload
+def where(condition: Any, x: Any, y: Any) -> Array: ...
+def where(condition: Any, x: Any = None, y: Any = None) -> Array | tuple[Array, ...]:
     """Pick ``x`` where ``condition`` holds, else ``y`` (broadcast together).
 
     ``where(condition)`` alone returns the indices of nonzero elements, like
@@ -699,7 +744,8 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
         c = not_equal(c, 0)
     a, b = promote_args("where", x, y)
     c, a, b = promote_args_keep_dtype(c, a, b)
-    return ew.select_p.bind(c, a, b)
+    out: Array = ew.select_p.bind(c, a, b)
+    return out
 
 
 def concrete_nonzero(a: Any) -> tuple[Array, ...]:
@@ -737,12 +783,13 @@ def promote_args_keep_dtype(*xs: ArrayOrTracer) -> list[ArrayOrTracer]:
     return [broadcast_to_shape(x, shape) for x in xs]
 
 
-def _float_pred(prim: Primitive, name: str, int_value: bool) -> Any:
-    def f(x: Any) -> Any:
+def _float_pred(prim: Primitive, name: str, int_value: bool) -> UnaryFunction:
+    def f(x: Any) -> Array:
         x = asarray(x)
         if x.dtype.kind not in "fc":
             return Array._wrap(np.full(x.shape, int_value, dtypes.bool_))  # never nan or inf
-        return prim.bind(x)
+        out: Array = prim.bind(x)
+        return out
 
     f.__name__ = name
     f.__qualname__ = name
@@ -761,7 +808,7 @@ isinf = _float_pred(ew.isinf_p, "isinf", False)
 isfinite = _float_pred(ew.isfinite_p, "isfinite", True)
 
 
-def isposinf(x: Any) -> Any:
+def isposinf(x: Any) -> Array:
     """Elementwise ``x == +inf``.
 
     Example:
@@ -774,7 +821,7 @@ def isposinf(x: Any) -> Any:
     return logical_and(isinf(x), greater(x, 0))
 
 
-def isneginf(x: Any) -> Any:
+def isneginf(x: Any) -> Array:
     """Elementwise ``x == -inf``.
 
     Example:
@@ -787,7 +834,7 @@ def isneginf(x: Any) -> Any:
     return logical_and(isinf(x), less(x, 0))
 
 
-def signbit(x: Any) -> Any:
+def signbit(x: Any) -> Array:
     """Whether the sign bit is set (true for -0.0 and for a nan with its sign
     bit set, as in NumPy).
 
@@ -799,11 +846,13 @@ def signbit(x: Any) -> Any:
     x = asarray(x)
     _real_only("signbit", x, hint="a complex number has two sign bits: test jnp.real(x) and jnp.imag(x)")
     if x.dtype.kind != "f":
-        return less(x, 0)
-    return ew.signbit_p.bind(x)
+        out: Array = less(x, 0)
+        return out
+    out = ew.signbit_p.bind(x)
+    return out
 
 
-def copysign(x: Any, y: Any) -> Any:
+def copysign(x: Any, y: Any) -> Array:
     """Magnitude of ``x`` with the sign bit of ``y`` (including -0.0 and -nan).
 
     Example:
@@ -817,7 +866,7 @@ def copysign(x: Any, y: Any) -> Any:
     return where(ew.signbit_p.bind(b), negative(mag), mag)
 
 
-def logaddexp(x: Any, y: Any) -> Any:
+def logaddexp(x: Any, y: Any) -> Array:
     """``log(exp(x) + exp(y))`` without overflow.
 
     Example:
@@ -830,10 +879,11 @@ def logaddexp(x: Any, y: Any) -> Any:
     amax = maximum(a, b)
     delta = subtract(a, b)
     stable = add(amax, log1p(exp(negative(abs(delta)))))
-    return where(isnan(delta), add(a, b), stable)
+    out: Array = where(isnan(delta), add(a, b), stable)
+    return out
 
 
-def logaddexp2(x: Any, y: Any) -> Any:
+def logaddexp2(x: Any, y: Any) -> Array:
     """``log2(2**x + 2**y)`` without overflow.
 
     Example:
@@ -880,7 +930,7 @@ _logical_or = _binary(ew.or_p, "logical_or", "")
 _logical_xor = _binary(ew.xor_p, "logical_xor", "")
 
 
-def logical_and(x: Any, y: Any) -> Any:
+def logical_and(x: Any, y: Any) -> Array:
     """Elementwise logical and (nonzero is true).
 
     Example:
@@ -888,10 +938,11 @@ def logical_and(x: Any, y: Any) -> Any:
         >>> jnp.logical_and(jnp.array([1, 0]), True).tolist()
         [True, False]
     """
-    return _logical_and(_to_bool(x), _to_bool(y))
+    out: Array = _logical_and(_to_bool(x), _to_bool(y))
+    return out
 
 
-def logical_or(x: Any, y: Any) -> Any:
+def logical_or(x: Any, y: Any) -> Array:
     """Elementwise logical or.
 
     Example:
@@ -899,10 +950,11 @@ def logical_or(x: Any, y: Any) -> Any:
         >>> jnp.logical_or(jnp.array([1, 0]), False).tolist()
         [True, False]
     """
-    return _logical_or(_to_bool(x), _to_bool(y))
+    out: Array = _logical_or(_to_bool(x), _to_bool(y))
+    return out
 
 
-def logical_xor(x: Any, y: Any) -> Any:
+def logical_xor(x: Any, y: Any) -> Array:
     """Elementwise logical exclusive or.
 
     Example:
@@ -910,10 +962,11 @@ def logical_xor(x: Any, y: Any) -> Any:
         >>> jnp.logical_xor(jnp.array([1, 0]), True).tolist()
         [False, True]
     """
-    return _logical_xor(_to_bool(x), _to_bool(y))
+    out: Array = _logical_xor(_to_bool(x), _to_bool(y))
+    return out
 
 
-def logical_not(x: Any) -> Any:
+def logical_not(x: Any) -> Array:
     """Elementwise logical not.
 
     Example:
@@ -921,15 +974,17 @@ def logical_not(x: Any) -> Any:
         >>> jnp.logical_not(jnp.array([1, 0])).tolist()
         [False, True]
     """
-    return ew.logical_not_p.bind(_to_bool(x))
+    out: Array = ew.logical_not_p.bind(_to_bool(x))
+    return out
 
 
-def _bitwise(prim: Primitive, name: str) -> Any:
-    def f(x: Any, y: Any) -> Any:
+def _bitwise(prim: Primitive, name: str) -> BinaryFunction:
+    def f(x: Any, y: Any) -> Array:
         a, b = promote_args(name, x, y)
         if a.dtype.kind not in "biu":
             raise TypeError(f"{name}: needs boolean or integer arrays, got {a.dtype}")
-        return prim.bind(a, b)
+        out: Array = prim.bind(a, b)
+        return out
 
     f.__name__ = name
     f.__qualname__ = name
@@ -948,12 +1003,13 @@ bitwise_or = _bitwise(ew.or_p, "bitwise_or")
 bitwise_xor = _bitwise(ew.xor_p, "bitwise_xor")
 
 
-def _shift(prim: Primitive, name: str) -> Any:
-    def f(x: Any, y: Any) -> Any:
+def _shift(prim: Primitive, name: str) -> BinaryFunction:
+    def f(x: Any, y: Any) -> Array:
         a, b = promote_args(name, x, y)
         if a.dtype.kind not in "iu":
             raise TypeError(f"{name}: needs integer arrays, got {a.dtype}")
-        return prim.bind(a, b)
+        out: Array = prim.bind(a, b)
+        return out
 
     f.__name__ = name
     f.__qualname__ = name
@@ -971,7 +1027,7 @@ left_shift = bitwise_left_shift = _shift(ew.shift_left_p, "left_shift")
 right_shift = bitwise_right_shift = _shift(ew.shift_right_p, "right_shift")
 
 
-def bitwise_not(x: Any) -> Any:
+def bitwise_not(x: Any) -> Array:
     """Elementwise bitwise not (logical not for booleans).
 
     Example:
@@ -981,16 +1037,18 @@ def bitwise_not(x: Any) -> Any:
     """
     x = asarray(x)
     if x.dtype.kind == "b":
-        return ew.logical_not_p.bind(x)
+        out: Array = ew.logical_not_p.bind(x)
+        return out
     if x.dtype.kind not in "iu":
         raise TypeError(f"bitwise_not: needs boolean or integer arrays, got {x.dtype}")
-    return ew.bitwise_not_p.bind(x)
+    out = ew.bitwise_not_p.bind(x)
+    return out
 
 
 invert = bitwise_invert = bitwise_not
 
 
-def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
+def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Array:
     """Elementwise ``|a - b| <= atol + rtol * |b|`` (NumPy's ``isclose``).
 
     Example:
@@ -1010,7 +1068,7 @@ def isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan:
     return out
 
 
-def deg2rad(x: Any) -> Any:
+def deg2rad(x: Any) -> Array:
     """Degrees to radians.
 
     Example:
@@ -1018,10 +1076,11 @@ def deg2rad(x: Any) -> Any:
         >>> f"{float(jnp.deg2rad(180.0)):.5f}"
         '3.14159'
     """
-    return multiply(promote_to_float("deg2rad", x)[0], math.pi / 180.0)
+    out: Array = multiply(promote_to_float("deg2rad", x)[0], math.pi / 180.0)
+    return out
 
 
-def rad2deg(x: Any) -> Any:
+def rad2deg(x: Any) -> Array:
     """Radians to degrees.
 
     Example:
@@ -1029,14 +1088,15 @@ def rad2deg(x: Any) -> Any:
         >>> f"{float(jnp.rad2deg(jnp.pi)):.1f}"
         '180.0'
     """
-    return multiply(promote_to_float("rad2deg", x)[0], 180.0 / math.pi)
+    out: Array = multiply(promote_to_float("rad2deg", x)[0], 180.0 / math.pi)
+    return out
 
 
 radians = deg2rad
 degrees = rad2deg
 
 
-def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Any:
+def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Array:
     """Replace nan and infinities with finite numbers.
 
     Example:
@@ -1048,9 +1108,11 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: fl
     if x.dtype.kind == "c":
         parts = (real(x), imag(x))
         re, im = (nan_to_num(p, nan, posinf, neginf) for p in parts)
-        return ew.complex_p.bind(re, im)
+        result: Array = ew.complex_p.bind(re, im)
+        return result
     if x.dtype.kind != "f":
-        return x
+        result = x
+        return result
     info = np.finfo(x.dtype)
     hi = float(info.max) if posinf is None else posinf
     lo = float(info.min) if neginf is None else neginf
@@ -1059,7 +1121,7 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: fl
     return where(isneginf(out), lo, out)
 
 
-def sinc(x: Any) -> Any:
+def sinc(x: Any) -> Array:
     """Normalised sinc, ``sin(pi x) / (pi x)``, with ``sinc(0) = 1``.
 
     Example:
@@ -1073,7 +1135,7 @@ def sinc(x: Any) -> Any:
     return where(zero, 1.0, true_divide(sin(safe), safe))
 
 
-def heaviside(x1: Any, x2: Any) -> Any:
+def heaviside(x1: Any, x2: Any) -> Array:
     """Heaviside step: 0 below zero, ``x2`` at zero, 1 above, nan at nan.
 
     The result is a float: integer and boolean inputs become the default
@@ -1092,7 +1154,7 @@ def heaviside(x1: Any, x2: Any) -> Any:
     return where(less(a, 0), 0.0, where(greater(a, 0), 1.0, where(isnan(a), a, b)))
 
 
-def nextafter(x: Any, y: Any) -> Any:
+def nextafter(x: Any, y: Any) -> Array:
     """The next float after ``x`` towards ``y``.
 
     Example:
@@ -1102,11 +1164,12 @@ def nextafter(x: Any, y: Any) -> Any:
     """
     a, b = promote_to_float("nextafter", x, y)
     _real_only("nextafter", a)
-    return ew.nextafter_p.bind(a, b)
+    out: Array = ew.nextafter_p.bind(a, b)
+    return out
 
 
 # --- complex numbers ----------------------------------------------------------------------------
-def real(x: Any) -> Any:
+def real(x: Any) -> Array:
     """The real part (``x`` itself for a real array).
 
     Example:
@@ -1115,10 +1178,11 @@ def real(x: Any) -> Any:
         [1.0, 3.0]
     """
     x = asarray(x)
-    return ew.real_p.bind(x) if x.dtype.kind == "c" else x
+    out: Array = ew.real_p.bind(x) if x.dtype.kind == "c" else x
+    return out
 
 
-def imag(x: Any) -> Any:
+def imag(x: Any) -> Array:
     """The imaginary part (zeros for a real array).
 
     Example:
@@ -1128,11 +1192,12 @@ def imag(x: Any) -> Any:
     """
     x = asarray(x)
     if x.dtype.kind == "c":
-        return ew.imag_p.bind(x)
-    return _real_zeros(x)
+        out: Array = ew.imag_p.bind(x)
+        return out
+    return cast(Array, _real_zeros(x))
 
 
-def conjugate(x: Any) -> Any:
+def conjugate(x: Any) -> Array:
     """The complex conjugate (``x`` itself for a real array).
 
     Example:
@@ -1141,13 +1206,14 @@ def conjugate(x: Any) -> Any:
         [(1-2j)]
     """
     x = asarray(x)
-    return ew.conj_p.bind(x) if x.dtype.kind == "c" else x
+    out: Array = ew.conj_p.bind(x) if x.dtype.kind == "c" else x
+    return out
 
 
 conj = conjugate
 
 
-def angle(z: Any, deg: bool = False) -> Any:
+def angle(z: Any, deg: bool = False) -> Array:
     """The argument of complex numbers, in radians (degrees with ``deg=True``);
     0 or pi for real numbers, as NumPy.
 
@@ -1165,7 +1231,7 @@ def angle(z: Any, deg: bool = False) -> Any:
     return multiply(out, 180.0 / np.pi) if deg else out
 
 
-def iscomplex(x: Any) -> Any:
+def iscomplex(x: Any) -> Array:
     """Elementwise: whether the imaginary part is nonzero.
 
     Example:
@@ -1173,10 +1239,11 @@ def iscomplex(x: Any) -> Any:
         >>> jnp.iscomplex(jnp.array([1 + 0j, 1j])).tolist()
         [False, True]
     """
-    return not_equal(imag(x), 0)
+    out: Array = not_equal(imag(x), 0)
+    return out
 
 
-def isreal(x: Any) -> Any:
+def isreal(x: Any) -> Array:
     """Elementwise: whether the imaginary part is zero.
 
     Example:
@@ -1184,7 +1251,8 @@ def isreal(x: Any) -> Any:
         >>> jnp.isreal(jnp.array([1 + 0j, 1j])).tolist()
         [True, False]
     """
-    return equal(imag(x), 0)
+    out: Array = equal(imag(x), 0)
+    return out
 
 
 def iscomplexobj(x: Any) -> bool:

@@ -30,6 +30,7 @@ from functorch_lite.numpy._util import (
 )
 from functorch_lite.ops import cumulative, sorting
 from functorch_lite.ops import shape_ops as so
+from functorch_lite.ops.along_axis import take_along_axis_p
 from functorch_lite.ops.indexing import SCATTER_MODES, gather_p, scatter_p
 
 __all__ = ["nonzero", "take", "take_along_axis", "put_along_axis", "NonConcreteBooleanIndexError"]
@@ -61,7 +62,7 @@ def _expand_index(idx: Any, ndim: int) -> list[Any]:
     return out
 
 
-def basic_getitem(x: ArrayOrTracer, idx: Any) -> Any:
+def basic_getitem(x: ArrayOrTracer, idx: Any) -> Array:
     """``x[idx]`` for ints, slices (any step), None and Ellipsis: a view.
 
     Example:
@@ -107,7 +108,8 @@ def basic_getitem(x: ArrayOrTracer, idx: Any) -> Any:
             steps.append(1)
             squeeze_dims.append(dim)
         dim += 1
-    out = x
+    traced_or_not: Any = x  # a tracer is typed Array too (the public convention), without a cast's call
+    out: Array = traced_or_not
     if rev_dims:
         out = so.rev_p.bind(out, dimensions=tuple(rev_dims))
     if tuple(starts) != (0,) * len(starts) or tuple(limits) != tuple(out.shape) or any(s != 1 for s in steps):
@@ -121,7 +123,7 @@ def basic_getitem(x: ArrayOrTracer, idx: Any) -> Any:
     return out
 
 
-def getitem(x: Any, idx: Any, mode: str | None = None, fill_value: Any = None) -> Any:
+def getitem(x: Any, idx: Any, mode: str | None = None, fill_value: Any = None) -> Array:
     """``x[idx]``: basic indices give views, array indices gather copies.
 
     ``mode`` (what ``x.at[idx].get(mode=...)`` passes) is None for the
@@ -144,7 +146,8 @@ def getitem(x: Any, idx: Any, mode: str | None = None, fill_value: Any = None) -
     x = asarray(x)
     mode = _check_mode("x.at[idx].get", mode)
     if mode is not None:
-        return _gather_parsed(x, _parse(x.shape, idx, mode), mode, fill_value)
+        out: Array = _gather_parsed(x, _parse(x.shape, idx, mode), mode, fill_value)
+        return out
     parts = idx if isinstance(idx, tuple) else (idx,)
     if all(_is_basic(i) for i in parts):
         return basic_getitem(x, idx)
@@ -483,7 +486,7 @@ def _transpose(x: Any, perm: list[int]) -> Any:
     return so.transpose_p.bind(x, permutation=tuple(perm))
 
 
-def advanced_getitem(x: ArrayOrTracer, idx: Any) -> Any:
+def advanced_getitem(x: ArrayOrTracer, idx: Any) -> Array:
     """``x[idx]`` with integer arrays, boolean masks or traced integers,
     mixed with slices, ints, None and Ellipsis (NumPy's rules).
 
@@ -499,7 +502,8 @@ def advanced_getitem(x: ArrayOrTracer, idx: Any) -> Any:
         >>> x[x > 8].tolist()
         [9, 10, 11]
     """
-    return _gather_from(x, _parse(x.shape, idx), None, None, [])
+    out: Array = _gather_from(x, _parse(x.shape, idx), None, None, [])
+    return out
 
 
 def _gather_from(x: ArrayOrTracer, p: _Parsed, valid: Any, fill: Any, pad: list[int]) -> Any:
@@ -559,7 +563,7 @@ def _value_as(value: Any, dtype: np.dtype[Any]) -> ArrayOrTracer:
 _AT_NAMES = {"set": "set", "add": "add", "mul": "multiply", "min": "min", "max": "max", "pow": "power"}
 
 
-def at_update(x: Any, idx: Any, value: Any, mode: str, oob: str | None = None) -> Any:
+def at_update(x: Any, idx: Any, value: Any, mode: str, oob: str | None = None) -> Array:
     """``x.at[idx].set/add/multiply/min/max(value)``: a new array; ``x`` is unchanged.
 
     Works for basic and advanced indices; ``value`` is broadcast to the
@@ -587,7 +591,8 @@ def at_update(x: Any, idx: Any, value: Any, mode: str, oob: str | None = None) -
         [0, 3, 0, 0]
     """
     if mode == "pow":
-        return _at_power(asarray(x), idx, value, oob)
+        result: Array = _at_power(asarray(x), idx, value, oob)
+        return result
     if mode not in SCATTER_MODES:
         raise ValueError(f"at_update: mode must be one of {SCATTER_MODES} or 'pow', got {mode!r}")
     x = asarray(x)
@@ -640,7 +645,8 @@ def at_update(x: Any, idx: Any, value: Any, mode: str, oob: str | None = None) -
             rshape.append(lens[o])
     v = _fit_value(_value_as(value, x.dtype), tuple(rshape), what)
     if nothing:
-        return x
+        result = x
+        return result
     v = _transpose(v, bpos + [rpos[d] for d, _ in partial] + [rpos[d] for d in full])
 
     xp: Any = x
@@ -671,7 +677,8 @@ def at_update(x: Any, idx: Any, value: Any, mode: str, oob: str | None = None) -
     out = _transpose(out, inv)
     if p.new_axes:
         out = so.squeeze_p.bind(out, dimensions=tuple(p.new_axes))
-    return out
+    result = out
+    return result
 
 
 def _at_power(x: ArrayOrTracer, idx: Any, value: Any, oob: str | None) -> Any:
@@ -690,7 +697,7 @@ _TAKE_MODES = (None, "raise", "clip", "wrap", "fill")
 
 
 def take(a: Any, indices: Any, axis: int | None = None, mode: str | None = None, *,
-         fill_value: Any = None, unique_indices: bool = False, indices_are_sorted: bool = False) -> Any:
+         fill_value: Any = None, unique_indices: bool = False, indices_are_sorted: bool = False) -> Array:
     """Elements of ``a`` at ``indices`` along ``axis`` (flattened when None).
 
     ``mode=None``/``"raise"``: negative indices wrap once, out of range raises
@@ -734,7 +741,8 @@ def take(a: Any, indices: Any, axis: int | None = None, mode: str | None = None,
     out = gather_p.bind(xt, _index_matrix([i], tuple(i.shape)))
     ni = i.ndim
     nrest = x.ndim - 1
-    return _transpose(out, [ni + j for j in range(ax)] + list(range(ni)) + [ni + j for j in range(ax, nrest)])
+    result: Array = _transpose(out, [ni + j for j in range(ax)] + list(range(ni)) + [ni + j for j in range(ax, nrest)])
+    return result
 
 
 def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None,
@@ -791,8 +799,33 @@ def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None,
     return x, _index_matrix(cols, bshape), bshape, valid
 
 
+def _take_along(a: ArrayOrTracer, indices: Any, ax: int) -> Array:
+    """The one-kernel path (ops/along_axis.py): both broadcast outside ``ax``,
+    negative indices wrapped and the rest checked by the kernel itself."""
+    i = _as_index_array(indices)
+    if i.dtype.kind not in "iu":
+        raise IndexError(f"take_along_axis: indices must be integers, got dtype {i.dtype}")
+    if i.ndim != a.ndim:
+        raise ValueError(
+            f"take_along_axis: indices and arr must have the same number of dimensions, got indices shape "
+            f"{tuple(i.shape)} for arr shape {a.shape}"
+        )
+    try:
+        bshape = broadcast_shapes(tuple(i.shape), tuple(1 if d == ax else s for d, s in enumerate(a.shape)),
+                                  name="take_along_axis")
+    except ValueError:
+        raise ValueError(
+            f"take_along_axis: indices of shape {tuple(i.shape)} do not broadcast against arr of shape "
+            f"{a.shape} outside axis {ax}"
+        ) from None
+    xshape = bshape[:ax] + (a.shape[ax],) + bshape[ax + 1:]
+    out: Array = take_along_axis_p.bind(broadcast_to_shape(a, xshape), broadcast_to_shape(asarray(i), bshape),
+                                        axis=ax)
+    return out
+
+
 def take_along_axis(arr: Any, indices: Any, axis: int | None = -1, mode: str | None = None,
-                    fill_value: Any = None) -> Any:
+                    fill_value: Any = None) -> Array:
     """``out[..., j, ...] = arr[..., indices[..., j, ...], ...]`` along ``axis``
     (``arr`` and ``indices`` broadcast against each other outside ``axis``;
     ``axis`` defaults to -1 as in NumPy 2.3+ and the Array API; JAX requires it).
@@ -813,15 +846,18 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1, mode: str | N
     """
     mode = _check_mode("take_along_axis", mode)
     a = asarray(arr)
+    if mode is None and axis is not None:
+        return _take_along(a, indices, normalize_axis(axis, a.ndim))
     x, idx, bshape, valid = _along_axis("take_along_axis", a, indices, axis, mode)
     out = gather_p.bind(x, idx)
     if valid is None:
-        return out
+        result: Array = out
+        return result
     fill = _value_as(_default_fill(a.dtype) if fill_value is None else fill_value, a.dtype)
     return where(asarray(valid), out, fill)
 
 
-def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None, mode: str = "set") -> Any:
+def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None, mode: str = "set") -> Array:
     """A copy of ``arr`` with ``values`` put at ``indices`` along ``axis``
     (the functional ``numpy.put_along_axis``; ``mode`` may also be
     ``"add"``, ``"mul"``, ``"min"`` or ``"max"`` to combine instead).
@@ -840,10 +876,11 @@ def put_along_axis(arr: Any, indices: Any, values: Any, axis: int | None, mode: 
     out = scatter_p.bind(x, idx, v, mode=mode)
     if axis is None and a.ndim != 1:
         out = so.reshape_p.bind(out, new_sizes=a.shape)
-    return out
+    result: Array = out
+    return result
 
 
-def nonzero(a: Any, size: int | None = None, fill_value: Any = None) -> tuple[Any, ...]:
+def nonzero(a: Any, size: int | None = None, fill_value: Any = None) -> tuple[Array, ...]:
     """Indices of the nonzero elements, one array per axis, in C order.
 
     Without ``size`` the input must be concrete (the output length depends on

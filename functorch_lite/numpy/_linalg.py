@@ -70,7 +70,7 @@ def _multiply(x: Any, y: Any) -> Any:
     return multiply(x, y)
 
 
-def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
+def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Array:
     """Matrix product with NumPy's rules (also the ``@`` operator).
 
     1-D operands are promoted to a row (``a``) or column (``b``) vector and
@@ -103,14 +103,17 @@ def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any
     pref = _preferred(preferred_element_type)
     if y.ndim <= 2:
         # every leading axis of x is a free axis: one big GEMM over (batch*M, K)
-        return _dot_general(x, y, (x.ndim - 1,), (0,), preferred=pref)
+        result: Array = _dot_general(x, y, (x.ndim - 1,), (0,), preferred=pref)
+        return result
     if x.ndim <= 2:
         out = _dot_general(x, y, (x.ndim - 1,), (y.ndim - 2,), preferred=pref)
         if x.ndim == 1:
-            return out  # y's batch axes, then N
+            result = out  # y's batch axes, then N
+            return result
         # (M, batch..., N) -> (batch..., M, N): a view
         nb = y.ndim - 2
-        return _transpose(out, list(range(1, nb + 1)) + [0, nb + 1])
+        result = _transpose(out, list(range(1, nb + 1)) + [0, nb + 1])
+        return result
     batch = x.shape[:-2]
     if batch != y.shape[:-2]:
         try:
@@ -125,10 +128,11 @@ def matmul(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any
         y = broadcast_to_shape(y, batch + y.shape[-2:])
     nb = len(batch)
     bd = tuple(range(nb))
-    return _dot_general(x, y, (nb + 1,), (nb,), bd, bd, preferred=pref)
+    result = _dot_general(x, y, (nb + 1,), (nb,), bd, bd, preferred=pref)
+    return result
 
 
-def dot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
+def dot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Array:
     """NumPy's ``dot``: sum over the last axis of ``a`` and the second-to-last of ``b``.
 
     0-d operands multiply; a 1-D ``b`` contracts with ``a``'s last axis.
@@ -143,17 +147,19 @@ def dot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = 
     """
     x, y = _promote(a, b)
     if x.ndim == 0 or y.ndim == 0:
-        return _multiply(x, y)
+        out: Array = _multiply(x, y)
+        return out
     ry = 0 if y.ndim == 1 else y.ndim - 2
     if x.shape[-1] != y.shape[ry]:
         raise ValueError(
             f"dot: shapes {x.shape} and {y.shape} are not aligned: {x.shape[-1]} (axis "
             f"{x.ndim - 1} of the first) != {y.shape[ry]} (axis {ry} of the second)"
         )
-    return _dot_general(x, y, (x.ndim - 1,), (ry,), preferred=_preferred(preferred_element_type))
+    out = _dot_general(x, y, (x.ndim - 1,), (ry,), preferred=_preferred(preferred_element_type))
+    return out
 
 
-def vdot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
+def vdot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Array:
     """Dot product of the flattened arrays, conjugating the first (as NumPy).
 
     Example:
@@ -172,10 +178,11 @@ def vdot(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any =
         )
     x = so.reshape_p.bind(x, new_sizes=(x.size,))
     y = so.reshape_p.bind(y, new_sizes=(y.size,))
-    return _dot_general(x, y, (0,), (0,), preferred=_preferred(preferred_element_type))
+    out: Array = _dot_general(x, y, (0,), (0,), preferred=_preferred(preferred_element_type))
+    return out
 
 
-def inner(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
+def inner(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any = None) -> Array:
     """Sum over the last axes of both: result ``a.shape[:-1] + b.shape[:-1]``.
 
     Example:
@@ -185,16 +192,18 @@ def inner(a: Any, b: Any, *, precision: Any = None, preferred_element_type: Any 
     """
     x, y = _promote(a, b)
     if x.ndim == 0 or y.ndim == 0:
-        return _multiply(x, y)
+        out: Array = _multiply(x, y)
+        return out
     if x.shape[-1] != y.shape[-1]:
         raise ValueError(
             f"inner: the last axes of shapes {x.shape} and {y.shape} must match "
             f"({x.shape[-1]} != {y.shape[-1]})"
         )
-    return _dot_general(x, y, (x.ndim - 1,), (y.ndim - 1,), preferred=_preferred(preferred_element_type))
+    out = _dot_general(x, y, (x.ndim - 1,), (y.ndim - 1,), preferred=_preferred(preferred_element_type))
+    return out
 
 
-def outer(a: Any, b: Any) -> Any:
+def outer(a: Any, b: Any) -> Array:
     """Outer product of the flattened arrays: ``out[i, j] = a[i] * b[j]``.
 
     Example:
@@ -205,7 +214,8 @@ def outer(a: Any, b: Any) -> Any:
     x, y = _promote(a, b)
     x = so.reshape_p.bind(x, new_sizes=(x.size, 1))
     y = so.reshape_p.bind(y, new_sizes=(1, y.size))
-    return _multiply(x, y)
+    out: Array = _multiply(x, y)
+    return out
 
 
 def _axes_list(ax: Any, ndim: int, name: str) -> tuple[int, ...]:
@@ -214,7 +224,7 @@ def _axes_list(ax: Any, ndim: int, name: str) -> tuple[int, ...]:
     return (normalize_axis(ax, ndim, name),)
 
 
-def tensordot(a: Any, b: Any, axes: Any = 2, *, precision: Any = None, preferred_element_type: Any = None) -> Any:
+def tensordot(a: Any, b: Any, axes: Any = 2, *, precision: Any = None, preferred_element_type: Any = None) -> Array:
     """Sum products over paired axes: ``axes=n`` pairs the last ``n`` of ``a``
     with the first ``n`` of ``b``; ``axes=(axes_a, axes_b)`` names them.
 
@@ -255,11 +265,12 @@ def tensordot(a: Any, b: Any, axes: Any = 2, *, precision: Any = None, preferred
                 f"tensordot: shape mismatch: axis {i} of {x.shape} has size {x.shape[i]} but axis "
                 f"{j} of {y.shape} has size {y.shape[j]}"
             )
-    return _dot_general(x, y, lc, rc, preferred=_preferred(preferred_element_type))
+    out: Array = _dot_general(x, y, lc, rc, preferred=_preferred(preferred_element_type))
+    return out
 
 
 def vecdot(x1: Any, x2: Any, /, *, axis: int = -1, precision: Any = None,
-           preferred_element_type: Any = None) -> Any:
+           preferred_element_type: Any = None) -> Array:
     """Dot product along ``axis``, broadcasting the other axes (Array API);
     the first argument is conjugated, as the standard says.
 
@@ -286,7 +297,8 @@ def vecdot(x1: Any, x2: Any, /, *, axis: int = -1, precision: Any = None,
     x = broadcast_to_shape(x, batch + (x.shape[-1],))
     y = broadcast_to_shape(y, batch + (y.shape[-1],))
     nb = len(batch)
-    return _dot_general(x, y, (nb,), (nb,), range(nb), range(nb), preferred=_preferred(preferred_element_type))
+    out: Array = _dot_general(x, y, (nb,), (nb,), range(nb), range(nb), preferred=_preferred(preferred_element_type))
+    return out
 
 
 # --- einsum ------------------------------------------------------------------------------
@@ -402,7 +414,7 @@ def _broadcast_product(x: Any, xl: list[str], y: Any, yl: list[str], batch: list
 
 
 def einsum(subscripts: str, *operands: Any, optimize: Any = "optimal", precision: Any = None,
-           preferred_element_type: Any = None) -> Any:
+           preferred_element_type: Any = None) -> Array:
     """Einstein summation, NumPy's subscripts (implicit or explicit output, ``...``).
 
     A label repeated in one operand takes the diagonal; labels absent from
@@ -483,13 +495,14 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = "optimal", precision
             res, rl = _broadcast_product(res, rl, y, yl, batch)
         res, rl = _sum_labels(res, rl, {c for c in rl if c not in later})
     res, rl = _sum_labels(res, rl, {c for c in rl if c not in out_set})
-    return _transpose(res, [rl.index(c) for c in out])
+    result: Array = _transpose(res, [rl.index(c) for c in out])
+    return result
 
 
 # --- kron, trace -------------------------------------------------------------------------
 
 
-def kron(a: Any, b: Any) -> Any:
+def kron(a: Any, b: Any) -> Array:
     """Kronecker product: blocks ``a[i, j] * b`` (ranks padded with leading 1s).
 
     Example:
@@ -505,10 +518,11 @@ def kron(a: Any, b: Any) -> Any:
     xe = so.reshape_p.bind(x, new_sizes=tuple(d for s in xs for d in (s, 1)))
     ye = so.reshape_p.bind(y, new_sizes=tuple(d for s in ys for d in (1, s)))
     prod = _multiply(xe, ye)
-    return so.reshape_p.bind(prod, new_sizes=tuple(p * q for p, q in zip(xs, ys)))
+    out: Array = so.reshape_p.bind(prod, new_sizes=tuple(p * q for p, q in zip(xs, ys)))
+    return out
 
 
-def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> Any:
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> Array:
     """Sum along a diagonal (of the ``axis1``/``axis2`` planes).
 
     Example:

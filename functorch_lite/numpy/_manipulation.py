@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast, overload
 
 import numpy as np
 
 from functorch_lite import dtypes as _d
-from functorch_lite.array import check_layout, strict_index
+from functorch_lite.array import Array, check_layout, strict_index
 from functorch_lite.core import Tracer
 from functorch_lite.numpy._util import (
     asarray,
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-def transpose(a: Any, axes: Sequence[int] | None = None) -> Any:
+def transpose(a: Any, axes: Sequence[int] | None = None) -> Array:
     """Permute axes (reverse them by default); a view, no copy.
 
     Example:
@@ -52,14 +52,15 @@ def transpose(a: Any, axes: Sequence[int] | None = None) -> Any:
                 f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes of shape {x.shape}"
             )
     if perm == tuple(range(x.ndim)):
-        return x
-    return so.transpose_p.bind(x, permutation=perm)
+        return cast(Array, x)
+    out: Array = so.transpose_p.bind(x, permutation=perm)
+    return out
 
 
 permute_dims = transpose
 
 
-def matrix_transpose(x: Any) -> Any:
+def matrix_transpose(x: Any) -> Array:
     """Swap the last two axes.
 
     Example:
@@ -70,7 +71,7 @@ def matrix_transpose(x: Any) -> Any:
     return swapaxes(x, -1, -2)
 
 
-def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+def swapaxes(a: Any, axis1: int, axis2: int) -> Array:
     """Exchange two axes (any two); a view.
 
     Example:
@@ -85,7 +86,7 @@ def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
     return transpose(x, perm)
 
 
-def moveaxis(a: Any, source: int | Sequence[int], destination: int | Sequence[int]) -> Any:
+def moveaxis(a: Any, source: int | Sequence[int], destination: int | Sequence[int]) -> Array:
     """Move axes to new positions, keeping the others in order; a view.
 
     Example:
@@ -106,7 +107,7 @@ def moveaxis(a: Any, source: int | Sequence[int], destination: int | Sequence[in
     return transpose(x, order)
 
 
-def reshape(a: Any, shape: Any, order: str = "C", *, newshape: Any = None, copy: bool | None = None) -> Any:
+def reshape(a: Any, shape: Any, order: str = "C", *, newshape: Any = None, copy: bool | None = None) -> Array:
     """New shape over the same elements: a view when strides allow, else a copy.
 
     One dimension may be -1 (inferred).  ``copy`` (the Array API's) is
@@ -144,11 +145,12 @@ def reshape(a: Any, shape: Any, order: str = "C", *, newshape: Any = None, copy:
     if order == "F":
         return transpose(reshape(transpose(x), new[::-1]))
     if new == x.shape:
-        return x
-    return so.reshape_p.bind(x, new_sizes=new)
+        return cast(Array, x)
+    out: Array = so.reshape_p.bind(x, new_sizes=new)
+    return out
 
 
-def ravel(a: Any, order: str = "C") -> Any:
+def ravel(a: Any, order: str = "C") -> Array:
     """Flatten to 1-D (a view of a contiguous array).
 
     Example:
@@ -159,7 +161,7 @@ def ravel(a: Any, order: str = "C") -> Any:
     return reshape(a, (-1,), order=order)
 
 
-def expand_dims(a: Any, axis: int | Sequence[int]) -> Any:
+def expand_dims(a: Any, axis: int | Sequence[int]) -> Array:
     """Insert size-1 axes at ``axis`` positions of the output; a view.
 
     Example:
@@ -179,10 +181,11 @@ def expand_dims(a: Any, axis: int | Sequence[int]) -> Any:
     dims = tuple(sorted(normalize_axis(ax, n) for ax in axes))
     if len(set(dims)) != len(dims):
         raise ValueError(f"expand_dims: repeated axis in {axis}")
-    return so.expand_dims_p.bind(x, dimensions=dims)
+    out: Array = so.expand_dims_p.bind(x, dimensions=dims)
+    return out
 
 
-def squeeze(a: Any, axis: int | Sequence[int] | None = None) -> Any:
+def squeeze(a: Any, axis: int | Sequence[int] | None = None) -> Array:
     """Remove size-1 axes (all of them, or those named); a view.
 
     Example:
@@ -199,8 +202,9 @@ def squeeze(a: Any, axis: int | Sequence[int] | None = None) -> Any:
             if x.shape[d] != 1:
                 raise ValueError(f"squeeze: cannot select axis {d} of shape {x.shape}: its size is not 1")
     if not dims:
-        return x
-    return so.squeeze_p.bind(x, dimensions=dims)
+        return cast(Array, x)
+    out: Array = so.squeeze_p.bind(x, dimensions=dims)
+    return out
 
 
 def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
@@ -225,7 +229,7 @@ def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
     return _broadcast_shapes(*checked, name="broadcast_shapes")
 
 
-def broadcast_to(a: Any, shape: Any) -> Any:
+def broadcast_to(a: Any, shape: Any) -> Array:
     """Broadcast to ``shape`` (stride-0 view, no copy).
 
     Example:
@@ -239,10 +243,10 @@ def broadcast_to(a: Any, shape: Any) -> Any:
     out_shape = _broadcast_shapes(x.shape, shape, name="broadcast_to")
     if out_shape != shape:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
-    return broadcast_to_shape(x, shape)
+    return cast(Array, broadcast_to_shape(x, shape))
 
 
-def broadcast_arrays(*args: Any) -> list[Any]:
+def broadcast_arrays(*args: Any) -> list[Array]:
     """Broadcast arrays against each other (views).
 
     Example:
@@ -252,10 +256,10 @@ def broadcast_arrays(*args: Any) -> list[Any]:
     """
     xs = [asarray(a) for a in args]
     shape = _broadcast_shapes(*(x.shape for x in xs), name="broadcast_arrays")
-    return [broadcast_to_shape(x, shape) for x in xs]
+    return cast(list[Array], [broadcast_to_shape(x, shape) for x in xs])
 
 
-def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """The diagonal over two axes, appended as the last axis; a view.
 
     Example:
@@ -269,10 +273,11 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     i, j = normalize_axis(axis1, x.ndim), normalize_axis(axis2, x.ndim)
     if i == j:
         raise ValueError("diagonal: axis1 and axis2 must differ")
-    return so.diagonal_p.bind(x, offset=int(offset), axis1=i, axis2=j)
+    out: Array = so.diagonal_p.bind(x, offset=int(offset), axis1=i, axis2=j)
+    return out
 
 
-def as_strided(a: Any, shape: Sequence[int], strides: Sequence[int], offset: int = 0) -> Any:
+def as_strided(a: Any, shape: Sequence[int], strides: Sequence[int], offset: int = 0) -> Array:
     """View over ``a``'s elements (row-major order) with element strides.
 
     ``strides`` and ``offset`` count elements of ``a`` in row-major order
@@ -293,7 +298,8 @@ def as_strided(a: Any, shape: Sequence[int], strides: Sequence[int], offset: int
         _int_seq(shape), _int_seq(strides), offset, x.size, x.dtype.itemsize, name="as_strided",
         fix=f"strides and offset count the {x.size} elements of the {x.shape} input in row-major order",
     )
-    return so.as_strided_p.bind(x, shape=shp, strides=st, offset=off)
+    out: Array = so.as_strided_p.bind(x, shape=shp, strides=st, offset=off)
+    return out
 
 
 def _int_seq(v: Any) -> Any:
@@ -309,7 +315,7 @@ def _int_seq(v: Any) -> Any:
         return v
 
 
-def concatenate(arrays: Sequence[Any], axis: int | None = 0, dtype: Any = None) -> Any:
+def concatenate(arrays: Sequence[Any], axis: int | None = 0, dtype: Any = None) -> Array:
     """Join arrays along an existing axis (``axis=None`` flattens first).
 
     Example:
@@ -339,14 +345,15 @@ def concatenate(arrays: Sequence[Any], axis: int | None = 0, dtype: Any = None) 
     ax = normalize_axis(axis, xs[0].ndim)
     xs = [convert(x, dt, weak) for x in xs]
     if len(xs) == 1:
-        return xs[0]
-    return so.concatenate_p.bind(*xs, dimension=ax)
+        return cast(Array, xs[0])
+    out: Array = so.concatenate_p.bind(*xs, dimension=ax)
+    return out
 
 
 concat = concatenate
 
 
-def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Any:
+def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Array:
     """Join arrays of one shape along a new axis.
 
     Example:
@@ -364,7 +371,11 @@ def stack(arrays: Sequence[Any], axis: int = 0, dtype: Any = None) -> Any:
     return concatenate([expand_dims(x, ax) for x in xs], axis=ax, dtype=dtype)
 
 
-def atleast_1d(*arys: Any) -> Any:
+@overload
+def atleast_1d(x: Any, /) -> Array: ...
+@overload
+def atleast_1d(x: Any, y: Any, /, *arys: Any) -> list[Array]: ...
+def atleast_1d(*arys: Any) -> Array | list[Array]:
     """Views with at least one dimension.
 
     Example:
@@ -373,10 +384,14 @@ def atleast_1d(*arys: Any) -> Any:
         (1,)
     """
     out = [reshape(asarray(a), (1,)) if asarray(a).ndim == 0 else asarray(a) for a in arys]
-    return out[0] if len(out) == 1 else out
+    return cast(Array, out[0]) if len(out) == 1 else cast(list[Array], out)
 
 
-def atleast_2d(*arys: Any) -> Any:
+@overload
+def atleast_2d(x: Any, /) -> Array: ...
+@overload
+def atleast_2d(x: Any, y: Any, /, *arys: Any) -> list[Array]: ...
+def atleast_2d(*arys: Any) -> Array | list[Array]:
     """Views with at least two dimensions.
 
     Example:
@@ -388,10 +403,14 @@ def atleast_2d(*arys: Any) -> Any:
     for a in arys:
         x = asarray(a)
         out.append(reshape(x, (1,) * (2 - x.ndim) + x.shape) if x.ndim < 2 else x)
-    return out[0] if len(out) == 1 else out
+    return cast(Array, out[0]) if len(out) == 1 else cast(list[Array], out)
 
 
-def atleast_3d(*arys: Any) -> Any:
+@overload
+def atleast_3d(x: Any, /) -> Array: ...
+@overload
+def atleast_3d(x: Any, y: Any, /, *arys: Any) -> list[Array]: ...
+def atleast_3d(*arys: Any) -> Array | list[Array]:
     """Views with at least three dimensions (NumPy's placement of new axes).
 
     Example:
@@ -409,10 +428,10 @@ def atleast_3d(*arys: Any) -> Any:
         elif x.ndim == 2:
             x = expand_dims(x, 2)
         out.append(x)
-    return out[0] if len(out) == 1 else out
+    return cast(Array, out[0]) if len(out) == 1 else cast(list[Array], out)
 
 
-def hstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+def hstack(tup: Sequence[Any], dtype: Any = None) -> Array:
     """Stack horizontally (along axis 1, or 0 for 1-D arrays).
 
     Example:
@@ -426,7 +445,7 @@ def hstack(tup: Sequence[Any], dtype: Any = None) -> Any:
     return concatenate(xs, axis=0 if xs[0].ndim == 1 else 1, dtype=dtype)
 
 
-def vstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+def vstack(tup: Sequence[Any], dtype: Any = None) -> Array:
     """Stack vertically (along axis 0 after making arrays 2-D).
 
     Example:
@@ -437,7 +456,7 @@ def vstack(tup: Sequence[Any], dtype: Any = None) -> Any:
     return concatenate([atleast_2d(x) for x in tup], axis=0, dtype=dtype)
 
 
-def dstack(tup: Sequence[Any], dtype: Any = None) -> Any:
+def dstack(tup: Sequence[Any], dtype: Any = None) -> Array:
     """Stack along the third axis.
 
     Example:
@@ -448,7 +467,7 @@ def dstack(tup: Sequence[Any], dtype: Any = None) -> Any:
     return concatenate([atleast_3d(x) for x in tup], axis=2, dtype=dtype)
 
 
-def column_stack(tup: Sequence[Any]) -> Any:
+def column_stack(tup: Sequence[Any]) -> Array:
     """Stack 1-D arrays as columns of a 2-D array.
 
     Example:
@@ -460,7 +479,7 @@ def column_stack(tup: Sequence[Any]) -> Any:
     return concatenate([reshape(x, (-1, 1)) if x.ndim < 2 else x for x in xs], axis=1)
 
 
-def flip(m: Any, axis: int | Sequence[int] | None = None) -> Any:
+def flip(m: Any, axis: int | Sequence[int] | None = None) -> Array:
     """Reverse the order of elements along axes; a view (negative strides).
 
     Example:
@@ -472,11 +491,12 @@ def flip(m: Any, axis: int | Sequence[int] | None = None) -> Any:
     x = asarray(m)
     dims = normalize_axes(axis, x.ndim)
     if not dims:
-        return x
-    return so.rev_p.bind(x, dimensions=dims)
+        return cast(Array, x)
+    out: Array = so.rev_p.bind(x, dimensions=dims)
+    return out
 
 
-def fliplr(m: Any) -> Any:
+def fliplr(m: Any) -> Array:
     """Reverse along axis 1.
 
     Example:
@@ -487,7 +507,7 @@ def fliplr(m: Any) -> Any:
     return flip(m, 1)
 
 
-def flipud(m: Any) -> Any:
+def flipud(m: Any) -> Array:
     """Reverse along axis 0.
 
     Example:

@@ -3,10 +3,11 @@ built from slices, flips and concatenation."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
+from functorch_lite.array import Array
 from functorch_lite.numpy._manipulation import concatenate, flip
 from functorch_lite.numpy._util import ArrayOrTracer, asarray, convert
 from functorch_lite.ops import shape_ops as so
@@ -56,7 +57,7 @@ def _side(x: ArrayOrTracer, axis: int, width: int, mode: str, before: bool) -> A
     return concatenate(pieces[::-1] if before else pieces, axis=axis)
 
 
-def pad_mode(x: ArrayOrTracer, widths: list[tuple[int, int]], mode: str) -> Any:
+def pad_mode(x: ArrayOrTracer, widths: list[tuple[int, int]], mode: str) -> Array:
     if mode not in _MODES:
         raise ValueError(f"pad: mode {mode!r} is not supported; use 'constant' or one of {_MODES}")
     out = x
@@ -72,7 +73,7 @@ def pad_mode(x: ArrayOrTracer, widths: list[tuple[int, int]], mode: str) -> Any:
         if hi:
             parts.append(_side(out, axis, hi, mode, False))
         out = concatenate(parts, axis=axis)
-    return out
+    return cast(Array, out)
 
 
 def _pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
@@ -92,7 +93,7 @@ def _pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in w]
 
 
-def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Any:
+def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Array:
     """Pad an array (NumPy's ``pad``); ``mode="constant"`` fills with ``constant_values``.
 
     Example:
@@ -105,8 +106,9 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", constant_values: Any
     if mode != "constant":
         return pad_mode(x, widths, mode)
     if x.ndim == 0:
-        return x
+        return cast(Array, x)
     v = convert(asarray(constant_values), x.dtype, False)
     if v.ndim != 0:
         raise ValueError("pad: constant_values must be a scalar")
-    return so.pad_p.bind(x, v, padding_config=tuple((lo, hi, 0) for lo, hi in widths))
+    out: Array = so.pad_p.bind(x, v, padding_config=tuple((lo, hi, 0) for lo, hi in widths))
+    return out

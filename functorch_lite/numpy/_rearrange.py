@@ -8,7 +8,7 @@ Built from existing primitives only: slicing views (``basic_getitem``),
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -58,7 +58,7 @@ def _split(name: str, ary: Any, indices_or_sections: Any, axis: int, equal: bool
     return [_slice_axis(x, ax, edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
 
 
-def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Array]:
     """Split into equal sections (an int that must divide the axis) or at the
     given indices; the parts are views.
 
@@ -70,7 +70,7 @@ def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     return _split("split", ary, indices_or_sections, axis, True)
 
 
-def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Array]:
     """Like :func:`split`, but sections need not divide the axis (the first
     ``n % sections`` parts get one more element).
 
@@ -82,7 +82,7 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     return _split("array_split", ary, indices_or_sections, axis, False)
 
 
-def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+def hsplit(ary: Any, indices_or_sections: Any) -> list[Array]:
     """Split along axis 1 (axis 0 for 1-D arrays).
 
     Example:
@@ -96,7 +96,7 @@ def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
     return _split("hsplit", x, indices_or_sections, 1 if x.ndim > 1 else 0, True)
 
 
-def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+def vsplit(ary: Any, indices_or_sections: Any) -> list[Array]:
     """Split along axis 0 (arrays of 2 or more dimensions).
 
     Example:
@@ -110,7 +110,7 @@ def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
     return _split("vsplit", x, indices_or_sections, 0, True)
 
 
-def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+def dsplit(ary: Any, indices_or_sections: Any) -> list[Array]:
     """Split along axis 2 (arrays of 3 or more dimensions).
 
     Example:
@@ -124,7 +124,7 @@ def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
     return _split("dsplit", x, indices_or_sections, 2, True)
 
 
-def tile(A: Any, reps: Any) -> Any:
+def tile(A: Any, reps: Any) -> Array:
     """Repeat the whole array ``reps`` times along each axis (NumPy's rules
     for padding ``reps`` or the shape with leading ones).
 
@@ -143,7 +143,7 @@ def tile(A: Any, reps: Any) -> Any:
     if x.ndim != nd:
         x = reshape(x, shape)
     if all(v == 1 for v in r):
-        return x
+        return cast(Array, x)
     inter: list[int] = []
     for rv, d in zip(r, shape):
         inter.extend([rv, d])
@@ -151,7 +151,7 @@ def tile(A: Any, reps: Any) -> Any:
     return reshape(b, tuple(rv * d for rv, d in zip(r, shape)))
 
 
-def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
+def repeat(a: Any, repeats: Any, axis: int | None = None) -> Array:
     """Repeat each element ``repeats`` times along ``axis`` (flattened when
     None).  ``repeats`` is an int or one count per element (concrete).
 
@@ -193,7 +193,7 @@ def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
     return take(x, Array._wrap(src), axis=ax)
 
 
-def roll(a: Any, shift: Any, axis: int | Sequence[int] | None = None) -> Any:
+def roll(a: Any, shift: Any, axis: int | Sequence[int] | None = None) -> Array:
     """Shift elements cyclically along ``axis`` (all elements, flattened, when
     None).  ``shift`` and ``axis`` may be tuples (broadcast against each
     other); a traced ``shift`` works too (it becomes a gather).
@@ -215,7 +215,7 @@ def roll(a: Any, shift: Any, axis: int | Sequence[int] | None = None) -> Any:
         ax = normalize_axis(axis, x.ndim)
         n = x.shape[ax]
         if n == 0:
-            return x
+            return cast(Array, x)
         src = ew.subtract(Array._wrap(np.arange(n, dtype=np.int64)), shift)
         return take(x, src, axis=ax, mode="wrap")
     shifts = np.asarray(shift)
@@ -239,10 +239,11 @@ def roll(a: Any, shift: Any, axis: int | Sequence[int] | None = None) -> Any:
             continue
         s %= n
         out = concatenate([_slice_axis(out, ax, n - s, None), _slice_axis(out, ax, None, n - s)], axis=ax)
-    return out
+    result: Array = out
+    return result
 
 
-def rot90(m: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
+def rot90(m: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Array:
     """Rotate by 90 degrees ``k`` times in the plane of ``axes`` (from the
     first axis towards the second); a view (flips and a transpose).
 
@@ -261,7 +262,7 @@ def rot90(m: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
         raise ValueError(f"rot90: axes must be different, got {axes}")
     k = int(k) % 4
     if k == 0:
-        return x
+        return cast(Array, x)
     if k == 2:
         return flip(flip(x, a0), a1)
     perm = list(range(x.ndim))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, cast
 
 from functorch_lite import dtypes
+from functorch_lite.array import Array
 from functorch_lite.numpy._creation import _warn_complex_to_real, array, full
 from functorch_lite.numpy._elementwise import (
     add,
@@ -78,7 +79,7 @@ def _reduce(prim: Any, x: ArrayOrTracer, axes: tuple[int, ...]) -> Any:
     return prim.bind(x, axes=axes)
 
 
-def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
+def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, initial: Any = None) -> Array:  # noqa: A001
     """Sum over ``axis`` (int, tuple or None for all); small ints sum as int32.
 
     Example:
@@ -92,10 +93,11 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, ini
     out = _reduce(red.reduce_sum_p, x, axes)
     if initial is not None:
         out = add(out, initial)
-    return _keep(out, axes, keepdims)
+    result: Array = _keep(out, axes, keepdims)
+    return result
 
 
-def prod(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+def prod(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Array:
     """Product over ``axis``.
 
     Example:
@@ -106,7 +108,8 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
     x = convert(x, _acc_dtype(x, dtype), x.weak_type)
-    return _keep(_reduce(red.reduce_prod_p, x, axes), axes, keepdims)
+    out: Array = _keep(_reduce(red.reduce_prod_p, x, axes), axes, keepdims)
+    return out
 
 
 def _count(x: ArrayOrTracer, axes: tuple[int, ...]) -> int:
@@ -116,7 +119,7 @@ def _count(x: ArrayOrTracer, axes: tuple[int, ...]) -> int:
     return n
 
 
-def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
+def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Array:
     """Arithmetic mean over ``axis`` (integers average as the default float).
 
     Example:
@@ -132,11 +135,12 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False) ->
     x = convert(x, dt, x.weak_type)
     n = _count(x, axes)
     s = _reduce(red.reduce_sum_p, x, axes)
-    return _keep(true_divide(s, float(n) if n else float("nan")), axes, keepdims)
+    out: Array = _keep(true_divide(s, float(n) if n else float("nan")), axes, keepdims)
+    return out
 
 
 def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False, *,
-        correction: int | float | None = None) -> Any:
+        correction: int | float | None = None) -> Array:
     """Variance over ``axis`` with ``ddof`` delta degrees of freedom (the Array
     API's ``correction=``, as in JAX; give one or the other); of a complex
     array, the mean of ``|x - mean(x)|**2``, a real number (as NumPy).
@@ -166,7 +170,8 @@ def var(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bo
         sq = multiply(d, d)
     s = _reduce(red.reduce_sum_p, sq, axes)
     denom = builtins.max(n - ddof, 0)
-    return _keep(true_divide(s, float(denom) if denom else float("nan")), axes, keepdims)
+    out: Array = _keep(true_divide(s, float(denom) if denom else float("nan")), axes, keepdims)
+    return out
 
 
 def _ddof(ddof: Any, correction: Any, name: str) -> Any:
@@ -180,7 +185,7 @@ def _ddof(ddof: Any, correction: Any, name: str) -> Any:
 
 
 def std(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False, *,
-        correction: int | float | None = None) -> Any:
+        correction: int | float | None = None) -> Array:
     """Standard deviation over ``axis`` (``ddof`` or ``correction``, as :func:`var`).
 
     Example:
@@ -189,7 +194,8 @@ def std(a: Any, axis: Any = None, dtype: Any = None, ddof: int = 0, keepdims: bo
         1.0
     """
 
-    return sqrt(var(a, axis=axis, dtype=dtype, ddof=_ddof(ddof, correction, "std"), keepdims=keepdims))
+    out: Array = sqrt(var(a, axis=axis, dtype=dtype, ddof=_ddof(ddof, correction, "std"), keepdims=keepdims))
+    return out
 
 
 def _refuse_complex(x: ArrayOrTracer, name: str) -> None:
@@ -249,7 +255,7 @@ def _complex_extreme(prim: Any, x: ArrayOrTracer, axes: tuple[int, ...]) -> Any:
         dimensions=(last,))
 
 
-def max(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
+def max(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Array:  # noqa: A001
     """Maximum over ``axis`` (nan propagates); complex numbers compare
     lexicographically (real part, then imaginary part), as NumPy and JAX.
 
@@ -258,10 +264,11 @@ def max(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -
         >>> jnp.max(jnp.array([[1, 5], [3, 2]]), axis=1).tolist()
         [5, 3]
     """
-    return _extreme(red.reduce_max_p, "max", a, axis, keepdims, initial)
+    out: Array = _extreme(red.reduce_max_p, "max", a, axis, keepdims, initial)
+    return out
 
 
-def min(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Any:  # noqa: A001
+def min(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -> Array:  # noqa: A001
     """Minimum over ``axis`` (nan propagates); complex numbers compare
     lexicographically, as NumPy and JAX.
 
@@ -270,14 +277,15 @@ def min(a: Any, axis: Any = None, keepdims: bool = False, initial: Any = None) -
         >>> jnp.min(jnp.array([[1, 5], [3, 2]]), axis=0).tolist()
         [1, 2]
     """
-    return _extreme(red.reduce_min_p, "min", a, axis, keepdims, initial)
+    out: Array = _extreme(red.reduce_min_p, "min", a, axis, keepdims, initial)
+    return out
 
 
 amax = max
 amin = min
 
 
-def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Array:
     """Range (max - min) over ``axis``.
 
     Example:
@@ -302,7 +310,7 @@ def _arg(prim: Any, a: Any, axis: Any, keepdims: bool) -> Any:
     return _keep(prim.bind(x, axes=(ax,), index_dtype=dtypes.default_int_dtype()), (ax,), keepdims)
 
 
-def argmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def argmax(a: Any, axis: Any = None, keepdims: bool = False) -> Array:
     """Index of the (first) maximum along ``axis`` (of the flattened array if None).
 
     Example:
@@ -310,10 +318,11 @@ def argmax(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
         >>> int(jnp.argmax(jnp.array([1, 9, 9, 2])))
         1
     """
-    return _arg(red.argmax_p, a, axis, keepdims)
+    out: Array = _arg(red.argmax_p, a, axis, keepdims)
+    return out
 
 
-def argmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def argmin(a: Any, axis: Any = None, keepdims: bool = False) -> Array:
     """Index of the (first) minimum along ``axis``.
 
     Example:
@@ -321,7 +330,8 @@ def argmin(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
         >>> jnp.argmin(jnp.array([[3, 1], [0, 4]]), axis=1).tolist()
         [1, 0]
     """
-    return _arg(red.argmin_p, a, axis, keepdims)
+    out: Array = _arg(red.argmin_p, a, axis, keepdims)
+    return out
 
 
 def _bool_reduce(prim: Any, a: Any, axis: Any, keepdims: bool) -> Any:
@@ -332,7 +342,7 @@ def _bool_reduce(prim: Any, a: Any, axis: Any, keepdims: bool) -> Any:
     return _keep(_reduce(prim, x, axes), axes, keepdims)
 
 
-def all(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+def all(a: Any, axis: Any = None, keepdims: bool = False) -> Array:  # noqa: A001
     """Whether every element along ``axis`` is nonzero.
 
     Example:
@@ -340,10 +350,11 @@ def all(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
         >>> bool(jnp.all(jnp.array([1, 2, 0])))
         False
     """
-    return _bool_reduce(red.reduce_and_p, a, axis, keepdims)
+    out: Array = _bool_reduce(red.reduce_and_p, a, axis, keepdims)
+    return out
 
 
-def any(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
+def any(a: Any, axis: Any = None, keepdims: bool = False) -> Array:  # noqa: A001
     """Whether any element along ``axis`` is nonzero.
 
     Example:
@@ -351,10 +362,11 @@ def any(a: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
         >>> bool(jnp.any(jnp.array([0, 0, 3])))
         True
     """
-    return _bool_reduce(red.reduce_or_p, a, axis, keepdims)
+    out: Array = _bool_reduce(red.reduce_or_p, a, axis, keepdims)
+    return out
 
 
-def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Array:
     """Number of nonzero elements along ``axis``.
 
     Example:
@@ -366,7 +378,7 @@ def count_nonzero(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     return sum(not_equal(asarray(a), 0), axis=axis, keepdims=keepdims)
 
 
-def average(a: Any, axis: Any = None, weights: Any = None, keepdims: bool = False) -> Any:
+def average(a: Any, axis: Any = None, weights: Any = None, keepdims: bool = False) -> Array:
     """Weighted average over ``axis`` (plain mean without weights).
 
     Example:
@@ -388,7 +400,7 @@ def average(a: Any, axis: Any = None, weights: Any = None, keepdims: bool = Fals
     return true_divide(sum(multiply(x, w), axis=axis, keepdims=keepdims), sum(w, axis=axis, keepdims=keepdims))
 
 
-def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -> Any:
+def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -> Array:
     """``log(sum(exp(a)))`` over ``axis`` without overflow (max-shifted).
 
     Example:
@@ -402,11 +414,12 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -
     axes = normalize_axes(axis, x.ndim)
     if not axes:
         out = x if b is None else add(x, log(asarray(b)))
-        return out
+        return cast(Array, out)
     m = _reduce(reduce_max_p, x, axes) if builtins.all(x.shape[ax] for ax in axes) else None
     if m is None:
         shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
-        return _keep(full(shape, -float("inf"), x.dtype), axes, keepdims)
+        result: Array = _keep(full(shape, -float("inf"), x.dtype), axes, keepdims)
+        return result
     m = where(isfinite(m), m, 0.0)  # all -inf (or inf) rows: shift by 0
     m = stop_gradient_p.bind(m)  # a shift only: the result does not depend on it (as in JAX)
     mk = so.expand_dims_p.bind(m, dimensions=axes)
@@ -414,10 +427,11 @@ def logsumexp(a: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -
     if b is not None:
         e = multiply(e, b)
     out = add(log(_reduce(red.reduce_sum_p, e, axes)), m)
-    return _keep(out, axes, keepdims)
+    result = _keep(out, axes, keepdims)
+    return result
 
 
-def softmax(x: Any, axis: Any = -1) -> Any:
+def softmax(x: Any, axis: Any = -1) -> Array:
     """``exp(x) / sum(exp(x))`` along ``axis``, max-shifted for stability.
 
     Example:
@@ -432,7 +446,7 @@ def softmax(x: Any, axis: Any = -1) -> Any:
     return true_divide(e, sum(e, axis=axis, keepdims=True))
 
 
-def log_softmax(x: Any, axis: Any = -1) -> Any:
+def log_softmax(x: Any, axis: Any = -1) -> Array:
     """``x - logsumexp(x)`` along ``axis``, computed stably.
 
     Example:
@@ -446,19 +460,20 @@ def log_softmax(x: Any, axis: Any = -1) -> Any:
     return subtract(shifted, log(sum(exp(shifted), axis=axis, keepdims=True)))
 
 
-def stop_max(v: ArrayOrTracer, axis: Any) -> Any:
+def stop_max(v: ArrayOrTracer, axis: Any) -> Array:
     """The max along ``axis`` (kept dims), used only as a numerical shift:
     any finite shift gives the same softmax, so infinite maxima become 0."""
 
     if v.size == 0:
-        return v
+        return cast(Array, v)
     m = max(v, axis=axis, keepdims=True)
     # no derivative flows through the shift (the result does not depend on it),
     # as in JAX: the backward pass skips the max's tie-splitting rule
-    return stop_gradient_p.bind(where(isfinite(m), m, 0.0))
+    out: Array = stop_gradient_p.bind(where(isfinite(m), m, 0.0))
+    return out
 
 
-def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Array:
     """Whether every element is close (a 0-d boolean array).
 
     Example:
@@ -469,7 +484,7 @@ def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan
     return all(isclose(a, b, rtol, atol, equal_nan))
 
 
-def array_equal(a: Any, b: Any, equal_nan: bool = False) -> Any:
+def array_equal(a: Any, b: Any, equal_nan: bool = False) -> Array:
     """Whether two arrays have the same shape and elements.
 
     Example:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from functorch_lite import dtypes
+from functorch_lite.array import Array
 from functorch_lite.numpy._creation import array
 
 
@@ -23,7 +24,7 @@ class ScalarType:
         self.dtype = dtype
         self.__name__ = dtype.name
 
-    def __call__(self, x: Any) -> Any:
+    def __call__(self, x: Any) -> Array:
         return array(x, dtype=self.dtype)
 
     def __repr__(self) -> str:

@@ -10,7 +10,7 @@ Quantiles sort once and slice at positions computed from a concrete ``q``.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -71,7 +71,7 @@ def _flat(x: ArrayOrTracer) -> Any:
 
 # --- sort / argsort ----------------------------------------------------------------
 def sort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = None, stable: bool = True,
-         descending: bool = False) -> Any:
+         descending: bool = False) -> Array:
     """Sorted copy along ``axis`` (``None`` sorts the flattened array).
 
     The sort is always stable (``stable=False`` is accepted and changes
@@ -90,11 +90,12 @@ def sort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = None, 
         x, d = _flat(x), 0
     else:
         d = _axis(axis, x.ndim, "sort")
-    return srt.sort_p.bind(x, dimension=d, descending=bool(descending))
+    out: Array = srt.sort_p.bind(x, dimension=d, descending=bool(descending))
+    return out
 
 
 def argsort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = None, stable: bool = True,
-            descending: bool = False) -> Any:
+            descending: bool = False) -> Array:
     """Indices (int32) that sort ``a`` along ``axis`` (``None``: flattened).
 
     Stable by default: equal elements keep their order, also when
@@ -113,10 +114,11 @@ def argsort(a: Any, axis: int | None = -1, *, kind: Any = None, order: Any = Non
         x, d = _flat(x), 0
     else:
         d = _axis(axis, x.ndim, "argsort")
-    return srt.argsort_p.bind(x, dimension=d, descending=bool(descending), stable=bool(stable))
+    out: Array = srt.argsort_p.bind(x, dimension=d, descending=bool(descending), stable=bool(stable))
+    return out
 
 
-def sort_complex(a: Any) -> Any:
+def sort_complex(a: Any) -> Array:
     """Sort along the last axis by real part, then imaginary part, giving a
     complex array of ``a``'s precision as JAX does (float32: complex64,
     integers: the default complex; NumPy gives complex128 for float32 and
@@ -128,7 +130,7 @@ def sort_complex(a: Any) -> Any:
         [(-3+0j), (1-1j), (1+2j)]
     """
     x = sort(asarray(a), axis=-1)
-    return convert(x, dtypes.to_complex(x.dtype))
+    return cast(Array, convert(x, dtypes.to_complex(x.dtype)))
 
 
 # --- cumulative ---------------------------------------------------------------------
@@ -161,7 +163,7 @@ def _numpy_axis(name: str, x: ArrayOrTracer, axis: Any) -> tuple[ArrayOrTracer, 
     return x, _axis(axis, x.ndim, name)
 
 
-def cumsum(a: Any, axis: int | None = None, dtype: Any = None) -> Any:
+def cumsum(a: Any, axis: int | None = None, dtype: Any = None) -> Array:
     """Running sum along ``axis`` (``None``: of the flattened array).
 
     Booleans and 8/16-bit integers accumulate in int32 (the default int);
@@ -173,10 +175,11 @@ def cumsum(a: Any, axis: int | None = None, dtype: Any = None) -> Any:
         [[1, 2], [4, 6]]
     """
     x, ax = _numpy_axis("cumsum", asarray(a), axis)
-    return _scan("cumsum", x, ax, dtype)
+    out: Array = _scan("cumsum", x, ax, dtype)
+    return out
 
 
-def cumprod(a: Any, axis: int | None = None, dtype: Any = None) -> Any:
+def cumprod(a: Any, axis: int | None = None, dtype: Any = None) -> Array:
     """Running product along ``axis`` (``None``: of the flattened array).
 
     Example:
@@ -185,7 +188,8 @@ def cumprod(a: Any, axis: int | None = None, dtype: Any = None) -> Any:
         [1, 2, 6, 24]
     """
     x, ax = _numpy_axis("cumprod", asarray(a), axis)
-    return _scan("cumprod", x, ax, dtype)
+    out: Array = _scan("cumprod", x, ax, dtype)
+    return out
 
 
 def _nan_to(x: ArrayOrTracer, value: float) -> Any:
@@ -195,7 +199,7 @@ def _nan_to(x: ArrayOrTracer, value: float) -> Any:
     return where(isnan(x), value, x)
 
 
-def nancumsum(a: Any, axis: int | None = None, dtype: Any = None) -> Any:
+def nancumsum(a: Any, axis: int | None = None, dtype: Any = None) -> Array:
     """Running sum treating NaN as zero.
 
     Example:
@@ -206,7 +210,7 @@ def nancumsum(a: Any, axis: int | None = None, dtype: Any = None) -> Any:
     return cumsum(_nan_to(asarray(a), 0.0), axis, dtype)
 
 
-def nancumprod(a: Any, axis: int | None = None, dtype: Any = None) -> Any:
+def nancumprod(a: Any, axis: int | None = None, dtype: Any = None) -> Array:
     """Running product treating NaN as one.
 
     Example:
@@ -238,7 +242,7 @@ def _cumulative(name: str, x: Any, axis: int | None, dtype: Any, include_initial
 
 
 def cumulative_sum(x: Any, /, *, axis: int | None = None, dtype: Any = None,
-                   include_initial: bool = False) -> Any:
+                   include_initial: bool = False) -> Array:
     """Array API running sum; ``include_initial`` prepends the zero.
 
     ``axis`` may be omitted only for 1-D input.
@@ -248,11 +252,12 @@ def cumulative_sum(x: Any, /, *, axis: int | None = None, dtype: Any = None,
         >>> jnp.cumulative_sum(jnp.array([1, 2, 3]), include_initial=True).tolist()
         [0, 1, 3, 6]
     """
-    return _cumulative("cumulative_sum", x, axis, dtype, include_initial)
+    out: Array = _cumulative("cumulative_sum", x, axis, dtype, include_initial)
+    return out
 
 
 def cumulative_prod(x: Any, /, *, axis: int | None = None, dtype: Any = None,
-                    include_initial: bool = False) -> Any:
+                    include_initial: bool = False) -> Array:
     """Array API running product; ``include_initial`` prepends the one.
 
     Example:
@@ -260,7 +265,8 @@ def cumulative_prod(x: Any, /, *, axis: int | None = None, dtype: Any = None,
         >>> jnp.cumulative_prod(jnp.array([[1, 2], [3, 4]]), axis=1).tolist()
         [[1, 2], [3, 12]]
     """
-    return _cumulative("cumulative_prod", x, axis, dtype, include_initial)
+    out: Array = _cumulative("cumulative_prod", x, axis, dtype, include_initial)
+    return out
 
 
 # --- quantiles ------------------------------------------------------------------------
@@ -303,7 +309,7 @@ def _at_position(s: ArrayOrTracer, n: int, q: float, method: str) -> Any:
 
 
 def quantile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False, *,
-             interpolation: str | None = None) -> Any:
+             interpolation: str | None = None) -> Array:
     """The ``q``-th quantiles (``q`` in [0, 1], concrete) along ``axis``.
 
     ``method`` is ``"linear"`` (default), ``"lower"``, ``"higher"``,
@@ -361,7 +367,7 @@ def quantile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims:
 
 
 def percentile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False, *,
-               interpolation: str | None = None) -> Any:
+               interpolation: str | None = None) -> Array:
     """The ``q``-th percentiles (``q`` in [0, 100], concrete); see :func:`quantile`.
 
     Example:
@@ -375,7 +381,7 @@ def percentile(a: Any, q: Any, axis: Any = None, method: str = "linear", keepdim
     return quantile(a, qs / 100.0, axis=axis, method=method, keepdims=keepdims, interpolation=interpolation)
 
 
-def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+def median(a: Any, axis: Any = None, keepdims: bool = False) -> Array:
     """The median along ``axis`` (mean of the two middle values for even counts).
 
     Example:
@@ -387,7 +393,7 @@ def median(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 # --- searching ----------------------------------------------------------------------------
-def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *, method: Any = None) -> Any:
+def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *, method: Any = None) -> Array:
     """Indices (int32) where ``v`` would be inserted into the sorted 1-D ``a``.
 
     ``side="left"`` gives the first such index, ``"right"`` the last.  NaNs
@@ -416,7 +422,8 @@ def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None, *, meth
     dt, _ = promote_dtypes(s, keys)
     s = convert(s, dt, False)
     keys = convert(keys, dt, False)
-    return srt.searchsorted_p.bind(s, keys, side=side)
+    out: Array = srt.searchsorted_p.bind(s, keys, side=side)
+    return out
 
 
 # --- unique -------------------------------------------------------------------------------
@@ -462,9 +469,17 @@ def _unique_traced(x: ArrayOrTracer, size: int, fill_value: Any, equal_nan: bool
     return where(less(arange(size), count), u, fill)
 
 
+@overload
+def unique(ar: Any, return_index: Literal[False] = ..., return_inverse: Literal[False] = ...,
+           return_counts: Literal[False] = ..., axis: int | None = ..., *, equal_nan: bool = ...,
+           size: int | None = ..., fill_value: Any = ...) -> Array: ...
+@overload
+def unique(ar: Any, return_index: bool = ..., return_inverse: bool = ..., return_counts: bool = ...,
+           axis: int | None = ..., *, equal_nan: bool = ..., size: int | None = ...,
+           fill_value: Any = ...) -> Any: ...  # a tuple when a return_* flag is True
 def unique(ar: Any, return_index: bool = False, return_inverse: bool = False, return_counts: bool = False,
            axis: int | None = None, *, equal_nan: bool = True, size: int | None = None,
-           fill_value: Any = None) -> Any:
+           fill_value: Any = None) -> Array | tuple[Array, ...]:
     """Sorted unique elements (of the flattened array unless ``axis`` is given).
 
     The output length depends on the data, so the input must be concrete;
@@ -497,7 +512,8 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False, re
                 "unique of a traced value supports only the values (no return_index/return_inverse/"
                 "return_counts/axis); call it on a concrete array for those"
             )
-        return _unique_traced(x, size, fill_value, equal_nan)
+        result: Array = _unique_traced(x, size, fill_value, equal_nan)
+        return result
     arr = x._numpy()
     if axis is not None:
         axis = _axis(axis, arr.ndim, "unique")
@@ -525,7 +541,7 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False, re
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def unique_values(x: Any, /) -> Any:
+def unique_values(x: Any, /) -> Array:
     """Array API: the sorted unique elements of the flattened array (each NaN
     distinct, as the standard and JAX's ``unique_values``).
 

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from functorch_lite import dtypes
+from functorch_lite.array import Array
 from functorch_lite.device import check_device
 from functorch_lite.numpy._elementwise import conjugate, divide, multiply
 from functorch_lite.numpy._indexing import basic_getitem
@@ -198,7 +199,7 @@ def _fft1(name: str, fft_type: str, a: Any, n: Any, axis: Any, norm: str | None)
 # --- one axis ---------------------------------------------------------------------------------
 
 
-def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """The 1-D discrete Fourier transform along ``axis`` (``numpy.fft.fft``):
     ``n`` crops or zero-pads the input first.
 
@@ -207,10 +208,11 @@ def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -
         >>> jnp.fft.fft(jnp.array([1.0, 0.0, 0.0]), n=4).tolist()
         [(1+0j), (1+0j), (1+0j), (1+0j)]
     """
-    return _fft1("fft", "FFT", a, n, axis, norm)
+    out: Array = _fft1("fft", "FFT", a, n, axis, norm)
+    return out
 
 
-def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """The 1-D inverse discrete Fourier transform (``numpy.fft.ifft``; scaled by
     ``1/n`` under the default norm).
 
@@ -219,10 +221,11 @@ def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
         >>> jnp.fft.ifft(jnp.array([4.0, 0.0, 0.0, 0.0])).tolist()
         [(1+0j), (1+0j), (1+0j), (1+0j)]
     """
-    return _fft1("ifft", "IFFT", a, n, axis, norm)
+    out: Array = _fft1("ifft", "IFFT", a, n, axis, norm)
+    return out
 
 
-def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """The 1-D transform of a real array: the ``n // 2 + 1`` non-negative
     frequencies (``numpy.fft.rfft``).
 
@@ -231,10 +234,11 @@ def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
         >>> jnp.fft.rfft(jnp.array([1.0, 2.0, 3.0, 4.0])).tolist()
         [(10+0j), (-2+2j), (-2+0j)]
     """
-    return _fft1("rfft", "RFFT", a, n, axis, norm)
+    out: Array = _fft1("rfft", "RFFT", a, n, axis, norm)
+    return out
 
 
-def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """The inverse of :func:`rfft`: a real signal of length ``n`` (default
     ``2 * (m - 1)`` for ``m`` input frequencies) from its non-negative
     frequencies (``numpy.fft.irfft``).
@@ -244,10 +248,11 @@ def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None)
         >>> jnp.fft.irfft(jnp.array([10.0, -2 + 2j, -2.0])).tolist()
         [1.0, 2.0, 3.0, 4.0]
     """
-    return _fft1("irfft", "IRFFT", a, n, axis, norm)
+    out: Array = _fft1("irfft", "IRFFT", a, n, axis, norm)
+    return out
 
 
-def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """The transform of a signal with Hermitian symmetry, given its first half:
     a real spectrum of length ``n`` (``numpy.fft.hfft``: ``irfft(conj(a))``
     with the norm's direction swapped).
@@ -259,10 +264,11 @@ def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) 
     """
     _check_norm("hfft", norm)
     x = _input("hfft", a, "IRFFT")
-    return _fft1("hfft", "IRFFT", conjugate(x), n, axis, _SWAPPED[norm])
+    out: Array = _fft1("hfft", "IRFFT", conjugate(x), n, axis, _SWAPPED[norm])
+    return out
 
 
-def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Any:
+def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None) -> Array:
     """The inverse of :func:`hfft` for a real signal: ``conj(rfft(a)) / n``
     under the default norm (``numpy.fft.ihfft``).
 
@@ -278,7 +284,7 @@ def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None)
 # --- several axes -----------------------------------------------------------------------------
 
 
-def fftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None, norm: str | None = None) -> Any:
+def fftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None, norm: str | None = None) -> Array:
     """The N-D discrete Fourier transform over ``axes`` (all axes by default, the
     last ``len(s)`` when only ``s`` is given), each cropped or zero-padded to
     ``s`` (``numpy.fft.fftn``).
@@ -288,10 +294,11 @@ def fftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = No
         >>> jnp.fft.fftn(jnp.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
         [[(10+0j), (-2+0j)], [(-4+0j), 0j]]
     """
-    return _fftn_core("fftn", "FFT", a, s, axes, norm)
+    out: Array = _fftn_core("fftn", "FFT", a, s, axes, norm)
+    return out
 
 
-def ifftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None, norm: str | None = None) -> Any:
+def ifftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None, norm: str | None = None) -> Array:
     """The N-D inverse discrete Fourier transform (``numpy.fft.ifftn``).
 
     Example:
@@ -299,10 +306,11 @@ def ifftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = N
         >>> jnp.fft.ifftn(jnp.array([[4.0, 0.0], [0.0, 0.0]])).tolist()
         [[(1+0j), (1+0j)], [(1+0j), (1+0j)]]
     """
-    return _fftn_core("ifftn", "IFFT", a, s, axes, norm)
+    out: Array = _fftn_core("ifftn", "IFFT", a, s, axes, norm)
+    return out
 
 
-def rfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None, norm: str | None = None) -> Any:
+def rfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None, norm: str | None = None) -> Array:
     """The N-D transform of a real array; the last of ``axes`` keeps its
     ``s[-1] // 2 + 1`` non-negative frequencies (``numpy.fft.rfftn``).
 
@@ -311,10 +319,11 @@ def rfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = N
         >>> jnp.fft.rfftn(jnp.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).shape
         (2, 2)
     """
-    return _fftn_core("rfftn", "RFFT", a, s, axes, norm)
+    out: Array = _fftn_core("rfftn", "RFFT", a, s, axes, norm)
+    return out
 
 
-def irfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None, norm: str | None = None) -> Any:
+def irfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None, norm: str | None = None) -> Array:
     """The inverse of :func:`rfftn`: a real array of shape ``s`` over ``axes``
     (the last defaults to ``2 * (m - 1)``) (``numpy.fft.irfftn``).
 
@@ -324,10 +333,11 @@ def irfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = 
         >>> jnp.fft.irfftn(jnp.fft.rfftn(x), s=x.shape).tolist()
         [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     """
-    return _fftn_core("irfftn", "IRFFT", a, s, axes, norm)
+    out: Array = _fftn_core("irfftn", "IRFFT", a, s, axes, norm)
+    return out
 
 
-def fft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1), norm: str | None = None) -> Any:
+def fft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1), norm: str | None = None) -> Array:
     """:func:`fftn` over the last two axes by default (``numpy.fft.fft2``).
 
     Example:
@@ -335,10 +345,11 @@ def fft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
         >>> jnp.fft.fft2(jnp.ones((2, 2))).tolist()
         [[(4+0j), 0j], [0j, 0j]]
     """
-    return _fftn_core("fft2", "FFT", a, s, axes, norm)
+    out: Array = _fftn_core("fft2", "FFT", a, s, axes, norm)
+    return out
 
 
-def ifft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1), norm: str | None = None) -> Any:
+def ifft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1), norm: str | None = None) -> Array:
     """:func:`ifftn` over the last two axes by default (``numpy.fft.ifft2``).
 
     Example:
@@ -346,10 +357,11 @@ def ifft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1)
         >>> jnp.fft.ifft2(jnp.array([[4.0, 0.0], [0.0, 0.0]])).tolist()
         [[(1+0j), (1+0j)], [(1+0j), (1+0j)]]
     """
-    return _fftn_core("ifft2", "IFFT", a, s, axes, norm)
+    out: Array = _fftn_core("ifft2", "IFFT", a, s, axes, norm)
+    return out
 
 
-def rfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1), norm: str | None = None) -> Any:
+def rfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1), norm: str | None = None) -> Array:
     """:func:`rfftn` over the last two axes by default (``numpy.fft.rfft2``).
 
     Example:
@@ -357,10 +369,11 @@ def rfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1)
         >>> jnp.fft.rfft2(jnp.ones((2, 4))).shape
         (2, 3)
     """
-    return _fftn_core("rfft2", "RFFT", a, s, axes, norm)
+    out: Array = _fftn_core("rfft2", "RFFT", a, s, axes, norm)
+    return out
 
 
-def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1), norm: str | None = None) -> Any:
+def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1), norm: str | None = None) -> Array:
     """:func:`irfftn` over the last two axes by default (``numpy.fft.irfft2``).
 
     Example:
@@ -368,7 +381,8 @@ def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1
         >>> jnp.fft.irfft2(jnp.fft.rfft2(jnp.ones((2, 4)))).tolist()
         [[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]
     """
-    return _fftn_core("irfft2", "IRFFT", a, s, axes, norm)
+    out: Array = _fftn_core("irfft2", "IRFFT", a, s, axes, norm)
+    return out
 
 
 # --- frequencies and shifts -------------------------------------------------------------------
@@ -401,7 +415,7 @@ def _freqs(k: np.ndarray[Any, Any], n: int, d: Any, out_dt: np.dtype[Any], calc:
     return convert(divide(num, den), out_dt)
 
 
-def fftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> Any:
+def fftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> Array:
     """The sample frequencies of :func:`fft`'s bins for a window of ``n`` samples
     spaced ``d`` apart: ``[0, 1, ..., n//2 - 1 (or (n-1)//2), -(n//2), ..., -1] / (d * n)``
     (``jax.numpy.fft.fftfreq``: default float dtype, or ``dtype``).
@@ -414,10 +428,11 @@ def fftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> A
     check_device(device)
     count, out_dt, calc = _freq_args("fftfreq", n, d, dtype)
     i = np.arange(count)
-    return _freqs((i + count // 2) % count - count // 2, count, d, out_dt, calc)
+    out: Array = _freqs((i + count // 2) % count - count // 2, count, d, out_dt, calc)
+    return out
 
 
-def rfftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> Any:
+def rfftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> Array:
     """The sample frequencies of :func:`rfft`'s ``n // 2 + 1`` bins
     (``jax.numpy.fft.rfftfreq``).
 
@@ -428,7 +443,8 @@ def rfftfreq(n: int, d: Any = 1.0, *, dtype: Any = None, device: Any = None) -> 
     """
     check_device(device)
     count, out_dt, calc = _freq_args("rfftfreq", n, d, dtype)
-    return _freqs(np.arange(count // 2 + 1), count, d, out_dt, calc)
+    out: Array = _freqs(np.arange(count // 2 + 1), count, d, out_dt, calc)
+    return out
 
 
 def _shift(name: str, x: Any, axes: Any, sign: int) -> Any:
@@ -445,7 +461,7 @@ def _shift(name: str, x: Any, axes: Any, sign: int) -> Any:
     return roll(a, tuple(sign * (a.shape[i] // 2) for i in ax), ax)
 
 
-def fftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
+def fftshift(x: Any, axes: int | Sequence[int] | None = None) -> Array:
     """Move the zero frequency to the centre: roll each of ``axes`` (all by
     default) by half its length (``numpy.fft.fftshift``).
 
@@ -454,10 +470,11 @@ def fftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
         >>> jnp.fft.fftshift(jnp.fft.fftfreq(5) * 5).tolist()
         [-2.0, -1.0, 0.0, 1.0, 2.0]
     """
-    return _shift("fftshift", x, axes, 1)
+    out: Array = _shift("fftshift", x, axes, 1)
+    return out
 
 
-def ifftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
+def ifftshift(x: Any, axes: int | Sequence[int] | None = None) -> Array:
     """The inverse of :func:`fftshift` (they differ for odd lengths)
     (``numpy.fft.ifftshift``).
 
@@ -466,5 +483,6 @@ def ifftshift(x: Any, axes: int | Sequence[int] | None = None) -> Any:
         >>> jnp.fft.ifftshift(jnp.array([-2.0, -1.0, 0.0, 1.0, 2.0])).tolist()
         [0.0, 1.0, 2.0, -2.0, -1.0]
     """
-    return _shift("ifftshift", x, axes, -1)
+    out: Array = _shift("ifftshift", x, axes, -1)
+    return out
 

@@ -18,11 +18,12 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
 from functorch_lite import dtypes
+from functorch_lite.array import Array
 from functorch_lite.numpy._elementwise import abs as abs_
 from functorch_lite.numpy._elementwise import multiply, not_equal, power, sqrt
 from functorch_lite.numpy._linalg import matmul, tensordot, vecdot
@@ -113,7 +114,7 @@ def _matrix_norm(x: ArrayOrTracer, r: int, c: int, ord: Any, keepdims: bool) -> 
     return out if keepdims else squeeze(out, (r, c))
 
 
-def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Array:  # noqa: A002
     """Vector or matrix norm, as ``numpy.linalg.norm``.
 
     ``axis`` an int: vector norm (``ord`` None/2, 1, inf, -inf, 0 = count of
@@ -132,32 +133,39 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     if ord in _SPECTRAL and not isinstance(ord, bool):
         m = _inexact(x)
         if axis is None and m.ndim == 2:
-            return _spectral_norm(m, 0, 1, ord, keepdims)
+            out: Array = _spectral_norm(m, 0, 1, ord, keepdims)
+            return out
         if axis is not None and not isinstance(axis, int) and len(tuple(axis)) == 2:
             r, c = (normalize_axis(ax, m.ndim) for ax in axis)
-            return _spectral_norm(m, r, c, ord, keepdims)
+            out = _spectral_norm(m, r, c, ord, keepdims)
+            return out
     a = _as_float(x)
     if axis is None:
         if ord is None:
-            return sqrt(sum_(multiply(a, a), axis=None, keepdims=keepdims))
+            out = sqrt(sum_(multiply(a, a), axis=None, keepdims=keepdims))
+            return out
         if a.ndim == 1:
-            return _vector_norm(a, (0,), ord, keepdims)
+            out = _vector_norm(a, (0,), ord, keepdims)
+            return out
         if a.ndim == 2:
-            return _matrix_norm(a, 0, 1, ord, keepdims)
+            out = _matrix_norm(a, 0, 1, ord, keepdims)
+            return out
         raise ValueError(
             f"norm: with ord={ord!r} and axis=None the input must be 1-D or 2-D, got shape {a.shape}; "
             "pass axis=int for vector norms or axis=(i, j) for matrix norms"
         )
     axes = (axis,) if isinstance(axis, int) or hasattr(axis, "__index__") else tuple(axis)
     if len(axes) == 1:
-        return _vector_norm(a, (normalize_axis(axes[0], a.ndim),), ord, keepdims)
+        out = _vector_norm(a, (normalize_axis(axes[0], a.ndim),), ord, keepdims)
+        return out
     if len(axes) == 2:
         r, c = (normalize_axis(ax, a.ndim) for ax in axes)
-        return _matrix_norm(a, r, c, ord, keepdims)
+        out = _matrix_norm(a, r, c, ord, keepdims)
+        return out
     raise ValueError(f"norm: axis must be an int or a pair of ints, got {axis!r}")
 
 
-def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:  # noqa: A002
+def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Array:  # noqa: A002
     """Array API vector norm over ``axis`` (None: all axes, as one vector).
 
     Example:
@@ -166,10 +174,11 @@ def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any
         4.0
     """
     a = _as_float(x)
-    return _vector_norm(a, normalize_axes(axis, a.ndim), ord, keepdims)
+    out: Array = _vector_norm(a, normalize_axes(axis, a.ndim), ord, keepdims)
+    return out
 
 
-def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:  # noqa: A002
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Array:  # noqa: A002
     """Array API matrix norm over the last two axes.
 
     Example:
@@ -181,14 +190,16 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any: 
         m = _inexact(x)
         if m.ndim < 2:
             raise ValueError(f"matrix_norm needs at least 2 dimensions, got shape {m.shape}")
-        return _spectral_norm(m, m.ndim - 2, m.ndim - 1, ord, keepdims)
+        out: Array = _spectral_norm(m, m.ndim - 2, m.ndim - 1, ord, keepdims)
+        return out
     a = _as_float(x)
     if a.ndim < 2:
         raise ValueError(f"matrix_norm needs at least 2 dimensions, got shape {a.shape}")
-    return _matrix_norm(a, a.ndim - 2, a.ndim - 1, ord, keepdims)
+    out = _matrix_norm(a, a.ndim - 2, a.ndim - 1, ord, keepdims)
+    return out
 
 
-def outer(x1: Any, x2: Any, /) -> Any:
+def outer(x1: Any, x2: Any, /) -> Array:
     """Outer product of two 1-D arrays (Array API).
 
     Example:
@@ -203,7 +214,7 @@ def outer(x1: Any, x2: Any, /) -> Any:
     return outer_(a, b)
 
 
-def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Array:
     """Sum of the diagonal of the last two axes (Array API).
 
     Example:
@@ -214,7 +225,7 @@ def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
     return _trace(x, offset=offset, axis1=-2, axis2=-1, dtype=dtype)
 
 
-def diagonal(x: Any, /, *, offset: int = 0) -> Any:
+def diagonal(x: Any, /, *, offset: int = 0) -> Array:
     """The diagonal of the last two axes, a view (Array API).
 
     Example:
@@ -263,8 +274,8 @@ class EigResult(NamedTuple):
         'c'
     """
 
-    eigenvalues: Any
-    eigenvectors: Any
+    eigenvalues: Array
+    eigenvectors: Array
 
 
 class EighResult(NamedTuple):
@@ -276,8 +287,8 @@ class EighResult(NamedTuple):
         [1.0, 1.0]
     """
 
-    eigenvalues: Any
-    eigenvectors: Any
+    eigenvalues: Array
+    eigenvectors: Array
 
 
 class QRResult(NamedTuple):
@@ -289,8 +300,8 @@ class QRResult(NamedTuple):
         (2, 2)
     """
 
-    Q: Any
-    R: Any
+    Q: Array
+    R: Array
 
 
 class SlogdetResult(NamedTuple):
@@ -302,8 +313,8 @@ class SlogdetResult(NamedTuple):
         True
     """
 
-    sign: Any
-    logabsdet: Any
+    sign: Array
+    logabsdet: Array
 
 
 class SVDResult(NamedTuple):
@@ -315,9 +326,9 @@ class SVDResult(NamedTuple):
         [1.0, 1.0]
     """
 
-    U: Any
-    S: Any
-    Vh: Any
+    U: Array
+    S: Array
+    Vh: Array
 
 
 def _float_matrix(name: str, a: Any, square: bool = False) -> ArrayOrTracer:
@@ -348,7 +359,7 @@ def _const(v: Any, dtype: Any) -> Any:
     return from_numpy(np.asarray(v, dtype))
 
 
-def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> Any:
+def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> Array:
     """Cholesky factor of each symmetric (Hermitian) positive-definite matrix:
     lower ``L`` with ``a = L @ L^H`` (``upper=True``: ``U = L^H``).  As in JAX,
     the input is symmetrised first (``(a + a^H) / 2``, so its gradient is too)
@@ -361,7 +372,8 @@ def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> A
     """
     x = _float_matrix("cholesky", a, square=True)
     low = _ld.cholesky_p.bind(x, symmetrize_input=symmetrize_input)
-    return _mH(low) if upper else low
+    out: Array = _mH(low) if upper else low
+    return out
 
 
 def _perm_apply(perm: Any, b: Any) -> Any:
@@ -404,7 +416,7 @@ def _promote_pair(name: str, x: Any, b: Any) -> tuple[Any, Any]:
     return x, y
 
 
-def solve(a: Any, b: Any) -> Any:
+def solve(a: Any, b: Any) -> Array:
     """Solve ``a @ x = b`` for square ``a`` by LU with partial pivoting (LAPACK gesv).  As in
     NumPy 2, ``b`` is a vector only when it is 1-D; otherwise ``(..., n, k)``,
     with batch axes broadcast against ``a``'s.
@@ -426,7 +438,7 @@ def solve(a: Any, b: Any) -> Any:
     return squeeze(out, -1) if vec else out
 
 
-def inv(a: Any) -> Any:
+def inv(a: Any) -> Array:
     """Inverse of each square matrix (LU with partial pivoting).
 
     Example:
@@ -434,7 +446,8 @@ def inv(a: Any) -> Any:
         >>> jnp.linalg.inv(jnp.array([[2.0, 0.0], [0.0, 4.0]])).tolist()
         [[0.5, 0.0], [0.0, 0.25]]
     """
-    return _ld.inv_p.bind(_float_matrix("inv", a, square=True))
+    out: Array = _ld.inv_p.bind(_float_matrix("inv", a, square=True))
+    return out
 
 
 def _lu_sign_logdet(x: Any) -> tuple[Any, Any, Any]:
@@ -445,7 +458,7 @@ def _lu_sign_logdet(x: Any) -> tuple[Any, Any, Any]:
     return d, parity, f
 
 
-def det(a: Any) -> Any:
+def det(a: Any) -> Array:
     """Determinant of each square matrix: the product of LU's diagonal, with the
     sign of the row permutation.  Differentiated through the LU factors, so the
     gradient at a singular matrix is nan (JAX's custom rule gives the
@@ -458,7 +471,8 @@ def det(a: Any) -> Any:
     """
     x = _float_matrix("det", a, square=True)
     d, parity, _ = _lu_sign_logdet(x)
-    return multiply(parity, prod_(d, axis=-1))
+    out: Array = multiply(parity, prod_(d, axis=-1))
+    return out
 
 
 def slogdet(a: Any) -> SlogdetResult:
@@ -484,7 +498,13 @@ def slogdet(a: Any) -> SlogdetResult:
     return SlogdetResult(s, sum_(log(abs_(d)), axis=-1))
 
 
-def qr(a: Any, mode: str = "reduced") -> Any:
+@overload
+def qr(a: Any, mode: Literal["reduced", "complete"] = ...) -> QRResult: ...
+@overload
+def qr(a: Any, mode: Literal["r"]) -> Array: ...
+@overload
+def qr(a: Any, mode: str) -> Any: ...
+def qr(a: Any, mode: str = "reduced") -> Array | QRResult:
     """QR decomposition of each matrix (NumPy's signs): ``mode`` is
     ``'reduced'`` (Q ``(m, k)``, R ``(k, n)``, ``k = min(m, n)``), ``'complete'``
     (Q ``(m, m)``) or ``'r'`` (R alone).  Differentiable for ``m >= n``
@@ -503,7 +523,15 @@ def qr(a: Any, mode: str = "reduced") -> Any:
     return r if mode == "r" else QRResult(q, r)
 
 
-def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False) -> Any:
+@overload
+def svd(a: Any, full_matrices: bool = ..., compute_uv: Literal[True] = ..., hermitian: bool = ...) -> SVDResult: ...
+@overload
+def svd(a: Any, full_matrices: bool, compute_uv: Literal[False], hermitian: bool = ...) -> Array: ...
+@overload
+def svd(a: Any, full_matrices: bool = ..., *, compute_uv: Literal[False], hermitian: bool = ...) -> Array: ...
+@overload
+def svd(a: Any, full_matrices: bool = ..., compute_uv: bool = ..., hermitian: bool = ...) -> Any: ...
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False) -> Array | SVDResult:
     """Singular value decomposition ``a = U @ diag(S) @ Vh`` (S descending), or
     the singular values alone (``compute_uv=False``).  ``hermitian`` is
     accepted for NumPy's signature; the general algorithm is used.  The
@@ -517,12 +545,13 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
     """
     x = _float_matrix("svd", a)
     if not compute_uv:
-        return _ld.svd_p.bind(x, full_matrices=False, compute_uv=False)[0]
+        out: Array = _ld.svd_p.bind(x, full_matrices=False, compute_uv=False)[0]
+        return out
     s, u, vt = _ld.svd_p.bind(x, full_matrices=full_matrices, compute_uv=True)
     return SVDResult(u, s, vt)
 
 
-def svdvals(x: Any, /) -> Any:
+def svdvals(x: Any, /) -> Array:
     """Singular values of each matrix, descending.
 
     Example:
@@ -552,7 +581,7 @@ def eigh(a: Any, UPLO: str | None = None, symmetrize_input: bool = True) -> Eigh
     return EighResult(w, v)
 
 
-def eigvalsh(a: Any, UPLO: str | None = "L") -> Any:  # noqa: N803
+def eigvalsh(a: Any, UPLO: str | None = "L") -> Array:  # noqa: N803
     """Eigenvalues of each symmetric matrix, ascending.
 
     Example:
@@ -560,10 +589,12 @@ def eigvalsh(a: Any, UPLO: str | None = "L") -> Any:  # noqa: N803
         >>> jnp.linalg.eigvalsh(jnp.array([[2.0, 0.0], [0.0, 1.0]])).tolist()
         [1.0, 2.0]
     """
-    return eigh(a, UPLO).eigenvalues
+    out: Array = eigh(a, UPLO).eigenvalues
+    return out
 
 
-def lstsq(a: Any, b: Any, rcond: float | None = None, *, numpy_resid: bool = False) -> tuple[Any, Any, Any, Any]:
+def lstsq(a: Any, b: Any, rcond: float | None = None, *,
+          numpy_resid: bool = False) -> tuple[Array, Array, Array, Array]:
     """Least-squares solution of ``a @ x = b`` by SVD, as JAX's: returns
     ``(x, residuals, rank, s)``.  Singular values below ``rcond * s[0]``
     (default ``eps * max(m, n)``) are treated as zero.  Residuals are always
@@ -607,7 +638,7 @@ def lstsq(a: Any, b: Any, rcond: float | None = None, *, numpy_resid: bool = Fal
     return (squeeze(sol, -1) if vec else sol), resid, rank, s
 
 
-def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None) -> Any:
+def pinv(a: Any, rtol: Any = None, hermitian: bool = False, *, rcond: Any = None) -> Array:
     """Moore-Penrose pseudo-inverse by SVD, as JAX's: singular values at or
     below ``rtol * s_max`` (default ``10 * max(m, n) * eps``) are dropped.
     Differentiable through the SVD (inf/nan where singular values repeat).
@@ -650,7 +681,7 @@ def _tol_array(v: Any, dtype: Any, name: str) -> Any:
     return expand_dims(convert(t, dtype), -1)
 
 
-def matrix_rank(M: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Any:  # noqa: N803
+def matrix_rank(M: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Array:  # noqa: N803
     """Rank of each matrix: the number of singular values above ``tol`` (or
     ``rtol * s_max``; default ``rtol = max(m, n) * eps``), with NumPy's
     signature (JAX's takes ``rtol`` second; pass it by keyword for both).
@@ -665,7 +696,7 @@ def matrix_rank(M: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         raise TypeError(f"matrix_rank: expected a floating-point (real or complex) array, got {x.dtype}; "
                         "convert it first")
     if x.ndim < 2:
-        return convert(any_(not_equal(x, 0)), np.dtype(np.int32))
+        return cast(Array, convert(any_(not_equal(x, 0)), np.dtype(np.int32)))
     s = svd(x, compute_uv=False)
     rdt = _real_dtype(x.dtype)
     if tol is None:
@@ -681,7 +712,7 @@ def matrix_rank(M: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
     return sum_(convert(greater(s, t), np.dtype(np.int32)), axis=-1)
 
 
-def matrix_power(a: Any, n: int) -> Any:
+def matrix_power(a: Any, n: int) -> Array:
     """``a`` to the integer power ``n`` by repeated squaring (``inv`` first for
     ``n < 0``; the identity for ``n == 0``).
 
@@ -708,10 +739,10 @@ def matrix_power(a: Any, n: int) -> Any:
         n >>= 1
         if n:
             base = matmul(base, base)
-    return result
+    return cast(Array, result)
 
 
-def multi_dot(arrays: Sequence[Any], *, precision: Any = None) -> Any:
+def multi_dot(arrays: Sequence[Any], *, precision: Any = None) -> Array:
     """The product of a chain of matrices (the first may be 1-D, taken as a
     row; the last may be 1-D, taken as a column), as ``numpy.linalg.multi_dot``.
 
@@ -730,10 +761,10 @@ def multi_dot(arrays: Sequence[Any], *, precision: Any = None) -> Any:
     out = xs[0]
     for x in xs[1:]:
         out = matmul(out, x)
-    return out
+    return cast(Array, out)
 
 
-def cond(x: Any, p: Any = None) -> Any:
+def cond(x: Any, p: Any = None) -> Array:
     """Condition number of each matrix: ``s_max / s_min`` for ``p`` None/2
     (``s_min / s_max`` for -2), else ``norm(x, p) * norm(inv(x), p)``.
 
@@ -750,10 +781,11 @@ def cond(x: Any, p: Any = None) -> Any:
         return divide(s[..., 0], s[..., -1])
     if a.shape[-1] != a.shape[-2]:
         raise ValueError(f"cond: p={p!r} needs square matrices, got shape {a.shape}")
-    return multiply(norm(a, ord=p, axis=(-2, -1)), norm(inv(a), ord=p, axis=(-2, -1)))
+    out: Array = multiply(norm(a, ord=p, axis=(-2, -1)), norm(inv(a), ord=p, axis=(-2, -1)))
+    return out
 
 
-def tensorinv(a: Any, ind: int = 2) -> Any:
+def tensorinv(a: Any, ind: int = 2) -> Array:
     """The inverse of ``a`` seen as a linear map from its last ``ndim - ind``
     axes to its first ``ind`` axes, as ``numpy.linalg.tensorinv``.
 
@@ -774,7 +806,7 @@ def tensorinv(a: Any, ind: int = 2) -> Any:
     return reshape(inv(reshape(x, (rows, cols))), inner_shape + outer_shape)
 
 
-def tensorsolve(a: Any, b: Any, axes: Sequence[int] | None = None) -> Any:
+def tensorsolve(a: Any, b: Any, axes: Sequence[int] | None = None) -> Array:
     """Solve ``tensordot(a, x, x.ndim) = b`` for ``x``, as ``numpy.linalg.tensorsolve``.
 
     Example:
@@ -794,7 +826,7 @@ def tensorsolve(a: Any, b: Any, axes: Sequence[int] | None = None) -> Any:
     return reshape(solve(reshape(x, (n, n)), reshape(y, (n,))), sol_shape)
 
 
-def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Any:
+def cross(x1: Any, x2: Any, /, *, axis: int = -1) -> Array:
     """Cross product of 3-vectors along ``axis`` (the Array API ``linalg.cross``).
 
     Example:
@@ -845,7 +877,7 @@ def eig(a: Any) -> EigResult:
     return EigResult(w, v)
 
 
-def eigvals(a: Any) -> Any:
+def eigvals(a: Any) -> Array:
     """Eigenvalues of each general square matrix (complex, LAPACK's order), as
     ``jax.numpy.linalg.eigvals``; differentiable (``dw = diag(V^-1 dA V)``).
 
@@ -855,4 +887,5 @@ def eigvals(a: Any) -> Any:
         [-1.0, 1.0]
     """
     x = _float_matrix("eigvals", a, square=True)
-    return _ld.eig_p.bind(x, compute_left_eigenvectors=False, compute_right_eigenvectors=False)[0]
+    out: Array = _ld.eig_p.bind(x, compute_left_eigenvectors=False, compute_right_eigenvectors=False)[0]
+    return out

@@ -5,6 +5,7 @@ names to them (the export loader validates programs against it).
 """
 
 from functorch_lite.ops import (
+    along_axis,
     bits,
     conv,
     cumulative,
@@ -24,7 +25,7 @@ from functorch_lite.ops import (
 )
 
 __all__ = [
-    "bits", "conv",
+    "along_axis", "bits", "conv",
     "cumulative", "debug", "elementwise", "fft", "incomplete", "indexing", "linalg",
     "linalg_decomp", "prng", "reductions", "shape_ops", "sorting", "special",
     "windowed",

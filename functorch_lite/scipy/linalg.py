@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from functorch_lite import numpy as jnp
+from functorch_lite.array import Array
 from functorch_lite.numpy import linalg as _la
 from functorch_lite.numpy._util import asarray, convert, from_numpy
 from functorch_lite.ops import linalg_decomp as _ld
@@ -56,7 +57,7 @@ def _trans(trans: Any) -> bool | str:
 
 
 def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False, unit_diagonal: bool = False,
-                     overwrite_b: bool = False, debug: Any = None, check_finite: bool = True) -> Any:
+                     overwrite_b: bool = False, debug: Any = None, check_finite: bool = True) -> Array:
     """Solve ``op(a) x = b`` for triangular ``a`` (only its ``lower``/upper
     triangle is read; ``op`` is the transpose for ``trans`` 1/'T', the
     conjugate transpose for 2/'C').
@@ -93,7 +94,7 @@ def cho_factor(a: Any, lower: bool = False, overwrite_a: bool = False, check_fin
     return (low if lower else _la._mH(low)), lower
 
 
-def cho_solve(c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False, check_finite: bool = True) -> Any:
+def cho_solve(c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False, check_finite: bool = True) -> Array:
     """Solve ``a x = b`` given :func:`cho_factor`'s ``(c, lower)``.
 
     Example:
@@ -111,7 +112,7 @@ def cho_solve(c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False, 
     return jnp.squeeze(out, -1) if vec else out
 
 
-def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> tuple[Array, ...]:
     """LU decomposition with partial pivoting: ``(p, l, u)`` with ``a = p @ l @ u``,
     or ``(p @ l, u)`` when ``permute_l``.
 
@@ -133,7 +134,7 @@ def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False, check_finite:
     return p, low, up
 
 
-def lu_factor(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> tuple[Any, Any]:
+def lu_factor(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> tuple[Array, Array]:
     """Packed LU factors and int32 pivots (row ``i`` was swapped with ``piv[i]``), as SciPy.
 
     Example:
@@ -148,7 +149,7 @@ def lu_factor(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> t
 
 
 def lu_solve(lu_and_piv: tuple[Any, Any], b: Any, trans: Any = 0, overwrite_b: bool = False,
-             check_finite: bool = True) -> Any:
+             check_finite: bool = True) -> Array:
     """Solve ``a x = b`` (``a.T x = b`` for ``trans`` 1, ``a^H x = b`` for 2) from :func:`lu_factor`'s result.
 
     Example:
@@ -168,7 +169,7 @@ def lu_solve(lu_and_piv: tuple[Any, Any], b: Any, trans: Any = 0, overwrite_b: b
     return jnp.squeeze(out, -1) if vec else out
 
 
-def det(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+def det(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Array:
     """Determinant of each square matrix (as ``jnp.linalg.det``).
 
     Example:
@@ -179,7 +180,7 @@ def det(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
     return _la.det(a)
 
 
-def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Array:
     """Inverse of each square matrix (as ``jnp.linalg.inv``).
 
     Example:
@@ -191,7 +192,7 @@ def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
 
 
 def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False, overwrite_b: bool = False,
-          debug: bool = False, check_finite: bool = True, assume_a: str = "gen") -> Any:
+          debug: bool = False, check_finite: bool = True, assume_a: str = "gen") -> Array:
     """Solve ``a x = b``: ``assume_a='gen'`` by LU, ``'pos'`` (symmetric positive
     definite) by Cholesky of the ``lower``/upper triangle.  ``b`` is a vector
     when it has one axis fewer than ``a``.
@@ -253,7 +254,7 @@ def _pade(a: Any, deg: int, powers: dict[int, Any], ident: Any) -> tuple[Any, An
     return jnp.matmul(a, u_in), v
 
 
-def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> Any:  # noqa: N803
+def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> Array:  # noqa: N803
     """Matrix exponential of each square matrix by Padé approximation with
     scaling and squaring (JAX's algorithm: degree 3-13 chosen by the 1-norm,
     float32 up to degree 7).  NaN when more than ``max_squarings`` squarings
@@ -268,7 +269,8 @@ def expm(A: Any, *, upper_triangular: bool = False, max_squarings: int = 16) -> 
     thetas, maxnorm, degs = _THETAS["float32" if x.dtype in (np.float32, np.complex64) else "float64"]
     n = x.shape[-1]
     if n == 0:
-        return x
+        result: Array = x
+        return result
     norm1 = jnp.max(jnp.sum(jnp.abs(x), axis=-2), axis=-1)
     ratio = norm1 / maxnorm
     safe = jnp.where(ratio > 0, ratio, 1.0)

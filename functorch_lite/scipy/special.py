@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal, overload
 
 from functorch_lite import numpy as jnp
 from functorch_lite.array import Array
@@ -329,7 +329,17 @@ def ndtri(p: Any) -> Array:
     return out
 
 
-def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False, return_sign: bool = False) -> Any:
+@overload
+def logsumexp(a: Any, axis: Any = ..., b: Any = ..., keepdims: bool = ...,
+              return_sign: Literal[False] = ...) -> Array: ...
+@overload
+def logsumexp(a: Any, axis: Any = ..., b: Any = ..., keepdims: bool = ..., *,
+              return_sign: Literal[True]) -> tuple[Array, Array]: ...
+@overload
+def logsumexp(a: Any, axis: Any = ..., b: Any = ..., keepdims: bool = ...,
+              return_sign: bool = ...) -> Any: ...
+def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
+              return_sign: bool = False) -> Array | tuple[Array, Array]:
     """``log(sum(b * exp(a)))`` along ``axis``; with ``return_sign=True`` a pair
     ``(log(abs(s)), sign(s))`` so negative weights ``b`` are allowed.
 

@@ -20,12 +20,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar, overload
 
 import numpy as np
 
 from functorch_lite import core, tree
-from functorch_lite.array import Array
+from functorch_lite.array import Array, ArrayMethods
 from functorch_lite.core import (
     Primitive,
     ShapedArray,
@@ -41,6 +41,32 @@ from functorch_lite.ops.elementwise import stop_gradient_p
 from functorch_lite.ops.tables import VjpAll, jvp_rules, vjp_rules
 
 # --- forward mode -----------------------------------------------------------------
+
+# Types of the transforms' signatures.  A transformed function keeps the
+# parameters of ``fun`` (P).  ``Diffable`` is what a gradient takes the type of
+# the argument from: an array or a container pytree of them; a gradient with
+# respect to anything else (a Python float, a custom pytree) is typed ``Any``.
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+Aux = TypeVar("Aux")
+Diffable = TypeVar("Diffable", bound="ArrayMethods | dict[Any, Any] | list[Any] | tuple[Any, ...]")
+VJPFunction = Callable[[Any], tuple[Any, ...]]  # cotangent of the output -> one cotangent per primal
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Transformed(Protocol[P, R_co]):
+    """What ``grad``, ``value_and_grad`` and the Jacobians return: callable
+    with ``fun``'s parameters ``P``, returning ``R_co``.
+
+    A protocol rather than ``Callable[P, R]`` because these transforms are
+    overloaded (a precise result for ``argnums=0``, ``Any`` otherwise): for a
+    ``fun`` with untyped parameters both overloads match, and mypy then
+    falls back to this class with ``Any`` parameters, which stays callable
+    under ``--strict`` (an erased ``Callable`` would be an "untyped function").
+    """
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
 
 
 class JVPTracer(Tracer):
@@ -438,8 +464,17 @@ def _check_grad_output(dt: np.dtype[Any], name: str, holomorphic: bool) -> None:
         raise TypeError(f"{name} requires real-valued (float) outputs, got {dt}{hint}")
 
 
+@overload
+def jvp(fun: Callable[..., R], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[False] = False) -> tuple[R, R]: ...
+@overload
+def jvp(fun: Callable[..., tuple[R, Aux]], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[True]) -> tuple[R, R, Aux]: ...
+@overload
 def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
-        has_aux: bool = False) -> Any:
+        has_aux: bool = False) -> tuple[Any, ...]: ...
+def jvp(fun: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: bool = False) -> tuple[Any, ...]:
     """Forward-mode derivative: ``(fun(*primals), d fun(primals) . tangents)``.
 
     ``primals`` and ``tangents`` are tuples/lists of the same pytree structure,
@@ -532,7 +567,7 @@ class _VJPResult:
         self.out_avals = out_avals
         self.out_refs = out_refs
 
-    def __call__(self, ct: Any) -> Any:
+    def __call__(self, ct: Any) -> tuple[Any, ...]:
         c_leaves, c_tree = tree.flatten(ct)
         if c_tree != self.out_tree:
             raise TypeError(
@@ -556,10 +591,17 @@ class _VJPResult:
         for x, node in zip(self.in_leaves, self.leaf_nodes):
             c = leaf_cts.get(id(node))
             outs.append(zeros_array(get_aval(x).strip_weak()) if c is None else c)
-        return tree.unflatten(self.in_tree, outs)
+        cts: tuple[Any, ...] = tree.unflatten(self.in_tree, outs)  # the primals' tuple
+        return cts
 
 
-def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
+@overload
+def vjp(fun: Callable[..., R], *primals: Any, has_aux: Literal[False] = False) -> tuple[R, VJPFunction]: ...
+@overload
+def vjp(fun: Callable[..., tuple[R, Aux]], *primals: Any, has_aux: Literal[True]) -> tuple[R, VJPFunction, Aux]: ...
+@overload
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]: ...
+def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
     """Reverse-mode: ``(fun(*primals), vjp_fn)`` with ``vjp_fn(ct)`` returning a
     tuple of cotangents, one per primal (same pytree structure).
 
@@ -609,8 +651,15 @@ def _argnums_tuple(argnums: int | Sequence[int], nargs: int, name: str) -> tuple
     return tuple(a % nargs for a in nums)
 
 
+@overload
+def value_and_grad(fun: Callable[Concatenate[Diffable, P], R], argnums: Literal[0] = 0, has_aux: Literal[False] = False,
+                   holomorphic: bool = False,
+                   allow_int: bool = False) -> Transformed[Concatenate[Diffable, P], tuple[R, Diffable]]: ...
+@overload
+def value_and_grad(fun: Callable[P, R], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False, allow_int: bool = False) -> Transformed[P, tuple[R, Any]]: ...
 def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable[..., tuple[Any, Any]]:
     """``fun`` and its gradient with respect to ``argnums`` in one pass.
 
     Complex inputs follow JAX's convention: for a real-valued ``fun`` of
@@ -628,7 +677,7 @@ def value_and_grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, ha
         2j
     """
 
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums = _argnums_tuple(argnums, len(args), "grad")
         diff_args = tuple(args[i] for i in nums)
         for leaf in tree.leaves(diff_args):
@@ -674,6 +723,12 @@ def _ones(aval: ShapedArray) -> Array:
     return Array._wrap(np.ones(aval.shape, aval.dtype))
 
 
+@overload
+def grad(fun: Callable[Concatenate[Diffable, P], Any], argnums: Literal[0] = 0, has_aux: Literal[False] = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Transformed[Concatenate[Diffable, P], Diffable]: ...
+@overload
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Transformed[P, Any]: ...
 def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
          holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """Gradient of a scalar-valued ``fun`` with respect to ``argnums``.
@@ -702,7 +757,7 @@ def grad(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: boo
     return wrapped
 
 
-def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
+def linearize(fun: Callable[..., R], *primals: Any) -> tuple[R, Callable[..., R]]:
     """``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` is the linear map.
 
     Each call of ``f_jvp`` re-runs forward mode at ``primals`` (values are
@@ -718,13 +773,14 @@ def linearize(fun: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[...
     zeros = tree.map(lambda q: zeros_array(get_aval(_to_array(q))), tuple(primals))
     out = jvp(fun, primals, zeros)[0]
 
-    def f_jvp(*tangents: Any) -> Any:
-        return jvp(fun, primals, tangents)[1]
+    def f_jvp(*tangents: Any) -> R:
+        t_out: R = jvp(fun, primals, tangents)[1]
+        return t_out
 
     return out, f_jvp
 
 
-def stop_gradient(x: Any) -> Any:
+def stop_gradient(x: T) -> T:
     """Identity on values; blocks derivatives (zero gradient) through ``x``.
 
     Works leafwise on pytrees.
@@ -738,4 +794,5 @@ def stop_gradient(x: Any) -> Any:
     def one(v: Any) -> Any:
         return stop_gradient_p.bind(_to_array(v))
 
-    return tree.map(one, x)
+    out: T = tree.map(one, x)
+    return out

@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from functorch_lite import core, tree
 from functorch_lite.core import Primitive, ShapedArray, Trace, Tracer, get_aval
@@ -124,9 +124,12 @@ _moveaxis = r.moveaxis
 def _to_array(x: Any) -> Any:
     return asarray(x)
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
-         chunk_size: int | None = None) -> Callable[..., Any]:
+
+def vmap(fun: Callable[P, R], in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None,
+         chunk_size: int | None = None) -> Callable[P, R]:
     """Map ``fun`` over an axis of its inputs, vectorised.
 
     ``in_axes``/``out_axes``: int, None (not mapped / not stacked) or pytree
@@ -144,7 +147,9 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0, axis_size
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
 
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    # typed with fun's parameters and result (a batch of them); keyword
+    # arguments type-check but raise below, as the message says
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         if kwargs:
             raise TypeError("vmap: keyword arguments are not mapped; bind them with functools.partial")
         leaves, treedef = tree.flatten(args)
@@ -183,8 +188,10 @@ def vmap(fun: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0, axis_size
         else:
             n = axis_size
         if chunk_size is not None and n > chunk_size:
-            return _chunked(fun, treedef, leaves, norm_axes, n, chunk_size, out_axes)
-        return _vmap_call(fun, treedef, leaves, norm_axes, n, out_axes)
+            chunked: R = _chunked(fun, treedef, leaves, norm_axes, n, chunk_size, out_axes)
+            return chunked
+        out: R = _vmap_call(fun, treedef, leaves, norm_axes, n, out_axes)
+        return out
 
     wrapped.__name__ = f"vmap({getattr(fun, '__name__', 'fun')})"
     wrapped.__doc__ = fun.__doc__

@@ -28,7 +28,7 @@ import functools
 import inspect
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 import numpy as np
 
@@ -140,8 +140,11 @@ def _merge(nondiff: tuple[int, ...], static: list[Any], dyn: Sequence[Any]) -> l
 
 # --- custom_jvp ---------------------------------------------------------------------
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-class custom_jvp:  # noqa: N801  (JAX's name)
+
+class custom_jvp(Generic[P, R]):  # noqa: N801  (JAX's name)
     """Give ``fun`` a custom forward-mode rule with :meth:`defjvp` or :meth:`defjvps`.
 
     The rule ``jvp(primals, tangents) -> (primal_out, tangent_out)`` is used by
@@ -161,7 +164,7 @@ class custom_jvp:  # noqa: N801  (JAX's name)
         2.0
     """
 
-    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = (),
+    def __init__(self, fun: Callable[P, R], nondiff_argnums: Sequence[int] = (),
                  nondiff_argnames: Sequence[str] = ()) -> None:
         self.fun = fun
         self._sig = _signature(fun)
@@ -203,7 +206,8 @@ class custom_jvp:  # noqa: N801  (JAX's name)
                     f"custom_jvp: defjvps got {len(jvps)} rules for a call with {len(primals)} "
                     "positional arguments; give one (or None) per argument"
                 )
-            out = self(*primals)
+            call: Callable[..., Any] = self  # any positional arguments here, not fun's P
+            out = call(*primals)
             parts = [rule(t, out, *primals) for rule, t in zip(jvps, tangents) if rule is not None]
             if not parts:
                 return out, tree.map(lambda o: o * 0, out)
@@ -211,18 +215,20 @@ class custom_jvp:  # noqa: N801  (JAX's name)
 
         self.defjvp(jvp)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.jvp is None:
             raise AttributeError(f"custom_jvp {getattr(self.fun, '__name__', '')!r} has no rule; call .defjvp first")
-        args = _resolve("custom_jvp", self._sig, args, kwargs)
+        full = _resolve("custom_jvp", self._sig, args, kwargs)
         nondiff = self.nondiff_argnums
         if not nondiff:
-            _split("custom_jvp", (), args)
-            return _call(CustomRules("custom_jvp", self.fun, jvp_rule=self.jvp), args)
+            _split("custom_jvp", (), full)
+            out: R = _call(CustomRules("custom_jvp", self.fun, jvp_rule=self.jvp), full)
+            return out
         # as JAX: arrays among the non-differentiable arguments carry no derivative
         static, dyn = _split("custom_jvp", nondiff, tuple(
-            stop_gradient(a) if i in nondiff and core.is_array(a) else a for i, a in enumerate(args)))
-        fun, rule = self.fun, self.jvp
+            stop_gradient(a) if i in nondiff and core.is_array(a) else a for i, a in enumerate(full)))
+        fun: Callable[..., Any] = self.fun
+        rule = self.jvp
 
         def fun_dyn(*d: Any) -> Any:
             return fun(*_merge(nondiff, static, d))
@@ -230,13 +236,14 @@ class custom_jvp:  # noqa: N801  (JAX's name)
         def jvp_dyn(primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> Any:
             return rule(*static, primals, tangents)
 
-        return _call(CustomRules("custom_jvp", fun_dyn, jvp_rule=jvp_dyn), dyn)
+        out = _call(CustomRules("custom_jvp", fun_dyn, jvp_rule=jvp_dyn), dyn)
+        return out
 
 
 # --- custom_vjp ---------------------------------------------------------------------
 
 
-class custom_vjp:  # noqa: N801
+class custom_vjp(Generic[P, R]):  # noqa: N801
     """Give ``fun`` a custom reverse-mode rule with :meth:`defvjp`.
 
     ``fwd(*args) -> (out, residuals)`` and ``bwd(residuals, ct) -> tuple``
@@ -255,7 +262,7 @@ class custom_vjp:  # noqa: N801
         2.0
     """
 
-    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = (),
+    def __init__(self, fun: Callable[P, R], nondiff_argnums: Sequence[int] = (),
                  nondiff_argnames: Sequence[str] = ()) -> None:
         self.fun = fun
         self._sig = _signature(fun)
@@ -272,14 +279,15 @@ class custom_vjp:  # noqa: N801
         self.fwd = fwd
         self.bwd = bwd
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.fwd is None or self.bwd is None:
             raise AttributeError(f"custom_vjp {getattr(self.fun, '__name__', '')!r} has no rule; call .defvjp first")
-        args = _resolve("custom_vjp", self._sig, args, kwargs)
+        full = _resolve("custom_vjp", self._sig, args, kwargs)
         nondiff = self.nondiff_argnums
-        static, dyn = _split("custom_vjp", nondiff, args)
+        static, dyn = _split("custom_vjp", nondiff, full)
         if not nondiff:
-            return _call(CustomRules("custom_vjp", self.fun, fwd=self.fwd, bwd=self.bwd), dyn)
+            out: R = _call(CustomRules("custom_vjp", self.fun, fwd=self.fwd, bwd=self.bwd), dyn)
+            return out
         for i, s in zip(nondiff, static):
             if any(isinstance(leaf, Tracer) for leaf in tree.leaves(s)):
                 raise UnexpectedTracerError(
@@ -287,7 +295,8 @@ class custom_vjp:  # noqa: N801
                     "nondiff_argnums is for values that are never traced (functions, settings), as "
                     "in JAX: pass arrays as ordinary arguments and return None as their cotangent"
                 )
-        fun, fwd, bwd = self.fun, self.fwd, self.bwd
+        fun: Callable[..., Any] = self.fun
+        fwd, bwd = self.fwd, self.bwd
 
         def fun_dyn(*d: Any) -> Any:
             return fun(*_merge(nondiff, static, d))
@@ -298,7 +307,8 @@ class custom_vjp:  # noqa: N801
         def bwd_dyn(res: Any, ct: Any) -> Any:
             return bwd(*static, res, ct)
 
-        return _call(CustomRules("custom_vjp", fun_dyn, fwd=fwd_dyn, bwd=bwd_dyn), dyn)
+        out = _call(CustomRules("custom_vjp", fun_dyn, fwd=fwd_dyn, bwd=bwd_dyn), dyn)
+        return out
 
 
 # --- checkpoint ---------------------------------------------------------------------
@@ -314,7 +324,7 @@ class _Checkpoint:
         return _call(self.rules, args)
 
 
-def checkpoint(fun: Callable[..., Any], *, prevent_cse: bool = True, policy: Any = None) -> Callable[..., Any]:
+def checkpoint(fun: Callable[P, R], *, prevent_cse: bool = True, policy: Any = None) -> Callable[P, R]:
     """Differentiate ``fun`` by recomputing its forward pass in the backward
     pass instead of storing its intermediates (less memory, more compute).
 
@@ -325,7 +335,8 @@ def checkpoint(fun: Callable[..., Any], *, prevent_cse: bool = True, policy: Any
         >>> f"{float(fl.grad(f)(0.5)):.6f}"
         '0.778644'
     """
-    return _Checkpoint(fun)
+    # typed with fun's parameters and result; at run time positional arguments only
+    return cast(Callable[P, R], _Checkpoint(fun))
 
 
 remat = checkpoint

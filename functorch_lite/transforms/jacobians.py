@@ -14,15 +14,23 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 import numpy as np
 
 from functorch_lite import tree
-from functorch_lite.array import Array
+from functorch_lite.array import Array, ArrayMethods
 from functorch_lite.core import get_aval
 from functorch_lite.ops import _rules as r
-from functorch_lite.transforms.ad import _argnums_tuple, _check_float_input, _check_grad_output, _to_array, jvp, vjp
+from functorch_lite.transforms.ad import (
+    Transformed,
+    _argnums_tuple,
+    _check_float_input,
+    _check_grad_output,
+    _to_array,
+    jvp,
+    vjp,
+)
 from functorch_lite.transforms.batching import vmap
 
 
@@ -41,7 +49,19 @@ def _partial(fun: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...]
 
     return f
 
+# The Jacobian of a function of an array (first argument, argnums=0) that
+# returns an array is an array; anything else (pytrees, has_aux) is typed Any.
+P = ParamSpec("P")
+AnArray = TypeVar("AnArray", bound=ArrayMethods)
 
+
+@overload
+def jacrev(fun: Callable[Concatenate[AnArray, P], ArrayMethods], argnums: Literal[0] = 0,
+           has_aux: Literal[False] = False, holomorphic: bool = False,
+           allow_int: bool = False) -> Transformed[Concatenate[AnArray, P], Array]: ...
+@overload
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False, allow_int: bool = False) -> Transformed[P, Any]: ...
 def jacrev(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False, allow_int: bool = False) -> Callable[..., Any]:
     """Jacobian by reverse mode: one vjp per output element, vectorised by vmap.
@@ -96,6 +116,13 @@ def _empty_jac(out_shape: tuple[int, ...], x: Any) -> Array:
 jacobian = jacrev
 
 
+@overload
+def jacfwd(fun: Callable[Concatenate[AnArray, P], ArrayMethods], argnums: Literal[0] = 0,
+           has_aux: Literal[False] = False,
+           holomorphic: bool = False) -> Transformed[Concatenate[AnArray, P], Array]: ...
+@overload
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Transformed[P, Any]: ...
 def jacfwd(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
            holomorphic: bool = False) -> Callable[..., Any]:
     """Jacobian by forward mode: one jvp per input element, vectorised by vmap.
@@ -166,6 +193,13 @@ def _to_array_tree(x: Any) -> Any:
     return tree.map(_to_array, x)
 
 
+@overload
+def hessian(fun: Callable[Concatenate[AnArray, P], ArrayMethods], argnums: Literal[0] = 0,
+            has_aux: Literal[False] = False,
+           holomorphic: bool = False) -> Transformed[Concatenate[AnArray, P], Array]: ...
+@overload
+def hessian(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Transformed[P, Any]: ...
 def hessian(fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False,
             holomorphic: bool = False) -> Callable[..., Any]:
     """Hessian: ``jacfwd(jacrev(fun))``.

@@ -49,7 +49,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 import numpy as np
 
@@ -337,8 +337,11 @@ def _cache_for(fun: Callable[..., Any], options: tuple[Any, ...], cache_size: in
                 pass  # not weakly referenceable (builtins, __slots__ classes), or unhashable options
     return _Cache(cache_size, _signature(fun))
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-class JitFunction:
+
+class JitFunction(Generic[P, R]):
     """A jitted function; call it like the original.
 
     Compiled programs are kept per function and jit options (shared by every
@@ -349,7 +352,7 @@ class JitFunction:
     others wait for its result.
     """
 
-    def __init__(self, fun: Callable[..., Any], static_argnums: tuple[int, ...],
+    def __init__(self, fun: Callable[P, R], static_argnums: tuple[int, ...],
                  static_argnames: tuple[str, ...], donate_argnums: tuple[int, ...],
                  cache_size: int | None = None) -> None:
         self.fun = fun
@@ -396,7 +399,7 @@ class JitFunction:
         static_key = (tuple(static_vals), tuple(static_kw), statics_pos)
         return static_key, leaves, in_tree, statics_pos
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if not kwargs and self._plain and not _state.maybe_disabled:
             # the hot path: positional Arrays only, a signature seen before
             # (keyed by 64-bit mode too: constants and defaults in the trace depend on it)
@@ -410,8 +413,10 @@ class JitFunction:
                 if entry is not None:
                     self._st.hits += 1
                     entry.last_use = next(_clock)
-                    return entry.run(args)
-        return self._call(args, kwargs)
+                    hit: R = entry.run(args)
+                    return hit
+        out: R = self._call(args, kwargs)
+        return out
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if _state.maybe_disabled and _jit_disabled():
@@ -555,7 +560,7 @@ class JitFunction:
         n: int = size if size is not None else config.values["jit_cache_size"]
         return n
 
-    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+    def lower(self, *args: P.args, **kwargs: P.kwargs) -> Lowered:
         """The optimised IR and generated code for these arguments (compiled
         and cached as a call would).
 
@@ -691,6 +696,20 @@ def _explain(fun: Any, old: Any, new: Any) -> str:
     return f"jit: retracing {name!r} because " + ("; ".join(reasons) or "it was not seen before")
 
 
+class JitDecorator(Protocol):
+    """What ``jit(static_argnums=...)`` (no function yet) returns: a decorator."""
+
+    def __call__(self, fun: Callable[P, R], /) -> JitFunction[P, R]: ...
+
+
+@overload
+def jit(fun: Callable[P, R], *, static_argnums: int | Sequence[int] | None = None,
+        static_argnames: str | Sequence[str] | None = None,
+        donate_argnums: int | Sequence[int] | None = None, cache_size: int | None = None) -> JitFunction[P, R]: ...
+@overload
+def jit(fun: None = None, *, static_argnums: int | Sequence[int] | None = None,
+        static_argnames: str | Sequence[str] | None = None,
+        donate_argnums: int | Sequence[int] | None = None, cache_size: int | None = None) -> JitDecorator: ...
 def jit(fun: Callable[..., Any] | None = None, *, static_argnums: int | Sequence[int] | None = None,
         static_argnames: str | Sequence[str] | None = None,
         donate_argnums: int | Sequence[int] | None = None, cache_size: int | None = None) -> Any:
@@ -716,7 +735,7 @@ def jit(fun: Callable[..., Any] | None = None, *, static_argnums: int | Sequence
             return ()
         return (v,) if isinstance(v, (int, str)) else tuple(v)
 
-    def make(f: Callable[..., Any]) -> JitFunction:
+    def make(f: Callable[..., Any]) -> JitFunction[..., Any]:
         return JitFunction(f, norm(static_argnums), norm(static_argnames), norm(donate_argnums), cache_size)
 
     if fun is None:

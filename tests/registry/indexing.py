@@ -15,6 +15,7 @@ import hypothesis.strategies as st
 import numpy as np
 
 import functorch_lite.numpy as jnp
+from functorch_lite.ops.along_axis import scatter_add_along_axis_p
 from functorch_lite.ops.indexing import gather_p, scatter_p
 from tests.registry import OpEntry, register
 from tests.strategies import ALL_DTYPES, INTS, NUMERIC, np_arrays, shapes
@@ -284,8 +285,35 @@ def _along_inputs(data: Any) -> list[Arr]:
 
 
 register(OpEntry("take_along_axis", lambda x, i, a: jnp.take_along_axis(x, i, int(a)),
+                 lambda x, i, a: np.take_along_axis(x, i, int(a)), _along_inputs, ("take_along_axis",),
+                 nondiff_args=(1, 2)))
+register(OpEntry("take_along_axis_fill", lambda x, i, a: jnp.take_along_axis(x, i, int(a), mode="fill"),
                  lambda x, i, a: np.take_along_axis(x, i, int(a)), _along_inputs, ("gather",),
                  nondiff_args=(1, 2)))
+
+
+def _scatter_along_inputs(data: Any) -> list[Arr]:
+    u = _x(data)
+    axis = data.draw(st.integers(0, u.ndim - 1))
+    size = data.draw(st.integers(1, 4))
+    return [u, _signed_index(data, size, u.shape), np.asarray(axis), np.asarray(size)]
+
+
+def _scatter_along_ref(u: Arr, i: Arr, a: Arr, size: Arr) -> Arr:
+    ax, n = int(a), int(size)
+    out = np.zeros(u.shape[:ax] + (n,) + u.shape[ax + 1:], u.dtype if u.dtype != np.bool_ else np.int64)
+    grid = list(np.indices(u.shape, sparse=True))
+    grid[ax] = np.where(i < 0, i + n, i)
+    np.add.at(out, tuple(grid), u)
+    return out.astype(u.dtype)
+
+
+# the transpose of take_along_axis (its vjp), bound directly: updates added at their indices
+register(OpEntry("scatter_add_along_axis",
+                 lambda u, i, a, n: scatter_add_along_axis_p.bind(jnp.asarray(u), jnp.asarray(i), axis=int(a),
+                                                                 size=int(n)),
+                 _scatter_along_ref, _scatter_along_inputs, ("scatter_add_along_axis",),
+                 nondiff_args=(1, 2, 3)))
 
 
 def _put_along_ref(x: Arr, i: Arr, a: Arr) -> Arr:

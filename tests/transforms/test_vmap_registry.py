@@ -49,6 +49,8 @@ STATIC_ARGS: dict[str, tuple[int, ...]] = {
     "at_max_mask": (1,),
     "repeat_per_element": (1,),
     "take_along_axis": (2,),
+    "take_along_axis_fill": (2,),
+    "scatter_add_along_axis": (2, 3),
     "put_along_axis": (2,),
 }
 
