@@ -121,6 +121,39 @@ def test_dlpack_torch_if_available() -> None:
     assert t.tolist() == x.tolist() and t.dtype == torch.float32
 
 
+def _address(a: Any) -> int:
+    return int(np.asarray(a).__array_interface__["data"][0])
+
+
+def test_from_dlpack_shares_read_only_buffers_and_copies_writable_ones() -> None:
+    ro = np.arange(12.0).reshape(3, 4)
+    ro.flags.writeable = False
+    y = jnp.from_dlpack(ro)
+    assert np.shares_memory(np.asarray(y), ro) and y.tolist() == ro.tolist()
+    assert not np.asarray(y).flags.writeable
+    w = np.arange(4.0)
+    copied, shared = jnp.from_dlpack(w), jnp.from_dlpack(w, copy=False)
+    assert not np.shares_memory(np.asarray(copied), w) and np.shares_memory(np.asarray(shared), w)
+    w[0] = 7.0  # the explicit alias follows the exporter's writes; the default copy does not
+    assert shared.tolist()[0] == 7.0 and copied.tolist()[0] == 0.0
+    assert not np.shares_memory(np.asarray(jnp.from_dlpack(ro, copy=True)), ro)
+    assert float(jnp.sum(y * 2)) == float((ro * 2).sum())
+
+
+def test_from_dlpack_zero_copy_from_jax_and_torch() -> None:
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    j = jax.numpy.arange(6.0).reshape(2, 3)
+    y = jnp.from_dlpack(j)  # JAX exports read-only: shared
+    assert _address(y) == _address(np.from_dlpack(j)) and y.tolist() == j.tolist()
+    t = torch.arange(6.0).reshape(2, 3)
+    assert _address(jnp.from_dlpack(t)) != t.data_ptr()  # writable: copied
+    assert _address(jnp.from_dlpack(t, copy=False)) == t.data_ptr()
+    x = jnp.arange(6.0).reshape(2, 3)  # and out: torch and JAX read our buffer in place
+    assert torch.from_dlpack(x).data_ptr() == _address(x)
+    assert jax.numpy.from_dlpack(x).tolist() == x.tolist()
+
+
 # --- Array API namespace ------------------------------------------------------------------------
 
 

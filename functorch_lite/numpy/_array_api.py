@@ -282,26 +282,37 @@ def unstack(x: Any, /, *, axis: int = 0) -> tuple[Array, ...]:
 
 def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> Array:
     """An array from any object with ``__dlpack__`` (a NumPy array, a torch
-    CPU tensor, an Array...); a foreign buffer's data is copied (arrays here
-    are immutable: ``copy=False`` raises for one), an Array is returned as is
-    unless ``copy=True``.
+    CPU tensor, a JAX array, an Array...).
+
+    Zero-copy where it is safe: a buffer its exporter marks read-only (a JAX
+    array, a read-only NumPy array) is shared, since arrays here are
+    immutable; a writable one (a torch tensor, a NumPy array) is copied, so a
+    later write on the other side cannot change the array.  ``copy=True``
+    always copies; ``copy=False`` shares a writable buffer too: the array
+    then follows the exporter's writes (JAX's aliasing, made explicit).  An
+    Array is returned as is unless ``copy=True``.
 
     Example:
         >>> import numpy as np
         >>> import functorch_lite.numpy as jnp
         >>> jnp.from_dlpack(np.arange(3.0)).tolist()
         [0.0, 1.0, 2.0]
+        >>> ro = np.arange(3.0)
+        >>> ro.flags.writeable = False
+        >>> np.shares_memory(np.asarray(jnp.from_dlpack(ro)), ro)
+        True
     """
     check_device(device)
     if isinstance(x, (Array, Tracer)):
         return cast(Array, copy_p.bind(x) if copy else x)
-    if copy is False:
-        raise ValueError("from_dlpack: copy=False cannot be honoured for a foreign buffer: arrays here are "
-                         "immutable, so its data is always copied; pass copy=None or True")
     if not hasattr(x, "__dlpack__"):
         raise TypeError(f"from_dlpack needs an object with __dlpack__ (a NumPy array, a torch CPU tensor, "
                         f"an Array...), got {type(x).__name__}; use jnp.asarray for lists and scalars")
     arr = np.from_dlpack(x)
+    if copy is False or (copy is None and not arr.flags.writeable):
+        view = arr.view()
+        view.flags.writeable = False  # never written here; keeps np.asarray(result) read-only too
+        return Array._wrap(view)
     return Array._wrap(np.array(arr, order="C", copy=True))
 
 

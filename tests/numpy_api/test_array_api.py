@@ -73,8 +73,6 @@ def test_dlpack_signature_and_roundtrip() -> None:
     assert y.dtype == np.int16 and y.tolist() == [0, 1, 2]
     assert jnp.from_dlpack(x) is x and jnp.from_dlpack(x, copy=False) is x
     assert jnp.from_dlpack(x, copy=True) is not x
-    with pytest.raises(ValueError, match="immutable"):
-        jnp.from_dlpack(np.ones(2), copy=False)
     with pytest.raises(TypeError, match="__dlpack__"):
         jnp.from_dlpack([1, 2])
 
