@@ -10,6 +10,7 @@ checks that the values agree with those types.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,20 @@ def test_consumer_type_checks_clean_under_mypy_strict() -> None:
     assert proc.returncode == 0 and not proc.stdout.strip(), (
         f"mypy --strict reports on tests/typing/consumer.py (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
     )
+
+
+def test_consumer_type_checks_clean_under_pyright() -> None:
+    # optional: pyright needs Node.js; run when a `pyright` or `basedpyright` executable
+    # is on PATH (e.g. `pip install basedpyright`), in its standard mode
+    exe = shutil.which("pyright") or shutil.which("basedpyright")
+    if exe is None:
+        pytest.skip("neither pyright nor basedpyright is installed")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "pyrightconfig.json"
+        config.write_text('{"typeCheckingMode": "standard", "pythonVersion": "3.11"}')
+        proc = subprocess.run([exe, "--pythonpath", sys.executable, "--project", str(config), str(CONSUMER)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"pyright reports on tests/typing/consumer.py:\n{proc.stdout}{proc.stderr}"
 
 
 def test_consumer_runs() -> None:

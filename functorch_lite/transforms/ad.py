@@ -46,6 +46,9 @@ from functorch_lite.ops.tables import VjpAll, jvp_rules, vjp_rules
 # parameters of ``fun`` (P).  ``Diffable`` is what a gradient takes the type of
 # the argument from: an array or a container pytree of them; a gradient with
 # respect to anything else (a Python float, a custom pytree) is typed ``Any``.
+# The first overloads take an ``Array`` first parameter: an unannotated lambda
+# then gets ``Array`` for it (pyright infers a lambda's parameters from the
+# first overload that fits, and would otherwise give it the bound's union).
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
@@ -652,6 +655,10 @@ def _argnums_tuple(argnums: int | Sequence[int], nargs: int, name: str) -> tuple
 
 
 @overload
+def value_and_grad(fun: Callable[Concatenate[Array, P], R], argnums: Literal[0] = 0, has_aux: Literal[False] = False,
+                   holomorphic: bool = False,
+                   allow_int: bool = False) -> Transformed[Concatenate[Array, P], tuple[R, Array]]: ...
+@overload
 def value_and_grad(fun: Callable[Concatenate[Diffable, P], R], argnums: Literal[0] = 0, has_aux: Literal[False] = False,
                    holomorphic: bool = False,
                    allow_int: bool = False) -> Transformed[Concatenate[Diffable, P], tuple[R, Diffable]]: ...
@@ -723,6 +730,9 @@ def _ones(aval: ShapedArray) -> Array:
     return Array._wrap(np.ones(aval.shape, aval.dtype))
 
 
+@overload
+def grad(fun: Callable[Concatenate[Array, P], Any], argnums: Literal[0] = 0, has_aux: Literal[False] = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Transformed[Concatenate[Array, P], Array]: ...
 @overload
 def grad(fun: Callable[Concatenate[Diffable, P], Any], argnums: Literal[0] = 0, has_aux: Literal[False] = False,
          holomorphic: bool = False, allow_int: bool = False) -> Transformed[Concatenate[Diffable, P], Diffable]: ...
