@@ -31,7 +31,8 @@ ROOT = Path(functorch_lite.__file__).parent
 # The numbered gaps order the modules of ``numpy/`` among themselves: each
 # builds on the ones listed before it.
 _NUMPY_ORDER = ("_util", "_manipulation", "_pad_modes", "_elementwise", "_creation", "_reductions",
-                "_indexing", "_sorting", "_linalg", "_rearrange", "linalg", "_scalar_types", "_methods")
+                "_indexing", "_sorting", "_linalg", "_rearrange", "_linalg_api", "linalg", "_scalar_types",
+                "_methods")
 LAYERS: dict[str, int] = {
     "functorch_lite.dtypes": 0,
     "functorch_lite.container": 0,
@@ -44,7 +45,8 @@ LAYERS: dict[str, int] = {
     "functorch_lite.ops": 20,
     **{f"functorch_lite.numpy.{m}": 30 + i for i, m in enumerate(_NUMPY_ORDER)},
     "functorch_lite.numpy": 30 + len(_NUMPY_ORDER),  # the package: re-exports
-    "functorch_lite.random": 50,
+    "functorch_lite.random": 50,  # the public face of _random_impl
+    "functorch_lite._random_impl": 50,
     "functorch_lite.errors": 50,  # gathers the exceptions of core/array/numpy (jax.errors)
     "functorch_lite.optimizers": 50,
     "functorch_lite.placement": 50,

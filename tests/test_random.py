@@ -19,7 +19,7 @@ import pytest
 
 import functorch_lite as fl
 import functorch_lite.numpy as jnp
-from functorch_lite import random
+from functorch_lite import _random_impl, random
 from functorch_lite.ops.prng import threefry2x32_p
 from tests._gradcheck import numerical_grad
 from tests.registry.prng import threefry2x32_ref
@@ -442,7 +442,7 @@ def test_bits_widths() -> None:
     assert random.bits(k, (6,)).dtype == np.uint64  # the default unsigned int (64-bit mode, as JAX)
     assert random.random_bits(k, (6,), "uint32").tolist() == b32.tolist()
     b64 = random.bits(k, (6,), np.uint64)
-    y0, y1 = random._blocks(k, (6,))
+    y0, y1 = _random_impl._blocks(k, (6,))
     assert b64.dtype == np.uint64 and y0.dtype == np.uint32
     assert (np.asarray(b64) == (u32(y0).astype(np.uint64) << np.uint64(32)) | u32(y1)).all()
     assert (np.asarray(b64) == np.asarray(random.bits(k, (6,)))).all()
@@ -525,25 +525,25 @@ def test_normal_is_finite_at_the_extreme_uniforms(dtype: Any) -> None:
     lo = np.nextafter(dtype(-1), dtype(0))
     f_max = dtype(1) - np.finfo(dtype).eps / 2 if dtype == np.float64 else dtype(1 - 2.0**-23)
     hi = f_max * (dtype(1) - lo) + lo
-    z = np.asarray(random._erfinv(jnp.array(np.array([lo, hi, 0.0], dtype)), edges=False))
+    z = np.asarray(_random_impl._erfinv(jnp.array(np.array([lo, hi, 0.0], dtype)), edges=False))
     assert np.isfinite(z).all() and z[0] < -3.5 and z[1] > 3.5 and z[2] == 0
 
 
 def test_erf_and_erfinv_accuracy() -> None:
     xs = np.linspace(-7, 7, 2001)
-    got = np.asarray(random._erf(jnp.array(xs)))
+    got = np.asarray(_random_impl._erf(jnp.array(xs)))
     want = np.array([math.erf(v) for v in xs])
     assert np.abs(got - want).max() < 2e-16 * 4
     assert (np.abs(got - want) <= 4e-16 * np.abs(want) + 1e-300).all()
     ps = np.concatenate([np.linspace(-0.999999, 0.999999, 4001), [-1 + 1e-15, 1 - 1e-12, 0.0]])
-    inv64 = np.asarray(random._erfinv(jnp.array(ps)))
+    inv64 = np.asarray(_random_impl._erfinv(jnp.array(ps)))
     back = np.array([math.erf(v) for v in inv64])
     assert np.abs(back - ps).max() < 1e-15
     p32 = np.linspace(-0.9999, 0.9999, 4001).astype(np.float32)  # Giles' float32 form: a few ulp
-    inv32 = np.asarray(random._erfinv(jnp.array(p32)))
-    ref = np.asarray(random._erfinv(jnp.array(p32.astype(np.float64))))
+    inv32 = np.asarray(_random_impl._erfinv(jnp.array(p32)))
+    ref = np.asarray(_random_impl._erfinv(jnp.array(p32.astype(np.float64))))
     assert (np.abs(inv32 - ref) <= 1e-5 * np.abs(ref) + 1e-7).all()
-    edge = np.asarray(random._erfinv(jnp.array([-1.0, 1.0])))
+    edge = np.asarray(_random_impl._erfinv(jnp.array([-1.0, 1.0])))
     assert edge.tolist() == [-np.inf, np.inf]
 
 

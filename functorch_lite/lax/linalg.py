@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Literal, overload
 
 from functorch_lite.array import Array
-from functorch_lite.numpy import linalg as _la
+from functorch_lite.numpy import _linalg_api as _la
 from functorch_lite.ops import linalg_decomp as _ld
 
 __all__ = ["cholesky", "triangular_solve", "lu", "lu_pivots_to_permutation", "qr", "eigh", "svd", "eig"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from functorch_lite import numpy as jnp
 from functorch_lite.array import Array
-from functorch_lite.numpy import linalg as _la
+from functorch_lite.numpy import _linalg_api as _la
 from functorch_lite.numpy._util import asarray, convert, from_numpy
 from functorch_lite.ops import linalg_decomp as _ld
 
