@@ -153,4 +153,4 @@ __all__ = [
     "uint16", "uint32", "uint64", "complex64", "complex128", "cfloat", "cdouble",
     "double", "long", "short", "get_default_dtype", "set_default_dtype", "promote_types", "can_cast",
 ]
-__all__ += ["bool", "float", "int", *stateful.METHOD_FUNCTIONS]
+__all__ += ["bool", "float", "int", *(n for n in stateful.METHOD_FUNCTIONS if n not in __all__)]

@@ -15,7 +15,7 @@ Example:
     ["['w'][0]", "['w'][1]"]
 """
 
-from __future__ import annotations
+
 
 from functorch_lite.tree import (
     DictKey,

@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "functorch_lite.container": 0,
     "functorch_lite.device": 0,
     "functorch_lite.tree": 0,
+    "functorch_lite._tree_impl": 0,
     "functorch_lite.tree_util": 0,
     "functorch_lite.array": 0,
     "functorch_lite.core": 0,
@@ -49,6 +50,7 @@ LAYERS: dict[str, int] = {
     "functorch_lite._random_impl": 50,
     "functorch_lite.errors": 50,  # gathers the exceptions of core/array/numpy (jax.errors)
     "functorch_lite.optimizers": 50,
+    "functorch_lite._optimizers_impl": 50,
     "functorch_lite.placement": 50,
     "functorch_lite.scipy": 50,
     "functorch_lite.transforms": 60,
@@ -69,7 +71,9 @@ LAYERS: dict[str, int] = {
     "functorch_lite.export": 70,
     "functorch_lite.nn": 75,  # the stateful layer (DESIGN.md), once it lands
     "functorch_lite.optim": 75,
+    "functorch_lite._autograd_impl": 75,
     "functorch_lite.autograd": 75,  # the tape's front end (grad, backward, Function)
+    "functorch_lite._func_impl": 76,
     "functorch_lite.func": 76,  # torch.func: the transforms for tensors and modules (functional_call)
     "functorch_lite.stateful": 74,  # Tensor, factories, grad modes: below nn/optim, above the functional core
     "functorch_lite.distributed": 79,  # data parallelism: collectives, DDP (uses nn, serialization)

@@ -95,3 +95,24 @@ def test_top_level_has_no_implementation_names() -> None:
     import functorch_lite as fl
 
     assert not hasattr(fl, "importlib") and not hasattr(fl, "Any")
+
+
+FACADES = [m for m in PUBLIC_MODULES if m not in ("functorch_lite", "functorch_lite.nn", "functorch_lite.scipy",
+                                                  "functorch_lite.optim", "functorch_lite.lax")]
+
+
+@pytest.mark.parametrize("name", FACADES + ["functorch_lite.func", "functorch_lite.autograd"])
+def test_public_module_has_no_other_public_attribute(name: str) -> None:
+    # the facades (DESIGN.md, Conventions): nothing public but __all__ -- no `jnp.linalg.np`,
+    # no `random.Any`; a subpackage of the module itself is API
+    mod = importlib.import_module(name)
+    extra = [n for n in dir(mod) if not n.startswith("_") and n not in mod.__all__
+             and not (isinstance(getattr(mod, n), types.ModuleType)
+                      and getattr(mod, n).__name__.startswith(name + "."))]
+    assert not extra, f"{name} has public attributes outside __all__: {extra}"
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_all_lists_each_name_once(name: str) -> None:
+    names = importlib.import_module(name).__all__
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})

@@ -11,7 +11,7 @@ Example:
     5.0
 """
 
-from __future__ import annotations
+
 
 import math as _math
 import sys as _sys
@@ -19,7 +19,7 @@ import sys as _sys
 import numpy as _np
 
 from functorch_lite import dtypes as _dtypes
-from functorch_lite.array import Array
+from functorch_lite.array import Array as _Array
 from functorch_lite.numpy import (
     _array_api,
     _creation,
@@ -60,7 +60,7 @@ from functorch_lite.numpy._scalar_types import uint64 as uint64
 from functorch_lite.numpy._sorting import *  # noqa: F403
 
 __array_api_version__ = "2024.12"  # the revision jax.numpy declares
-ndarray = Array
+ndarray = _Array
 pi = _math.pi
 e = _math.e
 inf = _math.inf
