@@ -1,14 +1,5 @@
-"""``functorch_lite.autograd``: PyTorch's autograd functions for tensors
-(``grad``, ``backward``, ``Function``), on the tape of
-:mod:`functorch_lite.stateful._autograd`.
-
-Example:
-    >>> import functorch_lite as fl
-    >>> x = fl.tensor(2.0, requires_grad=True)
-    >>> (g,) = fl.autograd.grad(x ** 3, x, create_graph=True)
-    >>> g, fl.autograd.grad(g, x)[0]
-    (tensor(12., grad_fn=<PowBackwardBackward0>), tensor(12.))
-"""
+"""The implementation behind :mod:`functorch_lite.autograd`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

@@ -1,34 +1,5 @@
-"""``functorch_lite.optimizers``: functional optimizers over pytrees (optax's role).
-
-An optimizer is a :class:`GradientTransformation`: a pair of pure functions
-``init(params) -> state`` and ``update(grads, state, params=None) ->
-(updates, state)``.  States are pytrees of arrays (NamedTuples), so a whole
-training step, optimizer included, runs under ``jit``; nothing is mutated.
-``apply_updates(params, updates)`` adds the updates.  Building blocks
-(``scale_by_adam``, ``trace``, ``add_decayed_weights``,
-``clip_by_global_norm``, ``scale_by_learning_rate``...) compose with
-``chain``; the named optimizers (``sgd``, ``adam``, ``adamw``, ``rmsprop``,
-``adagrad``) are such chains.  The formulas, defaults and step counting are
-optax's, so a JAX user's values carry over: moments are
-``decay * m + (1 - decay) * g``, Adam's bias correction divides by
-``1 - b**t`` with ``t`` counting from 1, and a learning-rate schedule is
-called with the number of updates done before this one (0 first).
-
-Example:
-    >>> import functorch_lite as fl
-    >>> import functorch_lite.numpy as jnp
-    >>> from functorch_lite import optimizers as optim
-    >>> params = {"w": jnp.array([1.0, -2.0])}
-    >>> opt = optim.adam(learning_rate=0.1)
-    >>> state = opt.init(params)
-    >>> loss = lambda p: jnp.sum(p["w"] ** 2)
-    >>> for _ in range(3):
-    ...     grads = fl.grad(loss)(params)
-    ...     updates, state = opt.update(grads, state, params)
-    ...     params = optim.apply_updates(params, updates)
-    >>> [round(v, 4) for v in params["w"].tolist()]
-    [0.7016, -1.7006]
-"""
+"""The implementation behind :mod:`functorch_lite.optimizers`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

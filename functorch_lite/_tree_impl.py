@@ -1,28 +1,5 @@
-"""Pytrees: nested containers of arrays that every transform takes and returns.
-
-The rules are JAX's (``jax.tree`` / ``jax.tree_util``): tuples, lists, dicts
-(keys sorted), ``None`` (a node without children, so an empty subtree),
-namedtuples, ``OrderedDict`` (insertion order) and ``defaultdict`` (keys
-sorted) are nodes; register your own types with :func:`register_pytree_node`,
-:func:`register_pytree_node_class`, :func:`register_dataclass`,
-:func:`register_pytree_with_keys` or :func:`register_static`.  Anything else
-is a leaf.  Every leaf has a key path (:func:`flatten_with_path`,
-:func:`keystr`).  :mod:`functorch_lite.tree_util` has the same functions
-under ``jax.tree_util``'s names.
-
-Deliberate differences from JAX: :func:`transpose` checks each outer leaf's
-subtree size (JAX checks only the total), and structure-mismatch messages
-are worded differently (same ``ValueError``).  ``treedef.children`` is a
-tuple that can also be called, as JAX's ``treedef.children()``.
-
-Example:
-    >>> from functorch_lite import tree
-    >>> leaves, treedef = tree.flatten({"b": (1, 2), "a": [3]})
-    >>> leaves
-    [3, 1, 2]
-    >>> tree.unflatten(treedef, [30, 10, 20])
-    {'a': [30], 'b': (10, 20)}
-"""
+"""The implementation behind :mod:`functorch_lite.tree`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

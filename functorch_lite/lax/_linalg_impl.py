@@ -1,15 +1,5 @@
-"""``functorch_lite.lax.linalg``: the decomposition primitives under ``jax.lax.linalg``'s names.
-
-Real and complex floating-point inputs; every function batches over leading axes
-and is differentiable (see ``functorch_lite/ops/linalg_decomp.py`` for the
-rules and their degenerate points).
-
-Example:
-    >>> import functorch_lite.numpy as jnp
-    >>> from functorch_lite.lax import linalg
-    >>> linalg.cholesky(jnp.array([[4.0, 2.0], [2.0, 2.0]])).tolist()
-    [[2.0, 0.0], [1.0, 1.0]]
-"""
+"""The implementation behind :mod:`functorch_lite.lax.linalg`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

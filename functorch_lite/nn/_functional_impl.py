@@ -1,17 +1,5 @@
-"""``nn.functional``: PyTorch's functional layers and losses on Tensors
-(``F.relu``, ``F.linear``, ``F.cross_entropy``...).
-
-Every function is composed of Tensor operations, so the autograd tape
-records the primitives they run and their vjp rules give the gradients (no
-derivative formula lives here).  The jax.nn-style functions on Arrays are
-the lowercase names of :mod:`functorch_lite.nn` itself.
-
-Example:
-    >>> import functorch_lite as fl
-    >>> import functorch_lite.nn.functional as F
-    >>> F.relu(fl.tensor([-1.0, 2.0])).tolist()
-    [0.0, 2.0]
-"""
+"""The implementation behind :mod:`functorch_lite.nn.functional`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

@@ -1,22 +1,5 @@
-"""Parameter initializers, as ``jax.nn.initializers``.
-
-Each factory returns a function ``init(key, shape, dtype=float32) -> Array``
-that draws from :mod:`functorch_lite.random`, so the same key gives the same
-values every time.  ``variance_scaling`` is the general form: the variance
-``scale / fan`` (``fan`` from the shape: ``fan_in`` is ``shape[in_axis]``
-times the receptive field, the product of the dimensions that are neither
-``in_axis`` nor ``out_axis``), drawn from a truncated normal (rescaled so the
-variance is the one asked for), a normal, or a uniform.  ``glorot_*``,
-``he_*`` and ``lecun_*`` are its usual settings; ``orthogonal`` draws
-(semi-)orthogonal matrices through a QR decomposition.
-
-Example:
-    >>> from functorch_lite import random
-    >>> from functorch_lite.nn import initializers
-    >>> w = initializers.glorot_uniform()(random.key(0), (3, 4))
-    >>> w.shape, w.dtype.name
-    ((3, 4), 'float32')
-"""
+"""The implementation behind :mod:`functorch_lite.nn.initializers`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

@@ -1,30 +1,5 @@
-"""``functorch_lite.numpy.fft``: discrete Fourier transforms (``numpy.fft``'s names).
-
-Every transform is the one primitive ``fft`` (``functorch_lite/ops/fft.py``,
-``jax.lax.fft``'s form) between ordinary ops: the transformed axes are moved
-to the end (``moveaxis``), cropped (slicing) or zero-padded (``pad``) to
-``n``/``s``, transformed, scaled for ``norm`` and moved back.  So every
-function is differentiable (JAX's complex convention), batchable and
-jittable.
-
-Signatures are NumPy's (``n``/``s``, ``axis``/``axes``, ``norm`` in
-``None``, ``"backward"``, ``"ortho"``, ``"forward"``); values are NumPy's.
-Dtypes are JAX's: complex transforms keep a complex input's dtype and give
-the complex of a real input's precision (``float32 -> complex64``); ``rfft``
-keeps a float input's precision; integer and boolean inputs become the
-default float (``rfft``) or complex (the others): complex64 unless 64-bit
-mode is on.  As in JAX, a list is not accepted for the array argument, and
-``fftn`` and friends refuse repeated ``axes`` (NumPy transforms such an axis
-twice).  ``hfft``/``ihfft`` follow NumPy's ``norm`` (JAX rescales them
-differently for ``"ortho"`` and ``"forward"``).
-
-Example:
-    >>> import functorch_lite.numpy as jnp
-    >>> jnp.fft.fft(jnp.array([1.0, 2.0, 3.0, 4.0])).tolist()
-    [(10+0j), (-2+2j), (-2+0j), (-2-2j)]
-    >>> jnp.fft.irfft(jnp.fft.rfft(jnp.array([1.0, 2.0, 3.0])), n=3).tolist()
-    [1.0, 2.0, 3.0]
-"""
+"""The implementation behind :mod:`functorch_lite.numpy.fft`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

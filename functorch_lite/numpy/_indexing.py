@@ -745,13 +745,9 @@ def take(a: Any, indices: Any, axis: int | None = None, mode: str | None = None,
     return result
 
 
-def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None,
-                mode: str | None = None) -> tuple[Any, Any, tuple[int, ...], Any]:
-    if axis is None:
-        x = so.reshape_p.bind(x, new_sizes=(x.size,)) if x.ndim != 1 else x
-        ax = 0
-    else:
-        ax = normalize_axis(axis, x.ndim)
+def _along_indices(name: str, x: ArrayOrTracer, indices: Any, ax: int) -> tuple[Any, tuple[int, ...]]:
+    """The index array of a ``*_along_axis`` call, checked, and the shape both
+    it and ``x`` (outside ``ax``) broadcast to."""
     i = _as_index_array(indices)
     if i.dtype.kind == "b":
         raise IndexError(f"{name}: indices must be integers, got dtype {i.dtype}")
@@ -762,12 +758,22 @@ def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None,
         )
     shape_1 = tuple(1 if d == ax else s for d, s in enumerate(x.shape))
     try:
-        bshape = broadcast_shapes(tuple(i.shape), shape_1, name=name)
+        return i, broadcast_shapes(tuple(i.shape), shape_1, name=name)
     except ValueError:
         raise ValueError(
             f"{name}: indices of shape {tuple(i.shape)} do not broadcast against arr of shape {x.shape} "
             f"outside axis {ax}"
         ) from None
+
+
+def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None,
+                mode: str | None = None) -> tuple[Any, Any, tuple[int, ...], Any]:
+    if axis is None:
+        x = so.reshape_p.bind(x, new_sizes=(x.size,)) if x.ndim != 1 else x
+        ax = 0
+    else:
+        ax = normalize_axis(axis, x.ndim)
+    i, bshape = _along_indices(name, x, indices, ax)
     n = x.shape[ax]
     valid = None
     if mode is None:
@@ -802,22 +808,7 @@ def _along_axis(name: str, x: ArrayOrTracer, indices: Any, axis: int | None,
 def _take_along(a: ArrayOrTracer, indices: Any, ax: int) -> Array:
     """The one-kernel path (ops/along_axis.py): both broadcast outside ``ax``,
     negative indices wrapped and the rest checked by the kernel itself."""
-    i = _as_index_array(indices)
-    if i.dtype.kind not in "iu":
-        raise IndexError(f"take_along_axis: indices must be integers, got dtype {i.dtype}")
-    if i.ndim != a.ndim:
-        raise ValueError(
-            f"take_along_axis: indices and arr must have the same number of dimensions, got indices shape "
-            f"{tuple(i.shape)} for arr shape {a.shape}"
-        )
-    try:
-        bshape = broadcast_shapes(tuple(i.shape), tuple(1 if d == ax else s for d, s in enumerate(a.shape)),
-                                  name="take_along_axis")
-    except ValueError:
-        raise ValueError(
-            f"take_along_axis: indices of shape {tuple(i.shape)} do not broadcast against arr of shape "
-            f"{a.shape} outside axis {ax}"
-        ) from None
+    i, bshape = _along_indices("take_along_axis", a, indices, ax)
     xshape = bshape[:ax] + (a.shape[ax],) + bshape[ax + 1:]
     out: Array = take_along_axis_p.bind(broadcast_to_shape(a, xshape), broadcast_to_shape(asarray(i), bshape),
                                         axis=ax)

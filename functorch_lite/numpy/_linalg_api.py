@@ -1,19 +1,5 @@
-"""``functorch_lite.numpy.linalg``: norms and the Array API ``linalg`` names.
-
-``norm`` follows ``numpy.linalg.norm`` (vector and matrix orders, ``axis``,
-``keepdims``) with JAX's dtypes: integer and boolean inputs are measured in
-the default float (float32).  Matrix norms that need singular values
-(``'nuc'``, ``2``, ``-2``) are not available yet and raise
-``NotImplementedError`` naming what is supported.
-
-``trace`` and ``diagonal`` here follow the Array API (the last two axes),
-unlike ``jnp.trace``/``jnp.diagonal`` (axes 0 and 1 by default).
-
-Example:
-    >>> import functorch_lite.numpy as jnp
-    >>> float(jnp.linalg.norm(jnp.array([3.0, 4.0])))
-    5.0
-"""
+"""The implementation behind :mod:`functorch_lite.numpy.linalg`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

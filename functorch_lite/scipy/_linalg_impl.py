@@ -1,17 +1,5 @@
-"""``functorch_lite.scipy.linalg``: SciPy's dense linear algebra, as ``jax.scipy.linalg``.
-
-Every function is built on the decomposition primitives
-(``functorch_lite/ops/linalg_decomp.py``), so it is differentiable,
-batchable (leading axes) and jittable.  Real and complex floating-point
-inputs (``trans=2``/``'C'`` is the conjugate transpose; ``cho_factor`` of a
-Hermitian matrix gives ``a = L L^H``).
-
-Example:
-    >>> import functorch_lite.numpy as jnp
-    >>> from functorch_lite.scipy import linalg
-    >>> linalg.solve_triangular(jnp.array([[2.0, 0.0], [1.0, 1.0]]), jnp.array([2.0, 3.0]), lower=True).tolist()
-    [1.0, 2.0]
-"""
+"""The implementation behind :mod:`functorch_lite.scipy.linalg`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

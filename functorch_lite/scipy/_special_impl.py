@@ -1,19 +1,5 @@
-"""``functorch_lite.scipy.special``: special functions, as ``jax.scipy.special``.
-
-Built on the special-function primitives (``ops/special.py``: erf, erfc,
-erf_inv, lgamma, digamma, polygamma, bessel_i0e, bessel_i1e; ``ops/incomplete.py``:
-igamma, igammac, regularized_incomplete_beta) and ``functorch_lite.numpy``, so every
-function is differentiable (to any order), batchable and jittable.  Integer
-inputs are promoted to the default float dtype; Python scalars stay weak.
-Values follow SciPy; where SciPy and JAX differ at a pole, JAX's choice is
-taken (``digamma`` is nan at non-positive integers, SciPy's is -inf at 0).
-
-Example:
-    >>> import functorch_lite.numpy as jnp
-    >>> from functorch_lite.scipy import special
-    >>> [round(v, 4) for v in special.gammaln(jnp.array([0.5, 5.0])).tolist()]
-    [0.5724, 3.1781]
-"""
+"""The implementation behind :mod:`functorch_lite.scipy.special`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

@@ -1,20 +1,5 @@
-"""``functorch_lite.scipy.stats``: log-densities, densities and CDFs, as ``jax.scipy.stats``.
-
-Each distribution is a namespace of functions (``stats.norm.logpdf(x, loc,
-scale)``), with SciPy's parameter names and defaults; arguments broadcast.
-All are compositions of differentiable ops, so gradients with respect to the
-data and the parameters come for free.  Outside the support, log-densities
-are ``-inf`` (densities 0), as SciPy.  The CDFs of ``gamma``, ``chi2``,
-``poisson`` and ``beta`` use the incomplete gamma and beta functions
-(``special.gammainc``/``gammaincc``/``betainc``), as JAX's; like JAX's,
-``beta``'s are not differentiable in ``a`` and ``b``.
-
-Example:
-    >>> import functorch_lite.numpy as jnp
-    >>> from functorch_lite.scipy import stats
-    >>> round(float(stats.norm.logpdf(jnp.array(0.0))), 6)
-    -0.918939
-"""
+"""The implementation behind :mod:`functorch_lite.scipy.stats`, which re-exports its ``__all__``
+(and whose docstring describes the module)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Both work on a (A, n, B) view of the operand (the axis in the middle, the axes
 before and after it merged) and (A, m, B) int64 indices, so one compiled
-kernel per dtype serves every rank and axis.  Indices are checked inside the
+kernel per dtype serves both directions, every rank and axis.  Indices are checked inside the
 loop (Numba does not bounds-check): a negative index wraps once, and the first
 one outside ``[-n, n)`` stops the kernel and is reported by the caller.
 
@@ -25,9 +25,11 @@ Arr = np.ndarray[Any, Any]
 
 
 @njit(cache=True, error_model="numpy")
-def _take(x: Arr, idx: Arr, out: Arr) -> int:  # pragma: no cover - compiled
-    na, n, nb = x.shape
-    m = idx.shape[1]
+def _move(src: Arr, idx: Arr, out: Arr, scatter: bool) -> int:  # pragma: no cover - compiled
+    # take: out[a, j, b] = src[a, idx, b]; scatter: out[a, idx, b] += src[a, j, b].  Returns
+    # the flat position of the first index outside [-n, n) (negatives wrap once), else -1
+    na, m, nb = idx.shape
+    n = out.shape[1] if scatter else src.shape[1]
     for a in range(na):
         for j in range(m):
             for b in range(nb):
@@ -36,23 +38,10 @@ def _take(x: Arr, idx: Arr, out: Arr) -> int:  # pragma: no cover - compiled
                     i += n
                 if i < 0 or i >= n:
                     return int((a * m + j) * nb + b)
-                out[a, j, b] = x[a, i, b]
-    return -1
-
-
-@njit(cache=True, error_model="numpy")
-def _scatter_add(u: Arr, idx: Arr, out: Arr) -> int:  # pragma: no cover - compiled
-    na, m, nb = u.shape
-    n = out.shape[1]
-    for a in range(na):
-        for j in range(m):
-            for b in range(nb):
-                i = idx[a, j, b]
-                if i < 0:
-                    i += n
-                if i < 0 or i >= n:
-                    return int((a * m + j) * nb + b)
-                out[a, i, b] += u[a, j, b]
+                if scatter:
+                    out[a, i, b] += src[a, j, b]
+                else:
+                    out[a, j, b] = src[a, i, b]
     return -1
 
 
@@ -97,7 +86,8 @@ def take(x: Arr, indices: Arr, axis: int) -> Arr:
     m = indices.shape[axis]
     xr, per = _reals(np.ascontiguousarray(x))
     outr, _ = _reals(out)
-    bad = _take(xr.reshape(na, n, nb * per), _index3(indices, na, m, nb, per), outr.reshape(na, m, nb * per))
+    bad = _move(xr.reshape(na, n, nb * per), _index3(indices, na, m, nb, per), outr.reshape(na, m, nb * per),
+                False)
     if bad >= 0:
         _raise("take_along_axis", indices, bad // per, n, axis)
     return out
@@ -118,8 +108,8 @@ def scatter_add(updates: Arr, indices: Arr, axis: int, size: int) -> Arr:
     na, m, nb = _split(updates.shape, axis)
     ur, per = _reals(np.ascontiguousarray(updates))
     outr, _ = _reals(out)
-    bad = _scatter_add(ur.reshape(na, m, nb * per), _index3(indices, na, m, nb, per),
-                       outr.reshape(na, size, nb * per))
+    bad = _move(ur.reshape(na, m, nb * per), _index3(indices, na, m, nb, per), outr.reshape(na, size, nb * per),
+                True)
     if bad >= 0:
         _raise("take_along_axis (transpose)", indices, bad // per, size, axis)
     return out

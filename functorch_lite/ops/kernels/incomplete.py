@@ -86,6 +86,12 @@ _ZETA = (1.6449340668482264, 1.2020569031595942, 1.0823232337111381, 1.036927755
          1.0000002384505027, 1.000000119219926, 1.000000059608189, 1.0000000298035034)
 
 
+@njit(inline="always")
+def _off_zero(v: float) -> float:
+    # Lentz's method: a denominator that vanishes is replaced by a tiny number
+    return _TINY if abs(v) < _TINY else v
+
+
 @njit()
 def _digamma(x: float) -> float:
     """``psi(x)`` for ``x > 0``: the recurrence up to ``x >= 10``, then the asymptotic series."""
@@ -211,11 +217,9 @@ def _q_fraction(a: float, x: float) -> float:
         an = -n * (n - a)
         b += 2.0
         d = an * d + b
-        if abs(d) < _TINY:
-            d = _TINY
+        d = _off_zero(d)
         c = b + an / c
-        if abs(c) < _TINY:
-            c = _TINY
+        c = _off_zero(c)
         d = 1.0 / d
         step = d * c
         h *= step
@@ -315,14 +319,12 @@ def _fraction_derivative(a: float, x: float) -> tuple[float, float]:
         b += 2.0
         e = b + an * d
         de = -1.0 + n * d + an * dd
-        if abs(e) < _TINY:
-            e = _TINY
+        e = _off_zero(e)
         d = 1.0 / e
         dd = -de * d * d
         dc_new = -1.0 + n / c - an * dc / (c * c)
         c = b + an / c
-        if abs(c) < _TINY:
-            c = _TINY
+        c = _off_zero(c)
         dc = dc_new
         step = c * d
         dg = dc / c - de * d
@@ -426,8 +428,7 @@ def _beta_fraction(a: float, b: float, x: float) -> float:
     """The continued fraction of DLMF 8.17.22, ``1/(1 + d1/(1 + d2/(1 + ...)))`` (Lentz)."""
     c = 1.0
     d = 1.0 - (a + b) * x / (a + 1.0)
-    if abs(d) < _TINY:
-        d = _TINY
+    d = _off_zero(d)
     d = 1.0 / d
     h = d
     m = 0.0
@@ -436,21 +437,17 @@ def _beta_fraction(a: float, b: float, x: float) -> float:
         # even step: d_2m = m (b - m) x / ((a + 2m - 1)(a + 2m))
         num = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m))
         d = 1.0 + num * d
-        if abs(d) < _TINY:
-            d = _TINY
+        d = _off_zero(d)
         c = 1.0 + num / c
-        if abs(c) < _TINY:
-            c = _TINY
+        c = _off_zero(c)
         d = 1.0 / d
         h *= d * c
         # odd step: d_2m+1 = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1))
         num = -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0))
         d = 1.0 + num * d
-        if abs(d) < _TINY:
-            d = _TINY
+        d = _off_zero(d)
         c = 1.0 + num / c
-        if abs(c) < _TINY:
-            c = _TINY
+        c = _off_zero(c)
         d = 1.0 / d
         step = d * c
         h *= step
