@@ -200,7 +200,38 @@ def machine_info() -> dict[str, str]:
         info["numpy BLAS"] = f"{blas.get('name')} {blas.get('version')}"
     except Exception:
         pass
+    core = _openblas_core()
+    if core:
+        info["OpenBLAS kernels"] = core
+    one_cpu = sys.modules.get("_one_cpu")
+    if one_cpu is not None:
+        info["affinity"] = one_cpu.PINNED
+        if one_cpu.FORCED_CORETYPE:
+            info["OpenBLAS kernels"] += f" (OPENBLAS_CORETYPE={one_cpu.FORCED_CORETYPE} dropped)"
+    elif os.environ.get("OPENBLAS_CORETYPE"):
+        info["OpenBLAS kernels"] = f"{core} (forced: OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']})"
     return info
+
+
+def _openblas_core() -> str:
+    """The kernel family NumPy's bundled OpenBLAS chose (its ``get_corename``), or ''."""
+    import ctypes
+    import glob
+
+    try:
+        import numpy as np
+
+        libs = glob.glob(os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*.so*"))
+        for lib in libs:
+            dll = ctypes.CDLL(lib)
+            for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename"):
+                fn = getattr(dll, name, None)
+                if fn is not None:
+                    fn.restype = ctypes.c_char_p
+                    return str(fn().decode())
+    except Exception:
+        pass
+    return ""
 
 
 def fmt_time(seconds: float | None) -> str:

@@ -13,15 +13,11 @@ Run:  OPENBLAS_NUM_THREADS=1 python benchmarks/bench_complex.py [--quick] [--wri
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
-for _k, _v in {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1",
-               "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}.items():
-    os.environ.setdefault(_k, _v)
-
 import _harness as H  # noqa: E402
+import _one_cpu  # noqa: E402, F401  (first: one thread per library, on one CPU)
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 

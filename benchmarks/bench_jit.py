@@ -46,6 +46,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as H  # noqa: E402
+import _one_cpu  # noqa: E402, F401  (first: one thread per library, on one CPU)
 
 N = 10_000_000
 ROWS = (10_000, 1_000)  # softmax / logsumexp: 10M elements

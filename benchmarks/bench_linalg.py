@@ -27,17 +27,12 @@ jitted for the last; JAX runs jitted throughout.
 from __future__ import annotations
 
 import argparse
-import os
-
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ[_var] = "1"  # spin-waiting pools collapse on a shared 2-core machine (DESIGN.md)
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
-
 import math  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+import _one_cpu  # noqa: E402, F401  (first: one thread per library, on one CPU)
 import numpy as np  # noqa: E402
 from _harness import fmt_ratio, fmt_time, interleaved, machine_info, write_block  # noqa: E402
 

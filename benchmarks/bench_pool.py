@@ -25,15 +25,10 @@ slower than NumPy.  Medians of interleaved rounds (``benchmarks/_harness.py``).
 from __future__ import annotations
 
 import argparse
-import os
-
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ[_var] = "1"  # spin-waiting pools collapse on a shared 2-core machine (DESIGN.md)
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
-
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
+import _one_cpu  # noqa: E402, F401  (first: one thread per library, on one CPU)
 import numpy as np  # noqa: E402
 from _harness import fmt_ratio, fmt_time, interleaved, load_peers, machine_info  # noqa: E402
 

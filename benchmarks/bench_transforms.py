@@ -19,16 +19,10 @@ All single-threaded BLAS (OPENBLAS_NUM_THREADS=1), see DESIGN.md.
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-
 import argparse  # noqa: E402
 import datetime  # noqa: E402
 import json  # noqa: E402
+import os
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -36,6 +30,7 @@ import textwrap  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+import _one_cpu  # noqa: E402, F401  (first: one thread per library, on one CPU)
 import numpy as np  # noqa: E402
 from _harness import fmt_ratio, fmt_time, interleaved, load_peers  # noqa: E402
 

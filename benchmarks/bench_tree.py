@@ -28,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as H  # noqa: E402
+import _one_cpu  # noqa: E402, F401  (first: one thread per library, on one CPU)
 
 
 def _trees() -> dict[str, Any]:

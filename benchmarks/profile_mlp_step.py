@@ -27,11 +27,6 @@ slower, or a kernel that stopped fusing, shows up directly.
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-
 import argparse  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
@@ -39,6 +34,7 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
+import _one_cpu  # noqa: E402, F401  (first: one thread per library, on one CPU)
 import numpy as np  # noqa: E402
 from bench_transforms import fl_loss, fl_loss_int, fl_sgd_step, make_mlp  # noqa: E402
 
