@@ -472,7 +472,9 @@ class _Gen:
             if p == L - 1 and self.an.chunked:
                 e.depth -= 1
                 for r in sw.reds:
-                    e(f"s_{r.name} = {r.combine.format(f's_{r.name}', f'fm.{r.chunk}(C_{r.name}, m)')}")
+                    # bound once: a max/min combine names its second operand twice
+                    e(f"c_{r.name} = fm.{r.chunk}(C_{r.name}, m)")
+                    e(f"s_{r.name} = {r.combine.format(f's_{r.name}', f'c_{r.name}')}")
             e.depth -= 1
             if p == self.an.jstar and not self.an.scalar_rows:
                 for r in sw.reds:
