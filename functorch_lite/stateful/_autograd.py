@@ -28,11 +28,11 @@ import numpy as np
 
 import functorch_lite.numpy as jnp
 from functorch_lite import core
-from functorch_lite.array import Array
+from functorch_lite.array import Array, Storage, contiguous_strides
 from functorch_lite.numpy._util import scalar_operand
 from functorch_lite.ops import shape_ops as so
 from functorch_lite.ops.tables import vjp_rules
-from functorch_lite.stateful._base import TensorBase
+from functorch_lite.stateful._base import _CONTIG, TensorBase
 from functorch_lite.stateful._grad_mode import _state as _grad_state
 from functorch_lite.stateful._storage import SHARED, StorageHandle
 from functorch_lite.transforms import ad
@@ -108,11 +108,10 @@ class FunctionNode(Node):
     """One recorded op: its pullback, its inputs' edges, and the versions of
     the inputs whose values the pullback reads."""
 
-    __slots__ = ("_name", "_fn", "_inputs", "_primals", "_pullback", "_saved", "_freed", "_out_aval", "_keep")
+    __slots__ = ("_name", "_fn", "_inputs", "_primals", "_pullback", "_saved", "_freed", "_keep")
 
     def __init__(self, name: str, fn: Callable[..., Any], inputs: Sequence[TensorBase], primals: Sequence[Any],
-                 pullback: Any, saved: Sequence[tuple[TensorBase, int]],
-                 out_aval: tuple[tuple[int, ...], Any]) -> None:
+                 pullback: Any, saved: Sequence[tuple[TensorBase, int]]) -> None:
         super().__init__()
         self._name = name
         self._fn: Callable[..., Any] | None = fn  # the op as a function of the differentiable inputs' Arrays
@@ -122,7 +121,6 @@ class FunctionNode(Node):
         self._pullback = pullback
         self._saved = tuple(saved)
         self._freed = False
-        self._out_aval = out_aval
         # a node that saves no value keeps its pullback after backward, as PyTorch's
         # AddBackward0 can run twice: only saved values are freed
         self._keep = not saved
@@ -178,6 +176,73 @@ class FunctionNode(Node):
             name = self._name.replace("Backward0", "BackwardBackward0")
             outs.append(apply_op(one, (ct, *self._inputs), name, SAVE_ALL))
         return tuple(outs)
+
+
+class _UfuncNode(FunctionNode):
+    """The node of :func:`record_ufunc` and :func:`record_unary`: one
+    elementwise primitive on operands of one shape and dtype.  It keeps what
+    the op had at hand (the operands' Arrays or numbers, the result); the
+    backward pass calls the primitive's vjp rules on them as
+    :class:`_RulePullback` does, and builds the op as a function of its
+    differentiable inputs only for ``create_graph``, so that recording stays
+    a few attribute writes.  ``_pullback`` and ``_primals`` stay unset: only
+    :meth:`FunctionNode.apply`'s retracing reads them, which this node never runs."""
+
+    __slots__ = ("_core", "_rules", "_vals", "_diff", "_ans", "_num")
+
+    def __init__(self, name: str, core_fn: Callable[..., Any], rules: tuple[Any, ...], vals: tuple[Any, ...],
+                 diff: tuple[int, ...], inputs: tuple[TensorBase, ...], saved: tuple[tuple[TensorBase, int], ...],
+                 ans: Array | Storage, num: tuple[int, Any] | None = None) -> None:
+        # Node's and FunctionNode's slots, without their __init__ (this is the hot path)
+        self._pre_hooks = None
+        self._retain = None
+        self._name = name
+        self._fn = None  # built by apply, for create_graph
+        self._inputs = inputs
+        self._saved = saved
+        self._freed = False
+        self._keep = not saved
+        self._core = core_fn
+        self._rules = rules
+        self._vals = vals
+        self._diff = diff
+        # the primitive's result as an Array, or its buffer when row-major of the operands'
+        # shape (SHARED with the result tensor: a write to the tensor copies it first)
+        self._ans: Array | Storage | None = ans
+        self._num = num  # (position, number) of a Python number operand (vals holds its Array)
+        if len(inputs) == 1:
+            t = inputs[0]
+            # edge_of, inlined: a leaf's AccumulateGrad is made once, by its first recorded op
+            e = t.grad_fn
+            if e is None:
+                e = t._acc if t._acc is not None else edge_of(t)
+            self.next_functions = ((e, 0),)
+        else:
+            self.next_functions = tuple((edge_of(t), 0) for t in inputs)
+
+    def release(self) -> None:
+        if not self._keep:
+            self._vals = ()
+            self._ans = None
+        super().release()
+
+    def apply(self, ct: TensorBase, create_graph: bool) -> tuple[Any, ...]:
+        if create_graph:
+            if self._fn is None:
+                orig = list(self._vals)
+                if self._num is not None:  # the op as a function of the number, as record_elementwise's
+                    orig[self._num[0]] = self._num[1]
+                self._fn = _diff_fn(self._core, orig, self._diff)
+            return super().apply(ct, create_graph)
+        vals = self._vals
+        ans = self._ans
+        assert ans is not None  # check_saved() raised for a freed node
+        if not isinstance(ans, Array):  # a binary op's row-major buffer, first backward
+            shape = vals[0]._shape
+            ans = self._ans = Array._unchecked(ans, shape, _CONTIG[shape])
+        # the primitive's vjp rules, called as _RulePullback calls them
+        c, rules = ct.array(), self._rules
+        return tuple([TensorBase._wrap(rules[i](c, ans, *vals)) for i in self._diff])
 
 
 def edge_of(t: TensorBase) -> Node | None:
@@ -237,7 +302,7 @@ def record(fn: Callable[..., Any], args: Sequence[Any], name: str, saves: str) -
         return res  # comparisons, argmax...: no gradient flows through them
     inputs = [args[i] for i in diff]
     res._requires_grad = True
-    res.grad_fn = FunctionNode(name, f, inputs, primals, pullback, _saved(args, saves), (res._shape, res._dtype))
+    res.grad_fn = FunctionNode(name, f, inputs, primals, pullback, _saved(args, saves))
     return res
 
 
@@ -292,7 +357,7 @@ class JitOp:
         res._requires_grad = True
         of_diff = _diff_fn(lambda *v: fn(*v, *consts), vals, diff)
         res.grad_fn = FunctionNode(name, of_diff, [tensors[i] for i in diff], [vals[i] for i in diff], pull,
-                                   _saved(tensors, SAVE_ALL), (res._shape, res._dtype))
+                                   _saved(tensors, SAVE_ALL))
         return res
 
 
@@ -427,8 +492,164 @@ def record_elementwise(fn: Callable[..., Any], args: Sequence[Any], name: str, s
     res = TensorBase._make(StorageHandle(ans.storage(), SHARED), (ans._shape, ans._strides, ans._offset), dt)
     res._requires_grad = True
     res.grad_fn = FunctionNode(name, _diff_fn(fn, orig, diff), [args[i] for i in diff], [orig[i] for i in diff],
-                               _RulePullback(rules, vals, ans, diff, bcasts), _saved(args, saves),
-                               (res._shape, res._dtype))
+                               _RulePullback(rules, vals, ans, diff, bcasts), _saved(args, saves))
+    return res
+
+
+# core functions that are exactly one NumPy ufunc on operands of one float dtype (or
+# a weakly typed Python number): the primitive's eager impl calls that same ufunc,
+# with no floating-point warnings to silence
+UFUNCS: dict[Any, np.ufunc] = {
+    jnp.add: np.add, jnp.subtract: np.subtract, jnp.multiply: np.multiply,
+    jnp.maximum: np.maximum, jnp.minimum: np.minimum,
+}
+# elements from which record_ufunc leaves an op to the primitive's impl: above, the
+# arithmetic outweighs the dispatch, and the impl takes large outputs from the buffer pool
+UFUNC_BELOW = 1 << 16
+# core function -> (ufunc, its primitive's vjp rules, grad_fn name, SAVE_*), or None: looked up once
+_UFUNC_ENTRIES: dict[Any, Any] = {}
+
+
+def _ufunc_entry(fn: Callable[..., Any]) -> Any:
+    entry = _FAST_RULES.get(fn, _UNSEEN)
+    if entry is _UNSEEN:
+        entry = _fast_rules(fn)
+    uf = UFUNCS.get(fn)
+    out = None
+    if uf is not None and entry is not None and len(entry[1]) == 2:
+        out = (uf, entry[1], node_name(fn), saves_of(fn))
+    _UFUNC_ENTRIES[fn] = out
+    return out
+
+
+def record_ufunc(fn: Callable[..., Any], a: TensorBase, o: Any, reverse: bool) -> Any:
+    """``fn(a, o)`` (``fn(o, a)`` if ``reverse``) recorded on the tape, for a
+    binary core function of :data:`UFUNCS` (one elementwise primitive whose
+    eager impl is that NumPy ufunc): ``a`` a real floating tensor, ``o`` a
+    tensor of its dtype and shape or a Python number (weakly typed), an
+    operand requiring grad, grad mode on, no transform active.  The ufunc
+    writes a fresh buffer (what ``prim.bind`` would do, without its dispatch)
+    and the node keeps the primitive's vjp rules for the backward pass.
+    None when the operands do not qualify (the caller takes the general path)."""
+    entry = _UFUNC_ENTRIES.get(fn, _UNSEEN)
+    if entry is _UNSEEN:
+        entry = _ufunc_entry(fn)
+    if entry is None or a._traced or not (core._only_eval or core._tls.only_eval):
+        return None
+    dt = a._dtype
+    if not dt.is_floating_point:
+        return None
+    xa = a._lend()
+    xn = xa._numpy()
+    if xn.size >= UFUNC_BELOW:
+        return None
+    num: tuple[int, Any] | None = None
+    if isinstance(o, TensorBase):
+        if o._dtype is not dt or o._shape != a._shape or o._traced:
+            return None
+        ya = o._lend()
+    elif type(o) is float or type(o) is int:
+        sa = scalar_operand(o, xa)  # the operand the general path gives the primitive and its rules
+        if sa is None:
+            return None
+        ya = sa
+        num = (0 if reverse else 1, o)
+    else:
+        return None
+    uf, rules, name, saves = entry
+    if reverse:
+        p, q, vals = o, a, (ya, xa)
+    else:
+        p, q, vals = a, o, (xa, ya)
+    # the differentiable inputs, and the (input, version) pairs the pullback reads, as _saved gives them
+    saved: tuple[tuple[TensorBase, int], ...] = ()
+    inputs: tuple[TensorBase, ...]
+    diff: tuple[int, ...]
+    q_tensor = isinstance(q, TensorBase)
+    if isinstance(p, TensorBase) and p._requires_grad:
+        if rules[0] is None:
+            return None
+        if q_tensor and q._requires_grad:
+            if rules[1] is None:
+                return None
+            diff, inputs = (0, 1), (p, q)
+            if saves != SAVE_NONE:
+                saved = ((p, p._h.version), (q, q._h.version))
+        else:
+            diff, inputs = (0,), (p,)
+            if saves == SAVE_ALL:
+                saved = ((p, p._h.version), (q, q._h.version)) if q_tensor else ((p, p._h.version),)
+            elif saves == SAVE_PARTNER and q_tensor:
+                saved = ((q, q._h.version),)
+    elif q_tensor and q._requires_grad:
+        if rules[1] is None:
+            return None
+        diff, inputs = (1,), (q,)
+        p_tensor = isinstance(p, TensorBase)
+        if saves == SAVE_ALL:
+            saved = ((p, p._h.version), (q, q._h.version)) if p_tensor else ((q, q._h.version),)
+        elif saves == SAVE_PARTNER and p_tensor:
+            saved = ((p, p._h.version),)
+    else:
+        return None
+    yn = ya._numpy()
+    out = uf(yn, xn) if reverse else uf(xn, yn)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)  # a 0-d operation gives a NumPy scalar
+    if not out.flags.c_contiguous or (out.dtype is not xa._dtype and out.dtype != xa._dtype):
+        return None  # e.g. both operands transposed: the general path keeps that layout
+    shape = a._shape
+    strides = _CONTIG.get(shape)
+    if strides is None:
+        strides = _CONTIG[shape] = contiguous_strides(shape)
+    # SHARED: the node's Array of the result sees this buffer, so a later in-place write copies it first
+    st = Storage._of_dense(out)
+    res = TensorBase._make(StorageHandle(st, SHARED), (shape, strides, 0), dt)
+    res._requires_grad = True
+    res.grad_fn = _UfuncNode(name, fn, rules, vals, diff, inputs, saved, st, num)
+    return res
+
+
+# core function -> (primitive's impl, its vjp rules, grad_fn name, SAVE_*), or None: looked up once
+_UNARY_ENTRIES: dict[Any, Any] = {}
+
+
+def _unary_entry(fn: Callable[..., Any]) -> Any:
+    entry = _FAST_RULES.get(fn, _UNSEEN)
+    if entry is _UNSEEN:
+        entry = _fast_rules(fn)
+    out = None
+    if entry is not None and len(entry[1]) == 1 and entry[1][0] is not None and entry[0].impl is not None:
+        out = (entry[0].impl, entry[1], node_name(fn), saves_of(fn))
+    _UNARY_ENTRIES[fn] = out
+    return out
+
+
+def record_unary(fn: Callable[..., Any], a: TensorBase) -> Any:
+    """``fn(a)`` recorded on the tape, for a unary core function that is one
+    elementwise primitive (``exp``, ``tanh``...): ``a`` a real floating
+    tensor that requires grad, grad mode on, no transform active.  The
+    primitive's impl runs directly (what ``prim.bind`` does then, without its
+    dispatch) and the node keeps its vjp rules, as :func:`record_ufunc`.
+    None when the operand does not qualify (the caller takes the general path)."""
+    entry = _UNARY_ENTRIES.get(fn, _UNSEEN)
+    if entry is _UNSEEN:
+        entry = _unary_entry(fn)
+    if entry is None or a._traced or not (core._only_eval or core._tls.only_eval):
+        return None
+    dt = a._dtype
+    if not dt.is_floating_point:
+        return None
+    impl, rules, name, saves = entry
+    xa = a._lend()
+    ans = impl(xa)
+    if ans._dtype is not xa._dtype and ans._dtype != xa._dtype:
+        return None
+    # an elementwise primitive's eager result is a fresh dense buffer: no aliasing to check
+    res = TensorBase._make(StorageHandle(ans._storage, SHARED), (ans._shape, ans._strides, ans._offset), dt)
+    res._requires_grad = True
+    saved = () if saves == SAVE_NONE else ((a, a._h.version),)
+    res.grad_fn = _UfuncNode(name, fn, rules, (xa,), (0,), (a,), saved, ans)
     return res
 
 
@@ -488,7 +709,7 @@ def record_view(view: TensorBase, src: TensorBase, fn: Callable[[Any], Any], nam
         if tuple(out.shape) != view._shape:
             raise AssertionError(f"internal: view function gives shape {tuple(out.shape)}, the view has {view._shape}")
     view._requires_grad = True
-    view.grad_fn = FunctionNode(name, fn, (src,), (src._lend(),), pullback, (), (view._shape, view._dtype))
+    view.grad_fn = FunctionNode(name, fn, (src,), (src._lend(),), pullback, ())
 
 
 def pytorch_convention(g: Any) -> Any:

@@ -172,7 +172,8 @@ def run_backward(outputs: Sequence[Any], grads: Sequence[Any], retain_graph: boo
             g = buffers.pop(id(node), None)
             skipped = capture is not None and isinstance(node, AccumulateGrad) and id(node) not in capture
             if g is not None and not skipped:  # autograd.grad runs no leaf it does not return
-                g = _pre_hooks(node, g)
+                if node._pre_hooks or node._retain is not None:  # most nodes have neither
+                    g = _pre_hooks(node, g)
                 if capture is not None and id(node) in capture:
                     captured[id(node)] = pytorch_convention(g)
             if isinstance(node, AccumulateGrad):

@@ -23,7 +23,7 @@ import numpy as np
 
 import functorch_lite.numpy as jnp
 import functorch_lite.random as jr
-from functorch_lite.array import Array, is_row_major
+from functorch_lite.array import Array
 from functorch_lite.ops.kernels.inplace import axpy
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful import _layout as L
@@ -194,14 +194,19 @@ class InplaceMixin(MathMixin):
             src = o
         else:
             return False
-        if not is_row_major(self._shape, self._strides):
+        dst = self._lend()._numpy()
+        if not dst.flags.c_contiguous:  # NumPy's flag is is_row_major's test: no overlap possible
             self._check_writable(name)
         h = self._h
-        h.make_writable()
+        if h.state == SHARED:
+            h.make_writable()
+            dst = self._lend()._numpy()  # the copy's
         h.version += 1
-        dst = self._lend()._numpy()
         # NumPy buffers an operand that overlaps the output, so o may view this very storage
-        uf(dst, src, out=dst)
+        if uf is np.maximum or uf is np.minimum:
+            uf(dst, src, out=dst)  # NumPy deprecates their positional out
+        else:
+            uf(dst, src, dst)  # positional: the keyword costs ~0.1 us, a tenth of the op
         return True
 
     def _ibinary(self, other: Any, fn: Callable[[Any, Any], Any], name: str, kind: str = "") -> Any:
@@ -244,6 +249,8 @@ class InplaceMixin(MathMixin):
             if self._axpy(o, alpha, "add_"):
                 return self
             other = o * alpha
+        elif isinstance(other, TensorBase) and self._inplace_ufunc(other, jnp.add, "add_"):
+            return self  # _ibinary's first step, one call sooner
         return self._ibinary(other, jnp.add, "add_")
 
     def _axpy(self, o: Any, alpha: Any, name: str) -> bool:

@@ -25,15 +25,19 @@ from functorch_lite.dtypes import keeps_64_bit
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful._autograd import (
     SAVE_NONE,
+    UFUNCS,
     JitOp,
     apply_op,
     node_name,
     record,
     record_elementwise,
+    record_ufunc,
+    record_unary,
     recording,
     saves_of,
 )
 from functorch_lite.stateful._base import TensorBase, core_cast
+from functorch_lite.stateful._grad_mode import _state as _grad_state
 from functorch_lite.stateful._layout import norm_dim
 from functorch_lite.stateful._views import ViewMixin
 
@@ -72,13 +76,9 @@ def coerce(v: Any) -> Any:
 _TO_TENSOR: list[Callable[[Any], Any]] = []
 
 
-# core functions that are exactly one NumPy ufunc on operands of one float dtype (or
-# a weakly typed Python number): eager tensor ops and their in-place forms call it
-# directly (the core's eager impl calls the same ufunc, with no floating-point warnings to silence)
-_UFUNCS: dict[Any, np.ufunc] = {
-    jnp.add: np.add, jnp.subtract: np.subtract, jnp.multiply: np.multiply,
-    jnp.maximum: np.maximum, jnp.minimum: np.minimum,
-}
+# core functions that are one NumPy ufunc (see UFUNCS): eager tensor ops and their
+# in-place forms call it directly
+_UFUNCS = UFUNCS
 
 
 def _direct_binary(a: TensorBase, o: Any, fn: Callable[[Any, Any], Any], reverse: bool) -> Any:
@@ -176,6 +176,11 @@ class MathMixin(ViewMixin):
 
     # machinery --------------------------------------------------------------------
     def _binary(self, other: Any, fn: Callable[[Any, Any], Any], kind: str = "", reverse: bool = False) -> Any:
+        if (self._requires_grad or (isinstance(other, TensorBase) and other._requires_grad)) \
+                and _grad_state.grad_enabled:
+            fast = record_ufunc(fn, self, other, reverse)
+            if fast is not None:
+                return fast
         o = coerce(other)
         dt = promote(self, o)
         if kind == "div" and not dt.is_differentiable:
@@ -203,7 +208,16 @@ class MathMixin(ViewMixin):
     def _op(self, other: Any, fn: Callable[[Any, Any], Any], kind: str = "", reverse: bool = False) -> Any:
         """An operator: NotImplemented for operands it does not know, so that
         Python tries theirs (a tracer's, inside a transform)."""
-        if not isinstance(other, _KNOWN) and not is_scalar(other):
+        if isinstance(other, TensorBase):
+            # _binary's fast paths, one call sooner and without its promotion
+            # (they take only operands of one dtype)
+            if (self._requires_grad or other._requires_grad) and _grad_state.grad_enabled:
+                fast = record_ufunc(fn, self, other, reverse)
+            else:
+                fast = _direct_binary(self, other, fn, reverse)
+            if fast is not None:
+                return fast
+        elif not isinstance(other, _KNOWN) and not is_scalar(other):
             return NotImplemented
         return self._binary(other, fn, kind, reverse)
 
@@ -213,6 +227,9 @@ class MathMixin(ViewMixin):
             dt = D.get_default_dtype()
         if recording(self):
             if dt is self._dtype:
+                fast = None if name else record_unary(fn, self)
+                if fast is not None:
+                    return fast
                 fast = record_elementwise(fn, (self,), node_name(fn, name), saves_of(fn))
                 if fast is not None:
                     return fast
