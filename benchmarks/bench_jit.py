@@ -29,7 +29,7 @@ Sections (each in its own subprocess):
                 kernel cache and with the cache the previous run left.
 
 Targets (from the issue): fused chain <= 0.5 x jax.jit's time and <= 1.2 x
-the hand-written kernel's; call overhead <= 0.5 x jax.jit's.  Misses are
+the hand-written kernel's; call overhead <= 0.4 x jax.jit's.  Misses are
 reported as they are.
 """
 
@@ -55,7 +55,7 @@ N = 10_000_000
 ROWS = (10_000, 1_000)  # softmax / logsumexp: 10M elements
 TARGET_VS_JAX = 0.5
 TARGET_VS_HAND = 1.2
-TARGET_OVERHEAD_VS_JAX = 0.5
+TARGET_OVERHEAD_VS_JAX = 0.4  # issue 16 (issue 5 asked 0.5)
 
 
 def _chain_fns(peers: H.Peers) -> dict[str, Any]:

@@ -23,8 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import stat
 import struct
@@ -139,6 +137,9 @@ def pack(fmt: ContainerFormat, header: Any, buffers: bytes | memoryview, version
         >>> len(pack(fmt, {}, b""))
         62
     """
+    import hashlib  # start-up cost: hashlib and json load on first save/export, not with the library
+    import json  # start-up cost: as above
+
     hb = json.dumps(header, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
     body = PREFIX.pack(fmt.magic, version, len(hb), len(buffers)) + hb + buffers
     return body + hashlib.sha256(body).digest()
@@ -185,6 +186,8 @@ def unpack(fmt: ContainerFormat, data: bytes, lim: Limits) -> tuple[Any, memoryv
         ...     print(e)
         not a functorch_lite demo file: the data is empty
     """
+    import hashlib  # start-up cost: loaded on first load, not with the library
+
     mv = memoryview(data).toreadonly()
     n, noun, err = mv.nbytes, fmt.noun, fmt.format_error
     if n == 0:
@@ -227,6 +230,8 @@ def parse_json(fmt: ContainerFormat, raw: bytes) -> Any:
         >>> parse_json(fmt, b'{"a": [1, 2]}')
         {'a': [1, 2]}
     """
+    import json  # start-up cost: loaded on first load, not with the library
+
     try:
         return json.loads(raw.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constants)
     except RecursionError:

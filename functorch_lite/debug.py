@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
 from functorch_lite import tree
@@ -61,6 +60,8 @@ def print(fmt: str, *args: Any, **kwargs: Any) -> None:  # noqa: A001
 
 
 def _renumber(fmt: str, mapping: dict[str, int]) -> str:
+    import string  # start-up cost: string (~1 ms: it compiles Template's pattern) on first debug print
+
     out = []
     auto = 0
     for literal, field, spec, conv in string.Formatter().parse(fmt):

@@ -80,7 +80,7 @@ from functorch_lite.core import Primitive, ShapedArray, Tracer
 from functorch_lite.numpy._util import asarray
 from functorch_lite.ops.params import DTYPE_NAMES, INT_LIMIT, MAX_NDIM, ParamSpec
 from functorch_lite.ops.tables import param_checks, param_types, subprogram_inputs
-from functorch_lite.transforms import compiler, fusion
+from functorch_lite.transforms import compiler
 from functorch_lite.transforms import control_flow as cf
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var, eval_program, pretty
 from functorch_lite.transforms.staging import ShapeDtypeStruct, aval_of_arg, trace_to_program
@@ -236,6 +236,8 @@ class Exported:
             outs = eval_program(self._run_program, vals)
         else:
             if self._executable is None:
+                from functorch_lite.transforms import fusion  # start-up cost: the fusion back end, on first run
+
                 self._executable = fusion.lower_with_fusion(compiler.optimize(self._run_program))
             outs = self._executable.run(vals)
         return tree.unflatten(self.out_tree, outs)

@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import struct
@@ -85,6 +84,8 @@ def save(tensors: dict[str, Any], metadata: dict[str, str] | None = None) -> byt
         header[name] = {"dtype": _CODES[a.dtype.name], "shape": list(a.shape), "data_offsets": [pos, pos + len(data)]}
         chunks.append(data)
         pos += len(data)
+    import json  # start-up cost: loaded on first save, not with the library
+
     hb = json.dumps(header, separators=(",", ":")).encode("utf-8")
     hb += b" " * (-len(hb) % 8)
     return struct.pack("<Q", len(hb)) + hb + b"".join(chunks)

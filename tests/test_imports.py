@@ -99,6 +99,29 @@ IN_FUNCTION_ALLOWED: dict[str, str] = {
     "functorch_lite.ops.kernels.fastmath:_register -> numba": "start-up cost: Numba's extensions, on first kernel use",
     "functorch_lite.ops.kernels.fastmath:_register -> llvmlite.ir":
         "start-up cost: llvmlite (with Numba), on first kernel use",
+    # what `import functorch_lite` does not need, loaded by the first use (tests/test_startup.py)
+    "functorch_lite.ops.kernels._njit:_file_hash -> functorch_lite.ops.kernels.diskcache":
+        "start-up cost: the kernel disk cache (and its hashlib, json), on first kernel use",
+    "functorch_lite.ops.kernels._njit:_StaticEntry.__call__ -> functorch_lite.ops.kernels.diskcache":
+        "start-up cost: the kernel disk cache, on first kernel use",
+    "functorch_lite.ops.kernels._njit:_build -> functorch_lite.ops.kernels.diskcache":
+        "start-up cost: the kernel disk cache, on first kernel use",
+    "functorch_lite.ops.kernels.diskcache:_sha256 -> hashlib":
+        "start-up cost: hashlib (OpenSSL, ~3 ms), on first kernel use",
+    "functorch_lite.ops.kernels.diskcache:parse_manifest -> json": "start-up cost: json, on first kernel use",
+    "functorch_lite.ops.kernels.diskcache:Entry.write_manifest -> json": "start-up cost: json, on first kernel use",
+    "functorch_lite.container:pack -> hashlib": "start-up cost: hashlib (OpenSSL, ~3 ms), on first save/export",
+    "functorch_lite.container:pack -> json": "start-up cost: json, on first save/export",
+    "functorch_lite.container:unpack -> hashlib": "start-up cost: hashlib (OpenSSL, ~3 ms), on first load",
+    "functorch_lite.container:parse_json -> json": "start-up cost: json, on first load",
+    "functorch_lite.safetensors:save -> json": "start-up cost: json, on first save",
+    "functorch_lite.debug:_renumber -> string": "start-up cost: string (compiles a regex), on first debug print",
+    "functorch_lite.ops.debug:check_format -> string":
+        "start-up cost: string (compiles a regex), on first debug print",
+    "functorch_lite.transforms.jit:JitFunction._compile -> functorch_lite.transforms.fusion":
+        "start-up cost: the fusion back end (code generation, kernel cache), on first jit lowering",
+    "functorch_lite.export:Exported.__call__ -> functorch_lite.transforms.fusion":
+        "start-up cost: the fusion back end (code generation, kernel cache), on first run",
 }
 
 

@@ -52,6 +52,31 @@ def test_import_does_not_import_numba_and_first_use_does(tmp_path: Path) -> None
     assert out["eager"] and out["jitted"]
 
 
+def test_import_leaves_first_use_modules_unloaded(tmp_path: Path) -> None:
+    # what `import functorch_lite` does not need (issue 16 item 6): each loads on first use
+    # (tests/test_imports.py lists those in-function imports); scipy is never needed
+    out = _run('''
+        import sys
+        import functorch_lite
+        import functorch_lite.numpy as jnp
+        deferred = ("numba", "llvmlite", "scipy", "hashlib", "json", "string", "heapq",
+                    "functorch_lite.ops.kernels.diskcache", "functorch_lite.ops.kernels.kernel_cache",
+                    "functorch_lite.transforms.fusion")
+        loaded = sorted(m for m in deferred if m in sys.modules)
+        import json
+        x = jnp.asarray([1.0, 2.0, 3.0])
+        stub = jnp.sin.__code__.co_varnames  # the guarded function before its first call
+        y = jnp.sin(x)
+        print(json.dumps(dict(loaded=loaded, stub=list(stub), code=list(jnp.sin.__code__.co_varnames),
+                              sig=str(__import__("inspect").signature(jnp.sin)), y=float(y.sum()))))
+    ''', tmp_path)
+    assert out["loaded"] == []
+    # the guard of jnp.sin is generated on its first call, with sin's own parameters
+    assert out["stub"] == ["args", "kwargs"] and out["code"] == ["x"] and str(out["sig"]).startswith("(x")
+    y = out["y"]
+    assert isinstance(y, float) and abs(y - float(np.sin([1.0, 2.0, 3.0]).sum())) < 1e-6
+
+
 def test_two_threads_making_the_first_kernel_call_at_once(tmp_path: Path) -> None:
     out = _run('''
         import json, sys, threading

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -433,17 +434,69 @@ def check_arraylike(name: str, *args: Any) -> None:
 
 
 def _guard(name: str, f: Any) -> Any:
-    """``f`` behind JAX's check of its array parameters.  The wrapper is
-    generated with ``f``'s own parameter list (same defaults, passed on as
-    given), so that a call costs one extra frame and an isinstance per array
-    argument (~0.15 us), not an ``*args``/``**kwargs`` repacking."""
-    try:
-        sig = inspect.signature(f)
-    except (TypeError, ValueError):
-        return f
+    """``f`` behind JAX's check of its array parameters.  The wrapper runs
+    code generated with ``f``'s own parameter list (same defaults, passed on
+    as given), so that a call costs one extra frame and an isinstance per
+    array argument (~0.15 us), not an ``*args``/``**kwargs`` repacking.
+
+    Generating that code for every guarded function cost ~10 ms of
+    ``import functorch_lite``; so the wrapper starts as a stand-in that
+    generates its code on its first call and takes it over (``__code__``),
+    and every later call runs the generated code directly."""
+    names = _param_names(f)
+    if names is None:
+        try:
+            sig = inspect.signature(f)
+        except (TypeError, ValueError):
+            return f
+        names = tuple(p.name for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD)
     wanted = _ARRAYLIKE_OVERRIDES.get(name)
-    env: dict[str, Any] = {"_ck_f": f, "_ck_seq": (list, tuple), "_ck_isinstance": isinstance,
-                           "_ck_enumerate": enumerate, "_ck_fail": _arraylike_error(name)}
+    if not any((n in wanted) if wanted is not None else (n in ARRAYLIKE_PARAMS) for n in names):
+        return f
+    # __name__: warnings pointed at the caller skip this frame as the package's own
+    env: dict[str, Any] = {"__name__": __name__, "__builtins__": __builtins__, "_ck_f": f,
+                           "_ck_name": name, "_ck_first_call": _first_call}
+    checked: Any = types.FunctionType(_STAND_IN, env, "checked")
+    env["_ck_self"] = checked
+    functools.update_wrapper(checked, f)
+    checked._arraylike_checked = True
+    return checked
+
+
+def _param_names(f: Any) -> tuple[str, ...] | None:
+    """The parameter names of a plain function, read from its code, except a
+    ``**kwargs`` (never checked); None for anything else (``inspect`` decides)."""
+    if type(f) is not types.FunctionType or "__wrapped__" in f.__dict__ or "__signature__" in f.__dict__:
+        return None
+    code = f.__code__
+    n = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & inspect.CO_VARARGS)
+    return code.co_varnames[:n]
+
+
+def _first_call(env: dict[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A stand-in's first call: generate the checking code and give it to the
+    stand-in (concurrent first calls each generate the same code; harmless)."""
+    checked = env["_ck_self"]
+    code = _checked_code(env["_ck_name"], env["_ck_f"], env)
+    checked.__code__ = code.__code__
+    checked.__defaults__ = code.__defaults__
+    checked.__kwdefaults__ = code.__kwdefaults__
+    return checked(*args, **kwargs)
+
+
+_stand_in_env: dict[str, Any] = {}
+exec(compile("def checked(*args, **kwargs):\n    return _ck_first_call(_ck_self.__globals__, args, kwargs)\n",  # noqa: S102
+             "<check_arraylike>", "exec"), _stand_in_env)
+_STAND_IN: types.CodeType = _stand_in_env.pop("checked").__code__
+
+
+def _checked_code(name: str, f: Any, env: dict[str, Any]) -> Any:
+    """The checking function for ``f``, generated from its signature, with
+    ``env`` (filled here) as its globals."""
+    sig = inspect.signature(f)
+    wanted = _ARRAYLIKE_OVERRIDES.get(name)
+    env.update({"_ck_seq": (list, tuple), "_ck_isinstance": isinstance, "_ck_enumerate": enumerate,
+                "_ck_fail": _arraylike_error(name)})
     params: list[str] = []
     call: list[str] = []
     body: list[str] = []
@@ -479,16 +532,12 @@ def _guard(name: str, f: Any) -> Any:
         elif p.kind is not p.VAR_KEYWORD:
             body.append(f"    if _ck_isinstance({p.name}, _ck_seq): raise _ck_fail({k}, {p.name})")
         k += 1
-    if not body:
-        return f
     if not slash and any(q.kind is q.POSITIONAL_ONLY for q in sig.parameters.values()):
         params.append("/")
     src = f"def checked({', '.join(params)}):\n" + "\n".join(body) + f"\n    return _ck_f({', '.join(call)})\n"
-    env["__name__"] = __name__  # warnings pointed at the caller skip this frame as the package's own
-    exec(compile(src, f"<check_arraylike {name}>", "exec"), env)  # noqa: S102 (source built from a signature)
-    checked: Any = functools.update_wrapper(env["checked"], f)
-    checked._arraylike_checked = True
-    return checked
+    local: dict[str, Any] = {}  # not env: a concurrent first call may be defining its own
+    exec(compile(src, f"<check_arraylike {name}>", "exec"), env, local)  # noqa: S102 (source built from a signature)
+    return local["checked"]
 
 
 def _arraylike_error(name: str) -> Any:

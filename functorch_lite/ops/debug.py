@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Collection
 from typing import Any
 
@@ -72,6 +71,8 @@ def check_format(fmt: Any, n_args: int | None = None, names: Collection[str] = (
     if len(fmt) > MAX_FORMAT_LENGTH:
         raise ValueError(f"debug format string is {len(fmt)} characters long, more than the "
                          f"{MAX_FORMAT_LENGTH} allowed")
+    import string  # start-up cost: string (~1 ms: it compiles Template's pattern) on first debug print
+
     try:
         parts = list(string.Formatter().parse(fmt))
     except ValueError as e:

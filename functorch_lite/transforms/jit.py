@@ -57,7 +57,7 @@ from functorch_lite import dtypes, tree
 from functorch_lite.array import Array
 from functorch_lite.core import ShapedArray, Tracer
 from functorch_lite.numpy._util import asarray
-from functorch_lite.transforms import compiler, fusion
+from functorch_lite.transforms import compiler
 from functorch_lite.transforms.ir import Program
 from functorch_lite.transforms.staging import trace_to_program
 
@@ -550,6 +550,8 @@ class JitFunction(Generic[P, R]):
         avals = [ShapedArray(x.shape, x.dtype, x.weak_type) for x in leaves]
         program, out_tree = trace_to_program(flat_fun, avals, in_tree)
         program = compiler.optimize(program)
+        from functorch_lite.transforms import fusion  # start-up cost: the fusion back end, on first lowering
+
         return _Entry(program, out_tree, fusion.lower_with_fusion(program))
 
     # --- introspection ----------------------------------------------------------------

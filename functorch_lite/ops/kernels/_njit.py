@@ -35,10 +35,11 @@ defining module's file, the function's qualified name and the Numba/
 llvmlite/Python/CPU environment, loaded only after its files match the
 entry's manifest.
 
-Decorating costs no disk access besides hashing the module's file once (the
+Decorating costs no disk access besides reading the module's file once (the
 file that was just imported, so an edit made later in the process cannot
-be mistaken for the compiled code); the cache directory is opened when the
-kernel first compiles, again whenever ``FUNCTORCH_LITE_CACHE_DIR`` has
+be mistaken for the compiled code; its sha256 is taken on first kernel use,
+which keeps ``hashlib`` out of the library's import); the cache directory is
+opened when the kernel first compiles, again whenever ``FUNCTORCH_LITE_CACHE_DIR`` has
 changed since.  A kernel whose compiled code also depends on jitted
 functions of *another* module must not be cached this way (that module's
 source is not part of the entry's name); none of the kernels do.
@@ -55,19 +56,24 @@ Example:
 from __future__ import annotations
 
 import functools
-import hashlib
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from functorch_lite.ops.kernels import diskcache
+if TYPE_CHECKING:  # imported by the first kernel use: nothing of it runs before
+    from functorch_lite.ops.kernels import diskcache
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _FORMAT_VERSION = "1"  # bump to orphan every static entry (e.g. a change in what is cached)
 
+#: sha256 of each kernel module's file, taken on first use from its bytes read at import
 _file_hashes: dict[str, str] = {}
+#: the bytes of a kernel module's file as it was imported, until its hash is taken
+_file_bytes: dict[str, bytes] = {}
+#: guards both (not ``_lock``: a thread importing a kernel module must not wait for Numba's start-up)
+_files_lock = threading.Lock()
 
 # --- Numba, imported on first use -------------------------------------------------------------------
 
@@ -150,22 +156,33 @@ def ensure_numba() -> Any:
         return numba
 
 
-def _module_hash(module_name: str) -> str | None:
-    """sha256 of the file a module was imported from (None: no file, e.g.
-    ``python -c``), read once per file."""
+def _module_file(module_name: str) -> str | None:
+    """The file a module was imported from, its bytes read now, once per file
+    (None: no file, e.g. ``python -c``, or unreadable); :func:`_file_hash`
+    hashes them later."""
     module = sys.modules.get(module_name)
     path = getattr(module, "__file__", None)
     if not isinstance(path, str):
         return None
-    digest = _file_hashes.get(path)
-    if digest is None:
-        try:
-            with open(path, "rb") as f:
-                digest = hashlib.sha256(f.read()).hexdigest()
-        except OSError:
-            return None
-        _file_hashes[path] = digest
-    return digest
+    with _files_lock:
+        if path not in _file_hashes and path not in _file_bytes:
+            try:
+                with open(path, "rb") as f:
+                    _file_bytes[path] = f.read()
+            except OSError:
+                return None
+    return path
+
+
+def _file_hash(path: str) -> str:
+    """sha256 of the bytes :func:`_module_file` read (taken once, then the bytes are dropped)."""
+    from functorch_lite.ops.kernels import diskcache  # start-up cost: the disk cache, on first kernel use
+
+    with _files_lock:
+        digest = _file_hashes.get(path)
+        if digest is None:
+            digest = _file_hashes[path] = diskcache._sha256(_file_bytes.pop(path))
+        return digest
 
 
 class _StaticEntry:
@@ -173,20 +190,23 @@ class _StaticEntry:
 
     def __init__(self, py_func: Any) -> None:
         self._name = f"{py_func.__module__}:{py_func.__qualname__}"
-        self._module_hash = _module_hash(py_func.__module__)
+        self._module_file = _module_file(py_func.__module__)
         self._entries: dict[str, diskcache.Entry | None] = {}
         self._lock = threading.Lock()
 
     def __call__(self) -> diskcache.Entry | None:
-        if self._module_hash is None:
+        if self._module_file is None:
             return None
+        from functorch_lite.ops.kernels import diskcache  # start-up cost: the disk cache, on first kernel use
+
+        module_hash = _file_hash(self._module_file)
         root = diskcache.cache_dir()
         with self._lock:
             if root not in self._entries:
-                key = hashlib.sha256("\n".join(
-                    [_FORMAT_VERSION, diskcache.environment_key(), self._module_hash, self._name]).encode()).hexdigest()
+                key = diskcache._sha256("\n".join(
+                    [_FORMAT_VERSION, diskcache.environment_key(), module_hash, self._name]).encode())
                 text = (f"# functorch_lite static kernel {self._name}: the Numba files beside this one\n"
-                        f"# module sha256: {self._module_hash}\n"
+                        f"# module sha256: {module_hash}\n"
                         f"# environment: {diskcache.environment_key()}\n"
                         f"# key: {key}\n")
                 self._entries[root] = diskcache.open_or_warn(f"s{key[:32]}", key, text)
@@ -197,6 +217,8 @@ def _build(fn: Callable[..., Any], options: dict[str, Any], entry: _StaticEntry 
     numba = ensure_numba()
     dispatcher = numba.njit(cache=False, **options)(fn)
     if entry is not None:
+        from functorch_lite.ops.kernels import diskcache  # start-up cost: the disk cache, on first kernel use
+
         diskcache.attach(dispatcher, entry)
     return dispatcher
 

@@ -62,9 +62,7 @@ Example:
 from __future__ import annotations
 
 import errno
-import hashlib
 import io
-import json
 import os
 import pickle
 import re
@@ -258,6 +256,9 @@ def _write_atomic(path: str, data: bytes) -> None:
 
 
 def _sha256(data: bytes) -> str:
+    """The sha256 hex digest of ``data`` (for every hash of the kernel caches)."""
+    import hashlib  # start-up cost: on first kernel use, not with the library
+
     return hashlib.sha256(data).hexdigest()
 
 
@@ -357,6 +358,8 @@ def parse_manifest(data: bytes, stem: str) -> dict[str, str] | None:
     """
     if len(data) > MAX_MANIFEST_BYTES or not _STEM.fullmatch(stem):
         return None
+    import json  # start-up cost: on first kernel use, not with the library
+
     try:
         obj = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -428,6 +431,8 @@ class Entry:
 
     def write_manifest(self) -> None:
         """Record ``hashes`` (atomically: temporary file, then ``os.replace``)."""
+        import json  # start-up cost: on first kernel use, not with the library
+
         body = {"format": MANIFEST_FORMAT, "files": dict(sorted(self.hashes.items()))}
         _write_atomic(self._path(f"{self.stem}.manifest.json"), json.dumps(body, indent=1).encode())
 

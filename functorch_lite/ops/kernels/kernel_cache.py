@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import threading
@@ -72,7 +71,7 @@ def _environment_key() -> str:
     if _env_key is None:
         here = os.path.dirname(os.path.abspath(__file__))
         with open(os.path.join(here, "fastmath.py"), "rb") as f:
-            fm_hash = hashlib.sha256(f.read()).hexdigest()
+            fm_hash = diskcache._sha256(f.read())
         _env_key = "|".join([_FORMAT_VERSION, diskcache.environment_key(), fm_hash])
     return _env_key
 
@@ -110,7 +109,7 @@ def _module_text(source: str, key: str) -> str:
     if source.count(_CACHED) != 1:
         raise ValueError(f"a generated kernel must have exactly one {_CACHED}...) decorator")
     body = source.replace(_CACHED, _UNCACHED)
-    body_hash = hashlib.sha256(body.encode()).hexdigest()
+    body_hash = diskcache._sha256(body.encode())
     return f"# functorch_lite generated kernel\n# key: {key}\n# sha256: {body_hash}\n{body}"
 
 
@@ -131,7 +130,7 @@ def get_kernel(source: str) -> Kernel:
         k = _kernels.get(source)
         if k is not None:
             return k
-        key = hashlib.sha256((_environment_key() + "\n" + source).encode()).hexdigest()
+        key = diskcache._sha256((_environment_key() + "\n" + source).encode())
         text = _module_text(source, key)
         entry = diskcache.open_or_warn(f"k{key[:32]}", key, text)
         path = entry.py_path if entry is not None else ""
