@@ -65,3 +65,30 @@ def test_transposed_and_small_operands_take_the_plain_path() -> None:
     np.testing.assert_array_equal(np.asarray(x.T + x.T), xn.T + xn.T)
     small = jnp.arange(4.0)
     np.testing.assert_array_equal(np.asarray(small * small), np.arange(4.0, dtype=np.float32) ** 2)
+
+
+def test_a_loop_keeping_its_last_results_recycles_the_oldest_buffer() -> None:
+    buffer_pool.clear_pool()
+    n = 2 * buffer_pool.POOL_MIN_BYTES // 4
+    kept: list[np.ndarray] = []
+    addrs = set()
+    for _ in range(20):
+        b = buffer_pool.empty(n, np.dtype(np.float32))
+        addrs.add(b.__array_interface__["data"][0])
+        kept.append(b)
+        del b
+        if len(kept) > 8:
+            kept.pop(0)
+    assert len(addrs) == 9  # 8 held + the one freed by each step, reused from then on
+
+
+def test_idle_buffers_are_bounded_after_callers_let_go() -> None:
+    buffer_pool.clear_pool()
+    n = buffer_pool.POOL_MAX_BYTES // 4 // 4  # a quarter of the idle bound each
+    held = [buffer_pool.empty(n, np.dtype(np.float32)) for _ in range(8)]
+    assert sum(b.nbytes for b in buffer_pool._pool) <= 2 * buffer_pool.POOL_MAX_BYTES
+    del held
+    buffer_pool.empty(n + 1, np.dtype(np.float32))  # a miss: trims the idle ones
+    idle = [b for b in buffer_pool._pool if b.size == n]
+    assert sum(b.nbytes for b in idle) <= buffer_pool.POOL_MAX_BYTES
+    buffer_pool.clear_pool()

@@ -55,10 +55,36 @@ def empty(n: int, dtype: Any) -> np.ndarray[Any, Any]:
                 return buf
         buf = np.empty(n, dtype)
         _pool.append(buf)
-        total = sum(b.nbytes for b in _pool)
-        while _pool and (len(_pool) > _POOL_MAX_ENTRIES or total > POOL_MAX_BYTES):
-            total -= _pool.pop(0).nbytes
+        _trim()
         return buf
+
+
+def _trim() -> None:
+    """Keep at most ``POOL_MAX_BYTES`` of idle buffers, twice that in all, and
+    ``_POOL_MAX_ENTRIES`` entries, dropping the oldest first (idle ones before
+    held ones).  A buffer a caller still holds costs no memory of its own, and
+    keeping it lets the next output reuse it the moment the caller lets go: a
+    loop that keeps its last 8 results of 40 MB then recycles the oldest one's
+    buffer instead of page-faulting a fresh one per call.  What the pool can
+    retain after its callers let go of everything: ``2 * POOL_MAX_BYTES``
+    until the next allocation trims it to ``POOL_MAX_BYTES``."""
+    idle = total = 0
+    for b in _pool:
+        total += b.nbytes
+        if sys.getrefcount(b) <= 3:  # the list + ``b`` + getrefcount's argument
+            idle += b.nbytes
+    i = 0
+    while idle > POOL_MAX_BYTES and i < len(_pool):
+        b = _pool[i]
+        if sys.getrefcount(b) <= 3:
+            idle -= b.nbytes
+            total -= b.nbytes
+            del _pool[i]
+        else:
+            i += 1
+        del b
+    while len(_pool) > _POOL_MAX_ENTRIES or (total > 2 * POOL_MAX_BYTES and len(_pool) > 1):
+        total -= _pool.pop(0).nbytes
 
 
 def clear_pool() -> None:
