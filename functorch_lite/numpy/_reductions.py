@@ -5,8 +5,11 @@ from __future__ import annotations
 import builtins
 from typing import Any, cast
 
+import numpy as np
+
 from functorch_lite import dtypes
 from functorch_lite.array import Array
+from functorch_lite.core import eager_only
 from functorch_lite.numpy._creation import _warn_complex_to_real, array, full
 from functorch_lite.numpy._elementwise import (
     add,
@@ -43,6 +46,7 @@ from functorch_lite.ops import reductions as red
 from functorch_lite.ops import shape_ops as so
 from functorch_lite.ops import sorting as srt
 from functorch_lite.ops.elementwise import stop_gradient_p
+from functorch_lite.ops.kernels.reductions import sum_ as sum_kernel
 from functorch_lite.ops.reductions import reduce_max_p
 
 __all__ = [
@@ -79,6 +83,9 @@ def _reduce(prim: Any, x: ArrayOrTracer, axes: tuple[int, ...]) -> Any:
     return prim.bind(x, axes=axes)
 
 
+_ALL_AXES = [tuple(range(n)) for n in range(65)]
+
+
 def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, initial: Any = None) -> Array:  # noqa: A001
     """Sum over ``axis`` (int, tuple or None for all); small ints sum as int32.
 
@@ -87,6 +94,12 @@ def sum(a: Any, axis: Any = None, dtype: Any = None, keepdims: bool = False, ini
         >>> jnp.sum(jnp.arange(6).reshape(2, 3), axis=0).tolist()
         [3, 5, 7]
     """
+    if (type(a) is Array and axis is None and dtype is None and initial is None and a._shape
+            and a._dtype.kind in "fc" and eager_only()):
+        # the whole-array float sum, eagerly: the kernel reduce_sum's impl runs, minus the dispatch
+        axes = _ALL_AXES[len(a._shape)]
+        out = Array._wrap(np.asarray(sum_kernel(a._numpy(), axes)), a.weak_type)
+        return _keep(out, axes, keepdims)  # type: ignore[no-any-return]
     x = asarray(a)
     axes = normalize_axes(axis, x.ndim)
     x = convert(x, _acc_dtype(x, dtype), x.weak_type)
