@@ -58,13 +58,16 @@ def _check_kind(name: str, aval: ShapedArray, kinds: str) -> None:
         raise TypeError(f"{name}: expected {_KIND_WORDS[kinds]}, got dtype {aval.dtype}")
 
 
-def _pooled_out(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
-    """An output like ``a`` from the buffer pool when ``a`` is large and dense:
-    eager chains then recycle their freed temporaries, as NumPy's temporary
-    elision and PyTorch's caching allocator do, instead of page-faulting a
-    fresh block per op (2-5 ms per 40 MB; far more on a VM backing memory lazily)."""
-    if a.nbytes < buffer_pool.POOL_MIN_BYTES or not a.flags.c_contiguous:
-        return None
+_POOL_MIN = buffer_pool.POOL_MIN_BYTES
+
+
+def _pooled_like(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """A C-ordered output like ``a`` (large, one operand dense) from the buffer
+    pool: eager chains then recycle their freed temporaries, as NumPy's
+    temporary elision and PyTorch's caching allocator do, instead of
+    page-faulting a fresh block per op (2-5 ms per 40 MB; far more on a VM
+    backing memory lazily).  Small outputs skip this (a cheap size test first:
+    the per-op cost on tiny arrays is what eager code pays most often)."""
     return buffer_pool.empty(a.size, a.dtype).reshape(a.shape)
 
 
@@ -93,8 +96,10 @@ def unop(
         if x._dtype.kind not in kinds:
             abstract_eval(ShapedArray(x.shape, x.dtype))
         xn = x._numpy()
-        buf = _pooled_out(xn) if pooled else None
-        out = impl(xn) if buf is None else impl(xn, out=buf)  # type: ignore[call-arg]  # a ufunc (pooled)
+        if pooled and xn.nbytes >= _POOL_MIN and xn.flags.c_contiguous:
+            out = impl(xn, out=_pooled_like(xn))  # type: ignore[call-arg]  # a ufunc
+        else:
+            out = impl(xn)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         return Array._wrap(out, x.weak_type and (out_dtype is None or out.dtype == x._dtype))
@@ -136,8 +141,10 @@ def binop(
         if x._shape != y._shape or x._dtype != y._dtype or x._dtype.kind not in kinds:
             abstract_eval(ShapedArray(x.shape, x.dtype), ShapedArray(y.shape, y.dtype))
         xn, yn = x._numpy(), y._numpy()
-        buf = _pooled_out(xn if xn.flags.c_contiguous else yn) if pooled else None
-        out = impl(xn, yn) if buf is None else impl(xn, yn, out=buf)  # type: ignore[call-arg]  # a ufunc
+        if pooled and xn.nbytes >= _POOL_MIN and (xn.flags.c_contiguous or yn.flags.c_contiguous):
+            out = impl(xn, yn, out=_pooled_like(xn))  # type: ignore[call-arg]  # a ufunc
+        else:
+            out = impl(xn, yn)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if out_dtype is None and out.dtype != x._dtype:
