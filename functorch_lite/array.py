@@ -659,6 +659,10 @@ def is_row_major(shape: tuple[int, ...], strides: tuple[int, ...]) -> bool:
     return True
 
 
+# ``object.__new__`` as a module global: one lookup less in ``Array._of_buffer``
+_new = object.__new__
+
+
 class Array(ArrayMethods):
     """An immutable strided n-d array over a shared 1-D :class:`Storage`.
 
@@ -756,6 +760,27 @@ class Array(ArrayMethods):
         a._dtype = storage._base.dtype
         a.weak_type = weak_type
         a._np = np_view
+        a._aval = None
+        return a
+
+    @staticmethod
+    def _of_buffer(buf: np.ndarray[Any, Any], shape: tuple[int, ...], strides: tuple[int, ...],
+                   weak_type: bool) -> Array:
+        """An Array over ``buf``, a fresh 1-D C-contiguous buffer that nobody
+        else holds (a jit program's kernel output), at offset 0; the caller
+        guarantees the layout fits.  ``_unchecked(Storage._of_dense(buf), ...)``
+        in one call: the per-call cost of every jitted output."""
+        s = _new(Storage)
+        s._base = buf
+        s._flat = buf  # already flat: no view to make on first ``_data``
+        a = _new(Array)
+        a._storage = s
+        a._shape = shape
+        a._strides = strides
+        a._offset = 0
+        a._dtype = buf.dtype
+        a.weak_type = weak_type
+        a._np = None
         a._aval = None
         return a
 

@@ -56,6 +56,7 @@ import numpy as np
 from functorch_lite import dtypes, tree
 from functorch_lite.array import Array
 from functorch_lite.core import ShapedArray, Tracer
+from functorch_lite.dtypes import _x64_global, _x64_local
 from functorch_lite.numpy._util import asarray
 from functorch_lite.transforms import compiler
 from functorch_lite.transforms.ir import Program
@@ -217,7 +218,7 @@ _clock = itertools.count()
 
 
 class _Entry:
-    __slots__ = ("program", "out_tree", "executable", "closes_over_tracer", "single_out", "key", "last_use",
+    __slots__ = ("program", "out_tree", "executable", "fn", "closes_over_tracer", "single_out", "key", "last_use",
                  "fast_keys")
 
     def __init__(self, program: Program, out_tree: tree.PyTreeDef, executable: compiler.Executable) -> None:
@@ -228,6 +229,8 @@ class _Entry:
         self.program = program
         self.out_tree = out_tree
         self.executable = executable
+        # the generated runner itself, for the hot path (one attribute read)
+        self.fn: Callable[[Sequence[Any]], list[Any]] = executable.run
         self.closes_over_tracer = any(isinstance(c, Tracer) for c in program.consts)
         self.single_out = out_tree == tree.structure(0)
 
@@ -401,9 +404,13 @@ class JitFunction(Generic[P, R]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if not kwargs and self._plain and not _state.maybe_disabled:
-            # the hot path: positional Arrays only, a signature seen before
-            # (keyed by 64-bit mode too: constants and defaults in the trace depend on it)
-            key: list[Any] = [dtypes.x64_enabled()]
+            # the hot path: positional Arrays (and Python scalars) only, a
+            # signature seen before; keyed by 64-bit mode too (constants and
+            # defaults in the trace depend on it): ``dtypes.x64_enabled()`` inline
+            x64 = _x64_local.value
+            if x64 is None:
+                x64 = _x64_global[0]
+            key: list[Any] = [x64]
             for a in args:
                 if type(a) is not Array:
                     break
@@ -413,9 +420,22 @@ class JitFunction(Generic[P, R]):
                 if entry is not None:
                     self._st.hits += 1
                     entry.last_use = next(_clock)
-                    hit: R = entry.run(args)
+                    outs = entry.fn(args)
+                    hit: R = outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
                     return hit
-        out: R = self._call(args, kwargs)
+                out: R = self._call(args, kwargs)
+                return out
+            key = [x64]
+            leaves = _top_scalars(args, key, x64)
+            if leaves is not None:
+                entry = self._fast.get(tuple(key))
+                if entry is not None:
+                    self._st.hits += 1
+                    entry.last_use = next(_clock)
+                    outs = entry.fn(leaves)
+                    hit = outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
+                    return hit
+        out = self._call(args, kwargs)
         return out
 
     def _call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -424,8 +444,12 @@ class JitFunction(Generic[P, R]):
         fast_key: tuple[Any, ...] | None = None
         fast_table = 0
         if not kwargs and self._plain:
-            if all(type(a) is Array for a in args):
-                fast_key = (dtypes.x64_enabled(), *((a._shape, a._dtype, a.weak_type) for a in args))
+            x64 = dtypes.x64_enabled()
+            top: list[Any] = [x64]
+            if _top_scalars(args, top, x64) is not None:
+                # Arrays and Python scalars: a scalar's leaf is its weak 0-d
+                # Array, so both share one signature (and ``__call__``'s table)
+                fast_key = tuple(top)
             else:
                 # lists/tuples of Arrays and Python scalars: keyed without pytree flattening
                 key: list[Any] = [dtypes.x64_enabled()]
@@ -640,6 +664,41 @@ def _walk(x: Any, key: list[Any], leaves: list[Any]) -> bool:
         leaves.append(a)
         return True
     return False
+
+
+# (type, value, 64-bit mode) of a Python scalar argument -> (its weak 0-d
+# Array, its signature entry); float zeros are never stored, as 0.0 == -0.0
+# would hand one the other's array
+_scalar_leaves: dict[tuple[Any, Any, bool], tuple[Array, Any]] = {}
+
+
+def _top_scalars(args: tuple[Any, ...], key: list[Any], x64: bool) -> list[Any] | None:
+    """For positional arguments that are Arrays or Python scalars only:
+    append each leaf's signature to ``key`` as ``__call__``'s table keys
+    it and return the leaves (scalars as their weak 0-d Arrays, as
+    ``_to_arg`` makes them); None (``key`` partly filled) otherwise."""
+    leaves = list(args)
+    i = 0
+    for a in args:
+        t = type(a)
+        if t is Array:
+            key.append((a._shape, a._dtype, a.weak_type))
+        elif t is float or t is int or t is bool:
+            sk = (t, a, x64)
+            hit = _scalar_leaves.get(sk)
+            if hit is None:
+                arr = _to_arg(a)
+                hit = (arr, (arr._shape, arr._dtype, arr.weak_type))
+                if t is not float or a != 0.0:
+                    if len(_scalar_leaves) >= 1024:
+                        _scalar_leaves.clear()
+                    _scalar_leaves[sk] = hit
+            leaves[i] = hit[0]
+            key.append(hit[1])
+        else:
+            return None
+        i += 1
+    return leaves
 
 
 def _static_key(v: Any, what: str) -> Any:
