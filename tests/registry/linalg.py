@@ -249,10 +249,19 @@ def _norm_ref(**kw: Any) -> Any:
     return ref
 
 
-def _norm_inputs(min_dims: int, max_dims: int, min_side: int) -> Any:
+def _norm_inputs(min_dims: int, max_dims: int, min_side: int, separate: bool = False) -> Any:
+    """``separate``: the max/min of abs row or column sums (matrix orders
+    1, -1, inf, -inf) has a kink wherever two sums tie or an element is 0, and
+    finite differences across one are meaningless; the drawn magnitudes are
+    then raised by 0.1 x (linear index + 1), so every line's sum differs from
+    every other's by at least 0.1 unless the draw cancels that exactly."""
     def draw(data: Any) -> list[Any]:
         dt = data.draw(st.sampled_from(NUMERIC))
-        return [data.draw(np_arrays(dt, data.draw(shapes(min_dims, max_dims, min_side, 4)), _LO, _HI))]
+        x = data.draw(np_arrays(dt, data.draw(shapes(min_dims, max_dims, min_side, 4)), _LO, _HI))
+        if separate and x.dtype.kind == "f":
+            lift = 0.1 * np.arange(1, x.size + 1).reshape(x.shape)
+            x = (np.where(np.signbit(x), -1.0, 1.0) * (np.abs(x) + lift)).astype(x.dtype)
+        return [x]
 
     return draw
 
@@ -279,11 +288,13 @@ for _ord, _prims in _VECTOR_ORD_PRIMS.items():
 for _ord, _prims in _MATRIX_ORD_PRIMS.items():
     # the 1/inf norms reduce one axis with keepdims, then squeeze it
     _squeeze = ("squeeze",) if "abs" in _prims else ()
+    _kinked = "abs" in _prims
     register(OpEntry(f"norm_matrix[{_ord}]", lambda x, o=_ord: jnp.linalg.norm(x, ord=o, axis=(-2, -1)),
-                     _norm_ref(ord=_ord, axis=(-2, -1)), _norm_inputs(2, 3, 1), _prims + _squeeze, **_TOL))
+                     _norm_ref(ord=_ord, axis=(-2, -1)), _norm_inputs(2, 3, 1, _kinked), _prims + _squeeze, **_TOL))
     register(OpEntry(f"norm_matrix_keep[{_ord}]",
                      lambda x, o=_ord: jnp.linalg.norm(x, ord=o, axis=(-1, 0), keepdims=True),
-                     _norm_ref(ord=_ord, axis=(-1, 0), keepdims=True), _norm_inputs(2, 3, 1), _prims, **_TOL))
+                     _norm_ref(ord=_ord, axis=(-1, 0), keepdims=True), _norm_inputs(2, 3, 1, _kinked), _prims,
+                     **_TOL))
 register(OpEntry("norm_2d_ord1", lambda x: jnp.linalg.norm(x, ord=1), _norm_ref(ord=1), _norm_inputs(2, 2, 1),
                  _MATRIX_ORD_PRIMS[1] + ("squeeze",), **_TOL))
 register(OpEntry("vector_norm", jnp.linalg.vector_norm, lambda x: _norm_ref()(x.reshape(-1)),
