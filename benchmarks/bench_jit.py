@@ -404,7 +404,11 @@ def report(results: dict[str, Any], quick: bool) -> str:
         add(f"### The same chain with the last {KEEP} results of every implementation kept alive\n")
         add(f"Targets: fl.jit <= {TARGET_KEPT_VS_HAND} x the hand-written kernel (output from `np.empty`), "
             f"<= {TARGET_KEPT_VS_JAX} x jax.jit; the chain written eagerly with `functorch_lite.numpy` <= "
-            f"{TARGET_EAGER_VS_NUMPY} x NumPy. Every call needs a fresh 40 MB output, so no buffer pool helps.\n")
+            f"{TARGET_EAGER_VS_NUMPY} x NumPy. A result stays alive for 8 more calls, so no freed result is there to "
+            "reuse until then (fl's buffer pool then recycles the oldest one's buffer; the hand-written kernel and "
+            "NumPy allocate afresh; an eager chain's temporaries are freed at once). On these VMs a fresh page "
+            "the host has not backed yet costs ~2.3 ms per MB, so absolute times here swing by 10x from run to run "
+            "(DESIGN.md); compare rows of one run.\n")
         add("| implementation | time | fl.jit / this | target met |")
         add("|---|---|---|---|")
         fl_t = t["fl.jit"]

@@ -90,14 +90,15 @@ def unop(
             return ShapedArray(x.shape, dt, x.weak_type and dt == x.dtype)
         return ShapedArray(x.shape, out_dtype, False)
 
-    pooled = isinstance(impl, np.ufunc) and out_dtype is None  # the output has the operand's dtype
+    # the output has the operand's dtype, and the impl takes ``out=``
+    pooled = (isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS) and out_dtype is None
 
     def impl_(x: Array) -> Array:
         if x._dtype.kind not in kinds:
             abstract_eval(ShapedArray(x.shape, x.dtype))
         xn = x._numpy()
         if pooled and xn.nbytes >= _POOL_MIN and xn.flags.c_contiguous:
-            out = impl(xn, out=_pooled_like(xn))  # type: ignore[call-arg]  # a ufunc
+            out = impl(xn, out=_pooled_like(xn))  # type: ignore[call-arg]  # takes out=
         else:
             out = impl(xn)
         if type(out) is not np.ndarray:
@@ -135,14 +136,14 @@ def binop(
             return ShapedArray(x.shape, out_dtype, False)
         return ShapedArray(x.shape, x.dtype, weak)
 
-    pooled = isinstance(impl, np.ufunc) and out_dtype is None
+    pooled = (isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS) and out_dtype is None
 
     def impl_(x: Array, y: Array) -> Array:
         if x._shape != y._shape or x._dtype != y._dtype or x._dtype.kind not in kinds:
             abstract_eval(ShapedArray(x.shape, x.dtype), ShapedArray(y.shape, y.dtype))
         xn, yn = x._numpy(), y._numpy()
         if pooled and xn.nbytes >= _POOL_MIN and (xn.flags.c_contiguous or yn.flags.c_contiguous):
-            out = impl(xn, yn, out=_pooled_like(xn))  # type: ignore[call-arg]  # a ufunc
+            out = impl(xn, yn, out=_pooled_like(xn))  # type: ignore[call-arg]  # takes out=
         else:
             out = impl(xn, yn)
         if type(out) is not np.ndarray:

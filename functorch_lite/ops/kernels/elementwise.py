@@ -45,16 +45,17 @@ def integer_remainder(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
         return np.remainder(x, y)
 
 
-def integer_power(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
+def integer_power(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], out: Any = None) -> Any:
     """Power; for integers a negative exponent gives the truncated result
-    (0, or +-1 for bases +-1) as JAX does, instead of NumPy's exception."""
+    (0, or +-1 for bases +-1) as JAX does, instead of NumPy's exception.
+    ``out``: where to write (a buffer of the result's shape and dtype) or None."""
     with np.errstate(all="ignore"):
         if y.size and not any(y.strides) and y.reshape(-1)[:1] == 2:
             # ``x ** 2`` with a broadcast constant: the ufunc calls powf per element (2x slower than
             # a multiply); powf(x, 2) and x*x are both the correctly rounded square, nan/inf alike
-            return np.square(x)
+            return np.square(x, out=out)
         if x.dtype.kind not in "iu" or not (y < 0).any():
-            return np.power(x, y)
+            return np.power(x, y, out=out)
         neg = y < 0
         out = np.power(x, np.where(neg, 0, y).astype(y.dtype))
         odd = (np.abs(y) % 2) == 1
@@ -190,18 +191,23 @@ def expm1(x: np.ndarray[Any, Any]) -> Any:
     return _set_parts(re, im, x.dtype)
 
 
-def tanh(x: np.ndarray[Any, Any]) -> Any:
+def tanh(x: np.ndarray[Any, Any], out: Any = None) -> Any:
     """``tanh``; for complex input ``tanh(+-inf + iy)`` is ``+-1 + 0j`` with the
     zero's sign that of ``y`` (the Array API; NumPy signs it as ``sin(2y)``).
+    ``out``: where to write (a buffer like ``x``) or None.
 
     Example:
         >>> tanh(np.array([complex(np.inf, 2.0)])).tolist()
         [(1+0j)]
     """
-    out = np.tanh(x)
+    out = np.tanh(x, out=out)
     if x.dtype.kind == "c":
         inf_x = np.isinf(x.real) & np.isfinite(x.imag)
         if inf_x.any():
             out = np.where(inf_x, _set_parts(np.sign(x.real), np.copysign(np.zeros_like(x.imag), x.imag), x.dtype),
                            out)
     return out
+
+
+# impls that take ``out=`` as a ufunc does: the elementwise builders may hand them a pooled buffer
+OUT_IMPLS = frozenset({integer_power, tanh})
