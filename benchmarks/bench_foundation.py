@@ -39,6 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _harness as H  # noqa: E402
 
+# OpenBLAS picks its own kernels, as on a user's machine (see _one_cpu.py; this script keeps the
+# thread settings of each section itself, so it does not import that module)
+if not os.environ.get("FL_BENCH_KEEP_CORETYPE"):
+    os.environ.pop("OPENBLAS_CORETYPE", None)
+
 N_LARGE = (2500, 4000)  # 10M elements
 N_MATMUL = 1024
 N_SMALL = 10
