@@ -368,6 +368,22 @@ def _ok(ratio: float | None, target: float) -> str:
     return "yes" if ratio <= target else "**no**"
 
 
+def _impl_table(t: dict[str, float], vs_jax: float, vs_hand: float) -> list[str]:
+    """The chain's table: each implementation's time, fl.jit's ratio to it and
+    the targets against jax.jit and the hand-written kernel (and, for a
+    ``fl eager`` row, eager over NumPy against ``TARGET_EAGER_VS_NUMPY``)."""
+    rows = ["| implementation | time | fl.jit / this | target met |", "|---|---|---|---|"]
+    fl_t = t["fl.jit"]
+    for k, v in t.items():
+        ratio = fl_t / v if v else None
+        target = {"jax.jit": _ok(ratio, vs_jax), "hand-written @njit": _ok(ratio, vs_hand)}.get(k, "")
+        if k == "fl eager":
+            eager = v / t["numpy"] if t.get("numpy") else None
+            target = f"eager / NumPy {H.fmt_ratio(eager)}: {_ok(eager, TARGET_EAGER_VS_NUMPY)}"
+        rows.append(f"| {k} | {H.fmt_time(v)} | {H.fmt_ratio(ratio) if k != 'fl.jit' else ''} | {target} |")
+    return rows + [""]
+
+
 def report(results: dict[str, Any], quick: bool) -> str:
     lines: list[str] = []
     add = lines.append
@@ -390,15 +406,7 @@ def report(results: dict[str, Any], quick: bool) -> str:
             f"from the hand-written kernel: {r['max_abs_diff_vs_hand']:.2g}. fl takes its output from a "
             "pool of recently freed buffers (the result of the previous round is dropped), so it skips the "
             "page faults a fresh 40 MB `np.empty` pays; the preallocated row is the kernel alone.\n")
-        add("| implementation | time | fl / this | target met |")
-        add("|---|---|---|---|")
-        fl_t = t["fl.jit"]
-        for k, v in t.items():
-            ratio = fl_t / v if v else None
-            target = {"jax.jit": _ok(ratio, TARGET_VS_JAX),
-                      "hand-written @njit": _ok(ratio, TARGET_VS_HAND)}.get(k, "")
-            add(f"| {k} | {H.fmt_time(v)} | {H.fmt_ratio(ratio) if k != 'fl.jit' else ''} | {target} |")
-        add("")
+        lines += _impl_table(t, TARGET_VS_JAX, TARGET_VS_HAND)
     if "kept" in results:
         t = results["kept"]["times"]
         add(f"### The same chain with the last {KEEP} results of every implementation kept alive\n")
@@ -409,18 +417,7 @@ def report(results: dict[str, Any], quick: bool) -> str:
             "NumPy allocate afresh; an eager chain's temporaries are freed at once). On these VMs a fresh page "
             "the host has not backed yet costs ~2.3 ms per MB, so absolute times here swing by 10x from run to run "
             "(DESIGN.md); compare rows of one run.\n")
-        add("| implementation | time | fl.jit / this | target met |")
-        add("|---|---|---|---|")
-        fl_t = t["fl.jit"]
-        for k, v in t.items():
-            ratio = fl_t / v if v else None
-            target = {"jax.jit": _ok(ratio, TARGET_KEPT_VS_JAX),
-                      "hand-written @njit": _ok(ratio, TARGET_KEPT_VS_HAND)}.get(k, "")
-            if k == "fl eager":
-                eager = v / t["numpy"] if t.get("numpy") else None
-                target = f"eager / NumPy {H.fmt_ratio(eager)}: {_ok(eager, TARGET_EAGER_VS_NUMPY)}"
-            add(f"| {k} | {H.fmt_time(v)} | {H.fmt_ratio(ratio) if k != 'fl.jit' else ''} | {target} |")
-        add("")
+        lines += _impl_table(t, TARGET_KEPT_VS_JAX, TARGET_KEPT_VS_HAND)
     if "fused" in results:
         add("### Reductions with their producers and consumers fused, 10M float32 (10000 x 1000)\n")
         add("| op | kernels | fl | NumPy | jax.jit | fl/NumPy | fl/jax | max rel. err vs NumPy |")

@@ -58,17 +58,11 @@ def _check_kind(name: str, aval: ShapedArray, kinds: str) -> None:
         raise TypeError(f"{name}: expected {_KIND_WORDS[kinds]}, got dtype {aval.dtype}")
 
 
+# Large dense outputs come from the buffer pool: eager chains then recycle their freed
+# temporaries, as NumPy's temporary elision and PyTorch's caching allocator do, instead of
+# page-faulting a fresh block per op (2-5 ms per 40 MB; far more on a VM backing memory
+# lazily).  The size test comes first: tiny ops, what eager code runs most, skip the rest.
 _POOL_MIN = buffer_pool.POOL_MIN_BYTES
-
-
-def _pooled_like(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """A C-ordered output like ``a`` (large, one operand dense) from the buffer
-    pool: eager chains then recycle their freed temporaries, as NumPy's
-    temporary elision and PyTorch's caching allocator do, instead of
-    page-faulting a fresh block per op (2-5 ms per 40 MB; far more on a VM
-    backing memory lazily).  Small outputs skip this (a cheap size test first:
-    the per-op cost on tiny arrays is what eager code pays most often)."""
-    return buffer_pool.empty(a.size, a.dtype).reshape(a.shape)
 
 
 def unop(
@@ -98,7 +92,7 @@ def unop(
             abstract_eval(ShapedArray(x.shape, x.dtype))
         xn = x._numpy()
         if pooled and xn.nbytes >= _POOL_MIN and xn.flags.c_contiguous:
-            out = impl(xn, out=_pooled_like(xn))  # type: ignore[call-arg]  # takes out=
+            out = impl(xn, out=buffer_pool.empty_shaped(xn.shape, xn.dtype))  # type: ignore[call-arg]  # takes out=
         else:
             out = impl(xn)
         if type(out) is not np.ndarray:
@@ -143,7 +137,7 @@ def binop(
             abstract_eval(ShapedArray(x.shape, x.dtype), ShapedArray(y.shape, y.dtype))
         xn, yn = x._numpy(), y._numpy()
         if pooled and xn.nbytes >= _POOL_MIN and (xn.flags.c_contiguous or yn.flags.c_contiguous):
-            out = impl(xn, yn, out=_pooled_like(xn))  # type: ignore[call-arg]  # takes out=
+            out = impl(xn, yn, out=buffer_pool.empty_shaped(xn.shape, xn.dtype))  # type: ignore[call-arg]  # takes out=
         else:
             out = impl(xn, yn)
         if type(out) is not np.ndarray:

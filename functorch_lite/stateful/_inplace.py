@@ -27,11 +27,11 @@ from functorch_lite.array import Array
 from functorch_lite.ops.kernels.inplace import axpy
 from functorch_lite.stateful import _dtypes as D
 from functorch_lite.stateful import _layout as L
-from functorch_lite.stateful._autograd import SAVE_NONE, FunctionNode, apply_op, record_view, recording
+from functorch_lite.stateful._autograd import SAVE_NONE, UFUNCS, FunctionNode, apply_op, record_view, recording
 from functorch_lite.stateful._base import TensorBase, core_cast
 from functorch_lite.stateful._grad_mode import _state as _grad_state
 from functorch_lite.stateful._grad_mode import is_grad_enabled, no_grad
-from functorch_lite.stateful._math import _UFUNCS, MathMixin, as_core, coerce, is_scalar, promote, relu_core
+from functorch_lite.stateful._math import MathMixin, as_core, coerce, is_scalar, promote, relu_core
 from functorch_lite.stateful._random import Generator, key_for
 from functorch_lite.stateful._storage import EXCLUSIVE, SHARED, has_internal_overlap
 
@@ -173,7 +173,7 @@ class InplaceMixin(MathMixin):
         NumPy ufunc (no temporary, no copy), where that is exactly what the
         general path computes: a floating tensor, an operand of its dtype (or
         a Python number, weakly typed), nothing recorded.  False if not taken."""
-        uf = _UFUNCS.get(fn)
+        uf = UFUNCS.get(fn)
         if uf is None or self._traced or not self._dtype.is_floating_point:
             return False
         grad_on = _grad_state.grad_enabled

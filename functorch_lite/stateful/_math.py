@@ -76,15 +76,10 @@ def coerce(v: Any) -> Any:
 _TO_TENSOR: list[Callable[[Any], Any]] = []
 
 
-# core functions that are one NumPy ufunc (see UFUNCS): eager tensor ops and their
-# in-place forms call it directly
-_UFUNCS = UFUNCS
-
-
 def _direct_binary(a: TensorBase, o: Any, fn: Callable[[Any, Any], Any], reverse: bool) -> Any:
     """``fn(a, o)`` by its ufunc into a fresh tensor, or None where the
     general path is needed (other dtypes, shapes that do not broadcast)."""
-    uf = _UFUNCS.get(fn)
+    uf = UFUNCS.get(fn)  # eager tensor ops and their in-place forms call the ufunc directly
     if uf is None or not a._dtype.is_floating_point or a._traced:
         return None
     x = a._lend()._numpy()

@@ -59,6 +59,19 @@ def empty(n: int, dtype: Any) -> np.ndarray[Any, Any]:
         return buf
 
 
+def empty_shaped(shape: tuple[int, ...], dtype: Any) -> np.ndarray[Any, Any]:
+    """:func:`empty` of ``prod(shape)`` elements, as a C-ordered array of ``shape``.
+
+    Example:
+        >>> empty_shaped((2, 3), np.dtype("float32")).shape
+        (2, 3)
+    """
+    n = 1
+    for d in shape:
+        n *= d
+    return empty(n, dtype).reshape(shape)
+
+
 def _trim() -> None:
     """Keep at most ``POOL_MAX_BYTES`` of idle buffers, twice that in all, and
     ``_POOL_MAX_ENTRIES`` entries, dropping the oldest first (idle ones before
@@ -97,4 +110,4 @@ def clear_pool() -> None:
         _pool.clear()
 
 
-__all__ = ["POOL_MIN_BYTES", "POOL_MAX_BYTES", "empty", "clear_pool"]
+__all__ = ["POOL_MIN_BYTES", "POOL_MAX_BYTES", "empty", "empty_shaped", "clear_pool"]

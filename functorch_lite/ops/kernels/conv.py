@@ -530,14 +530,6 @@ def tap_table(n_in: int, n_win: int, n_out: int, stride: int, lo: int, lhs_dil: 
     return np.where(ok, t // lhs_dil, -1).astype(np.int64)
 
 
-def _pooled(shape: tuple[int, ...], dtype: np.dtype[Any]) -> NDArray:
-    """An uninitialised buffer; large ones recycled (a fresh one pays a page fault per 4 KiB)."""
-    n = 1
-    for d in shape:
-        n *= d
-    return buffer_pool.empty(n, dtype).reshape(shape)
-
-
 def _valid_runs(table: NDArray) -> tuple[NDArray, NDArray]:
     """Per table row, the ``[lo, hi)`` range of its valid (>= 0) entries (contiguous
     without lhs dilation: the only case the kernels use it for)."""
@@ -577,7 +569,7 @@ def conv(x: NDArray, w: NDArray, strides: tuple[int, ...], padding: tuple[tuple[
         dwin = 0 if n_win == 0 else (n_win - 1) * rhs_dilation[d] + 1
         padded = din + padding[d][0] + padding[d][1]
         out_sp.append(max(0, (padded - dwin) // strides[d] + 1))
-    out = _pooled((n_out, o) + tuple(out_sp), out_dtype)
+    out = buffer_pool.empty_shaped((n_out, o) + tuple(out_sp), out_dtype)
     if out.size == 0:
         return out
     rows = w[0].size  # I * prod(K): one group's contraction length
@@ -689,7 +681,7 @@ def _dilate_pad(x3: NDArray, pad3: Any, ld3: Any) -> tuple[NDArray, list[int]]:
     dil = [0 if x3.shape[2 + d] == 0 else (x3.shape[2 + d] - 1) * ld3[d] + 1 for d in range(3)]
     padded = [dil[d] + pad3[d][0] + pad3[d][1] for d in range(3)]
     dp, hp, wp = padded
-    xp_full = _pooled((n * c * dp * hp * wp + hp * wp + wp,), x3.dtype)
+    xp_full = buffer_pool.empty_shaped((n * c * dp * hp * wp + hp * wp + wp,), x3.dtype)
     xp_full.fill(0)
     xp = xp_full[:n * c * dp * hp * wp].reshape(n, c, dp, hp, wp)
     src = x3
@@ -766,12 +758,12 @@ def _conv_shifted(x3: NDArray, wg: NDArray, out: NDArray, out_sp: list[int], nsp
     n_out = out.shape[0]
     out5 = out.reshape((n_out, grp * og, od_n, oh_n, sp3[2]))
     if og <= DIRECT_MAX_FEATURES and out.dtype.kind == "f":
-        wide = _pooled((n_out, grp, og, pp), out.dtype)
+        wide = buffer_pool.empty_shaped((n_out, grp, og, pp), out.dtype)
         wide.fill(0)
         _shifted_direct(xp_full, wg, wide, img_step, ch_step, c, dp * hp * wp, hp * wp, od_n, run, off_d, off_hw)
         _drop_junk(wide.reshape((n_out, grp * og, od_n, oh_n, wp)), out5)
         return out
-    wide = _pooled((n_out, grp, og, pp), out.dtype)
+    wide = buffer_pool.empty_shaped((n_out, grp, og, pp), out.dtype)
     cols = np.empty((nb, grp, rows, pp), out.dtype)
     for n0 in range(0, n_out, nb):
         m = min(nb, n_out - n0)
@@ -874,7 +866,7 @@ def _wino_padded(x: NDArray, th: int, tw: int, padding: Any) -> NDArray:
     output size makes the tiles reach past it by the high padding, >= 0)."""
     n, c, h, wd = x.shape
     (plo, _), (qlo, _) = padding
-    xp = _pooled((n, c, 2 * th + 2, 2 * tw + 2), x.dtype)
+    xp = buffer_pool.empty_shaped((n, c, 2 * th + 2, 2 * tw + 2), x.dtype)
     xp[:, :, :plo] = 0
     xp[:, :, plo + h:] = 0
     xp[:, :, plo:plo + h, :qlo] = 0
