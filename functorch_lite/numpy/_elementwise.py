@@ -65,6 +65,8 @@ def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
     a Python call to each.
     """
 
+    impl = prim.impl
+
     def f(x: Any, y: Any) -> Array:
         tx = type(x)
         ty = type(y)
@@ -73,7 +75,7 @@ def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
                 # two arrays of one dtype and shape need no promotion
                 if x._dtype is y._dtype and x._shape == y._shape and x.weak_type == y.weak_type:
                     if eager_only():  # plain Arrays: what bind would do, minus its dispatch
-                        out: Array = prim.impl(x, y)  # type: ignore[misc]
+                        out: Array = impl(x, y)  # type: ignore[misc]
                         return out
                     out = prim.bind(x, y)
                     return out

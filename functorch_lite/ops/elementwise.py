@@ -63,6 +63,7 @@ def _check_kind(name: str, aval: ShapedArray, kinds: str) -> None:
 # page-faulting a fresh block per op (2-5 ms per 40 MB; far more on a VM backing memory
 # lazily).  The size test comes first: tiny ops, what eager code runs most, skip the rest.
 _POOL_MIN = buffer_pool.POOL_MIN_BYTES
+_wrap = Array._wrap
 
 
 def unop(
@@ -87,17 +88,23 @@ def unop(
     # the output has the operand's dtype, and the impl takes ``out=``
     pooled = (isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS) and out_dtype is None
 
+    # the eager path of every unary op: locals and cached NumPy views, as few calls as possible
     def impl_(x: Array) -> Array:
-        if x._dtype.kind not in kinds:
+        dt = x._dtype
+        if dt.kind not in kinds:
             abstract_eval(ShapedArray(x.shape, x.dtype))
-        xn = x._numpy()
+        xn = x._np
+        if xn is None:
+            xn = x._numpy()
         if pooled and xn.nbytes >= _POOL_MIN and xn.flags.c_contiguous:
             out = impl(xn, out=buffer_pool.empty_shaped(xn.shape, xn.dtype))  # type: ignore[call-arg]  # takes out=
         else:
             out = impl(xn)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        return Array._wrap(out, x.weak_type and (out_dtype is None or out.dtype == x._dtype))
+        if out_dtype is None:
+            return _wrap(out, x.weak_type)
+        return _wrap(out, x.weak_type and out.dtype == dt)
 
     p.impl = impl_
     p.abstract_eval = abstract_eval
@@ -132,19 +139,28 @@ def binop(
 
     pooled = (isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS) and out_dtype is None
 
+    weak_out = out_dtype is None or callable(out_dtype)
+
+    # the eager path of every binary op: locals and cached NumPy views, as few calls as possible
     def impl_(x: Array, y: Array) -> Array:
-        if x._shape != y._shape or x._dtype != y._dtype or x._dtype.kind not in kinds:
+        dt = x._dtype
+        if x._shape != y._shape or dt != y._dtype or dt.kind not in kinds:
             abstract_eval(ShapedArray(x.shape, x.dtype), ShapedArray(y.shape, y.dtype))
-        xn, yn = x._numpy(), y._numpy()
+        xn = x._np
+        if xn is None:
+            xn = x._numpy()
+        yn = y._np
+        if yn is None:
+            yn = y._numpy()
         if pooled and xn.nbytes >= _POOL_MIN and (xn.flags.c_contiguous or yn.flags.c_contiguous):
             out = impl(xn, yn, out=buffer_pool.empty_shaped(xn.shape, xn.dtype))  # type: ignore[call-arg]  # takes out=
         else:
             out = impl(xn, yn)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        if out_dtype is None and out.dtype != x._dtype:
-            out = out.astype(x._dtype)
-        return Array._wrap(out, (out_dtype is None or callable(out_dtype)) and x.weak_type and y.weak_type)
+        if out_dtype is None and out.dtype is not dt and out.dtype != dt:
+            out = out.astype(dt)
+        return _wrap(out, weak_out and x.weak_type and y.weak_type)
 
     p.impl = impl_
     p.abstract_eval = abstract_eval
