@@ -237,6 +237,36 @@ def test_long_inner_loops_bake_unit_and_zero_strides() -> None:
         check(row_log, v, s, rtol=1e-5)
 
 
+def test_short_inner_loops_hoist_broadcast_values() -> None:
+    """A stride-0 input of a short innermost loop (a log_softmax's ``log(sum)``
+    over rows of 10 classes) is baked in too: the value and the ops on it alone
+    are computed once per row, not once per element; unit strides of short
+    loops stay runtime arguments (one kernel for every layout)."""
+    rng = np.random.default_rng(11)
+    s = jnp.asarray(rng.uniform(1, 2, 12).astype(np.float32))
+    z = jnp.asarray(rng.standard_normal((12, 10)).astype(np.float32))
+
+    def sub_log(s: Any, z: Any) -> Any:
+        return z - jnp.log(s)[:, None]
+
+    text = fl.jit(sub_log).lower(s, z).as_text()
+    kernel = text[text.index("def kernel("):]
+    assert "fm.log_f32" not in kernel[kernel.rindex("for i"):]
+    assert "* S_x1_2" in kernel  # z's unit stride is not baked into a 10-long loop
+    for v in (z, z[::-1], z[:, ::-1], jnp.transpose(jnp.asarray(np.asarray(z).T.copy()))):
+        check(sub_log, s, v, rtol=1e-5)
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_reductions_over_vanished_dims_with_broadcast_inputs(n: int) -> None:
+    """A reduction over a size-1 dim (no reduced loop left) of a broadcast input
+    whose innermost stride is baked: the row pass reads the hoisted value
+    (its code once named a base index that was never built)."""
+    x = jnp.broadcast_to(jnp.asarray(np.float32(0.5)), (1, n))
+    for f in (lambda t: jnp.var(t, axis=0), lambda t: jnp.sum(t, axis=0) * t[0]):
+        check(f, x, rtol=1e-6)
+
+
 def test_transposed_products_are_made_in_place() -> None:
     """``transpose(dot_general(a, b))`` becomes ``dot_general(b, a)`` when the product
     has no other use: the result is laid out as it is read."""

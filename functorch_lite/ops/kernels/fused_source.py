@@ -537,6 +537,8 @@ class _Gen:
             self._ik(p)
             prev = p
         for a in arrays:
+            if prev is None and a in self.hoisted:
+                continue  # read before the kept innermost loop: its base there is never built
             e(f"{a} = B_{a}[uint64({base(a, prev)})]")
         self._read_stored((need & avail) - new)
         for r in reds:
