@@ -56,8 +56,17 @@ def _take_abstract(x: ShapedArray, indices: ShapedArray, *, axis: int) -> Shaped
     return ShapedArray(indices.shape, x.dtype, x.weak_type)
 
 
+def _fits(x: Array, indices: Array, axis: int) -> bool:
+    """``_check``'s conditions on concrete arrays, without building avals (its
+    message comes from ``_check`` itself when they fail)."""
+    xs, js = x._shape, indices._shape
+    return (indices._dtype.kind in "iu" and type(axis) is int and 0 <= axis < len(xs) and len(js) == len(xs)
+            and xs[:axis] == js[:axis] and xs[axis + 1:] == js[axis + 1:])
+
+
 def _take_impl(x: Array, indices: Array, *, axis: int) -> Array:
-    _take_abstract(ShapedArray(x.shape, x.dtype), ShapedArray(indices.shape, indices.dtype), axis=axis)
+    if not _fits(x, indices, axis):
+        _take_abstract(ShapedArray(x.shape, x.dtype), ShapedArray(indices.shape, indices.dtype), axis=axis)
     return Array._wrap(k.take(x._numpy(), indices._numpy(), axis), x.weak_type)
 
 
@@ -69,8 +78,9 @@ def _scatter_abstract(u: ShapedArray, indices: ShapedArray, *, axis: int, size: 
 
 
 def _scatter_impl(u: Array, indices: Array, *, axis: int, size: int) -> Array:
-    _scatter_abstract(ShapedArray(u.shape, u.dtype), ShapedArray(indices.shape, indices.dtype), axis=axis,
-                      size=size)
+    if not (_fits(u, indices, axis) and type(size) is int and size >= 0):
+        _scatter_abstract(ShapedArray(u.shape, u.dtype), ShapedArray(indices.shape, indices.dtype), axis=axis,
+                          size=size)
     return Array._wrap(k.scatter_add(u._numpy(), indices._numpy(), axis, size), u.weak_type)
 
 

@@ -112,6 +112,11 @@ def _squeeze_abstract(x: ShapedArray, *, dimensions: tuple[int, ...]) -> ShapedA
 
 
 def _squeeze_impl(x: Array, *, dimensions: tuple[int, ...]) -> Array:
+    if len(dimensions) == 1:  # the common case without building avals (a jitted loss runs several)
+        d, sh = dimensions[0], x._shape
+        if type(d) is int and 0 <= d < len(sh) and sh[d] == 1:
+            st = x._strides
+            return x._view(sh[:d] + sh[d + 1:], st[:d] + st[d + 1:], x._offset)
     aval = _squeeze_abstract(_aval(x), dimensions=dimensions)
     strides = tuple(s for i, s in enumerate(x._strides) if i not in dimensions)
     return x._view(aval.shape, strides, x._offset)
@@ -131,6 +136,11 @@ def _expand_abstract(x: ShapedArray, *, dimensions: tuple[int, ...]) -> ShapedAr
 
 
 def _expand_impl(x: Array, *, dimensions: tuple[int, ...]) -> Array:
+    if len(dimensions) == 1:  # the common case without building avals (``labels[:, None]``)
+        d, sh = dimensions[0], x._shape
+        if type(d) is int and 0 <= d <= len(sh):
+            st = x._strides
+            return x._view(sh[:d] + (1,) + sh[d:], st[:d] + (0,) + st[d:], x._offset)
     aval = _expand_abstract(_aval(x), dimensions=dimensions)
     it = iter(x._strides)
     strides = tuple(0 if i in dimensions else next(it) for i in range(len(aval.shape)))
