@@ -772,7 +772,16 @@ def test_outer_axis_float32_sums_match_eager_bit_for_bit() -> None:
     and eager agree exactly and the loop vectorises (float64 accumulators made
     ``jit(sum(x.T, axis=1))`` 1.8x slower than NumPy)."""
     x = jnp.array(np.random.default_rng(0).standard_normal((300, 500)).astype(np.float32))
-    for f in (lambda v: jnp.sum(v.T, axis=1), lambda v: jnp.sum(v * v, axis=0)):
-        got = np.asarray(fl.jit(f)(x))
-        assert got.dtype == np.float32
-        np.testing.assert_array_equal(got, np.asarray(f(x)))
+    f = lambda v: jnp.sum(v.T, axis=1)  # noqa: E731
+    got = np.asarray(fl.jit(f)(x))
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, np.asarray(f(x)))
+    # a product fused into the sum may become one FMA per element (kernels allow
+    # contraction: one rounding instead of two), so jit is as close to the exact sum
+    # as eager is, not bit-identical to it
+    g = lambda v: jnp.sum(v * v, axis=0)  # noqa: E731
+    exact = np.sum(np.asarray(x).astype(np.float64) ** 2, axis=0)
+    got, eager = np.asarray(fl.jit(g)(x)), np.asarray(g(x))
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, eager, rtol=1e-5)
+    assert np.abs(got - exact).max() <= 1.5 * np.abs(eager - exact).max()
