@@ -366,80 +366,152 @@ def _drop_junk(wide: Any, out: Any) -> None:  # pragma: no cover - compiled
                         dst[j] = src[j]
 
 
+#: Winograd kernels index their flat scratch with unsigned indices: Numba then adds no
+#: negative-index wraparound test, so LLVM sees affine (stride-2) accesses and vectorises
+#: them (a signed ``buf[2 * i + 1]`` stays scalar; and so did any slice made per row:
+#: a view costs a reference count, measured 3-4x slower).
+_U = np.uint64
+
+
 @njit_cached(error_model="numpy")
-def _wino_in(xp: Any, v: Any, n0: int, th: int, tw: int) -> None:  # pragma: no cover - compiled
+def _wino_in(xf: Any, v: Any, pbuf: Any, vbuf: Any, side: Any, sv: Any, n0: int, n_ch: int, hh: int, ww: int,
+             th: int, tw: int, plo: int, qlo: int) -> None:  # pragma: no cover - compiled
     """Winograd F(2x2, 3x3) input transform: v[:, c, (n, ti, tj)] = B^T d B of the
-    4x4 tile ``d`` at (2 ti, 2 tj) of image ``n0 + n`` channel ``c`` of the
-    padded lhs ``xp`` (N, C, 2 th + 2, 2 tw + 2); ``v`` is (16, C, nb * th * tw)."""
-    nb = v.shape[2] // (th * tw)
-    nc = xp.shape[1]
-    for n in range(nb):
-        for c in range(nc):
-            pl = xp[n0 + n, c]
-            for ti in range(th):
-                r0 = pl[2 * ti]
-                r1 = pl[2 * ti + 1]
-                r2 = pl[2 * ti + 2]
-                r3 = pl[2 * ti + 3]
-                q = n * th * tw + ti * tw
-                for tj in range(tw):
-                    j = 2 * tj
-                    a0, a1, a2, a3 = r0[j] - r2[j], r0[j + 1] - r2[j + 1], r0[j + 2] - r2[j + 2], r0[j + 3] - r2[j + 3]
-                    b0, b1, b2, b3 = r1[j] + r2[j], r1[j + 1] + r2[j + 1], r1[j + 2] + r2[j + 2], r1[j + 3] + r2[j + 3]
-                    c0, c1, c2, c3 = r2[j] - r1[j], r2[j + 1] - r1[j + 1], r2[j + 2] - r1[j + 2], r2[j + 3] - r1[j + 3]
-                    d0, d1, d2, d3 = r1[j] - r3[j], r1[j + 1] - r3[j + 1], r1[j + 2] - r3[j + 2], r1[j + 3] - r3[j + 3]
-                    p = q + tj
-                    v[0, c, p] = a0 - a2
-                    v[1, c, p] = a1 + a2
-                    v[2, c, p] = a2 - a1
-                    v[3, c, p] = a1 - a3
-                    v[4, c, p] = b0 - b2
-                    v[5, c, p] = b1 + b2
-                    v[6, c, p] = b2 - b1
-                    v[7, c, p] = b1 - b3
-                    v[8, c, p] = c0 - c2
-                    v[9, c, p] = c1 + c2
-                    v[10, c, p] = c2 - c1
-                    v[11, c, p] = c1 - c3
-                    v[12, c, p] = d0 - d2
-                    v[13, c, p] = d1 + d2
-                    v[14, c, p] = d2 - d1
-                    v[15, c, p] = d1 - d3
+    4x4 tile ``d`` at (2 ti, 2 tj) of image ``n0 + n`` channel ``c`` of the lhs
+    zero-padded by (``plo``, ``qlo``) at the top and left; ``v`` is (16, C, nb *
+    th * tw), ``xf`` the flat C-contiguous lhs (N, C, hh, ww).
+
+    Per channel: the padded rows are copied, split by row parity, with ``2 tw``
+    columns (``pbuf`` (2, nb, th + 1, 2 tw), zero where nothing is copied; the
+    columns ``2 tw``, ``2 tw + 1`` go to ``side``, laid out alike with rows of 2);
+    B^T along the columns is then one pass over whole rows into ``vbuf`` (4, nb,
+    th, 2 tw) (and ``sv``, of ``side``; ``_wino_in_cols``), and B along the rows
+    one pass over all the channel's tiles, reading ``vbuf`` at stride 2: both
+    vectorise.  There the last tile of a tile row reads the next row's first
+    columns in place of ``2 tw``, ``2 tw + 1``: those tiles are then recomputed
+    with ``sv``.  Every row of the lhs is read once, and no padded copy is made.
+    """
+    t = th * tw
+    nb = v.shape[2] // t
+    nc = v.shape[1]
+    w2 = 2 * tw
+    pstride = (th + 1) * w2
+    ps = pbuf.shape[0] // 2
+    ss = side.shape[0] // 2
+    ncopy = max(0, min(ww, w2 - qlo))
+    hw = hh * ww
+    vs = vbuf.shape[0] // 4
+    svs = sv.shape[0] // 4
+    for c in range(nc):
+        for n in range(nb):
+            xb = ((n0 + n) * n_ch + c) * hw
+            for r in range(hh):
+                rr = r + plo
+                db = (rr % 2) * ps + n * pstride + (rr // 2) * w2 + qlo
+                sb = xb + r * ww
+                for j in range(ncopy):
+                    pbuf[_U(db + j)] = xf[_U(sb + j)]
+                for j in range(ncopy, ww):
+                    side[_U((rr % 2) * ss + (n * (th + 1) + rr // 2) * 2 + qlo + j - w2)] = xf[_U(sb + j)]
+        _wino_in_cols(pbuf, vbuf, nb, th, w2)
+        _wino_in_cols(side, sv, nb, th, 2)
+        for kv in range(4):
+            s0 = v[4 * kv, c]
+            s1 = v[4 * kv + 1, c]
+            s2 = v[4 * kv + 2, c]
+            s3 = v[4 * kv + 3, c]
+            kb = kv * vs
+            for f in range(nb * t):
+                i = kb + 2 * f
+                a0 = vbuf[_U(i)]
+                a1 = vbuf[_U(i + 1)]
+                a2 = vbuf[_U(i + 2)]
+                a3 = vbuf[_U(i + 3)]
+                s0[f] = a0 - a2
+                s1[f] = a1 + a2
+                s2[f] = a2 - a1
+                s3[f] = a1 - a3
+        # the last tile of each tile row (r = (n, ti)), with the columns past 2 tw
+        for kv in range(4):
+            for r in range(nb * th):
+                f = r * tw + tw - 1
+                c0 = vbuf[_U(kv * vs + r * w2 + w2 - 2)]
+                c1 = vbuf[_U(kv * vs + r * w2 + w2 - 1)]
+                sa = sv[_U(kv * svs + 2 * r)]
+                sb = sv[_U(kv * svs + 2 * r + 1)]
+                v[4 * kv, c, f] = c0 - sa
+                v[4 * kv + 1, c, f] = c1 + sa
+                v[4 * kv + 2, c, f] = sa - c1
+                v[4 * kv + 3, c, f] = c1 - sb
 
 
 @njit_cached(error_model="numpy")
-def _wino_out(m: Any, out: Any, n0: int, th: int, tw: int) -> None:  # pragma: no cover - compiled
-    """Winograd F(2x2, 3x3) output transform: the 2x2 block (2 ti, 2 tj) of
-    out[n0 + n, o] is A^T M A of m[:, o, (n, ti, tj)] (cropped at the edges)."""
-    nb = m.shape[2] // (th * tw)
-    no = m.shape[1]
-    oh, ow = out.shape[2], out.shape[3]
+def _wino_in_cols(pbuf: Any, vbuf: Any, nb: int, th: int, w2: int) -> None:  # pragma: no cover - compiled
+    """B^T along the columns: vbuf[kv, n, ti] = (r0 - r2, r1 + r2, r2 - r1, r1 - r3)[kv]
+    of the padded rows ``r_i = 2 ti + i``, whole rows (see ``_wino_in``)."""
+    ps = pbuf.shape[0] // 2
+    vs = vbuf.shape[0] // 4
+    pstride = (th + 1) * w2
+    vlen = th * w2
     for n in range(nb):
-        for o in range(no):
+        pb = n * pstride
+        vb = n * vlen
+        # few streams per loop: LLVM vectorises only under a limit of runtime alias checks
+        # (one loop storing all 16 transforms of a tile stayed scalar)
+        for g in range(vlen):
+            e0 = pbuf[_U(pb + g)]
+            e1 = pbuf[_U(pb + w2 + g)]
+            o0 = pbuf[_U(ps + pb + g)]
+            o1 = pbuf[_U(ps + pb + w2 + g)]
+            vbuf[_U(vb + g)] = e0 - e1
+            vbuf[_U(3 * vs + vb + g)] = o0 - o1
+        for g in range(vlen):
+            e1 = pbuf[_U(pb + w2 + g)]
+            o0 = pbuf[_U(ps + pb + g)]
+            vbuf[_U(vs + vb + g)] = o0 + e1
+            vbuf[_U(2 * vs + vb + g)] = e1 - o0
+
+
+@njit_cached(error_model="numpy")
+def _wino_out(m: Any, out: Any, wbuf: Any, n0: int, th: int, tw: int) -> None:  # pragma: no cover - compiled
+    """Winograd F(2x2, 3x3) output transform: the 2x2 block (2 ti, 2 tj) of
+    out[n0 + n, o] is A^T M A of m[:, o, (n, ti, tj)] (cropped at the edges).
+
+    Per output feature: A along the rows, one pass over all tiles writing both
+    columns of a block side by side (``wbuf`` (4, nb, th, 2 tw): it vectorises),
+    then A^T along the columns from whole rows of it into the output rows.
+    """
+    t = th * tw
+    nb = m.shape[2] // t
+    ws = wbuf.shape[0] // 4
+    oh, ow = out.shape[2], out.shape[3]
+    w2 = 2 * tw
+    for o in range(m.shape[1]):
+        for kv in range(4):
+            m0 = m[4 * kv, o]
+            m1 = m[4 * kv + 1, o]
+            m2 = m[4 * kv + 2, o]
+            m3 = m[4 * kv + 3, o]
+            kb = kv * ws
+            for f in range(nb * t):
+                b1 = m1[f]
+                b2 = m2[f]
+                wbuf[_U(kb + 2 * f)] = m0[f] + b1 + b2
+                wbuf[_U(kb + 2 * f + 1)] = b1 - b2 - m3[f]
+        for n in range(nb):
             dst = out[n0 + n, o]
-            mo = m[:, o]
             for ti in range(th):
-                q = n * th * tw + ti * tw
-                i = 2 * ti
-                y0 = dst[i]
-                y1 = dst[i + 1] if i + 1 < oh else dst[i]  # an odd last row: written twice, the top wins
-                for tj in range(tw):
-                    p = q + tj
-                    t00 = mo[0, p] + mo[4, p] + mo[8, p]
-                    t01 = mo[1, p] + mo[5, p] + mo[9, p]
-                    t02 = mo[2, p] + mo[6, p] + mo[10, p]
-                    t03 = mo[3, p] + mo[7, p] + mo[11, p]
-                    t10 = mo[4, p] - mo[8, p] - mo[12, p]
-                    t11 = mo[5, p] - mo[9, p] - mo[13, p]
-                    t12 = mo[6, p] - mo[10, p] - mo[14, p]
-                    t13 = mo[7, p] - mo[11, p] - mo[15, p]
-                    j = 2 * tj
-                    # an odd last column: its right pair lands on itself, the left value last
-                    j1 = j + 1 if j + 1 < ow else j
-                    y1[j1] = t11 - t12 - t13
-                    y1[j] = t10 + t11 + t12
-                    y0[j1] = t01 - t02 - t03
-                    y0[j] = t00 + t01 + t02
+                y = 2 * ti
+                b = n * 2 * t + ti * w2
+                if y + 1 < oh:
+                    for j in range(ow):
+                        a1 = wbuf[_U(ws + b + j)]
+                        a2 = wbuf[_U(2 * ws + b + j)]
+                        dst[y, j] = wbuf[_U(b + j)] + a1 + a2
+                        dst[y + 1, j] = a1 - a2 - wbuf[_U(3 * ws + b + j)]
+                else:  # an odd last row
+                    for j in range(ow):
+                        dst[y, j] = wbuf[_U(b + j)] + wbuf[_U(ws + b + j)] + wbuf[_U(2 * ws + b + j)]
 
 
 @njit_cached(error_model="numpy")
@@ -823,7 +895,8 @@ def _conv_window_out(x: NDArray, w: NDArray, out: NDArray, sp3: tuple[int, ...],
     return out
 
 
-#: patch bytes of one chunk of ``_conv_winograd`` (measured on a 32x14x14 layer, 2 MB L2: 8 images 8 % faster than 2)
+#: transformed bytes of one chunk of ``_conv_winograd`` (measured on 64x32x14x14: 10 images 6 % faster
+#: than 7, 9 % than 5, 17 % than 20)
 WINO_CHUNK_BYTES = 1 << 20
 #: transformed bytes of one chunk of ``_conv_winograd_rhs_ct`` (its GEMMs contract over the
 #: chunk's tiles: measured 8 images of a 32x14x14 layer 1.3x faster than 2)
@@ -832,47 +905,62 @@ WINO_CT_CHUNK_BYTES = 1 << 20
 WINO_MIN_CHANNELS = 8
 _WINO_DTYPES = (np.dtype("float32"), np.dtype("float64"))
 _WINO_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+#: G (x) G: vec(G w G^T) = _WINO_GG vec(w), all filters' transforms in one GEMM (numpy's batched
+#: G @ w @ G.T over 3x3 matrices took 80 us on 32x32 filters, this 9)
+_WINO_GG = np.kron(_WINO_G, _WINO_G)
 
 
 def _conv_winograd(x: NDArray, w: NDArray, out: NDArray, padding: Any) -> NDArray:
     """A 3x3, stride-1, undilated, ungrouped 2-D convolution of finite operands by
     Winograd's F(2x2, 3x3) (Lavin & Gray 2016): per 2x2 output tile 16 products
     instead of 36, as 16 GEMMs (O, C) x (C, tiles) over the transformed weights
-    and input tiles (measured 1.4x faster than the patch GEMM on 64x32x14x14;
-    float32 error below the direct sum's here).  ``padding`` is non-negative."""
+    and input tiles (measured 1.4x faster than the patch GEMM on 64x32x14x14
+    before the transforms were vectorised, 2.1x after; float32 error below the
+    direct sum's here).  The padding is done by the input transform (no padded
+    copy of the lhs).  ``padding`` is non-negative.  (F(4x4, 3x3) would cut the
+    GEMMs by a quarter here, but its float32 error measured 18x this one's.)"""
     n, c, h, wd = x.shape
     o = w.shape[0]
     oh, ow = out.shape[2], out.shape[3]
     th, tw = (oh + 1) // 2, (ow + 1) // 2
-    (plo, _), (qlo, _) = padding
-    xp = _wino_padded(x, th, tw, padding)
-    u = (_WINO_G @ w.astype(np.float64) @ _WINO_G.T).transpose(2, 3, 0, 1).reshape(16, o, c).astype(out.dtype)
+    xf = _c_flat(x)
+    u = np.matmul(_WINO_GG, w.reshape(o * c, 9).T, dtype=np.float64).astype(out.dtype).reshape(16, o, c)
     t = th * tw
     nb = max(1, min(n, WINO_CHUNK_BYTES // (16 * max(c, o) * t * out.itemsize)))
     v = np.empty((16, c, nb * t), out.dtype)
     m = np.empty((16, o, nb * t), out.dtype)
+    pbuf, vbuf, side, sv = _wino_in_scratch(nb, th, tw, out.dtype)
+    wbuf = np.empty(8 * nb * t, out.dtype)
     for n0 in range(0, n, nb):
         k = min(nb, n - n0)
         vv = v if k == nb else np.empty((16, c, k * t), out.dtype)
         mm = m if k == nb else np.empty((16, o, k * t), out.dtype)
-        _wino_in(xp, vv, n0, th, tw)
+        _wino_in(xf, vv, pbuf, vbuf, side, sv, n0, c, h, wd, th, tw, padding[0][0], padding[1][0])
         np.matmul(u, vv, out=mm)
-        _wino_out(mm, out, n0, th, tw)
+        _wino_out(mm, out, wbuf, n0, th, tw)
     return out
 
 
-def _wino_padded(x: NDArray, th: int, tw: int, padding: Any) -> NDArray:
-    """The lhs (N, C, H, W) zero-padded to the (2 th + 2, 2 tw + 2) tile grid (the
-    output size makes the tiles reach past it by the high padding, >= 0)."""
-    n, c, h, wd = x.shape
-    (plo, _), (qlo, _) = padding
-    xp = buffer_pool.empty_shaped((n, c, 2 * th + 2, 2 * tw + 2), x.dtype)
-    xp[:, :, :plo] = 0
-    xp[:, :, plo + h:] = 0
-    xp[:, :, plo:plo + h, :qlo] = 0
-    xp[:, :, plo:plo + h, qlo + wd:] = 0
-    xp[:, :, plo:plo + h, qlo:qlo + wd] = x
-    return xp
+def _c_flat(x: NDArray) -> NDArray:
+    """``x`` flat in C order: itself when C-contiguous, else a copy into a pooled
+    buffer (a strided view: a cotangent's swapped operands)."""
+    if x.flags.c_contiguous:
+        return x.reshape(-1)
+    xc = buffer_pool.empty_shaped(x.shape, x.dtype)
+    np.copyto(xc, x)
+    return xc.reshape(-1)
+
+
+def _wino_in_scratch(nb: int, th: int, tw: int, dtype: np.dtype[Any]) -> tuple[NDArray, ...]:
+    """``_wino_in``'s scratch for chunks of up to ``nb`` images: the parity-split
+    padded rows and the side columns (zero where no input lands: the kernel writes
+    the same positions for every channel), and the column-transformed rows (with
+    two elements of slack: the last tile reads past its row)."""
+    pbuf = np.zeros(2 * nb * (th + 1) * 2 * tw, dtype)
+    vbuf = np.empty(4 * (nb * th * 2 * tw + 2), dtype)
+    side = np.zeros(2 * nb * (th + 1) * 2, dtype)
+    sv = np.empty(4 * nb * th * 2, dtype)
+    return pbuf, vbuf, side, sv
 
 
 def _conv_winograd_rhs_ct(x: NDArray, ct: NDArray, out: NDArray, padding: Any) -> NDArray:
@@ -883,21 +971,22 @@ def _conv_winograd_rhs_ct(x: NDArray, ct: NDArray, out: NDArray, padding: Any) -
     n, c = x.shape[:2]
     o, oh, ow = ct.shape[1], ct.shape[2], ct.shape[3]
     th, tw = (oh + 1) // 2, (ow + 1) // 2
-    xp = _wino_padded(x, th, tw, padding)
+    xf = _c_flat(x)
     t = th * tw
     nb = max(1, min(n, WINO_CT_CHUNK_BYTES // (16 * max(c, o) * t * out.itemsize)))
     v = np.empty((16, c, nb * t), out.dtype)
     z = np.empty((16, o, nb * t), out.dtype)
+    pbuf, vbuf, side, sv = _wino_in_scratch(nb, th, tw, out.dtype)
     du = np.zeros((16, o, c), out.dtype)
     part = np.empty((16, o, c), out.dtype)
     for n0 in range(0, n, nb):
         k = min(nb, n - n0)
         vv = v if k == nb else np.empty((16, c, k * t), out.dtype)
         zz = z if k == nb else np.empty((16, o, k * t), out.dtype)
-        _wino_in(xp, vv, n0, th, tw)
+        _wino_in(xf, vv, pbuf, vbuf, side, sv, n0, c, x.shape[2], x.shape[3], th, tw, padding[0][0], padding[1][0])
         _wino_ct(ct, zz, n0, th, tw)
         np.matmul(zz, vv.transpose(0, 2, 1), out=part)
         du += part
-    dw = _WINO_G.T @ du.astype(np.float64).reshape(4, 4, o, c).transpose(2, 3, 0, 1) @ _WINO_G  # (O, C, 3, 3)
-    np.copyto(out, dw.transpose(1, 0, 2, 3))
+    dw = np.matmul(_WINO_GG.T, du.reshape(16, o * c), dtype=np.float64)  # ((3, 3), (O, C))
+    np.copyto(out, dw.reshape(3, 3, o, c).transpose(3, 2, 0, 1))
     return out
