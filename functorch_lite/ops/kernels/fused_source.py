@@ -45,6 +45,7 @@ from functorch_lite.ops.kernels.fused_desc import KernelDesc, LoopNest, Node
 
 CHUNK = 512  # values buffered per vectorised chunk reduction
 PAR_CHUNK = 1 << 16  # elements per parallel work item of a flat loop
+JAM = 4  # rows of an outer reduced loop per sweep of the kept inner loop (see ``_jammed_sweep``)
 
 
 
@@ -204,6 +205,7 @@ class _Gen:
         self.e = _Emitter()
         self.nest_id = 0
         self.hoisted: set[str] = set()  # computed before the innermost loop
+        self.starts: dict[int, str] = {}  # loop -> first index, when rows before it ran jammed
         # inputs passed by value: what depends on nothing else is loop-invariant
         self.scalars = {n for n in desc.inputs if self.nodes[n].kind == "scalar"}
 
@@ -374,10 +376,62 @@ class _Gen:
             else:
                 self.e("for k in range(P):")
                 self.e(f"    A_{r.name}[k] = {r.identity}")
+        if self._can_jam(sw):
+            self._jammed_sweep(sw)
+            self.starts[self.an.d] = f"n{self.an.d} // {JAM} * {JAM}"  # the remainder rows
         hoisted = self._open_sweep(sw)
+        self.starts.clear()
         self._sweep_body(sw, hoisted)
         self._close_sweep(sw)
         assert self.e.depth == depth0
+
+    def _can_jam(self, sw: _Sweep) -> bool:
+        """Whether the sweep accumulates row reductions over one outer reduced loop
+        right outside one kept inner loop (``sum(x, axis=0)`` of a row-major
+        ``x``), writing nothing else, with nothing hoisted out of the inner loop."""
+        L, d = self.an.L, self.an.d
+        inner = dict(self.nest.inner)
+        return (bool(sw.reds) and not sw.outs and not self.an.scalar_rows and self.an.jstar == L
+                and d == L - 2 and self.an.kept_inner == [L - 1]
+                and not any(inner.get(a) == 0 for a in sw.arrays))
+
+    def _jammed_sweep(self, sw: _Sweep) -> None:
+        """The sweep over ``JAM`` rows of the reduced loop at a time (unroll and
+        jam): each accumulator is loaded once, takes the rows' values in row
+        order (the same additions, in the same order, as row by row: results
+        are bit-identical) and is stored once -- a quarter of the accumulator
+        traffic (``jit(sum(x.T, axis=1))`` of a 4096^2 float32 ran 2.4 ms row
+        by row, 1.6 ms four rows at a time; NumPy 1.9 ms)."""
+        e, L, d = self.e, self.an.L, self.an.d
+        base = self._sweep_base(sw.nid)
+        inner = dict(self.nest.inner)
+        depth0 = e.depth
+        e(f"for jq in range(n{d} // {JAM}):")
+        e.depth += 1
+        e(f"i{d} = jq * {JAM}")
+        for a in sw.arrays:
+            e(f"{base(a, d)} = {base(a, d - 1)} + i{d} * {sw.strides[a]}_{d}")
+        e(f"for i{L - 1} in range(n{L - 1}):")
+        e.depth += 1
+        for a in sw.arrays:
+            step = f"i{L - 1}" if inner.get(a) == 1 else f"i{L - 1} * {sw.strides[a]}_{L - 1}"
+            e(f"{base(a, L - 1)} = {base(a, d)} + {step}")
+        self._ik(L - 1)
+        self._read_stored(sw.need & sw.stop)
+        for r in sw.reds:
+            e(f"t_{r.name} = A_{r.name}[ik]")
+        for u in range(JAM):
+            for a in sw.arrays:
+                off = f" + {u} * {sw.strides[a]}_{d}" if u else ""
+                e(f"{a} = B_{a}[uint64({base(a, L - 1)}{off})]")
+            for name in sw.ops:
+                self._emit_op(name)
+            for r in sw.reds:
+                # cast as the store into A_ casts, so each step rounds exactly as row by row does
+                e(f"t_{r.name} = {_cast(_row_acc_dtype(r), r.combine.format(f't_{r.name}', r.args[0]))}")
+        for r in sw.reds:
+            e(f"A_{r.name}[ik] = t_{r.name}")
+        e.depth = depth0
 
     def _sweep(self, ph: int) -> _Sweep | None:
         """What phase ``ph``'s sweep reads, computes and writes (None: nothing)."""
@@ -444,7 +498,8 @@ class _Gen:
             e.depth += 1
             e(f"i{p} = cc + ii")
         else:
-            e(f"for i{p} in range(n{p}):")
+            start = self.starts.get(p)
+            e(f"for i{p} in range({start + ', ' if start else ''}n{p}):")
             e.depth += 1
 
     def _sweep_body(self, sw: _Sweep, hoisted: set[str]) -> None:
