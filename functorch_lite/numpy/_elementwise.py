@@ -73,7 +73,8 @@ def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
         if tx is Array:
             if ty is Array:
                 # two arrays of one dtype and shape need no promotion
-                if x._dtype is y._dtype and x._shape == y._shape and x.weak_type == y.weak_type:
+                # (weak_type is always a bool: ``is`` compares it)
+                if x._dtype is y._dtype and x._shape == y._shape and x.weak_type is y.weak_type:
                     if eager_only():  # plain Arrays: what bind would do, minus its dispatch
                         out: Array = impl(x, y)  # type: ignore[misc]
                         return out

@@ -144,7 +144,7 @@ def binop(
     # the eager path of every binary op: locals and cached NumPy views, as few calls as possible
     def impl_(x: Array, y: Array) -> Array:
         dt = x._dtype
-        if x._shape != y._shape or dt != y._dtype or dt.kind not in kinds:
+        if x._shape != y._shape or (dt is not y._dtype and dt != y._dtype) or dt.kind not in kinds:
             abstract_eval(ShapedArray(x.shape, x.dtype), ShapedArray(y.shape, y.dtype))
         xn = x._np
         if xn is None:
