@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from functorch_lite.ops.kernels import conv as kc
 from tests._gradcheck import assert_close
@@ -79,3 +81,28 @@ def test_winograd_float32_error_stays_near_the_direct_sum(monkeypatch: Any) -> N
     monkeypatch.setattr(kc, "WINO_MIN_CHANNELS", 10**9)
     direct = kc.conv(x, k, (1, 1), pads, (1, 1), (1, 1), 1, 1, f32)
     assert np.abs(got - want).max() <= 2 * np.abs(direct - want).max()
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 3), o=st.integers(1, 3), h=st.integers(1, 11), w=st.integers(1, 11),
+       pads=st.tuples(*(st.integers(0, 4) for _ in range(4))), chunked=st.booleans())
+def test_winograd_any_geometry_matches_the_definition(n: int, o: int, h: int, w: int, pads: Any,
+                                                       chunked: bool) -> None:
+    """Random sizes and pads (Numba does not bounds-check: a scratch index off by
+    one would read or write the wrong element, so every geometry is checked)."""
+    p = ((pads[0], pads[1]), (pads[2], pads[3]))
+    assume(h + pads[0] + pads[1] >= 3 and w + pads[2] + pads[3] >= 3)
+    old = kc.WINO_CHUNK_BYTES
+    try:
+        if chunked:
+            t = ((h + pads[0] + pads[1] - 1) // 2) * ((w + pads[2] + pads[3] - 1) // 2)
+            kc.WINO_CHUNK_BYTES = 16 * 8 * t * 4  # one image per chunk
+        rng = np.random.default_rng(n + 7 * h + 31 * w)
+        x = rng.standard_normal((n, 8, h, w)).astype(np.float32)
+        k = rng.standard_normal((o, 8, 3, 3)).astype(np.float32)
+        want = ref_conv(x.astype(np.float64), k.astype(np.float64), (1, 1), p, (1, 1), (1, 1))
+        got = kc.conv(x, k, (1, 1), p, (1, 1), (1, 1), 1, 1, np.dtype("float32"))
+        assert got.shape == want.shape
+        assert_close(got, want, rtol=1e-4, atol=1e-4)
+    finally:
+        kc.WINO_CHUNK_BYTES = old
