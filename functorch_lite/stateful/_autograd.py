@@ -427,6 +427,13 @@ def _fast_rules(fn: Callable[..., Any]) -> Any:
     return entry
 
 
+def _rules_of(fn: Callable[..., Any]) -> Any:
+    """``fn``'s entry of :data:`_FAST_RULES`, looked up on first use (the hot
+    paths inline this)."""
+    entry = _FAST_RULES.get(fn, _UNSEEN)
+    return _fast_rules(fn) if entry is _UNSEEN else entry
+
+
 def _broadcast(x: Array, shape: tuple[int, ...]) -> tuple[Array, dict[str, Any]]:
     """``x`` broadcast to ``shape`` as the core's NumPy broadcasting does it."""
     params = {"shape": shape, "broadcast_dimensions": tuple(range(len(shape) - x.ndim, len(shape)))}
@@ -511,9 +518,7 @@ _UFUNC_ENTRIES: dict[Any, Any] = {}
 
 
 def _ufunc_entry(fn: Callable[..., Any]) -> Any:
-    entry = _FAST_RULES.get(fn, _UNSEEN)
-    if entry is _UNSEEN:
-        entry = _fast_rules(fn)
+    entry = _rules_of(fn)
     uf = UFUNCS.get(fn)
     out = None
     if uf is not None and entry is not None and len(entry[1]) == 2:
@@ -615,9 +620,7 @@ _UNARY_ENTRIES: dict[Any, Any] = {}
 
 
 def _unary_entry(fn: Callable[..., Any]) -> Any:
-    entry = _FAST_RULES.get(fn, _UNSEEN)
-    if entry is _UNSEEN:
-        entry = _fast_rules(fn)
+    entry = _rules_of(fn)
     out = None
     if entry is not None and len(entry[1]) == 1 and entry[1][0] is not None and entry[0].impl is not None:
         out = (entry[0].impl, entry[1], node_name(fn), saves_of(fn))

@@ -205,7 +205,6 @@ class _Gen:
         self.e = _Emitter()
         self.nest_id = 0
         self.hoisted: set[str] = set()  # computed before the innermost loop
-        self.starts: dict[int, str] = {}  # loop -> first index, when rows before it ran jammed
         # inputs passed by value: what depends on nothing else is loop-invariant
         self.scalars = {n for n in desc.inputs if self.nodes[n].kind == "scalar"}
 
@@ -376,11 +375,11 @@ class _Gen:
             else:
                 self.e("for k in range(P):")
                 self.e(f"    A_{r.name}[k] = {r.identity}")
+        first = ""  # the first row of the outer reduced loop this sweep starts at
         if self._can_jam(sw):
             self._jammed_sweep(sw)
-            self.starts[self.an.d] = f"n{self.an.d} // {JAM} * {JAM}"  # the remainder rows
-        hoisted = self._open_sweep(sw)
-        self.starts.clear()
+            first = f"n{self.an.d} // {JAM} * {JAM}"  # the remainder rows
+        hoisted = self._open_sweep(sw, first)
         self._sweep_body(sw, hoisted)
         self._close_sweep(sw)
         assert self.e.depth == depth0
@@ -454,9 +453,10 @@ class _Gen:
 
         return base
 
-    def _open_sweep(self, sw: _Sweep) -> set[str]:
-        """Open the sweep's inner loops, hoisting what does not vary along
-        them; returns the names computed before the innermost loop."""
+    def _open_sweep(self, sw: _Sweep, first: str = "") -> set[str]:
+        """Open the sweep's inner loops (the first, reduced, one from row
+        ``first`` when given), hoisting what does not vary along them; returns
+        the names computed before the innermost loop."""
         e, L, d = self.e, self.an.L, self.an.d
         base = self._sweep_base(sw.nid)
         inner = dict(self.nest.inner)
@@ -474,7 +474,7 @@ class _Gen:
                 zero = [a for a in sw.arrays if inner.get(a) == 0 and a not in hoisted]
                 ready = sw.need & sw.stop if self.an.scalar_rows else set()
                 hoisted = self._hoist(zero, sw.ops, base, L - 2, hoisted | ready) - ready
-            self._open_loop(p)
+            self._open_loop(p, first if p == d else "")
             for a in sw.arrays + sw.qs:
                 if a in hoisted:
                     continue
@@ -488,7 +488,7 @@ class _Gen:
                 self._ik(p)
         return hoisted
 
-    def _open_loop(self, p: int) -> None:
+    def _open_loop(self, p: int, first: str = "") -> None:
         e = self.e
         if p == self.an.L - 1 and self.an.chunked:
             e(f"for cc in range(0, n{p}, {CHUNK}):")
@@ -498,8 +498,7 @@ class _Gen:
             e.depth += 1
             e(f"i{p} = cc + ii")
         else:
-            start = self.starts.get(p)
-            e(f"for i{p} in range({start + ', ' if start else ''}n{p}):")
+            e(f"for i{p} in range({first + ', ' if first else ''}n{p}):")
             e.depth += 1
 
     def _sweep_body(self, sw: _Sweep, hoisted: set[str]) -> None:
