@@ -18,7 +18,8 @@ step's median, beside:
   (flattening the arguments, the signature lookup, building the outputs);
 - *glue*: the instrumented runner's time outside its steps (argument
   unpacking, the output list); a step includes its ``del`` of dead values;
-- the steps' sum split into BLAS-backed equations (``dot_general``), other
+- the steps' sum split into BLAS-backed equations (``dot_general``, and
+  ``dot_update``: a weight update folded into its GEMM), other
   un-fused equations and fused kernels.
 
 Re-run it after a change to a pass or to code generation: a step that got
@@ -138,7 +139,7 @@ def profile(fn: str, labels_kind: str, repeat: int, show_ir: bool) -> str:
     lines.append(f"{'step':<100} {'median':>12} {'share':>7}")
     for label, t in zip(step_labels, med):
         lines.append(f"{label[:100]:<100} {us(t)} {t / t_whole:7.1%}")
-    blas = sum(t for lab, t in zip(step_labels, med) if lab == "dot_general")
+    blas = sum(t for lab, t in zip(step_labels, med) if lab in ("dot_general", "dot_update"))
     fused = sum(t for lab, t in zip(step_labels, med) if lab.startswith("kernel "))
     n_fused = sum(lab.startswith("kernel ") for lab in step_labels)
     lines += [
@@ -150,7 +151,7 @@ def profile(fn: str, labels_kind: str, repeat: int, show_ir: bool) -> str:
         row("instrumented runner", t_instr),
         row("  glue before the first / after the last step", t_glue),
         row("  steps", t_steps),
-        row("    dot_general (BLAS)", blas),
+        row("    dot_general/dot_update (BLAS)", blas),
         row(f"    fused kernels ({n_fused})", fused),
         row("    other equations", t_steps - blas - fused),
         "(the instrumented runner's extra time over the runner's is the clock reads themselves)",

@@ -143,6 +143,11 @@ class Primitive:
     - ``multiple_results``, ``nondifferentiable``, ``effectful``: facts about
       the op that every transform respects.
 
+    A ``lowering_only`` primitive is made by ``jit``'s back end after every
+    transform has run (a product with its update folded in): it has an
+    ``impl`` and a shape rule but no transform rules, and it is not in
+    :data:`PRIMITIVES`, so no transform, registry or exported file meets it.
+
     Transform rules (jvp, vjp, batch, fusion, jit specialisations, export's
     param types) are rows of the tables in ``ops/tables.py``, written beside
     the declaration.
@@ -153,7 +158,7 @@ class Primitive:
         'add'
     """
 
-    def __init__(self, name: str, *, multiple_results: bool = False) -> None:
+    def __init__(self, name: str, *, multiple_results: bool = False, lowering_only: bool = False) -> None:
         if name in PRIMITIVES:
             raise ValueError(f"primitive {name!r} is declared twice")
         self.name = name
@@ -164,7 +169,8 @@ class Primitive:
         self.nondifferentiable = False
         # ops with side effects (printing): never removed or merged by the compiler
         self.effectful = False
-        PRIMITIVES[name] = self
+        if not lowering_only:
+            PRIMITIVES[name] = self
 
     def rule(self, kind: str) -> Any:
         """The rule of that kind, or :class:`MissingRuleError` naming it."""

@@ -59,6 +59,8 @@ LAYERS: dict[str, int] = {
     "functorch_lite.transforms.ir": 52,
     "functorch_lite.transforms.patterns": 52,
     "functorch_lite.transforms.compiler": 53,
+    "functorch_lite.transforms.product_layout": 54,  # fusion's pass 0: rewrites before partitioning
+    "functorch_lite.transforms.product_update": 54,
     "functorch_lite.transforms.fusion_partition": 54,
     "functorch_lite.transforms.fusion_group": 55,
     "functorch_lite.transforms.fusion_schedule": 55,
@@ -110,6 +112,8 @@ IN_FUNCTION_ALLOWED: dict[str, str] = {
         "start-up cost: hashlib (OpenSSL, ~3 ms), on first kernel use",
     "functorch_lite.ops.kernels.diskcache:parse_manifest -> json": "start-up cost: json, on first kernel use",
     "functorch_lite.ops.kernels.diskcache:Entry.write_manifest -> json": "start-up cost: json, on first kernel use",
+    "functorch_lite.ops.kernels.blas_update:_load -> ctypes":
+        "start-up cost: ctypes, on the first weight update folded into a product",
     "functorch_lite.container:pack -> hashlib": "start-up cost: hashlib (OpenSSL, ~3 ms), on first save/export",
     "functorch_lite.container:pack -> json": "start-up cost: json, on first save/export",
     "functorch_lite.container:unpack -> hashlib": "start-up cost: hashlib (OpenSSL, ~3 ms), on first load",

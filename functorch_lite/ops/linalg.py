@@ -32,6 +32,7 @@ from functorch_lite import dtypes
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
 from functorch_lite.ops import params as P
+from functorch_lite.ops.kernels import blas_update as kb
 from functorch_lite.ops.kernels import linalg as k
 from functorch_lite.ops.tables import batch_rules, jvp_rules, param_types, specializers, vjp_rules
 
@@ -193,6 +194,37 @@ def _dot_general_specialize(
 
 
 specializers[dot_general_p] = _dot_general_specialize
+
+
+# --- a product with its update folded in (made by jit's back end only) -------------------
+
+#: ``c + alpha * dot_general(a, b)`` for plain float matrix products: GEMM's own
+#: ``beta = 1`` update (``transforms/product_update.py`` makes it from a weight
+#: update ``w - lr * (x.T @ g)``; lowering-only, so no transform rules)
+dot_update_p = Primitive("dot_update", lowering_only=True)
+
+
+def _dot_update_abstract(c: ShapedArray, a: ShapedArray, b: ShapedArray, *,
+                         dimension_numbers: DimensionNumbers, alpha: float) -> ShapedArray:
+    prod = _dot_general_abstract(a, b, dimension_numbers=dimension_numbers)
+    if prod.shape != c.shape or prod.dtype != c.dtype or c.dtype.kind != "f" or prod.ndim != 2:
+        raise TypeError(f"dot_update: the product {prod.str_short()} must be a float matrix of the "
+                        f"addend's shape and dtype, got {c.str_short()}")
+    return ShapedArray(c.shape, c.dtype, c.weak_type and prod.weak_type)
+
+
+def _dot_update_impl(c: Array, a: Array, b: Array, *, dimension_numbers: DimensionNumbers,
+                     alpha: float) -> Array:
+    aval = _dot_update_abstract(ShapedArray(c.shape, c.dtype, c.weak_type), ShapedArray(a.shape, a.dtype),
+                                ShapedArray(b.shape, b.dtype), dimension_numbers=dimension_numbers, alpha=alpha)
+    (lc, rc), _ = dimension_numbers
+    x, y = a._numpy(), b._numpy()
+    return Array._wrap(kb.accumulate_product(c._numpy(), x.T if lc[0] == 0 else x, y.T if rc[0] == 1 else y,
+                                             alpha), aval.weak_type)
+
+
+dot_update_p.impl = _dot_update_impl
+dot_update_p.abstract_eval = _dot_update_abstract
 
 
 # --- differentiation and batching rules ---------------------------------------------------
