@@ -72,12 +72,12 @@ def _np_mlp_step(params: list[tuple[Any, Any]], x: Any, y: Any) -> list[tuple[An
 
 def test_mlp_step_runs_its_small_row_products_column_major_with_numpy_values() -> None:
     rng = np.random.default_rng(0)
-    sizes = (96, 128, 128, 10)
+    sizes = (96, 512, 512, 10)
     params = [(_rand(rng, m, n) * 0.1, _rand(rng, n) * 0.1) for m, n in zip(sizes[:-1], sizes[1:])]
     x, y = _rand(rng, 32, 96), np.eye(10, dtype=np.float32)[rng.integers(0, 10, 32)]
     fparams = [(jnp.asarray(w), jnp.asarray(b)) for w, b in params]
     prims = _prims(_mlp_step, fparams, jnp.asarray(x), jnp.asarray(y))
-    # x@W1, h1@W2 and the two hidden cotangent products (g@W.T) are (32, 128): column-major
+    # x@W1, h1@W2 and the two hidden cotangent products (g@W.T) are (32, 512): column-major
     assert prims.count("transpose") == 4
     got = fl.jit(_mlp_step)(fparams, jnp.asarray(x), jnp.asarray(y))
     eager = _mlp_step(fparams, jnp.asarray(x), jnp.asarray(y))
@@ -91,16 +91,16 @@ def test_mlp_step_runs_its_small_row_products_column_major_with_numpy_values() -
         assert np.asarray(gw).flags.c_contiguous  # outputs stay row-major
 
 
-@pytest.mark.parametrize("case", ["residual", "output", "reshape", "big_rows", "wide_rows"])
+@pytest.mark.parametrize("case", ["residual", "output", "reshape", "big_rows", "narrow"])
 def test_a_column_major_product_that_would_meet_row_major_code_stays_row_major(case: str) -> None:
     rng = np.random.default_rng(1)
-    x, w = jnp.asarray(_rand(rng, 32, 64)), jnp.asarray(_rand(rng, 64, 64))
+    x, w = jnp.asarray(_rand(rng, 32, 64)), jnp.asarray(_rand(rng, 64, 512))
     fns = {
-        "residual": lambda x, w: jnp.tanh(x + x @ w).sum(),          # x is a row-major input
+        "residual": lambda x, w: jnp.tanh(jnp.tile(x, (1, 8)) + x @ w).sum(),  # meets a row-major value
         "output": lambda x, w: x @ w,                                  # a program output
         "reshape": lambda x, w: jnp.tanh(x @ w).reshape(-1)[::3].sum(),  # a reshape reads it
         "big_rows": lambda x, w: jnp.tanh(jnp.tile(x, (16, 1)) @ w).sum(),  # 512 rows: not a candidate
-        "wide_rows": lambda x, w: jnp.tanh(x.T @ x).sum(),             # 64 x 64: not fewer rows than columns
+        "narrow": lambda x, w: jnp.tanh(x @ w[:, :256]).sum(),        # 256 columns: not a candidate
     }
     f = fns[case]
     assert "transpose" not in _prims(f, x, w)
@@ -109,12 +109,12 @@ def test_a_column_major_product_that_would_meet_row_major_code_stays_row_major(c
 
 def test_a_conflict_sends_back_only_the_products_it_involves() -> None:
     rng = np.random.default_rng(2)
-    x, w = jnp.asarray(_rand(rng, 32, 64)), jnp.asarray(_rand(rng, 64, 96))
+    x, w = jnp.asarray(_rand(rng, 32, 64)), jnp.asarray(_rand(rng, 64, 1024))
 
     def f(x: Any, w: Any) -> Any:
         a = jnp.tanh(x @ w)          # only reduced: column-major is fine
-        b = x @ w[:, :64] * 2.0      # meets x (row-major) below
-        return a.sum(axis=0), (b + x).sum()
+        b = x @ w[:, :512] * 2.0     # meets a row-major value below
+        return a.sum(axis=0), (b + jnp.tile(x, (1, 8))).sum()
 
     prims = _prims(f, x, w)
     assert prims.count("transpose") == 1
@@ -128,7 +128,7 @@ def test_a_conflict_sends_back_only_the_products_it_involves() -> None:
        dtype=st.sampled_from([np.float32, np.float64]), strided=st.booleans())
 def test_column_major_chains_match_numpy(m: int, k: int, extra: int, dtype: Any, strided: bool) -> None:
     rng = np.random.default_rng(m * 1000 + k)
-    n = m + extra
+    n = 512 + extra
     xs = _rand(rng, m, 2 * k if strided else k, dtype=dtype)
     x_np = xs[:, ::2] if strided else xs
     w_np, b_np = _rand(rng, k, n, dtype=dtype), _rand(rng, n, dtype=dtype)
@@ -161,7 +161,7 @@ UPDATES = {
 def test_updates_of_a_product_fold_into_one_gemm(name: str, dtype: Any) -> None:
     f, ref = UPDATES[name]
     rng = np.random.default_rng(3)
-    w, x, g = _rand(rng, 256, 300, dtype=dtype), _rand(rng, 24, 256, dtype=dtype), _rand(rng, 24, 300, dtype=dtype)
+    w, x, g = _rand(rng, 512, 1030, dtype=dtype), _rand(rng, 24, 512, dtype=dtype), _rand(rng, 24, 1030, dtype=dtype)
     args = [jnp.asarray(a) for a in (w, x, g)]
     assert _prims(f, *args) == ["dot_update"]
     got = np.asarray(fl.jit(f)(*args))
@@ -174,9 +174,9 @@ def test_updates_of_a_product_fold_into_one_gemm(name: str, dtype: Any) -> None:
 @pytest.mark.parametrize("case", ["small", "other_use", "array_scale", "product_first", "int"])
 def test_updates_that_must_not_fold(case: str) -> None:
     rng = np.random.default_rng(4)
-    w, x, g = _rand(rng, 256, 256), _rand(rng, 8, 256), _rand(rng, 8, 256)
+    w, x, g = _rand(rng, 1024, 1024), _rand(rng, 8, 1024), _rand(rng, 8, 1024)
     fns = {
-        "small": (lambda w, x, g: w[:64, :64] - 0.1 * (x[:, :64].T @ g[:, :64])),
+        "small": (lambda w, x, g: w[:512, :512] - 0.1 * (x[:, :512].T @ g[:, :512])),
         "other_use": (lambda w, x, g: (w - 0.1 * (x.T @ g), (x.T @ g).sum())),
         "array_scale": (lambda w, x, g: w - g[0] * (x.T @ g)),
         "product_first": (lambda w, x, g: 0.1 * (x.T @ g) - w),
