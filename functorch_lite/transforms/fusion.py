@@ -41,6 +41,7 @@ import numpy as np
 
 from functorch_lite.array import Array, Storage
 from functorch_lite.ops.kernels import buffer_pool
+from functorch_lite.ops.shape_ops import transpose_p
 from functorch_lite.ops.tables import specializers
 from functorch_lite.transforms.compiler import Executable
 from functorch_lite.transforms.fusion_group import describe
@@ -100,13 +101,27 @@ def _eqn_lines(t: int, e: Eqn, name: _Names, ns: dict[str, Any]) -> list[str]:
 
 
 def _group_lines(k: int, runner: GroupRunner, g: Group, donors: list[Var | None], eqns: list[Eqn],
-                 name: _Names, ns: dict[str, Any]) -> list[str]:
+                 name: _Names, ns: dict[str, Any], layouts: dict[int, tuple[int, ...]]) -> list[str]:
     fg = runner.fg
     ins = [name(v) for v in fg.inputs]
     outs = [name(v) for v in fg.out_vars]
     reuse = [None if d is None else name(d) for d in donors]
     lines = [f"    # kernel {k}: fused {' '.join(eqns[i].prim.name for i in g.members)}"]
-    return lines + ["    " + ln for ln in runner.driver(k, ins, outs, reuse, ns)]
+    lines += ["    " + ln for ln in runner.driver(k, ins, outs, reuse, ns, [layouts.get(id(v)) for v in fg.inputs])]
+    plan = runner.default_plan
+    if plan is not None:
+        for v, st in zip(fg.out_vars, plan.out_strides):
+            layouts[id(v)] = tuple(st)
+    return lines
+
+
+def _eqn_layout(e: Eqn, layouts: dict[int, tuple[int, ...]]) -> None:
+    """The strides a standalone equation's result is expected to have, where it
+    is not C-contiguous: a ``transpose`` (a view) of a value with known strides."""
+    x = e.inputs[0] if e.inputs else None
+    if e.prim is transpose_p and isinstance(x, Var) and id(x) in layouts:
+        st = layouts[id(x)]
+        layouts[id(e.outvars[0])] = tuple(st[i] for i in e.params["permutation"])
 
 
 def _namespace(p: Program) -> tuple[dict[str, Any], _Names]:
@@ -128,13 +143,17 @@ def _body(p: Program, steps: list[Step], runners: dict[int, GroupRunner], reuse:
     if n_in:
         lines.append(f"    {', '.join(f'a{k}' for k in range(n_in))}{',' if n_in == 1 else ''} = args")
     order = list(runners)
+    # strides each value is expected to have where not C-contiguous (fused results in their
+    # loop order, views of them): each fast path is compiled for the layouts it will meet
+    layouts: dict[int, tuple[int, ...]] = {}
     for t, (kind, obj) in enumerate(steps):
         if kind == "group":
             runner = runners[t]
             donors = reuse.get(t, [None] * len(runner.fg.out_vars))
-            lines += _group_lines(order.index(t), runner, obj, donors, p.eqns, name, ns)
+            lines += _group_lines(order.index(t), runner, obj, donors, p.eqns, name, ns, layouts)
         else:
             lines += _eqn_lines(t, p.eqns[obj], name, ns)
+            _eqn_layout(p.eqns[obj], layouts)
         names = [name(v) for v in dead[t]]
         if names:
             lines.append(f"    del {', '.join(names)}")
@@ -180,7 +199,7 @@ def lower_with_fusion(p: Program) -> Executable:
     run = ns.pop("run")
     kernels = list(runners.values())
     text = "\n".join([pretty(p), "", "# the generated runner", src.rstrip()] + [
-        f"\n# kernel {k} (as compiled for C-contiguous inputs)\n{r.default_plan.source}"
+        f"\n# kernel {k} (as compiled for the input layouts the program expects)\n{r.default_plan.source}"
         for k, r in enumerate(kernels) if r.default_plan is not None])
     return Executable(run, text, p, len(kernels))
 

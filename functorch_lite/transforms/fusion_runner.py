@@ -42,9 +42,19 @@ def contiguous_guard(name: str, shape: tuple[int, ...]) -> str:
         >>> contiguous_guard("a", (2, 3)), contiguous_guard("a", (2, 1))
         ('a._strides == (3, 1)', 'a._strides[0] == 1')
     """
-    want = contiguous_strides(shape)
+    return strides_guard(name, shape, contiguous_strides(shape))
+
+
+def strides_guard(name: str, shape: tuple[int, ...], want: tuple[int, ...]) -> str:
+    """Source of a test that ``name`` has the strides ``want`` (those of
+    size-1 axes untested, as in :func:`contiguous_guard`).
+
+    Example:
+        >>> strides_guard("a", (2, 3), (1, 2))
+        'a._strides == (1, 2)'
+    """
     if 1 not in shape:
-        return f"{name}._strides == {want!r}"
+        return f"{name}._strides == {tuple(want)!r}"
     tests = [f"{name}._strides[{i}] == {s}" for i, (n, s) in enumerate(zip(shape, want)) if n != 1]
     return " and ".join(tests) or "True"
 
@@ -67,7 +77,8 @@ class GroupRunner:
         self.fg = fg
         self.parallel_min = parallel_min
         self.plans: dict[Any, Plan] = {}
-        #: the plan of the C-contiguous fast path (set by :meth:`driver`)
+        #: the plan of the fast path, for the input layouts the program
+        #: expects (set by :meth:`driver`)
         self.default_plan: Plan | None = None
 
     def plan(self, in_strides: Sequence[tuple[int, ...]]) -> Plan:
@@ -123,13 +134,15 @@ class GroupRunner:
         return args
 
     def driver(self, k: int, ins: list[str], outs: list[str], reuse: list[str | None],
-               ns: dict[str, Any]) -> list[str]:
+               ns: dict[str, Any], expect: Sequence[tuple[int, ...] | None] | None = None) -> list[str]:
         """Python lines that run this group inside the program's generated
-        ``run``: a fast path specialised to C-contiguous inputs (no
-        lookups: sizes and strides are constants) and the generic path."""
+        ``run``: a fast path specialised to the input layouts the program
+        expects (``expect[q]`` for array input ``q``, C-contiguous where None:
+        no lookups, sizes and strides are constants) and the generic path."""
         fg = self.fg
-        plan = make_plan(fg, [contiguous_strides(fg.inputs[q].aval.shape) for q in fg.array_inputs],
-                         self.parallel_min)
+        want = [(expect[q] if expect is not None and expect[q] is not None else None)
+                or contiguous_strides(fg.inputs[q].aval.shape) for q in fg.array_inputs]
+        plan = make_plan(fg, want, self.parallel_min)
         self.default_plan = plan
         ns[f"K{k}"] = plan.kernel
         # the fast path's call: the Numba dispatcher until its first call, then
@@ -141,7 +154,7 @@ class GroupRunner:
         for q in fg.array_inputs:
             in_dtype = fg.inputs[q].aval.dtype
             ns[f"D_{in_dtype.name}"] = in_dtype
-            tests.append(contiguous_guard(ins[q], fg.inputs[q].aval.shape))
+            tests.append(strides_guard(ins[q], fg.inputs[q].aval.shape, want[fg.array_inputs.index(q)]))
             # the entry point reads a buffer of another dtype but the same item
             # size as its own: such a call takes the generic path, as it did
             # when the dispatcher chose the overload
@@ -203,4 +216,4 @@ def _bind_entry_point(ns: dict[str, Any], name: str, dispatcher: Any) -> Callabl
     return first_call
 
 
-__all__ = ["GroupRunner", "contiguous_guard"]
+__all__ = ["GroupRunner", "contiguous_guard", "strides_guard"]

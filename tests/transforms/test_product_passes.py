@@ -223,3 +223,37 @@ def test_dot_update_is_lowering_only() -> None:
     with pytest.raises(TypeError, match="addend's shape"):
         dot_update_p.impl(jnp.ones((2, 2)), jnp.ones((2, 3)), jnp.ones((3, 3)),
                           dimension_numbers=(((1,), (0,)), ((), ())), alpha=1.0)
+
+
+def test_kernels_after_a_column_major_product_take_their_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each fused kernel's fast path is compiled for the layouts the program
+    gives its inputs (column-major activations here), not only C order."""
+    from functorch_lite.transforms.fusion_runner import GroupRunner
+
+    rng = np.random.default_rng(6)
+    sizes = (64, 512, 512, 10)
+    params = [(jnp.asarray(_rand(rng, m, n) * 0.1), jnp.asarray(_rand(rng, n) * 0.1))
+              for m, n in zip(sizes[:-1], sizes[1:])]
+    x, y = jnp.asarray(_rand(rng, 32, 64)), jnp.asarray(np.eye(10, dtype=np.float32)[rng.integers(0, 10, 32)])
+    step = fl.jit(_mlp_step)
+    first = step(params, x, y)
+    generic = []
+    original = GroupRunner.run_generic
+
+    def counting(self: GroupRunner, *xs: Any) -> Any:
+        generic.append(self)
+        return original(self, *xs)
+
+    monkeypatch.setattr(GroupRunner, "run_generic", counting)
+    again = step(params, x, y)
+    assert not generic
+    assert "(1, 32)" in step.lower(params, x, y).as_text()  # a guard for a column-major (32, 512) input
+    for a, b in zip(fl.tree.leaves(first), fl.tree.leaves(again)):
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+    # a caller's transposed view still runs, through the generic path
+    h = jnp.asarray(_rand(rng, 512, 32))
+    f = fl.jit(lambda h, b: jnp.tanh(h + b))
+    f(jnp.asarray(_rand(rng, 32, 512)), params[0][1])
+    np.testing.assert_allclose(np.asarray(f(h.T, params[0][1])), np.tanh(np.asarray(h).T + np.asarray(params[0][1])),
+                               rtol=1e-6, atol=1e-6)
+    assert generic
