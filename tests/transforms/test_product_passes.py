@@ -257,3 +257,11 @@ def test_kernels_after_a_column_major_product_take_their_fast_path(monkeypatch: 
     np.testing.assert_allclose(np.asarray(f(h.T, params[0][1])), np.tanh(np.asarray(h).T + np.asarray(params[0][1])),
                                rtol=1e-6, atol=1e-6)
     assert generic
+
+
+def test_accumulate_product_non_native_byte_order_takes_the_numpy_path() -> None:
+    a = np.arange(6, dtype=">f8").reshape(2, 3)
+    b = np.linspace(0, 1, 6).astype(">f8").reshape(3, 2)
+    c = np.ones((2, 2), ">f8")
+    want = c.astype(np.float64) - 0.5 * (a.astype(np.float64) @ b.astype(np.float64))
+    np.testing.assert_allclose(blas_update.accumulate_product(c, a, b, -0.5), want, rtol=1e-15)

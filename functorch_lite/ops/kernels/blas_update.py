@@ -109,7 +109,8 @@ def accumulate_product(c: NDArray, a: NDArray, b: NDArray, alpha: float) -> NDAr
     np.copyto(out, c)
     m, k = a.shape
     n = b.shape[1]
-    fn = gemm_entry(out.dtype) if out.size and k else None
+    native = out.dtype.isnative and a.flags.aligned and b.flags.aligned
+    fn = gemm_entry(out.dtype) if out.size and k and native else None
     va = _blas_view(a) if fn is not None else None
     vb = _blas_view(b) if fn is not None else None
     if fn is None or va is None or vb is None or a.dtype != out.dtype or b.dtype != out.dtype:
