@@ -61,6 +61,7 @@ LAYERS: dict[str, int] = {
     "functorch_lite.transforms.compiler": 53,
     "functorch_lite.transforms.product_layout": 54,  # fusion's pass 0: rewrites before partitioning
     "functorch_lite.transforms.product_update": 54,
+    "functorch_lite.transforms.gather_onehot": 54,
     "functorch_lite.transforms.fusion_partition": 54,
     "functorch_lite.transforms.fusion_group": 55,
     "functorch_lite.transforms.fusion_schedule": 55,

@@ -7,6 +7,8 @@ The passes, one module each:
    (OpenBLAS is faster so for few rows; chosen for the whole program, so
    that no elementwise op meets two layouts); ``product_update``: a
    product's update ``w - lr * (x.T @ g)`` folded into its GEMM (``beta = 1``);
+   ``gather_onehot``: one-index gathers over a short axis (an integer-label
+   loss) as masked reductions that fuse with their neighbours;
 1. ``fusion_partition``: group elementwise, reduction and view equations
    (producer-consumer fusion over index maps; what fuses is each
    primitive's row in ``fusion_rules``, ``ops/fusion_rules.py``);
@@ -49,6 +51,7 @@ from functorch_lite.transforms.fusion_partition import Group, partition, uses_of
 from functorch_lite.transforms.fusion_plan import INNER_SPECIALISE_MIN, PAD_RANK, parallel_min_from_env
 from functorch_lite.transforms.fusion_runner import GroupRunner
 from functorch_lite.transforms.fusion_schedule import Step, buffer_reuse, frees, schedule
+from functorch_lite.transforms.gather_onehot import onehot_gathers
 from functorch_lite.transforms.ir import Eqn, Program, Var, pretty
 from functorch_lite.transforms.product_layout import product_layouts
 from functorch_lite.transforms.product_update import product_updates
@@ -181,7 +184,7 @@ def lower_with_fusion(p: Program) -> Executable:
         >>> ex.n_kernels, ex.run([jnp.zeros(2)])[0].tolist()
         (1, [2.0, 2.0])
     """
-    p = product_updates(product_layouts(p))
+    p = onehot_gathers(product_updates(product_layouts(p)))
     groups, group_of = partition(p)
     uses = uses_of(p.eqns)
     program_outs = {id(a) for a in p.outs if isinstance(a, Var)}

@@ -45,6 +45,36 @@ def _move(src: Arr, idx: Arr, out: Arr, scatter: bool) -> int:  # pragma: no cov
     return -1
 
 
+@njit(cache=True, error_model="numpy")
+def _wrap_indices(idx: Arr, n: int, out: Arr) -> int:  # pragma: no cover - compiled
+    # out = idx with negatives wrapped once; the flat position of the first index
+    # outside [-n, n), else -1
+    for q in range(idx.size):
+        i = idx[q]
+        if i < 0:
+            i += n
+        if i < 0 or i >= n:
+            return q
+        out[q] = i
+    return -1
+
+
+def checked_indices(name: str, indices: Arr, n: int, axis: int) -> Arr:
+    """``indices`` with negatives wrapped once (a C-contiguous copy), or the
+    gather's IndexError for the first one outside ``[-n, n)``.
+
+    Example:
+        >>> checked_indices("take_along_axis", np.array([[1], [-1]]), 3, 1).tolist()
+        [[1], [2]]
+    """
+    flat = np.ascontiguousarray(indices).reshape(-1)
+    out = np.empty(flat.shape, flat.dtype)
+    bad = _wrap_indices(flat, n, out) if flat.size else -1
+    if bad >= 0:
+        _raise(name, indices, bad, n, axis)
+    return out.reshape(indices.shape)
+
+
 def _split(shape: tuple[int, ...], axis: int) -> tuple[int, int, int]:
     return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
 
@@ -115,4 +145,4 @@ def scatter_add(updates: Arr, indices: Arr, axis: int, size: int) -> Arr:
     return out
 
 
-__all__ = ["take", "scatter_add"]
+__all__ = ["take", "scatter_add", "checked_indices"]
