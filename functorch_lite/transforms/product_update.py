@@ -9,7 +9,7 @@ update ``w - lr * (x.T @ g)``: on MNIST's 1024x1024 float32 weight it saves
 the gradient's 4 MB write and read.  The values are the elementwise form's
 up to the rounding of one fused multiply-add per element.
 
-Only float matrix products of at least :data:`MIN_ELEMENTS` outputs are
+Only float32 matrix products (the dtype it was measured on) of at least :data:`MIN_ELEMENTS` outputs are
 folded (below it the weights stay in cache, and copying ``w`` into the
 result costs more than the fused update kernel), with ``s`` a compile-time
 scalar.
@@ -25,6 +25,8 @@ Example:
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from functorch_lite.ops.elementwise import add_p, mul_p, sub_p
 from functorch_lite.ops.linalg import dot_general_p, dot_update_p
@@ -49,8 +51,9 @@ def _plain_product(e: Eqn) -> bool:
     (lc, _), (lb, _) = e.params["dimension_numbers"]
     out = e.outvars[0].aval
     a, b = e.inputs
-    return (not lb and len(lc) == 1 and out.ndim == 2 and out.dtype.kind == "f"
-            and out.dtype.itemsize in (4, 8) and a.aval.dtype == b.aval.dtype == out.dtype
+    # float32 only: measured there (float64's GEMMs behave differently here, see product_layout)
+    return (not lb and len(lc) == 1 and out.ndim == 2 and out.dtype == np.float32
+            and a.aval.dtype == b.aval.dtype == out.dtype
             and e.params.get("preferred_element_type") in (None, out.dtype)
             and out.shape[0] * out.shape[1] >= MIN_ELEMENTS)
 
