@@ -261,9 +261,11 @@ def canonical_host_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
     kinds narrow to 32 bits unless 64-bit mode is on.
 
     Example:
-        >>> canonical_host_dtype(float64), canonical_host_dtype(uint8)
-        (dtype('float32'), dtype('uint8'))
+        >>> canonical_host_dtype(float64), canonical_host_dtype(uint8), canonical_host_dtype(np.dtype(">f8"))
+        (dtype('float32'), dtype('uint8'), dtype('float32'))
     """
+    if not dt.isnative:  # host data in the other byte order narrows too (the copy converts it)
+        dt = dt.newbyteorder("=")
     if dt in _TO_32 and not x64_enabled():
         return _TO_32[dt]
     return dt

@@ -32,6 +32,16 @@ def test_host_data_narrows_to_32_bits(x32: None) -> None:
     assert jnp.array([1, 2]).dtype == np.int32
     assert jnp.sin(np.linspace(0.0, 1.0, 5)).dtype == np.float32
     np.testing.assert_allclose(np.asarray(jnp.asarray(np.linspace(0.0, 1.0, 5))), np.linspace(0, 1, 5), rtol=1e-7)
+    # the other byte order narrows too (it stayed 64-bit before)
+    big = jnp.asarray(np.arange(3, dtype=">f8") / 4)
+    assert big.dtype == np.float32 and big.tolist() == [0.0, 0.25, 0.5]
+    assert jnp.asarray(np.arange(3, dtype=">i8")).dtype == np.int32
+    # the converted copy is the Array's own: changing the host data later changes nothing
+    host = np.linspace(0.0, 1.0, 6).reshape(2, 3)[:, ::2]
+    a, b = jnp.asarray(host), jnp.asarray(host, dtype=jnp.float32)
+    host[0, 0] = 9.0
+    assert a.tolist() == b.tolist() == [[0.0, 0.4000000059604645], [0.6000000238418579, 1.0]]
+    assert a.stride() == b.stride() == (2, 1)
     # int64 host data wraps as NumPy's astype does (JAX's behaviour), Python ints refuse
     assert jnp.asarray(np.array([2**40 + 3])).tolist() == [3]
     with pytest.raises(OverflowError, match="too large to convert to int32.*enable_x64"):

@@ -159,15 +159,18 @@ def from_numpy(x: Any, dtype: Any = None) -> Array:
                 if lo < info.min or hi > info.max:
                     bad = int(lo) if lo < info.min else int(hi)
                     raise OverflowError(f"Python int {bad} does not fit in {dt} (range {info.min}..{info.max})")
-            arr = arr.astype(dt)
-        return Array._from_numpy_copy(arr)
+            # astype copies: the result is ours, so it is wrapped without a second copy
+            arr = arr.astype(dt, order="C")
+        return Array._wrap(arr, False) if arr.dtype.isnative else Array._from_numpy_copy(arr)
     if isinstance(x, (np.ndarray, np.generic)):
         # the copy converts byte order and alignment and raises for unsupported dtypes;
         # 64-bit host data narrows to 32 bits unless 64-bit mode is on (as JAX)
         arr = np.asarray(x)
         if arr.dtype.itemsize >= 8 and not dtypes.x64_enabled() and arr.dtype.kind in "fiuc":
             with np.errstate(all="ignore"):
-                return Array._from_numpy_copy(arr.astype(dtypes.canonical_host_dtype(np.dtype(arr.dtype))))
+                narrow = arr.astype(dtypes.canonical_host_dtype(np.dtype(arr.dtype)), order="C")
+            # a fresh copy (astype), ours alone: wrapped without copying it again
+            return Array._wrap(narrow, False) if narrow.dtype.isnative else Array._from_numpy_copy(narrow)
         return Array._from_numpy_copy(arr)
     arr = np.asarray(x)
     _check_python_ints(x, arr)
