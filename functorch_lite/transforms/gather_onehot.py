@@ -52,7 +52,9 @@ def _index_check_abstract(idx: ShapedArray, *, size: int, axis: int, name: str) 
 
 
 def _index_check_impl(idx: Array, *, size: int, axis: int, name: str) -> Array:
-    return Array._wrap(checked_indices(name, idx._numpy(), size, axis), False)
+    j = idx._numpy()
+    out = checked_indices(name, j, size, axis)
+    return idx if out is j else Array._wrap(out, False)
 
 
 index_check_p.impl = _index_check_impl

@@ -46,33 +46,35 @@ def _move(src: Arr, idx: Arr, out: Arr, scatter: bool) -> int:  # pragma: no cov
 
 
 @njit(cache=True, error_model="numpy")
-def _wrap_indices(idx: Arr, n: int, out: Arr) -> int:  # pragma: no cover - compiled
-    # out = idx with negatives wrapped once; the flat position of the first index
-    # outside [-n, n), else -1
+def _scan_indices(idx: Arr, n: int) -> int:  # pragma: no cover - compiled
+    # the flat position of the first index outside [-n, n); else -2 if some index is
+    # negative (to be wrapped), else -1
+    neg = False
     for q in range(idx.size):
         i = idx[q]
-        if i < 0:
-            i += n
-        if i < 0 or i >= n:
+        if i < -n or i >= n:
             return q
-        out[q] = i
-    return -1
+        neg |= i < 0
+    return -2 if neg else -1
 
 
 def checked_indices(name: str, indices: Arr, n: int, axis: int) -> Arr:
-    """``indices`` with negatives wrapped once (a C-contiguous copy), or the
-    gather's IndexError for the first one outside ``[-n, n)``.
+    """``indices`` with negatives wrapped once (``indices`` itself when none
+    is negative), or the gather's IndexError for the first one outside ``[-n, n)``.
 
     Example:
         >>> checked_indices("take_along_axis", np.array([[1], [-1]]), 3, 1).tolist()
         [[1], [2]]
     """
-    flat = np.ascontiguousarray(indices).reshape(-1)
-    out = np.empty(flat.shape, flat.dtype)
-    bad = _wrap_indices(flat, n, out) if flat.size else -1
-    if bad >= 0:
-        _raise(name, indices, bad, n, axis)
-    return out.reshape(indices.shape)
+    if indices.size == 0:
+        return indices
+    flat = indices.reshape(-1)
+    state = _scan_indices(flat if flat.flags.c_contiguous else np.ascontiguousarray(flat), n)
+    if state >= 0:
+        _raise(name, indices, state, n, axis)
+    if state == -2:
+        return np.where(indices < 0, indices + n, indices)
+    return indices
 
 
 def _split(shape: tuple[int, ...], axis: int) -> tuple[int, int, int]:
