@@ -90,6 +90,26 @@ scatter_add_along_axis_p.impl = _scatter_impl
 scatter_add_along_axis_p.abstract_eval = _scatter_abstract
 
 
+#: ``index_check(idx, size=, axis=, name=)``: the indices with negatives wrapped once, or the
+#: gather's own IndexError.  Lowering-only: jit's back end makes it when it turns a gather over
+#: a short axis into a masked reduction (``transforms/gather_onehot.py``), after every transform.
+index_check_p = Primitive("index_check", lowering_only=True)
+
+
+def _index_check_abstract(idx: ShapedArray, *, size: int, axis: int, name: str) -> ShapedArray:
+    return ShapedArray(idx.shape, idx.dtype)
+
+
+def _index_check_impl(idx: Array, *, size: int, axis: int, name: str) -> Array:
+    j = idx._numpy()
+    out = k.checked_indices(name, j, size, axis)
+    return idx if out is j else Array._wrap(out, False)
+
+
+index_check_p.impl = _index_check_impl
+index_check_p.abstract_eval = _index_check_abstract
+
+
 # both are linear in their first operand, each the other's transpose (no conjugation
 # is involved: moving values is linear over the complex numbers too)
 def _take_vjp(ct: Any, ans: Any, x: Any, indices: Any, *, axis: int) -> Any:

@@ -33,25 +33,14 @@ from functorch_lite.transforms.fusion_group import FusedGroup
 from functorch_lite.transforms.fusion_plan import Plan, make_plan
 
 
-def contiguous_guard(name: str, shape: tuple[int, ...]) -> str:
-    """Source of a test that ``name`` is laid out C-contiguously; the stride of
+def strides_guard(name: str, shape: tuple[int, ...], want: tuple[int, ...]) -> str:
+    """Source of a test that ``name`` has the strides ``want``; the stride of
     a size-1 axis is never used, so it is not tested (``expand_dims`` views
     may carry any stride there).
 
     Example:
-        >>> contiguous_guard("a", (2, 3)), contiguous_guard("a", (2, 1))
-        ('a._strides == (3, 1)', 'a._strides[0] == 1')
-    """
-    return strides_guard(name, shape, contiguous_strides(shape))
-
-
-def strides_guard(name: str, shape: tuple[int, ...], want: tuple[int, ...]) -> str:
-    """Source of a test that ``name`` has the strides ``want`` (those of
-    size-1 axes untested, as in :func:`contiguous_guard`).
-
-    Example:
-        >>> strides_guard("a", (2, 3), (1, 2))
-        'a._strides == (1, 2)'
+        >>> strides_guard("a", (2, 3), (1, 2)), strides_guard("a", (2, 1), (1, 1))
+        ('a._strides == (1, 2)', 'a._strides[0] == 1')
     """
     if 1 not in shape:
         return f"{name}._strides == {tuple(want)!r}"
@@ -140,9 +129,9 @@ class GroupRunner:
         expects (``expect[q]`` for array input ``q``, C-contiguous where None:
         no lookups, sizes and strides are constants) and the generic path."""
         fg = self.fg
-        want = [(expect[q] if expect is not None and expect[q] is not None else None)
-                or contiguous_strides(fg.inputs[q].aval.shape) for q in fg.array_inputs]
-        plan = make_plan(fg, want, self.parallel_min)
+        known = expect if expect is not None else [None] * len(fg.inputs)
+        want = {q: known[q] or contiguous_strides(fg.inputs[q].aval.shape) for q in fg.array_inputs}
+        plan = make_plan(fg, list(want.values()), self.parallel_min)
         self.default_plan = plan
         ns[f"K{k}"] = plan.kernel
         # the fast path's call: the Numba dispatcher until its first call, then
@@ -154,7 +143,7 @@ class GroupRunner:
         for q in fg.array_inputs:
             in_dtype = fg.inputs[q].aval.dtype
             ns[f"D_{in_dtype.name}"] = in_dtype
-            tests.append(strides_guard(ins[q], fg.inputs[q].aval.shape, want[fg.array_inputs.index(q)]))
+            tests.append(strides_guard(ins[q], fg.inputs[q].aval.shape, want[q]))
             # the entry point reads a buffer of another dtype but the same item
             # size as its own: such a call takes the generic path, as it did
             # when the dispatcher chose the overload
@@ -216,4 +205,4 @@ def _bind_entry_point(ns: dict[str, Any], name: str, dispatcher: Any) -> Callabl
     return first_call
 
 
-__all__ = ["GroupRunner", "contiguous_guard", "strides_guard"]
+__all__ = ["GroupRunner", "strides_guard"]

@@ -32,33 +32,14 @@ import numpy as np
 from functorch_lite.array import Array
 from functorch_lite.core import Primitive, ShapedArray
 from functorch_lite.ops import _rules as r
-from functorch_lite.ops.along_axis import scatter_add_along_axis_p, take_along_axis_p
+from functorch_lite.ops.along_axis import index_check_p, scatter_add_along_axis_p, take_along_axis_p
 from functorch_lite.ops.elementwise import add_p, eq_p, select_p
-from functorch_lite.ops.kernels.along_axis import checked_indices
 from functorch_lite.ops.reductions import reduce_max_p
 from functorch_lite.ops.shape_ops import broadcast_in_dim_p, expand_dims_p
 from functorch_lite.transforms.ir import Atom, Eqn, Literal, Program, Var
 
 #: the longest axis gathered by a masked reduction (a short class axis); longer ones keep the gather
 MAX_AXIS = 64
-
-#: ``index_check(idx, size=, axis=, name=)``: the indices with negatives wrapped once, or the
-#: gather's own IndexError (lowering-only: made by this pass after every transform)
-index_check_p = Primitive("index_check", lowering_only=True)
-
-
-def _index_check_abstract(idx: ShapedArray, *, size: int, axis: int, name: str) -> ShapedArray:
-    return ShapedArray(idx.shape, idx.dtype)
-
-
-def _index_check_impl(idx: Array, *, size: int, axis: int, name: str) -> Array:
-    j = idx._numpy()
-    out = checked_indices(name, j, size, axis)
-    return idx if out is j else Array._wrap(out, False)
-
-
-index_check_p.impl = _index_check_impl
-index_check_p.abstract_eval = _index_check_abstract
 
 
 def _lowest(dtype: np.dtype[Any]) -> Any:
@@ -165,4 +146,4 @@ def onehot_gathers(p: Program) -> Program:
     return Program(p.invars, b.constvars, b.consts, b.eqns, p.outs)
 
 
-__all__ = ["onehot_gathers", "index_check_p", "MAX_AXIS"]
+__all__ = ["onehot_gathers", "MAX_AXIS"]

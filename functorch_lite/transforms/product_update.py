@@ -82,7 +82,7 @@ def product_updates(p: Program) -> Program:
     replace: dict[int, Eqn] = {}
     for i, e in enumerate(p.eqns):
         out = e.outvars[0].aval if e.outvars else None
-        if e.prim not in (add_p, sub_p) or len(e.inputs) != 2 or out is None or out.dtype.kind != "f":
+        if e.prim not in (add_p, sub_p) or len(e.inputs) != 2 or out is None or out.dtype != np.float32:
             continue
         for k in ((1,) if e.prim is sub_p else (1, 0)):
             c, x = e.inputs[1 - k], e.inputs[k]

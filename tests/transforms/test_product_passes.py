@@ -40,15 +40,10 @@ def _mlp_step(params: list[tuple[Any, Any]], x: Any, y: Any) -> Any:
             h = jnp.tanh(h @ w + b)
         w, b = params[-1]
         logits = h @ w + b
-        return -jnp.mean(jnp.sum(jax_log_softmax(logits) * y, axis=1))
+        return -jnp.mean(jnp.sum(jnp.log_softmax(logits) * y, axis=1))
 
     grads = fl.grad(loss)(params)
     return [(w - 0.01 * dw, b - 0.01 * db) for (w, b), (dw, db) in zip(params, grads)]
-
-
-def jax_log_softmax(z: Any) -> Any:
-    return z - jnp.log(jnp.sum(jnp.exp(z - jnp.max(z, axis=1, keepdims=True)), axis=1, keepdims=True)) \
-        - jnp.max(z, axis=1, keepdims=True)
 
 
 def _np_mlp_step(params: list[tuple[Any, Any]], x: Any, y: Any) -> list[tuple[Any, Any]]:

@@ -25,22 +25,22 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
-import threading
 from typing import Any
 
 import numpy as np
 
 from functorch_lite.ops.kernels.buffer_pool import empty_shaped
+from functorch_lite.ops.kernels.linalg import blas_layout
 
 NDArray = np.ndarray[Any, Any]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-_LOCK = threading.Lock()
-_ENTRIES: dict[str, Any] = {}
 
 
+@functools.cache  # threads racing on the first call load the same entries
 def _load() -> dict[str, Any]:
     """The CBLAS ``?gemm`` entry points of NumPy's bundled OpenBLAS (empty if none)."""
     import ctypes  # on first use: not part of the library's import
@@ -77,23 +77,15 @@ def gemm_entry(dtype: np.dtype[Any]) -> Any:
         >>> gemm_entry(np.dtype("int32")) is None
         True
     """
-    if not _ENTRIES:
-        with _LOCK:
-            if not _ENTRIES:
-                _ENTRIES.update(_load() or {"none": None})
-    return _ENTRIES.get(dtype.str[1:])
+    return _load().get(dtype.str[1:])
 
 
 def _blas_view(x: NDArray) -> tuple[int, int] | None:
-    """(transpose flag, leading dimension) of a 2-D row- or column-major ``x``."""
-    isz = x.itemsize
-    s0, s1 = x.strides
-    r, c = x.shape
-    if s1 == isz and s0 % isz == 0 and s0 // isz >= max(c, 1):
-        return _NO_TRANS, s0 // isz
-    if s0 == isz and s1 % isz == 0 and s1 // isz >= max(r, 1):
-        return _TRANS, s1 // isz
-    return None
+    """(CBLAS transpose flag, leading dimension) of a 2-D row- or column-major ``x``."""
+    layout = blas_layout(x)
+    if layout is None or layout[1] < 1:
+        return None
+    return (_TRANS if layout[0] else _NO_TRANS), layout[1]
 
 
 def accumulate_product(c: NDArray, a: NDArray, b: NDArray, alpha: float) -> NDArray:

@@ -142,12 +142,27 @@ def blas_ready(x: NDArray) -> bool:
 
 def _blasable(x: NDArray) -> bool:
     """NumPy's test for handing a 2-D core straight to BLAS (row- or column-major)."""
+    return blas_layout(x) is not None
+
+
+def blas_layout(x: NDArray) -> tuple[bool, int] | None:
+    """How BLAS reads the 2-D core of ``x`` as it is: (transposed, leading
+    dimension in elements) for a row-major (False) or column-major (True)
+    layout, None for any other.
+
+    Example:
+        >>> x = np.ones((3, 4), np.float32)
+        >>> blas_layout(x), blas_layout(x.T), blas_layout(x[:, ::2])
+        ((False, 4), (True, 4), None)
+    """
     r, c = x.shape[-2], x.shape[-1]
     s0, s1 = x.strides[-2], x.strides[-1]
     isz = x.itemsize
-    row_major = s1 == isz and s0 % isz == 0 and s0 // isz >= c
-    col_major = s0 == isz and s1 % isz == 0 and s1 // isz >= r
-    return row_major or col_major
+    if s1 == isz and s0 % isz == 0 and s0 // isz >= c:
+        return False, s0 // isz
+    if s0 == isz and s1 % isz == 0 and s1 // isz >= r:
+        return True, s1 // isz
+    return None
 
 
 def _pack(x: NDArray) -> NDArray:
