@@ -159,7 +159,11 @@ def _nest(fg: FusedGroup, loops: list[list[int]], n_arrays: int, parallel_min: i
         long = loops[-1][0] >= INNER_SPECIALISE_MIN
         names = [f"x{q}" for q in fg.array_inputs] + [f"Q{j}" for j in range(len(fg.out_vars))]
         inner = tuple((nm, st) for nm, st in zip(names, loops[-1][2:]) if st == 0 or (st == 1 and long))
-    return LoopNest(len(loops), tuple(bool(lp[1]) for lp in loops), flat=flat, parallel=parallel, inner=inner)
+    # a reduction over rows of 10 classes called a chunk reducer per row (~15 ns each,
+    # half of a softmax's time); combined as they come, the short row costs its adds
+    short_rows = not flat and bool(loops[-1][1]) and loops[-1][0] < INNER_SPECIALISE_MIN
+    return LoopNest(len(loops), tuple(bool(lp[1]) for lp in loops), flat=flat, parallel=parallel, inner=inner,
+                    short_rows=short_rows)
 
 
 def make_plan(fg: FusedGroup, in_strides: Sequence[tuple[int, ...]], parallel_min: int,

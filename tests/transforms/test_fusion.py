@@ -291,6 +291,34 @@ def test_outer_axis_reductions_run_four_rows_at_a_time(rows: int) -> None:
     check(lambda v: jnp.mean(v, axis=0), xj[:, :-1], rtol=1e-6)
 
 
+@pytest.mark.parametrize("k", [1, 2, 10, 15, 16, 17, 40])
+def test_short_rows_combine_as_they_come(k: int) -> None:
+    """A reduction over an innermost axis shorter than a vector adds (or
+    compares) each value into a scalar as it comes; from INNER_SPECIALISE_MIN
+    on, values are buffered and reduced by the chunk reducers.  Both give
+    NumPy's values: nans propagate, integers are exact, a softmax normalises."""
+    from functorch_lite.transforms.fusion_plan import INNER_SPECIALISE_MIN
+
+    rng = np.random.default_rng(k)
+    x = (rng.standard_normal((37, k)) * 3).astype(np.float32)
+    x[5, k // 2] = np.nan
+    xj = jnp.asarray(x)
+    text = fl.jit(lambda v: jnp.sum(v, axis=1)).lower(xj).as_text()
+    assert ("fm.sum_chunk" in text) == (k >= INNER_SPECIALISE_MIN)
+    rows = (lambda v: jnp.sum(v, axis=1), lambda v: jnp.max(v, axis=1), lambda v: jnp.min(v, axis=1),
+            lambda v: jnp.softmax(v, axis=-1), lambda v: fl.nn.logsumexp(v, axis=1),
+            lambda v: jnp.sum(jnp.exp(v) * 2.0, axis=-1) - jnp.max(jnp.abs(v), axis=-1))
+    for f in rows:
+        for v in (xj, xj[::-2], jnp.asarray(x.astype(np.float64)), jnp.transpose(jnp.asarray(x.T.copy()))):
+            check(f, v, rtol=1e-5)
+    got = np.asarray(fl.jit(lambda v: jnp.max(v, axis=1))(xj))
+    assert np.isnan(got[5]) and not np.isnan(np.delete(got, 5)).any()
+    xi = jnp.asarray(rng.integers(-9, 9, (37, k)).astype(np.int32))
+    check(lambda v: (jnp.sum(v, axis=1), jnp.max(v * 2, axis=1), jnp.min(v, axis=1)), xi)
+    xb = jnp.asarray(rng.random((37, k)) < 0.3)
+    check(lambda v: (jnp.any(v, axis=1), jnp.all(v, axis=1)), xb)
+
+
 def test_transposed_products_are_made_in_place() -> None:
     """``transpose(dot_general(a, b))`` becomes ``dot_general(b, a)`` when the product
     has no other use: the result is laid out as it is read."""

@@ -77,6 +77,10 @@ class LoopNest:
     #: into the source: 1 lets LLVM vectorise the loop (a runtime stride does
     #: not), 0 hoists the load, and what depends only on it, out of the loop
     inner: tuple[tuple[str, int], ...] = ()
+    #: the innermost loop reduces and is shorter than a vector: its values are
+    #: combined into a scalar as they come, not buffered and handed to a chunk
+    #: reducer (a call per row that cost more than the row's work)
+    short_rows: bool = False
 
 
 def literal(value: Any, dtype: np.dtype[Any]) -> str:

@@ -17,8 +17,9 @@ full-size outputs that are; values computed from reduced results (a
 softmax's max, a logsumexp's log) are computed once per row between phases
 ("row passes").  When the reduced dims are innermost the accumulators are
 scalars and values are buffered in chunks reduced by vectorised helpers
-(``fm.sum_chunk``...); otherwise they are arrays over the inner kept dims,
-updated elementwise (which vectorises by itself).  Compiling the text is
+(``fm.sum_chunk``...), or, for rows shorter than a vector
+(``LoopNest.short_rows``), combined as they come; otherwise they are arrays
+over the inner kept dims, updated elementwise (which vectorises by itself).  Compiling the text is
 :mod:`.kernel_cache`'s job.
 
 Example:
@@ -174,7 +175,8 @@ def _analyse(desc: KernelDesc, nest: LoopNest) -> _Analysis:
     row_outputs = [o for o in desc.outputs if o in stored]
     loop_outputs = [o for o in desc.outputs if o not in stored]
     nphases = max([phase[r.name] for r in reds] + [lvl[o] for o in loop_outputs], default=0) + 1
-    return _Analysis(nodes, L, d, kept_inner, js, not kept_inner, js < L, lvl, phase, stored, reds, row_outputs,
+    chunked = js < L and not nest.short_rows
+    return _Analysis(nodes, L, d, kept_inner, js, not kept_inner, chunked, lvl, phase, stored, reds, row_outputs,
                      loop_outputs, nphases, _read_later(nodes, lvl, phase, stored, reds, loop_outputs, nphases))
 
 
