@@ -66,7 +66,11 @@ class Elementwise(FusionRule):
     fusable with these dtypes/params" (the op then runs its impl).  Names
     resolve in the generated module: ``np`` and ``fm``
     (``ops/kernels/fastmath.py``); the generator casts every result back to
-    the output dtype.
+    the output dtype.  ``alone_impl``: dtypes (by name) for which a
+    group of this op alone -- nothing else computed with it -- runs the
+    op's impl instead of a generated kernel, because NumPy's own loop for it
+    is faster than the expression's (fusing it with other ops still wins:
+    the chain's memory passes are saved).
 
     Example:
         >>> i8 = np.dtype("int8")
@@ -80,6 +84,7 @@ class Elementwise(FusionRule):
     floats_only: bool = False
     build: ExprBuilder | None = None
     complex_ok: bool = False
+    alone_impl: frozenset[str] = frozenset()
 
     def expr(self, names: list[str], dts: list[np.dtype[Any]], out: np.dtype[Any], params: dict[str, Any],
              lits: list[Any]) -> str | None:

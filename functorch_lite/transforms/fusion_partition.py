@@ -23,7 +23,9 @@ reduction would be recomputed along it) or create a cycle in the grouped
 program, each group one node (reachability bitsets over equations, closed
 over the groups a path enters: two groups can each be convex and still
 need each other).  Groups of views
-alone would only copy: they are dropped, and their ops run as impls.
+alone would only copy: they are dropped, and their ops run as impls; so is
+a group of one op whose row says NumPy's loop beats the kernel
+(``Elementwise.alone_impl``: float32 ``tanh``).
 
 Example:
     >>> import functorch_lite as fl
@@ -358,13 +360,23 @@ def partition(p: Program) -> tuple[list[Group], dict[int, Group]]:
             group_of.pop(i, None)
     kept = []
     for g in groups:
-        if g.compute:
+        if g.compute and not _alone_impl(pg, g):
             g.members.sort()
             kept.append(g)
-        else:  # views alone would only copy: their ops run as impls (views)
+        else:  # views alone would only copy, and some ops alone run faster as NumPy's loops: impls
             for i in g.members:
                 group_of.pop(i, None)
     return kept, group_of
+
+
+def _alone_impl(pg: _Program, g: Group) -> bool:
+    """Whether ``g`` computes one op alone whose row asks for its impl then
+    (``Elementwise.alone_impl``: NumPy's own loop is faster than the kernel's)."""
+    compute = [i for i in g.members if not isinstance(pg.rules[i], IndexMap)]
+    if len(compute) != 1:
+        return False
+    rule = pg.rules[compute[0]]
+    return isinstance(rule, Elementwise) and pg.eqns[compute[0]].outvars[0].aval.dtype.name in rule.alone_impl
 
 
 __all__ = ["Group", "Dims", "partition", "classify", "operand_maps", "uses_of", "lit_value", "FUSABLE_DTYPES"]
