@@ -25,6 +25,7 @@ from functorch_lite.numpy._util import (
 )
 from functorch_lite.ops import _rules
 from functorch_lite.ops import elementwise as ew
+from functorch_lite.ops.kernels import buffer_pool
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "remainder",
@@ -57,6 +58,10 @@ class UnaryFunction(Protocol):
     def __call__(self, x: Any) -> Array: ...
 
 
+_wrap = Array._wrap
+_POOL_MIN = buffer_pool.POOL_MIN_BYTES  # larger results come from the pool, through the impl
+
+
 def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
     """``name(x, y)``: ``prim`` after NumPy's promotion and broadcasting.
 
@@ -66,6 +71,7 @@ def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
     """
 
     impl = prim.impl
+    uf, kinds, same = ew.DIRECT_UFUNCS.get(prim, (None, "", False))
 
     def f(x: Any, y: Any) -> Array:
         tx = type(x)
@@ -74,8 +80,22 @@ def _binary(prim: Primitive, name: str, doc: str) -> BinaryFunction:
             if ty is Array:
                 # two arrays of one dtype and shape need no promotion
                 # (weak_type is always a bool: ``is`` compares it)
-                if x._dtype is y._dtype and x._shape == y._shape and x.weak_type is y.weak_type:
+                dt = x._dtype
+                if dt is y._dtype and x._shape == y._shape and x.weak_type is y.weak_type:
                     if eager_only():  # plain Arrays: what bind would do, minus its dispatch
+                        xn = x._np
+                        yn = y._np
+                        if (uf is not None and xn is not None and yn is not None and xn.nbytes < _POOL_MIN
+                                and dt.kind in kinds):
+                            # small operands: the ufunc itself, as the impl would call it
+                            r = uf(xn, yn)
+                            if type(r) is not np.ndarray:
+                                r = np.asarray(r)
+                            if same:
+                                if r.dtype is not dt and r.dtype != dt:
+                                    r = r.astype(dt)
+                                return _wrap(r, x.weak_type)
+                            return _wrap(r, False)
                         out: Array = impl(x, y)  # type: ignore[misc]
                         return out
                     out = prim.bind(x, y)
@@ -351,10 +371,19 @@ def sign(x: Any) -> Array:
 
 def _make_float_unary(prim: Primitive, name: str, np_name: str) -> UnaryFunction:
     impl = prim.impl
+    uf, kinds, same = ew.DIRECT_UFUNCS.get(prim, (None, "", False))
+    direct = uf is not None and same and "f" in kinds and "c" in kinds
 
     def f(x: Any) -> Array:
         if type(x) is Array and x._dtype.kind in "fc" and eager_only():
             # a plain float Array, no transform active: what bind would call, minus its dispatch
+            xn = x._np
+            if direct and xn is not None and xn.nbytes < _POOL_MIN:
+                # a small operand: the ufunc itself, as the impl would call it
+                r = uf(xn)  # type: ignore[misc]
+                if type(r) is not np.ndarray:
+                    r = np.asarray(r)
+                return _wrap(r, x.weak_type)
             fast: Array = impl(x)  # type: ignore[misc]
             return fast
         out: Array = _float_un(prim, x)
