@@ -180,8 +180,10 @@ def binop(
 
 
 def _u(f: Any) -> Callable[[np.ndarray[Any, Any]], Any]:
-    """A ufunc whose domain errors (log(0), sqrt(-1)) give inf/nan quietly, as in JAX."""
-    return lambda x: k.unary_quiet(f, x)
+    """A ufunc whose domain errors (log(0), sqrt(-1)) give inf/nan quietly, as in JAX
+    (taking ``out=``: large eager results come from the buffer pool)."""
+    impl: Callable[[np.ndarray[Any, Any]], Any] = k.quiet(f)
+    return impl
 
 
 def _b(f: Any) -> Callable[[np.ndarray[Any, Any], np.ndarray[Any, Any]], Any]:
@@ -601,6 +603,11 @@ def _floats(template: str) -> Elementwise:
     return Elementwise(template, floats_only=True)
 
 
+def _alone32(template: str) -> Elementwise:
+    """A float row whose float32 op, alone in a group, runs NumPy's loop (``alone_impl``)."""
+    return Elementwise(template, floats_only=True, alone_impl=frozenset({"float32"}))
+
+
 def _cx(template: str) -> Elementwise:
     """A row whose expression is also right for complex scalars in Numba."""
     return Elementwise(template, complex_ok=True)
@@ -616,11 +623,11 @@ for _p, _row in (
     (floor_p, _E("np.floor({0})")), (ceil_p, _E("np.ceil({0})")), (trunc_p, _E("np.trunc({0})")),
     (round_p, _E("np.rint({0})")), (sqrt_p, _E("np.sqrt({0})")),
     (exp_p, _floats("fm.exp_{t}({0})")), (exp2_p, _floats("fm.exp2_{t}({0})")),
-    (log_p, _floats("fm.log_{t}({0})")), (log2_p, _floats("fm.log2_{t}({0})")),
-    (log10_p, _floats("fm.log10_{t}({0})")),
-    # NumPy's float32 tanh (a table of polynomials in AVX-512 registers) takes 0.165 ns
-    # per element here, fm.tanh_f32 0.26: jit(tanh) alone ran 1.4-1.6x eager's time
-    (tanh_p, Elementwise("fm.tanh_{t}({0})", floats_only=True, alone_impl=frozenset({"float32"}))),
+    # NumPy's float32 tanh and logs (AVX-512 loops with tables in registers) take 0.165
+    # (tanh) and 0.17-0.25 (logs) ns per element here, fm's 0.26 and 0.35: alone, under
+    # jit, these ran 1.4-2x eager's time; with other ops to fuse, the kernel still wins
+    (log_p, _alone32("fm.log_{t}({0})")), (log2_p, _alone32("fm.log2_{t}({0})")),
+    (log10_p, _alone32("fm.log10_{t}({0})")), (tanh_p, _alone32("fm.tanh_{t}({0})")),
     (max_p, Elementwise(build=_fuse_max(">"))), (min_p, Elementwise(build=_fuse_max("<"))),
     (pow_p, Elementwise(build=_fuse_pow, complex_ok=True)),
     (eq_p, _cx("({0} == {1})")), (ne_p, _cx("({0} != {1})")), (lt_p, _E("({0} < {1})")),

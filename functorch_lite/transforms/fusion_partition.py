@@ -25,7 +25,7 @@ over the groups a path enters: two groups can each be convex and still
 need each other).  Groups of views
 alone would only copy: they are dropped, and their ops run as impls; so is
 a group of one op whose row says NumPy's loop beats the kernel
-(``Elementwise.alone_impl``: float32 ``tanh``).
+(``Elementwise.alone_impl``: float32 ``tanh`` and logs).
 
 Example:
     >>> import functorch_lite as fl

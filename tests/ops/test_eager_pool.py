@@ -93,3 +93,24 @@ def test_idle_buffers_are_bounded_after_callers_let_go() -> None:
     idle = [b for b in buffer_pool._pool if b.size == n]
     assert sum(b.nbytes for b in idle) <= buffer_pool.POOL_MAX_BYTES
     buffer_pool.clear_pool()
+
+
+def test_quiet_ops_take_pooled_buffers_and_stay_quiet() -> None:
+    """``log``/``sqrt``... (ufuncs run under ``errstate``) take large outputs from
+    the pool too, and their domain errors still give inf/nan without a warning."""
+    import warnings
+
+    xn, x = _x()
+    xn[:3] = [0.0, -1.0, np.inf]
+    x = jnp.asarray(xn)
+    buffer_pool.clear_pool()
+    tmp = x * 2.0
+    del tmp  # a freed large result: its buffer goes to the pool
+    pooled = {b.__array_interface__["data"][0] for b in buffer_pool._pool}
+    assert pooled
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = np.asarray(jnp.log(x))
+    assert got.__array_interface__["data"][0] in pooled
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(got, np.log(xn))

@@ -319,21 +319,26 @@ def test_short_rows_combine_as_they_come(k: int) -> None:
     check(lambda v: (jnp.any(v, axis=1), jnp.all(v, axis=1)), xb)
 
 
-def test_float32_tanh_alone_runs_numpys_loop() -> None:
-    """A group that would compute float32 ``tanh`` alone runs the op's impl
-    (NumPy's loop is faster than the generated one): the result is eager's, bit
-    for bit.  With anything else computed beside it, or in float64, it fuses."""
+@pytest.mark.parametrize("name", ["tanh", "log", "log2", "log10"])
+def test_float32_tanh_and_logs_alone_run_numpys_loop(name: str) -> None:
+    """A group that would compute float32 ``tanh`` or a log alone runs the op's
+    impl (NumPy's loop is faster than the generated one): the result is eager's,
+    bit for bit, special values included.  With anything else computed beside it,
+    or in float64, it fuses."""
+    fn = getattr(jnp, name)
     rng = np.random.default_rng(11)
-    x = jnp.asarray((rng.standard_normal((40, 33)) * 4).astype(np.float32))
+    base = (rng.standard_normal((40, 33)) * 4).astype(np.float32)
+    base[0, :4] = [0.0, -1.0, np.inf, np.nan]
+    x = jnp.asarray(base)
     for v in (x, x.T, jnp.broadcast_to(x[:1], (40, 33))):
-        assert "kernel 0" not in fl.jit(jnp.tanh).lower(v).as_text()
-        np.testing.assert_array_equal(np.asarray(fl.jit(jnp.tanh)(v)), np.asarray(jnp.tanh(v)))
-    assert "# kernel 0: fused tanh mul" in fl.jit(lambda v: jnp.tanh(v) * 2.0).lower(x).as_text()
-    check(lambda v: jnp.tanh(v) * 2.0, x)
+        assert "kernel 0" not in fl.jit(fn).lower(v).as_text()
+        np.testing.assert_array_equal(np.asarray(fl.jit(fn)(v)), np.asarray(fn(v)))
+    assert f"# kernel 0: fused {name} mul" in fl.jit(lambda v: fn(v) * 2.0).lower(x).as_text()
+    check(lambda v: fn(v) * 2.0, x, rtol=1e-5)
     with fl.enable_x64():
-        x64 = jnp.asarray(np.asarray(x).astype(np.float64))
-        assert "# kernel 0: fused tanh" in fl.jit(jnp.tanh).lower(x64).as_text()
-        check(jnp.tanh, x64, rtol=1e-14)
+        x64 = jnp.asarray(base.astype(np.float64))
+        assert f"# kernel 0: fused {name}" in fl.jit(fn).lower(x64).as_text()
+        check(fn, x64, rtol=1e-14)
 
 
 def test_transposed_products_are_made_in_place() -> None:

@@ -28,10 +28,27 @@ def binary(ufunc: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
         return ufunc(x, y)
 
 
-def unary_quiet(ufunc: Any, x: np.ndarray[Any, Any]) -> Any:
-    """A ufunc whose domain errors give nan/inf silently (as in JAX)."""
+def unary_quiet(ufunc: Any, x: np.ndarray[Any, Any], out: Any = None) -> Any:
+    """A ufunc whose domain errors give nan/inf silently (as in JAX).
+    ``out``: where to write (a buffer like ``x``) or None."""
     with np.errstate(all="ignore"):
-        return ufunc(x)
+        return ufunc(x, out=out)
+
+
+def quiet(ufunc: Any) -> Any:
+    """``ufunc`` as an impl whose domain errors (``log(0)``, ``sqrt(-1)``) give
+    inf/nan quietly, taking ``out=`` (so eager ops can hand it a pooled buffer).
+
+    Example:
+        >>> float(quiet(np.log)(np.array([0.0]))[0])
+        -inf
+    """
+    def impl(x: np.ndarray[Any, Any], out: Any = None) -> Any:
+        return unary_quiet(ufunc, x, out)
+
+    impl.__name__ = f"quiet_{ufunc.__name__}"
+    OUT_IMPLS.add(impl)
+    return impl
 
 
 def integer_divide(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Any:
@@ -210,4 +227,4 @@ def tanh(x: np.ndarray[Any, Any], out: Any = None) -> Any:
 
 
 # impls that take ``out=`` as a ufunc does: the elementwise builders may hand them a pooled buffer
-OUT_IMPLS = frozenset({integer_power, tanh})
+OUT_IMPLS: set[Any] = {integer_power, tanh}  # and every ``quiet(...)`` impl
