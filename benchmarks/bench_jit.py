@@ -18,6 +18,8 @@ Sections (each in its own subprocess):
                 eagerly with ``functorch_lite.numpy`` beside NumPy;
 - ``fused``:    softmax over rows, logsumexp, sum(x*x) and a mean squared
                 error on 10M float32 vs NumPy eager and ``jax.jit``;
+- ``single``:   one elementwise op alone (tanh, exp, log, log2, sqrt, abs) on
+                1M and 10M float32: ``fl.jit`` beside eager and NumPy;
 - ``overhead``: a jitted call on 8 elements vs ``jax.jit``, with array and
                 Python-scalar arguments, and the share of the lowered
                 program (``executable.run``) in it;
@@ -233,6 +235,30 @@ def section_transposed(quick: bool) -> dict[str, Any]:
     return {"rows": rows, "missing": peers.missing}
 
 
+def section_single(quick: bool) -> dict[str, Any]:
+    """One elementwise op alone, 1M and 10M float32: ``fl.jit`` beside eager and NumPy.
+    Nothing is fused, so jit should take eager's time: a lone float32 ``tanh``/log runs
+    NumPy's loop (faster than the generated one), the others a generated kernel."""
+    import numpy as np
+
+    import functorch_lite as fl
+    import functorch_lite.numpy as jnp
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for n in (1 << 20, N):
+        xn = (rng.random(n, dtype=np.float32) + np.float32(0.1))
+        x = jnp.asarray(xn)
+        for name in ("tanh", "exp", "log", "log2", "sqrt", "abs"):
+            fn, npf = getattr(jnp, name), getattr(np, name)
+            jf = fl.jit(fn)
+            np.testing.assert_allclose(np.asarray(jf(x)), npf(xn), rtol=1e-5)
+            cases = {"fl.jit": lambda jf=jf: jf(x), "fl eager": lambda fn=fn: fn(x), "numpy": lambda npf=npf: npf(xn)}
+            rows.append({"op": f"{name}, {n:,}", "times": H.interleaved(cases, rounds=5 if quick else 11,
+                                                                               min_sample=0.02)})
+    return {"rows": rows}
+
+
 def section_overhead(quick: bool) -> dict[str, Any]:
     import numpy as np
 
@@ -352,6 +378,7 @@ SECTIONS = {
     "kept": section_kept,
     "fused": section_fused,
     "transposed": section_transposed,
+    "single": section_single,
     "overhead": section_overhead,
     "memory": section_memory,
     "parallel": section_parallel,
@@ -442,6 +469,20 @@ def report(results: dict[str, Any], quick: bool) -> str:
             add(f"| {row['op']} | {H.fmt_time(t['fl.jit'])} | {H.fmt_time(t['fl eager'])} | {H.fmt_time(t['numpy'])} "
                 f"| {H.fmt_time(j)} | {H.fmt_ratio(r_e)} | {H.fmt_ratio(r_n)} "
                 f"| {H.fmt_ratio(t['fl.jit'] / j if j else None)} | {met} |")
+        add("")
+    if "single" in results:
+        add("### One op alone under jit, float32\n")
+        add("Target: jit never slower than eager (5 % noise allowed). Nothing fuses, so jit should take "
+            "eager's time plus its call; a lone float32 `tanh`/`log`/`log2`/`log10` runs NumPy's loop "
+            "(`Elementwise.alone_impl`), the others a generated kernel; NumPy allocates each output "
+            "afresh, fl takes large ones from its buffer pool.\n")
+        add("| op, elements | fl.jit | fl eager | NumPy | jit/eager | jit/NumPy | target met |")
+        add("|---|---|---|---|---|---|---|")
+        for row in results["single"]["rows"]:
+            t = row["times"]
+            r_e = t["fl.jit"] / t["fl eager"]
+            add(f"| {row['op']} | {H.fmt_time(t['fl.jit'])} | {H.fmt_time(t['fl eager'])} | {H.fmt_time(t['numpy'])} "
+                f"| {H.fmt_ratio(r_e)} | {H.fmt_ratio(t['fl.jit'] / t['numpy'])} | {_ok(r_e, 1.05)} |")
         add("")
     if "overhead" in results:
         t = results["overhead"]["times"]

@@ -92,8 +92,8 @@ def unop(
             return ShapedArray(x.shape, dt, x.weak_type and dt == x.dtype)
         return ShapedArray(x.shape, out_dtype, False)
 
-    # the output has the operand's dtype, and the impl takes ``out=``
-    pooled = (isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS) and out_dtype is None
+    # the impl takes ``out=``, and the output's dtype is known before the call
+    pooled = (isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS) and (out_dtype is None or callable(out_dtype))
 
     # the eager path of every unary op: locals and cached NumPy views, as few calls as possible
     def impl_(x: Array) -> Array:
@@ -104,7 +104,8 @@ def unop(
         if xn is None:
             xn = x._numpy()
         if pooled and xn.nbytes >= _POOL_MIN and xn.flags.c_contiguous:
-            out = impl(xn, out=buffer_pool.empty_shaped(xn.shape, xn.dtype))  # type: ignore[call-arg]  # takes out=
+            odt = xn.dtype if out_dtype is None else out_dtype(xn.dtype)  # type: ignore[operator]  # callable
+            out = impl(xn, out=buffer_pool.empty_shaped(xn.shape, odt))  # type: ignore[call-arg]  # takes out=
         else:
             out = impl(xn)
         if type(out) is not np.ndarray:
