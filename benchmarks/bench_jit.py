@@ -253,7 +253,8 @@ def section_single(quick: bool) -> dict[str, Any]:
             fn, npf = getattr(jnp, name), getattr(np, name)
             jf = fl.jit(fn)
             np.testing.assert_allclose(np.asarray(jf(x)), npf(xn), rtol=1e-5)
-            cases = {"fl.jit": lambda jf=jf: jf(x), "fl eager": lambda fn=fn: fn(x), "numpy": lambda npf=npf: npf(xn)}
+            cases = {"fl.jit": lambda jf=jf, x=x: jf(x), "fl eager": lambda fn=fn, x=x: fn(x),
+                     "numpy": lambda npf=npf, xn=xn: npf(xn)}
             rows.append({"op": f"{name}, {n:,}", "times": H.interleaved(cases, rounds=5 if quick else 11,
                                                                                min_sample=0.02)})
     return {"rows": rows}
