@@ -607,3 +607,21 @@ def test_traced_nonzero_with_size_matches_numpy() -> None:
     want = [np.concatenate([w, [-1]]) for w in np.nonzero(a)]
     for g, w in zip(got, want):
         assert g.dtype == np.int32 and g.tolist() == w.tolist()
+
+
+def test_numpy_views_of_whole_flat_buffers() -> None:
+    """``_numpy()`` of an Array over a whole flat buffer (what a jitted kernel
+    returns) is a reshape of it, row- or column-major; any other layout takes the
+    general constructor; the values are the same either way."""
+    from functorch_lite.array import Array
+
+    q = np.arange(24, dtype=np.float32)
+    cases = [((4, 6), (6, 1), q.reshape(4, 6)), ((4, 6), (1, 4), q.reshape(6, 4).T), ((24,), (1,), q),
+             ((1, 24), (24, 1), q.reshape(1, 24)), ((2, 6), (6, 1), q[:12].reshape(2, 6)),
+             ((3, 4), (8, 2), q.reshape(3, 8)[:, ::2]), ((), (), q[:1].reshape(()))]
+    for shape, strides, want in cases:
+        a = Array._of_buffer(q, shape, strides, False)
+        v = a._numpy()
+        assert v.shape == shape and np.shares_memory(v, q)
+        np.testing.assert_array_equal(v, want)
+        assert a._numpy() is v  # cached

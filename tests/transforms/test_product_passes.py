@@ -269,3 +269,39 @@ def test_float64_products_stay_row_major() -> None:
     f = lambda x, w: jnp.tanh(x @ w).sum(axis=0)  # noqa: E731
     assert "transpose" not in _prims(f, x, w)
     assert "transpose" in _prims(f, x.astype(jnp.float32), w.astype(jnp.float32))
+
+
+_LAYOUTS = {
+    "row-major": lambda a: a,
+    "column-major": lambda a: jnp.transpose(jnp.asarray(np.ascontiguousarray(np.asarray(a).T))),
+    "strided": lambda a: jnp.asarray(np.repeat(np.asarray(a), 2, axis=1))[:, ::2],
+    "reversed": lambda a: jnp.asarray(np.asarray(a)[::-1].copy())[::-1],
+    "broadcast row": lambda a: jnp.broadcast_to(a[:1], a.shape),
+    "padded rows": lambda a: jnp.asarray(np.pad(np.asarray(a), ((0, 0), (0, 3))))[:, :a.shape[1]],
+}
+
+
+@pytest.mark.parametrize("layout", list(_LAYOUTS))
+@pytest.mark.parametrize("shape", [(5, 7), (1, 7), (5, 1)])
+def test_jitted_matrix_products_take_any_operand_layout(layout: str, shape: tuple[int, int]) -> None:
+    """The jitted matrix product calls ``np.matmul`` straight on operands BLAS can
+    read as they are (row- or column-major, tested on the Arrays' own strides)
+    and hands every other layout to the general impl: each of the four
+    orientations, for each operand layout, gives NumPy's product."""
+    rng = np.random.default_rng(3)
+    a = _LAYOUTS[layout](jnp.asarray(_rand(rng, *shape)))
+    b = jnp.asarray(_rand(rng, shape[1], 4))
+    c = jnp.asarray(_rand(rng, 4, shape[0]))
+    an, bn, cn = np.asarray(a), np.asarray(b), np.asarray(c)
+    cases = {
+        "a @ b": (lambda x, y: x @ y, (a, b), an @ bn),
+        "b.T @ a.T": (lambda x, y: y.T @ x.T, (a, b), bn.T @ an.T),
+        "a.T @ c.T": (lambda x, y: x.T @ y.T, (a, c), an.T @ cn.T),
+        "c @ a": (lambda x, y: y @ x, (a, c), cn @ an),
+    }
+    for name, (f, args, want) in cases.items():
+        got = fl.jit(f)(*args)
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-5, err_msg=name)
+        # a jitted kernel's whole-buffer output (row- or column-major) read back through a view
+        twice = fl.jit(lambda x, y, f=f: f(x, y) * 2.0)(*args)
+        np.testing.assert_allclose(np.asarray(twice), 2 * want, rtol=1e-5, atol=1e-5, err_msg=name)
