@@ -43,7 +43,7 @@ import functorch_lite as fl  # noqa: E402
 import functorch_lite.numpy as jnp  # noqa: E402
 from functorch_lite.transforms import jit as jit_module  # noqa: E402
 
-_EQN = re.compile(r"^    (?:[\w, ]+= )?I\d+\(.*\)  # (\w+)$")
+_EQN = re.compile(r"^    (?:[\w, ]+= )?(?:IN_PLACE\()?I\d+[(,].*\)  # (\w+(?:, in place)?)$")
 _KERNEL = re.compile(r"^    # (kernel \d+: fused .*)$")
 
 

@@ -26,7 +26,7 @@ from functorch_lite.ops import params as P
 from functorch_lite.ops.fusion_rules import Elementwise
 from functorch_lite.ops.kernels import buffer_pool
 from functorch_lite.ops.kernels import elementwise as k
-from functorch_lite.ops.tables import fusion_rules, jvp_rules, param_types, vjp_rules
+from functorch_lite.ops.tables import fusion_rules, in_place_impls, jvp_rules, param_types, vjp_rules
 
 NUMERIC = "biufc"
 REAL = "biuf"  # ordered: complex numbers have no order (Array API)
@@ -119,6 +119,9 @@ def unop(
     ELEMENTWISE[name] = p
     if isinstance(impl, np.ufunc):
         DIRECT_UFUNCS[p] = (impl, kinds, out_dtype is None)
+    if (isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS) and out_dtype is None:
+        # jit runs it over a kernel's result that nothing else reads (no second buffer)
+        in_place_impls[p] = impl
     return p
 
 

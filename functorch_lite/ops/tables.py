@@ -28,6 +28,8 @@ table               a row is                                        read by
                     ValueError: what a type alone cannot say
 ``subprogram_       ``inputs(in_avals, params)`` -> ``[(label,      ``export.py``
 inputs``            program, avals it is fed)]`` (control flow)
+``in_place_impls``  ``impl(x, out=x)``: a unary op that can write   ``transforms/fusion.py``
+                    its result (same dtype) over its operand
 ==================  ==============================================  ==========================
 
 Looking a rule up with ``table[prim]`` raises :class:`MissingRuleError`
@@ -128,9 +130,10 @@ specializers: RuleTable[Specializer] = RuleTable("specialize")
 param_types: RuleTable[dict[str, Any]] = RuleTable("param types")
 param_checks: RuleTable[Callable[[dict[str, Any], int], None]] = RuleTable("param check")
 subprogram_inputs: RuleTable[Callable[..., list[tuple[str, Any, list[Any]]]]] = RuleTable("sub-program inputs")
+in_place_impls: RuleTable[Callable[..., Any]] = RuleTable("in-place impl")
 
 __all__ = [
     "RuleTable", "VjpAll", "JvpRule", "VjpRule", "BatchRule", "Specializer",
     "jvp_rules", "vjp_rules", "batch_rules", "fusion_rules", "specializers", "param_types",
-    "param_checks", "subprogram_inputs",
+    "param_checks", "subprogram_inputs", "in_place_impls",
 ]

@@ -37,6 +37,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ import numpy as np
 from functorch_lite.array import Array, Storage
 from functorch_lite.ops.kernels import buffer_pool
 from functorch_lite.ops.shape_ops import transpose_p
-from functorch_lite.ops.tables import specializers
+from functorch_lite.ops.tables import in_place_impls, specializers
 from functorch_lite.transforms.compiler import Executable
 from functorch_lite.transforms.fusion_group import describe
 from functorch_lite.transforms.fusion_partition import Group, partition, uses_of
@@ -75,8 +76,33 @@ class _Names:
         return nm
 
 
-def _eqn_lines(t: int, e: Eqn, name: _Names, ns: dict[str, Any]) -> list[str]:
+def _finish_in_place(impl: Callable[..., Any], x: Array) -> Array:
+    """``impl`` of ``x`` written over ``x``'s own buffer (a kernel's result that
+    nothing else reads): the result is a new Array on the same storage."""
+    xv = x._numpy()
+    impl(xv, out=xv)
+    out = Array._unchecked(x._storage, x._shape, x._strides, x._offset, x.weak_type)
+    out._np = xv
+    return out
+
+
+def _in_place(e: Eqn, kernel_outs: set[int], uses: dict[int, list[int]], program_outs: set[int]) -> bool:
+    """Whether standalone ``e`` may run in place: a unary op whose impl can write
+    over its operand, the operand a kernel's result that only ``e`` reads."""
+    if e.prim not in in_place_impls or len(e.inputs) != 1 or e.params:
+        return False
+    x, v = e.inputs[0], e.outvars[0]
+    return (isinstance(x, Var) and id(x) in kernel_outs and id(x) not in program_outs
+            and len(uses.get(id(x), ())) == 1 and x.aval.dtype == v.aval.dtype and x.aval.shape == v.aval.shape)
+
+
+def _eqn_lines(t: int, e: Eqn, name: _Names, ns: dict[str, Any], in_place: bool = False) -> list[str]:
     """The call of a standalone equation's impl (or its specialised callable)."""
+    x = e.inputs[0] if e.inputs else None
+    if in_place and isinstance(x, Var):
+        ns["IN_PLACE"] = _finish_in_place
+        ns[f"I{t}"] = in_place_impls[e.prim]
+        return [f"    {name(e.outvars[0])} = IN_PLACE(I{t}, {name(x)})  # {e.prim.name}, in place"]
     impl = e.prim.impl
     if impl is None:
         raise NotImplementedError(f"primitive {e.prim.name!r} has no impl rule and cannot run")
@@ -118,13 +144,18 @@ def _group_lines(k: int, runner: GroupRunner, g: Group, donors: list[Var | None]
     return lines
 
 
-def _eqn_layout(e: Eqn, layouts: dict[int, tuple[int, ...]]) -> None:
+def _eqn_layout(e: Eqn, layouts: dict[int, tuple[int, ...]], in_place: bool = False) -> None:
     """The strides a standalone equation's result is expected to have, where it
-    is not C-contiguous: a ``transpose`` (a view) of a value with known strides."""
+    is not C-contiguous: a ``transpose`` (a view) of a value with known strides,
+    or an op run in place over such a value (its buffer, its strides)."""
     x = e.inputs[0] if e.inputs else None
-    if e.prim is transpose_p and isinstance(x, Var) and id(x) in layouts:
-        st = layouts[id(x)]
+    if not isinstance(x, Var) or id(x) not in layouts:
+        return
+    st = layouts[id(x)]
+    if e.prim is transpose_p:
         layouts[id(e.outvars[0])] = tuple(st[i] for i in e.params["permutation"])
+    elif in_place:
+        layouts[id(e.outvars[0])] = st
 
 
 def _namespace(p: Program) -> tuple[dict[str, Any], _Names]:
@@ -141,6 +172,9 @@ def _namespace(p: Program) -> tuple[dict[str, Any], _Names]:
 def _body(p: Program, steps: list[Step], runners: dict[int, GroupRunner], reuse: dict[int, list[Var | None]],
           dead: list[list[Var]], name: _Names, ns: dict[str, Any]) -> list[str]:
     """The generated ``run``'s source lines, step by step."""
+    kernel_outs = {id(v) for r in runners.values() for v in r.fg.out_vars}
+    uses = uses_of(p.eqns)
+    program_outs = {id(a) for a in p.outs if isinstance(a, Var)}
     lines = ["def run(args):"]
     n_in = len(p.invars)
     if n_in:
@@ -155,8 +189,10 @@ def _body(p: Program, steps: list[Step], runners: dict[int, GroupRunner], reuse:
             donors = reuse.get(t, [None] * len(runner.fg.out_vars))
             lines += _group_lines(order.index(t), runner, obj, donors, p.eqns, name, ns, layouts)
         else:
-            lines += _eqn_lines(t, p.eqns[obj], name, ns)
-            _eqn_layout(p.eqns[obj], layouts)
+            e = p.eqns[obj]
+            in_place = _in_place(e, kernel_outs, uses, program_outs)
+            lines += _eqn_lines(t, e, name, ns, in_place)
+            _eqn_layout(e, layouts, in_place)
         names = [name(v) for v in dead[t]]
         if names:
             lines.append(f"    del {', '.join(names)}")

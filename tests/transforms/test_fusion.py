@@ -341,6 +341,41 @@ def test_float32_tanh_and_logs_alone_run_numpys_loop(name: str) -> None:
         check(fn, x64, rtol=1e-14)
 
 
+def test_small_tanh_and_log_tails_run_numpys_loop_over_the_kernels_result() -> None:
+    """A float32 ``tanh``/log that ends a group whose result is cache-sized runs
+    after the kernel as NumPy's loop, written over the kernel's buffer when
+    nothing else reads it; results are eager's bit for bit.  A value that is
+    also a program output, or read by another equation, is never overwritten;
+    a large result keeps the single fused pass."""
+    from functorch_lite.transforms.fusion_partition import TAIL_SPLIT_MAX
+
+    rng = np.random.default_rng(12)
+    a = jnp.asarray(rng.standard_normal((64, 48)).astype(np.float32))
+    b = jnp.asarray(rng.standard_normal(48).astype(np.float32))
+    w = jnp.asarray(rng.standard_normal((48, 5)).astype(np.float32))
+    for fn in (jnp.tanh, jnp.log):
+        f = lambda x, y, fn=fn: fn(x + y)  # noqa: E731
+        text = fl.jit(f).lower(a, b).as_text()
+        assert "# kernel 0: fused broadcast_in_dim add\n" in text and ", in place" in text
+        np.testing.assert_array_equal(np.asarray(fl.jit(f)(a, b)), np.asarray(f(a, b)))
+    # the kernel's result is also an output: kept, tanh gets its own buffer
+    both = fl.jit(lambda x, y: (x + y, jnp.tanh(x + y)))
+    s, t = both(a, b)
+    assert ", in place" not in both.lower(a, b).as_text()
+    np.testing.assert_array_equal(np.asarray(s), np.asarray(a + b))
+    np.testing.assert_array_equal(np.asarray(t), np.asarray(jnp.tanh(a + b)))
+    # read by a product as well: not overwritten
+    shared = fl.jit(lambda x, y: (jnp.tanh(x + y), (x + y) @ w))
+    t, pr = shared(a, b)
+    assert ", in place" not in shared.lower(a, b).as_text()
+    np.testing.assert_allclose(np.asarray(pr), np.asarray(a + b) @ np.asarray(w), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(np.asarray(t), np.asarray(jnp.tanh(a + b)))
+    # larger than the cache-sized bound: one fused kernel
+    n = TAIL_SPLIT_MAX // 64 + 1
+    big = jnp.asarray(rng.standard_normal((64, n)).astype(np.float32))
+    assert "# kernel 0: fused add tanh" in fl.jit(lambda x: jnp.tanh(x + 1.0)).lower(big).as_text()
+
+
 def test_transposed_products_are_made_in_place() -> None:
     """``transpose(dot_general(a, b))`` becomes ``dot_general(b, a)`` when the product
     has no other use: the result is laid out as it is read."""
