@@ -73,6 +73,17 @@ class _X64Local(threading.local):
 
 _x64_local = _X64Local()
 _x64_global = [os.environ.get("FUNCTORCH_LITE_ENABLE_X64", "").strip().lower() in ("1", "true", "yes", "on")]
+# The mode of every thread while no enable_x64 block is open in any thread, else None:
+# jit's hot path reads this one cell instead of a thread-local (~30 ns a call).  A block
+# clears it before setting its thread's value and restores it after, so the thread
+# in the block never sees a stale cell; other threads' mode is the global one anyway.
+_x64_fast: list[bool | None] = [_x64_global[0]]
+_x64_blocks = [0]  # enable_x64 blocks open, all threads
+_x64_lock = threading.Lock()
+
+
+def _refresh_x64_fast() -> None:
+    _x64_fast[0] = None if _x64_blocks[0] else _x64_global[0]
 
 
 def x64_enabled() -> bool:
@@ -97,7 +108,9 @@ def set_x64(value: bool) -> None:
     """
     if not isinstance(value, bool):
         raise TypeError(f"enable_x64 takes True or False, not {value!r}")
-    _x64_global[0] = value
+    with _x64_lock:
+        _x64_global[0] = value
+        _refresh_x64_fast()
 
 
 class enable_x64(contextlib.ContextDecorator):  # noqa: N801 - a context manager named as JAX's
@@ -120,12 +133,18 @@ class enable_x64(contextlib.ContextDecorator):  # noqa: N801 - a context manager
         self._saved: list[bool | None] = []
 
     def __enter__(self) -> enable_x64:
+        with _x64_lock:
+            _x64_blocks[0] += 1
+            _refresh_x64_fast()
         self._saved.append(_x64_local.value)
         _x64_local.value = self.new_val
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         _x64_local.value = self._saved.pop()
+        with _x64_lock:
+            _x64_blocks[0] -= 1
+            _refresh_x64_fast()
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])

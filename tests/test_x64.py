@@ -8,6 +8,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -125,6 +126,40 @@ def test_jit_retraces_when_the_mode_changes() -> None:
         assert f(x).dtype == np.float64
     with fl.enable_x64(False):
         assert f(x).dtype == np.float32
+
+
+def test_jit_dispatch_sees_each_threads_mode() -> None:
+    """jit's hot path reads one process-wide cell while no ``enable_x64`` block is
+    open anywhere; a thread inside a block, a thread outside and the global
+    option each still get their own mode's program, as the blocks open and close."""
+    f = fl.jit(lambda v: v + jnp.zeros(2))
+    x = jnp.ones(2, jnp.float32)
+    assert f(x).dtype == np.float64  # this suite's setting, through the fast cell
+    inside, go, done = threading.Event(), threading.Event(), threading.Event()
+    seen: list[Any] = []
+
+    def in_block() -> None:
+        with fl.enable_x64(False):
+            inside.set()
+            go.wait()
+            seen.append(f(x).dtype)
+        done.set()
+
+    t = threading.Thread(target=in_block)
+    t.start()
+    inside.wait()
+    assert dtypes._x64_fast[0] is None  # a block is open: everyone takes the full lookup
+    assert f(x).dtype == np.float64  # this thread: the global option
+    go.set()
+    done.wait()
+    t.join()
+    assert seen == [np.float32]
+    assert dtypes._x64_fast[0] is True and f(x).dtype == np.float64
+    try:
+        fl.config.update("enable_x64", False)
+        assert dtypes._x64_fast[0] is False and f(x).dtype == np.float32
+    finally:
+        fl.config.update("enable_x64", True)
 
 
 def test_enable_x64_is_per_thread_and_nests() -> None:

@@ -230,17 +230,25 @@ def lower_with_fusion(p: Program) -> Executable:
     group_outs = {t: r.fg.out_vars for t, r in runners.items()}
     reuse = buffer_reuse(steps, group_outs, uses, program_outs, group_of)
     ns, name = _namespace(p)
-    src = "\n".join(_body(p, steps, runners, reuse, frees(p, steps, group_outs, reuse), name, ns)) + "\n"
+    body = _body(p, steps, runners, reuse, frees(p, steps, group_outs, reuse), name, ns)
+    src = "\n".join(body) + "\n"
     code = compile(src, f"<functorch_lite jit program {id(p):x}>", "exec")
     exec(code, ns)
     # taken out of its own globals: no reference cycle, so a dropped program
     # (jit cache eviction or clear_cache) is freed at once, not at the next GC
     run = ns.pop("run")
+    run_one = None
+    if len(p.outs) == 1:  # the same body returning its one output bare
+        ret = body[-1]
+        assert ret.startswith("    return [") and ret.endswith("]")
+        one = "\n".join(["def run_one(args):", *body[1:-1], "    return " + ret[len("    return ["):-1]]) + "\n"
+        exec(compile(one, f"<functorch_lite jit program {id(p):x}, one output>", "exec"), ns)
+        run_one = ns.pop("run_one")
     kernels = list(runners.values())
     text = "\n".join([pretty(p), "", "# the generated runner", src.rstrip()] + [
         f"\n# kernel {k} (as compiled for the input layouts the program expects)\n{r.default_plan.source}"
         for k, r in enumerate(kernels) if r.default_plan is not None])
-    return Executable(run, text, p, len(kernels))
+    return Executable(run, text, p, len(kernels), run_one)
 
 
 __all__ = ["lower_with_fusion", "PARALLEL_MIN_ELEMENTS", "INNER_SPECIALISE_MIN", "PAD_RANK"]

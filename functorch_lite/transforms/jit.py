@@ -56,7 +56,7 @@ import numpy as np
 from functorch_lite import dtypes, tree
 from functorch_lite.array import Array
 from functorch_lite.core import ShapedArray, Tracer
-from functorch_lite.dtypes import _x64_global, _x64_local
+from functorch_lite.dtypes import _x64_fast, _x64_global, _x64_local
 from functorch_lite.numpy._util import asarray
 from functorch_lite.transforms import compiler
 from functorch_lite.transforms.ir import Program
@@ -218,8 +218,8 @@ _clock = itertools.count()
 
 
 class _Entry:
-    __slots__ = ("program", "out_tree", "executable", "fn", "closes_over_tracer", "single_out", "key", "last_use",
-                 "fast_keys")
+    __slots__ = ("program", "out_tree", "executable", "fn", "closes_over_tracer", "single_out", "direct", "key",
+                 "last_use", "fast_keys")
 
     def __init__(self, program: Program, out_tree: tree.PyTreeDef, executable: compiler.Executable) -> None:
         self.key: Any = None
@@ -229,10 +229,13 @@ class _Entry:
         self.program = program
         self.out_tree = out_tree
         self.executable = executable
-        # the generated runner itself, for the hot path (one attribute read)
-        self.fn: Callable[[Sequence[Any]], list[Any]] = executable.run
         self.closes_over_tracer = any(isinstance(c, Tracer) for c in program.consts)
         self.single_out = out_tree == tree.structure(0)
+        # the generated runner itself, for the hot path (one attribute read); for a
+        # bare single result, the runner that returns it as it is
+        one = executable.run_one
+        self.direct = self.single_out and one is not None
+        self.fn: Callable[[Sequence[Any]], Any] = one if self.direct and one is not None else executable.run
 
     def run(self, leaves: Sequence[Any]) -> Any:
         """The program's outputs for these argument leaves, in the output tree."""
@@ -407,9 +410,11 @@ class JitFunction(Generic[P, R]):
             # the hot path: positional Arrays (and Python scalars) only, a
             # signature seen before; keyed by 64-bit mode too (constants and
             # defaults in the trace depend on it): ``dtypes.x64_enabled()`` inline
-            x64 = _x64_local.value
+            x64 = _x64_fast[0]  # None while an enable_x64 block is open in any thread
             if x64 is None:
-                x64 = _x64_global[0]
+                x64 = _x64_local.value
+                if x64 is None:
+                    x64 = _x64_global[0]
             key: list[Any] = [x64]
             for a in args:
                 if type(a) is not Array:
@@ -420,8 +425,11 @@ class JitFunction(Generic[P, R]):
                 if entry is not None:
                     self._st.hits += 1
                     entry.last_use = next(_clock)
+                    if entry.direct:
+                        hit: R = entry.fn(args)
+                        return hit
                     outs = entry.fn(args)
-                    hit: R = outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
+                    hit = outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
                     return hit
                 out: R = self._call(args, kwargs)
                 return out
@@ -432,6 +440,9 @@ class JitFunction(Generic[P, R]):
                 if entry is not None:
                     self._st.hits += 1
                     entry.last_use = next(_clock)
+                    if entry.direct:
+                        hit = entry.fn(leaves)
+                        return hit
                     outs = entry.fn(leaves)
                     hit = outs[0] if entry.single_out else tree.unflatten(entry.out_tree, outs)
                     return hit

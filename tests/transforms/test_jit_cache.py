@@ -221,3 +221,28 @@ def test_nested_static_tuples_are_keyed_by_element_types() -> None:
     assert jf.cache_info().misses == 4
     with pytest.raises(TypeError, match="not hashable"):
         jf(x, ("a", [1, 2]))
+
+
+def test_one_result_programs_return_it_bare_and_others_in_their_tree() -> None:
+    """A program with one output is also compiled as a runner returning it bare
+    (the hot path of a jitted function with one array result); every result
+    structure still comes back as eager's: a bare array, a 1-tuple, a list, a
+    constant, an argument passed through, several results."""
+    x = jnp.arange(6.0).reshape(2, 3)
+    cases = {
+        "bare": lambda v: v * 2.0,
+        "tuple": lambda v: (v * 2.0,),
+        "list": lambda v: [jnp.negative(v) * 3.0],
+        "constant": lambda v: jnp.float32(3.0),
+        "passed through": lambda v: v,
+        "two": lambda v: (v + 1.0, v.sum()),
+    }
+    for name, f in cases.items():
+        jf = fl.jit(f)
+        for _ in range(2):  # the first call compiles, the second takes the hot path
+            got, want = jf(x), f(x)
+            assert type(got) is type(want), name
+            for g, w in zip(fl.tree.leaves(got), fl.tree.leaves(want)):
+                np.testing.assert_array_equal(np.asarray(g), np.asarray(w), err_msg=name)
+        entry = next(iter(jf._st.entries.values()))
+        assert entry.direct == (name in ("bare", "constant", "passed through")), name
