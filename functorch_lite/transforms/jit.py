@@ -212,9 +212,6 @@ class CacheInfo:
     evictions: int = 0
 
 
-# a global use counter: recency stamps for the least-recently-used order
-# (``next`` on it is atomic, so the hot path needs no lock)
-_clock = itertools.count()
 
 
 class _Entry:
@@ -289,8 +286,8 @@ class _Cache:
     the function: the registry holds functions weakly, and a value that
     kept its key alive would never be freed."""
 
-    __slots__ = ("lock", "entries", "pending", "fast", "fast_tree", "hits", "misses", "evictions", "last_key",
-                 "cache_size", "sig")
+    __slots__ = ("lock", "entries", "pending", "fast", "fast_tree", "tick", "other_ticks", "hits", "misses",
+                 "evictions", "last_key", "cache_size", "sig")
 
     def __init__(self, cache_size: int | None, sig: inspect.Signature | None) -> None:
         # guards the tables below; never held while tracing or compiling
@@ -301,6 +298,12 @@ class _Cache:
         self.fast: dict[tuple[Any, ...], _Entry] = {}
         # the same for lists/tuples of Arrays and Python scalars (see ``_walk``)
         self.fast_tree: dict[tuple[Any, ...], _Entry] = {}
+        # recency stamps for the least-recently-used order (``next`` is atomic: the hot
+        # path needs no lock).  A hit on the hot paths takes one stamp and counts
+        # nothing else: those hits are the stamps taken minus ``other_ticks`` (stamps
+        # taken elsewhere); ``hits`` counts the hits of the other paths
+        self.tick = itertools.count()
+        self.other_ticks = 0
         self.hits = 0
         self.misses = 0
         self.evictions = 0
@@ -373,6 +376,7 @@ class JitFunction(Generic[P, R]):
         self._pending = st.pending
         self._fast = st.fast
         self._fast_tree = st.fast_tree
+        self._tick = st.tick
         self._sig = st.sig
         self._plain = not static_argnums and not static_argnames  # no static arguments: fast paths apply
         functools.update_wrapper(self, fun)
@@ -423,8 +427,7 @@ class JitFunction(Generic[P, R]):
             else:
                 entry = self._fast.get(tuple(key))
                 if entry is not None:
-                    self._st.hits += 1
-                    entry.last_use = next(_clock)
+                    entry.last_use = next(self._tick)  # also counts the hit (see ``_Cache``)
                     if entry.direct:
                         hit: R = entry.fn(args)
                         return hit
@@ -438,8 +441,7 @@ class JitFunction(Generic[P, R]):
             if leaves is not None:
                 entry = self._fast.get(tuple(key))
                 if entry is not None:
-                    self._st.hits += 1
-                    entry.last_use = next(_clock)
+                    entry.last_use = next(self._tick)  # also counts the hit (see ``_Cache``)
                     if entry.direct:
                         hit = entry.fn(leaves)
                         return hit
@@ -470,8 +472,7 @@ class JitFunction(Generic[P, R]):
                     fast_table = 1
                     entry = self._fast_tree.get(fast_key)
                     if entry is not None:
-                        self._st.hits += 1
-                        entry.last_use = next(_clock)
+                        entry.last_use = next(self._tick)  # also counts the hit (see ``_Cache``)
                         return entry.run(fast_leaves)
         static_key, leaves, in_tree, statics_pos = self._split(args, kwargs)
         leaves = [_to_arg(x) for x in leaves]
@@ -504,7 +505,7 @@ class JitFunction(Generic[P, R]):
                 entry = self._cache.get(key)
                 if entry is not None:
                     self._st.hits += 1
-                    entry.last_use = next(_clock)
+                    entry.last_use = self._stamp()
                     return entry
                 pending = self._pending.get(key)
                 # a thread that is compiling never waits (two compiles that each
@@ -551,7 +552,7 @@ class JitFunction(Generic[P, R]):
         """Cache ``entry`` (the lock is held), evicting the least recently
         used entries beyond the size bound."""
         entry.key = key
-        entry.last_use = next(_clock)
+        entry.last_use = self._stamp()
         self._cache[key] = entry
         limit = self.maxsize
         while len(self._cache) > limit:
@@ -624,7 +625,15 @@ class JitFunction(Generic[P, R]):
         """
         with self._lock:
             st = self._st
-            return CacheInfo(st.hits, st.misses, len(self._cache), self.maxsize, st.evictions)
+            fast_hits = next(st.tick) - st.other_ticks
+            st.other_ticks += 1  # this call's stamp
+            return CacheInfo(st.hits + fast_hits, st.misses, len(self._cache), self.maxsize, st.evictions)
+
+    def _stamp(self) -> int:
+        """A recency stamp taken off the hot paths (not counted as their hit)."""
+        st = self._st
+        st.other_ticks += 1
+        return next(st.tick)
 
     def clear_cache(self) -> None:
         """Drop every compiled program of this function (counters are kept).
