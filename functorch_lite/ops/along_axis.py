@@ -56,16 +56,22 @@ def _take_abstract(x: ShapedArray, indices: ShapedArray, *, axis: int) -> Shaped
     return ShapedArray(indices.shape, x.dtype, x.weak_type)
 
 
-def _fits(x: Array, indices: Array, axis: int) -> bool:
+def operands_fit(x: Array, indices: Array, axis: int) -> bool:
     """``_check``'s conditions on concrete arrays, without building avals (its
-    message comes from ``_check`` itself when they fail)."""
+    message comes from ``_check`` itself when they fail).
+
+    Example:
+        >>> import functorch_lite.numpy as jnp
+        >>> operands_fit(jnp.zeros((3, 4)), jnp.zeros((3, 1), dtype="int32"), 1)
+        True
+    """
     xs, js = x._shape, indices._shape
     return (indices._dtype.kind in "iu" and type(axis) is int and 0 <= axis < len(xs) and len(js) == len(xs)
             and xs[:axis] == js[:axis] and xs[axis + 1:] == js[axis + 1:])
 
 
 def _take_impl(x: Array, indices: Array, *, axis: int) -> Array:
-    if not _fits(x, indices, axis):
+    if not operands_fit(x, indices, axis):
         _take_abstract(ShapedArray(x.shape, x.dtype), ShapedArray(indices.shape, indices.dtype), axis=axis)
     return Array._wrap(k.take(x._numpy(), indices._numpy(), axis), x.weak_type)
 
@@ -78,7 +84,7 @@ def _scatter_abstract(u: ShapedArray, indices: ShapedArray, *, axis: int, size: 
 
 
 def _scatter_impl(u: Array, indices: Array, *, axis: int, size: int) -> Array:
-    if not (_fits(u, indices, axis) and type(size) is int and size >= 0):
+    if not (operands_fit(u, indices, axis) and type(size) is int and size >= 0):
         _scatter_abstract(ShapedArray(u.shape, u.dtype), ShapedArray(indices.shape, indices.dtype), axis=axis,
                           size=size)
     return Array._wrap(k.scatter_add(u._numpy(), indices._numpy(), axis, size), u.weak_type)
@@ -150,4 +156,4 @@ def _batch(prim: Primitive) -> None:
 _batch(take_along_axis_p)
 _batch(scatter_add_along_axis_p)
 
-__all__ = ["take_along_axis_p", "scatter_add_along_axis_p"]
+__all__ = ["take_along_axis_p", "scatter_add_along_axis_p", "operands_fit"]

@@ -66,3 +66,37 @@ def test_fast_sum_is_the_general_sum(dtype: str, shape: tuple[int, ...], keepdim
     assert got.dtype == want.dtype and got.shape == want.shape and got.weak_type == want.weak_type
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
     np.testing.assert_array_equal(np.asarray(jnp.sum(x.T if x.ndim > 1 else x)), np.asarray(want).reshape(()))
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1, -2])
+def test_take_along_axis_eager_fast_path_matches_numpy(axis: int) -> None:
+    """Plain Arrays with no broadcasting go straight to the primitive's impl:
+    NumPy's values, negative indices wrapped once, an out-of-range index still
+    raises IndexError; broadcast indices and other modes take the general path."""
+    import functorch_lite as fl
+
+    rng = np.random.default_rng(axis + 5)
+    xn = rng.standard_normal((6, 5)).astype(np.float32)
+    ax = axis % 2
+    n = xn.shape[ax]
+    shape = (3, 5) if ax == 0 else (6, 3)
+    idx = rng.integers(-n, n, shape).astype(np.int32)
+    x, i = jnp.asarray(xn), jnp.asarray(idx)
+    want = np.take_along_axis(xn, np.where(idx < 0, idx + n, idx), axis=axis)
+    np.testing.assert_array_equal(np.asarray(jnp.take_along_axis(x, i, axis=axis)), want)
+    np.testing.assert_array_equal(np.asarray(fl.jit(lambda a, b: jnp.take_along_axis(a, b, axis=axis))(x, i)), want)
+    bad = idx.copy()
+    bad[0, 0] = n
+    with pytest.raises(IndexError):
+        jnp.take_along_axis(x, jnp.asarray(bad), axis=axis)
+    # broadcast indices (a size-1 axis outside ``axis``) and clip mode: the general path
+    one = idx[:, :1] if ax == 0 else idx[:1]
+    full_shape = (3, 5) if ax == 0 else (6, 3)
+    np.testing.assert_array_equal(np.asarray(jnp.take_along_axis(x, jnp.asarray(one), axis=axis)),
+                                  np.take_along_axis(xn, np.broadcast_to(np.where(one < 0, one + n, one), full_shape),
+                                                     axis=axis))
+    np.testing.assert_array_equal(np.asarray(jnp.take_along_axis(x, jnp.asarray(bad), axis=axis, mode="clip")),
+                                  np.take_along_axis(xn, np.clip(np.where(bad < 0, bad + n, bad), 0, n - 1),
+                                                     axis=axis))
+    with pytest.raises(IndexError):
+        jnp.take_along_axis(x, jnp.asarray(idx.astype(bool)), axis=axis)
