@@ -386,6 +386,53 @@ _COMPILE_SNIPPET = textwrap.dedent(
 )
 
 
+def section_gather(rounds: int) -> list[str]:
+    """Integer-label gathers and their scatter-add cotangents on a small index set
+    (128 labels over 10 classes, float32) beside NumPy's ``take_along_axis`` and
+    ``np.add.at`` (issue 16: no more than NumPy's equivalents)."""
+    rng = np.random.default_rng(3)
+    logp_np = rng.standard_normal((128, 10)).astype(np.float32)
+    y_np = rng.integers(0, 10, 128).astype(np.int32)
+    g_np = rng.standard_normal(128).astype(np.float32)
+    rows_np, yc_np = np.arange(128), y_np[:, None]
+    logp, y, g, rows = jnp.asarray(logp_np), jnp.asarray(y_np), jnp.asarray(g_np), jnp.arange(128)
+    yc = jnp.expand_dims(y, 1)
+
+    def np_scatter() -> Any:
+        z = np.zeros_like(logp_np)
+        np.add.at(z, (rows_np, y_np), g_np)
+        return z
+
+    def np_both() -> Any:
+        v = np.take_along_axis(logp_np, yc_np, axis=1).sum()
+        z = np.zeros_like(logp_np)
+        np.add.at(z, (rows_np, y_np), np.float32(1.0))
+        return v, z
+
+    jvg = fl.jit(fl.value_and_grad(lambda lp, yy: jnp.sum(jnp.take_along_axis(lp, yy[:, None], axis=1))))
+    v, gr = jvg(logp, y)
+    v2, z2 = np_both()
+    np.testing.assert_allclose(np.asarray(gr), z2)
+    np.testing.assert_allclose(float(v), v2, rtol=1e-5)
+    cases: dict[str, Any] = {
+        "fl take_along_axis (eager)": lambda: jnp.take_along_axis(logp, yc, axis=1),
+        "NumPy take_along_axis": lambda: np.take_along_axis(logp_np, yc_np, axis=1),
+        "fl zeros().at[rows, y].add(g) (eager)": lambda: jnp.zeros_like(logp).at[rows, y].add(g),
+        "NumPy zeros + np.add.at": np_scatter,
+        "fl jit(value_and_grad) of the gathered sum": lambda: jvg(logp, y),
+        "NumPy take_along_axis + zeros + np.add.at": np_both,
+    }
+    t = interleaved(cases, rounds, min_sample=MIN_SAMPLE)
+    lines = _table("## Integer-label gathers and their scatter-add cotangents (128 labels, 10 classes)", t)
+    _ratio_row(lines, t, "eager gather / NumPy", "fl take_along_axis (eager)", "NumPy take_along_axis", 1.0)
+    _ratio_row(lines, t, "jit gather + scatter-add cotangent / NumPy's", "fl jit(value_and_grad) of the gathered sum",
+               "NumPy take_along_axis + zeros + np.add.at", 1.0)
+    lines += ["", "| for reference (no target) | value |", "|---|---|",
+              f"| eager `.at[rows, y].add` / NumPy's `np.add.at` | "
+              f"{fmt_ratio(t['fl zeros().at[rows, y].add(g) (eager)'] / t['NumPy zeros + np.add.at'])} |"]
+    return lines
+
+
 def section_compile() -> list[str]:
     bench = str(Path(__file__).resolve().parent)
     with tempfile.TemporaryDirectory() as tmp:
@@ -459,6 +506,7 @@ def main() -> None:
     ]
     lines += section_mlp(args.rounds) + [""]
     lines += section_per_example(args.rounds) + [""]
+    lines += section_gather(args.rounds) + [""]
     lines += section_compile() + ["", END]
     text = "\n".join(lines)
     print(text)
