@@ -100,3 +100,53 @@ def test_take_along_axis_eager_fast_path_matches_numpy(axis: int) -> None:
                                                      axis=axis))
     with pytest.raises(IndexError):
         jnp.take_along_axis(x, jnp.asarray(idx.astype(bool)), axis=axis)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.complex64, np.bool_])
+def test_at_with_one_integer_array_per_axis_matches_numpy(dtype: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``x.at[i0, i1].add/mul/min/max/set(v)`` with plain integer index arrays of
+    one shape (the eager fast path to the scatter): NumPy's ``ufunc.at`` values,
+    repeated and negative indices included; bad indices and values raise the
+    general path's errors; other index forms still work."""
+    rng = np.random.default_rng(1)
+    xn = (rng.standard_normal((5, 4)) * 3).astype(dtype)
+    i0 = rng.integers(-5, 5, 12).astype(np.int32)
+    i1 = rng.integers(-4, 4, 12).astype(np.int64)
+    vn = (rng.standard_normal(12) * 2).astype(dtype)
+    x, a, b, v = jnp.asarray(xn), jnp.asarray(i0), jnp.asarray(i1), jnp.asarray(vn)
+    ufuncs = {"add": np.add, "mul": np.multiply, "min": np.minimum, "max": np.maximum}
+    if np.dtype(dtype).kind == "c":
+        ufuncs = {"add": np.add, "mul": np.multiply}
+    if np.dtype(dtype).kind == "b":
+        ufuncs = {"add": np.logical_or, "mul": np.logical_and, "min": np.minimum, "max": np.maximum}
+    general = _indexing._parse
+
+    def no_general_path(*args: object) -> object:
+        raise AssertionError("the general .at path ran")
+
+    monkeypatch.setattr(_indexing, "_parse", no_general_path)
+    for name, uf in ufuncs.items():
+        want = xn.copy()
+        uf.at(want, (i0, i1), vn)
+        method = {"mul": "multiply"}.get(name, name)
+        got = getattr(x.at[a, b], method)(v)
+        np.testing.assert_array_equal(np.asarray(got), want, err_msg=name)
+        assert got.dtype == xn.dtype
+    monkeypatch.setattr(_indexing, "_parse", general)
+    np.testing.assert_array_equal(np.asarray(x), xn)  # x unchanged
+    # set, unique positions; a scalar value broadcast
+    u0, u1 = jnp.asarray(np.array([0, 4, -1], np.int32)), jnp.asarray(np.array([1, 2, 3], np.int32))
+    want = xn.copy()
+    want[[0, 4, 4], [1, 2, 3]] = 1
+    np.testing.assert_array_equal(np.asarray(x.at[u0, u1].set(1)), want)
+    with pytest.raises(IndexError, match="out of bounds"):
+        x.at[jnp.asarray(np.array([5], np.int32)), jnp.asarray(np.array([0], np.int32))].add(1)
+    with pytest.raises(IndexError, match="out of bounds"):
+        x.at[jnp.asarray(np.array([-6], np.int32)), jnp.asarray(np.array([0], np.int32))].add(1)
+    with pytest.raises(ValueError, match="cannot be broadcast"):
+        x.at[a, b].add(jnp.ones(5, dtype))
+    # index arrays of two shapes broadcast on the general path
+    got = x.at[jnp.asarray(np.array([[0], [1]], np.int32)), jnp.asarray(np.array([0, 1, 2], np.int32))].set(0)
+    want = xn.copy()
+    want[np.array([[0], [1]]), np.array([0, 1, 2])] = 0
+    np.testing.assert_array_equal(np.asarray(got), want)
