@@ -92,8 +92,9 @@ def unop(
             return ShapedArray(x.shape, dt, x.weak_type and dt == x.dtype)
         return ShapedArray(x.shape, out_dtype, False)
 
+    takes_out = isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS
     # the impl takes ``out=``, and the output's dtype is known before the call
-    pooled = (isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS) and (out_dtype is None or callable(out_dtype))
+    pooled = takes_out and (out_dtype is None or callable(out_dtype))
 
     # the eager path of every unary op: locals and cached NumPy views, as few calls as possible
     def impl_(x: Array) -> Array:
@@ -119,7 +120,7 @@ def unop(
     ELEMENTWISE[name] = p
     if isinstance(impl, np.ufunc):
         DIRECT_UFUNCS[p] = (impl, kinds, out_dtype is None)
-    if (isinstance(impl, np.ufunc) or impl in k.OUT_IMPLS) and out_dtype is None:
+    if takes_out and out_dtype is None:
         # jit runs it over a kernel's result that nothing else reads (no second buffer)
         in_place_impls[p] = impl
     return p

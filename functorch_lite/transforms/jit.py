@@ -212,8 +212,6 @@ class CacheInfo:
     evictions: int = 0
 
 
-
-
 class _Entry:
     __slots__ = ("program", "out_tree", "executable", "fn", "closes_over_tracer", "single_out", "direct", "key",
                  "last_use", "fast_keys")
@@ -232,11 +230,15 @@ class _Entry:
         # bare single result, the runner that returns it as it is
         one = executable.run_one
         self.direct = self.single_out and one is not None
-        self.fn: Callable[[Sequence[Any]], Any] = one if self.direct and one is not None else executable.run
+        self.fn: Callable[[Sequence[Any]], Any] = executable.run
+        if self.single_out and one is not None:
+            self.fn = one
 
     def run(self, leaves: Sequence[Any]) -> Any:
         """The program's outputs for these argument leaves, in the output tree."""
-        outs = self.executable.run(leaves)
+        if self.direct:
+            return self.fn(leaves)
+        outs = self.fn(leaves)
         return outs[0] if self.single_out else tree.unflatten(self.out_tree, outs)
 
 
